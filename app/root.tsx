@@ -1,0 +1,145 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import {
+  Form,
+  Link,
+  Links,
+  Meta,
+  NavLink,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useNavigation,
+  useRouteLoaderData,
+} from "@remix-run/react";
+import type { ReactNode } from "react";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
+import { getUser, type SessionUser } from "#app/utils/auth.server.ts";
+import { usesLocalStripe } from "#app/utils/env.server.ts";
+import stylesheet from "./tailwind.css?url";
+
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: stylesheet },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
+
+export const meta: MetaFunction = () => [
+  { title: "Makers Market — digital goods from independent creators" },
+  { name: "description", content: "Buy digital products straight from the creators who make them." },
+];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  return { user: await getUser(request), testMode: usesLocalStripe() };
+}
+
+const NAV: Record<SessionUser["role"] | "ANONYMOUS", { to: string; label: string }[]> = {
+  ANONYMOUS: [{ to: "/", label: "Discover" }],
+  BUYER: [
+    { to: "/", label: "Discover" },
+    { to: "/library", label: "Library" },
+  ],
+  CREATOR: [
+    { to: "/", label: "Discover" },
+    { to: "/creator", label: "Creator studio" },
+    { to: "/library", label: "Library" },
+  ],
+  STAFF: [
+    { to: "/", label: "Discover" },
+    { to: "/staff", label: "Staff console" },
+  ],
+};
+
+function Header({ user }: { user: SessionUser | null }) {
+  const items = NAV[user?.role ?? "ANONYMOUS"];
+  return (
+    <header className="border-b border-slate-200 bg-white">
+      <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
+        <Link to="/" className="flex items-center gap-2 text-lg font-bold text-slate-900">
+          <span aria-hidden className="grid h-8 w-8 place-items-center rounded-lg bg-brand-600 text-white">
+            M
+          </span>
+          Makers Market
+        </Link>
+        <nav aria-label="Main" className="flex flex-1 flex-wrap items-center gap-1">
+          {items.map((item) => (
+            <NavLink
+              key={item.to}
+              to={item.to}
+              end={item.to === "/"}
+              className={({ isActive }) =>
+                `rounded-md px-3 py-1.5 text-sm font-medium ${isActive ? "bg-brand-50 text-brand-700" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900"}`
+              }
+            >
+              {item.label}
+            </NavLink>
+          ))}
+        </nav>
+        <div className="flex items-center gap-3 text-sm">
+          {user ? (
+            <>
+              <span className="hidden text-slate-600 sm:inline" data-testid="signed-in-as">
+                {user.name} <span className="text-slate-400">· {user.role.toLowerCase()}</span>
+              </span>
+              <Form method="post" action="/logout">
+                <button type="submit" className="btn-secondary py-1.5">
+                  Log out
+                </button>
+              </Form>
+            </>
+          ) : (
+            <>
+              <Link to="/login" className="font-medium text-slate-700 hover:text-slate-900">
+                Log in
+              </Link>
+              <Link to="/signup" className="btn-primary py-1.5">
+                Sign up
+              </Link>
+            </>
+          )}
+        </div>
+      </div>
+    </header>
+  );
+}
+
+function ProgressBar() {
+  const navigation = useNavigation();
+  if (navigation.state === "idle") return null;
+  return <div role="progressbar" aria-label="Loading" className="fixed inset-x-0 top-0 z-50 h-1 animate-pulse bg-brand-500" />;
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const data = useRouteLoaderData<typeof loader>("root");
+  return (
+    <html lang="en" className="h-full">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body className="flex min-h-full flex-col bg-slate-50 font-sans text-slate-900 antialiased">
+        <ProgressBar />
+        {data?.testMode ? (
+          <div className="bg-amber-400 px-4 py-1 text-center text-xs font-semibold text-amber-950">
+            Test mode — payments go to the local Stripe emulator. Use card 4242 4242 4242 4242.
+          </div>
+        ) : null}
+        <Header user={data?.user ?? null} />
+        <main className="mx-auto w-full max-w-6xl flex-1 px-4 py-8">{children}</main>
+        <footer className="border-t border-slate-200 bg-white py-6 text-center text-xs text-slate-500">
+          Makers Market · payments by Stripe Connect · creators keep what they earn, minus a clear platform fee
+        </footer>
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
+}

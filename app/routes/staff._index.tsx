@@ -1,0 +1,42 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { requireUser } from "#app/utils/auth.server.ts";
+import { db } from "#app/utils/db.server.ts";
+
+export const meta: MetaFunction = () => [{ title: "Staff console · Makers Market" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requireUser(request, { role: "STAFF" });
+  const [buyers, creators, products, orders] = await Promise.all([
+    db().user.count({ where: { role: "BUYER" } }),
+    db().creatorAccount.count(),
+    db().product.count({ where: { published: true } }),
+    db().order.count(),
+  ]);
+  return { stats: [
+    { label: "Buyers", value: buyers },
+    { label: "Creators", value: creators },
+    { label: "Published products", value: products },
+    { label: "Orders", value: orders },
+  ] };
+}
+
+export default function StaffConsole() {
+  const { stats } = useLoaderData<typeof loader>();
+  return (
+    <div>
+      <h1 className="text-2xl font-bold">Staff console</h1>
+      <p className="mt-1 text-sm text-slate-600">The marketplace at a glance.</p>
+      <dl className="mt-6 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+        {stats.map((stat) => (
+          <div key={stat.label} className="card">
+            <dt className="text-sm text-slate-500">{stat.label}</dt>
+            <dd className="mt-1 text-3xl font-semibold" data-testid={`stat-${stat.label}`}>
+              {stat.value}
+            </dd>
+          </div>
+        ))}
+      </dl>
+    </div>
+  );
+}

@@ -1,0 +1,97 @@
+// Authentication (remix-auth v4 with a form strategy) and role checks for loaders and actions.
+import { redirect } from "@remix-run/node";
+import { Authenticator } from "remix-auth";
+import { FormStrategy } from "remix-auth-form";
+import { z } from "zod";
+import type { Role, User } from "#app/generated/prisma/client.ts";
+import { clientIp } from "#app/domain/audit.server.ts";
+import { loginAllowed, recordLoginAttempt, verifyLogin } from "#app/domain/users.server.ts";
+import { db } from "./db.server.ts";
+import { getSessionId } from "./session.server.ts";
+
+export type SessionUser = Pick<User, "id" | "email" | "name" | "role">;
+
+export const loginSchema = z.object({
+  email: z.string({ required_error: "Enter your email" }).trim().toLowerCase().email("Enter a valid email address"),
+  password: z.string({ required_error: "Enter your password" }).min(1, "Enter your password"),
+});
+
+/** A login that failed for a reason the person should read (bad input, wrong password, too many tries). */
+export class LoginError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly fieldErrors: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const authenticator = new Authenticator<SessionUser>();
+
+authenticator.use(
+  new FormStrategy(async ({ form, request }) => {
+    const parsed = loginSchema.safeParse(Object.fromEntries(form));
+    if (!parsed.success) {
+      const fieldErrors = Object.fromEntries(
+        Object.entries(parsed.error.flatten().fieldErrors).map(([k, v]) => [k, v?.[0] ?? "Invalid"]),
+      );
+      throw new LoginError("Please correct the highlighted fields.", 400, fieldErrors);
+    }
+    const { email, password } = parsed.data;
+    const ip = clientIp(request);
+    if (!(await loginAllowed(email, ip)))
+      throw new LoginError("Too many failed attempts. Wait 15 minutes and try again.", 429);
+    const user = await verifyLogin(email, password);
+    await recordLoginAttempt(email, ip, Boolean(user));
+    if (!user) throw new LoginError("That email and password don't match an account.", 401);
+    return { id: user.id, email: user.email, name: user.name, role: user.role };
+  }),
+  "form",
+);
+
+export async function getUser(request: Request): Promise<SessionUser | null> {
+  const sessionId = await getSessionId(request);
+  if (!sessionId) return null;
+  const session = await db().session.findUnique({
+    where: { id: sessionId },
+    select: { expiresAt: true, user: { select: { id: true, email: true, name: true, role: true } } },
+  });
+  if (!session || session.expiresAt < new Date()) return null;
+  return session.user;
+}
+
+/**
+ * The signed-in user, or a redirect to the login page. With `role`, anyone else gets a 403 page.
+ */
+export async function requireUser(request: Request, options: { role?: Role | Role[] } = {}): Promise<SessionUser> {
+  const user = await getUser(request);
+  if (!user) {
+    const url = new URL(request.url);
+    throw redirect(`/login?${new URLSearchParams({ redirectTo: url.pathname + url.search })}`);
+  }
+  if (options.role) {
+    const allowed = Array.isArray(options.role) ? options.role : [options.role];
+    if (!allowed.includes(user.role))
+      throw new Response(
+        `This page is only for ${allowed.map((r) => r.toLowerCase()).join(" and ")} accounts. You are signed in as a ${user.role.toLowerCase()}.`,
+        { status: 403, statusText: "Forbidden" },
+      );
+  }
+  return user;
+}
+
+export async function requireAnonymous(request: Request) {
+  const user = await getUser(request);
+  if (user) throw redirect(homeFor(user.role));
+}
+
+export function homeFor(role: Role) {
+  return role === "STAFF" ? "/staff" : role === "CREATOR" ? "/creator" : "/library";
+}
+
+/** Only same-site relative paths are followed after login, never another origin. */
+export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback: string) {
+  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
+  return to;
+}

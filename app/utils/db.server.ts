@@ -1,0 +1,85 @@
+// The database client and the transaction rules for money.
+//
+// Isolation and locking (decision): transactions run at READ COMMITTED, PostgreSQL's default, and every
+// read-modify-write of money takes a row lock first (`SELECT … FOR UPDATE` through `lockOrder`, `lockUser`), so two
+// staff refunding one order, or a webhook and the success page fulfilling one checkout, run one after the other.
+// Uniqueness (Stripe ids, event ids, idempotency keys) is enforced by unique indexes, never by a read-then-insert.
+// Transactions that fail with a serialization failure or a deadlock (40001, 40P01) are retried with back-off.
+import { PrismaPg } from "@prisma/adapter-pg";
+import { Prisma, PrismaClient } from "#app/generated/prisma/client.ts";
+import { env } from "./env.server.ts";
+
+export { Prisma };
+export type Tx = Prisma.TransactionClient;
+
+const globalForPrisma = globalThis as unknown as { prisma?: PrismaClient; prismaUrl?: string };
+
+function createClient(url: string) {
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
+}
+
+/** The shared client. In development the instance survives module reloads. */
+export function db(): PrismaClient {
+  const url = env().DATABASE_URL;
+  if (!globalForPrisma.prisma || globalForPrisma.prismaUrl !== url) {
+    globalForPrisma.prisma = createClient(url);
+    globalForPrisma.prismaUrl = url;
+  }
+  return globalForPrisma.prisma;
+}
+
+const RETRYABLE_CODES = new Set(["40001", "40P01", "P2034"]);
+
+function isRetryable(error: unknown): boolean {
+  if (!error || typeof error !== "object") return false;
+  const e = error as { code?: string; meta?: { code?: string }; cause?: unknown; message?: string };
+  if (e.code && RETRYABLE_CODES.has(e.code)) return true;
+  if (e.meta?.code && RETRYABLE_CODES.has(e.meta.code)) return true;
+  if (typeof e.message === "string" && /could not serialize access|deadlock detected/i.test(e.message)) return true;
+  return isRetryable(e.cause);
+}
+
+/** Runs `work` in one transaction, retrying on serialization failures and deadlocks. */
+export async function transaction<T>(
+  work: (tx: Tx) => Promise<T>,
+  options: { isolationLevel?: Prisma.TransactionIsolationLevel; attempts?: number; timeoutMs?: number } = {},
+): Promise<T> {
+  const attempts = options.attempts ?? 4;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db().$transaction(work, {
+        isolationLevel: options.isolationLevel ?? Prisma.TransactionIsolationLevel.ReadCommitted,
+        timeout: options.timeoutMs ?? 15_000,
+        maxWait: 10_000,
+      });
+    } catch (error) {
+      if (attempt >= attempts || !isRetryable(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt + Math.random() * 20));
+    }
+  }
+}
+
+/** Locks one order row until the transaction ends (refunds, disputes, fulfillment serialise on it). */
+export async function lockOrder(tx: Tx, orderId: string) {
+  await tx.$queryRaw`SELECT id FROM "orders" WHERE id = ${orderId} FOR UPDATE`;
+}
+
+/** Locks one user row until the transaction ends (checkout serialises a buyer's purchases on it). */
+export async function lockUser(tx: Tx, userId: string) {
+  await tx.$queryRaw`SELECT id FROM "users" WHERE id = ${userId} FOR UPDATE`;
+}
+
+/** True for a unique-constraint violation (an idempotent insert that lost a race). */
+export function isUniqueViolation(error: unknown) {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+}
+
+export async function databaseIsUp(): Promise<{ ok: boolean; latencyMs: number; error?: string }> {
+  const started = performance.now();
+  try {
+    await db().$queryRaw`SELECT 1`;
+    return { ok: true, latencyMs: Math.round(performance.now() - started) };
+  } catch (error) {
+    return { ok: false, latencyMs: Math.round(performance.now() - started), error: (error as Error).message };
+  }
+}

@@ -1,0 +1,82 @@
+// The environment, parsed and validated once at start. The embedded defaults are for local development and tests
+// only: in production the app refuses to start without real secrets.
+import { z } from "zod";
+
+/** Values `npm start` uses when nothing is configured. Never acceptable in production. */
+export const LOCAL_DEFAULTS = {
+  SESSION_SECRET: "local-development-session-secret-not-for-production",
+  STRIPE_SECRET_KEY: "sk_test_emulator",
+  STRIPE_PUBLISHABLE_KEY: "pk_test_emulator",
+  STRIPE_WEBHOOK_SECRET: "whsec_emulator_local_default",
+} as const;
+
+const percent = z.coerce
+  .number({ invalid_type_error: "must be a number" })
+  .min(0, "must be at least 0")
+  .max(100, "must be at most 100");
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    DATABASE_URL: z
+      .string({ required_error: "is required (or run `npm start`, which starts an embedded PostgreSQL)" })
+      .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// connection string"),
+    SESSION_SECRET: z.string().min(32, "must be at least 32 characters").default(LOCAL_DEFAULTS.SESSION_SECRET),
+    APP_URL: z.string().url("must be a full URL such as http://localhost:3000").default("http://localhost:3000"),
+    PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_/, "must be a Stripe secret key (sk_test_… or sk_live_…)")
+      .default(LOCAL_DEFAULTS.STRIPE_SECRET_KEY),
+    STRIPE_PUBLISHABLE_KEY: z
+      .string()
+      .regex(/^pk_(test|live)_/, "must be a Stripe publishable key (pk_test_… or pk_live_…)")
+      .default(LOCAL_DEFAULTS.STRIPE_PUBLISHABLE_KEY),
+    STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_/, "must be a webhook signing secret (whsec_…)")
+      .default(LOCAL_DEFAULTS.STRIPE_WEBHOOK_SECRET),
+    STRIPE_API_BASE: z.string().url("must be a URL such as http://127.0.0.1:12111").optional(),
+    PLATFORM_FEE_PERCENT: percent.default(10),
+    UPLOADS_DIR: z.string().default("data/uploads"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== "production") return;
+    for (const [key, value] of Object.entries(LOCAL_DEFAULTS)) {
+      if (env[key as keyof typeof LOCAL_DEFAULTS] === value)
+        ctx.addIssue({ code: "custom", path: [key], message: "must be set to a real secret in production" });
+    }
+    if (env.STRIPE_API_BASE)
+      ctx.addIssue({
+        code: "custom",
+        path: ["STRIPE_API_BASE"],
+        message: "points Stripe at an emulator; it must not be set in production",
+      });
+    if (!env.APP_URL.startsWith("https://"))
+      ctx.addIssue({ code: "custom", path: ["APP_URL"], message: "must be an https:// URL in production" });
+  });
+
+export type Env = z.infer<typeof schema>;
+
+export class InvalidEnvironmentError extends Error {}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ""));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  - ${issue.path.join(".") || "environment"} ${issue.message}`);
+  throw new InvalidEnvironmentError(`Invalid environment:\n${lines.join("\n")}`);
+}
+
+let cached: Env | undefined;
+
+/** The validated environment; parsed on first use (at server start) and cached. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** Whether the app runs on the built-in local defaults (demo mode), which the UI shows as a banner. */
+export function usesLocalStripe() {
+  return Boolean(env().STRIPE_API_BASE);
+}

@@ -1,0 +1,27 @@
+// CSRF protection, part two (part one is the SameSite=Lax session cookie): a mutating request must come from our own
+// origin. Browsers send `Origin` on every cross-site POST; when it is absent we fall back to `Referer`.
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export function isCrossSiteMutation(options: {
+  method: string;
+  path: string;
+  origin: string | undefined;
+  referer: string | undefined;
+  allowedOrigins: string[];
+  exemptPaths: string[];
+}): boolean {
+  if (SAFE_METHODS.has(options.method.toUpperCase())) return false;
+  if (options.exemptPaths.some((p) => options.path === p || options.path.startsWith(`${p}/`))) return false;
+  const source = options.origin && options.origin !== "null" ? options.origin : originOf(options.referer);
+  if (!source) return true;
+  return !options.allowedOrigins.includes(source);
+}
+
+function originOf(url: string | undefined) {
+  if (!url) return null;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}

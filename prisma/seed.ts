@@ -1,0 +1,85 @@
+// Demo data for an empty database: one staff member, one creator with a few products, one buyer.
+// `npm start` runs it when the database has no users; `npm run db:seed` runs it by hand.
+import { hashPassword } from "../app/domain/users.server.ts";
+import { audit, SYSTEM_ACTOR } from "../app/domain/audit.server.ts";
+import { db, transaction } from "../app/utils/db.server.ts";
+
+export const DEMO_LOGINS = [
+  { role: "STAFF", email: "staff@example.com", password: "staff-demo-password", name: "Sam Staff" },
+  { role: "CREATOR", email: "creator@example.com", password: "creator-demo-password", name: "Casey Creator" },
+  { role: "BUYER", email: "buyer@example.com", password: "buyer-demo-password", name: "Bailey Buyer" },
+] as const;
+
+const DEMO_PRODUCTS = [
+  {
+    title: "Minimal Notion Planner",
+    slug: "minimal-notion-planner",
+    description: "A calm weekly planner template with habit tracking, goals and a reading list.",
+    amount: 1200,
+    currency: "usd",
+  },
+  {
+    title: "Film Presets Vol. 2",
+    slug: "film-presets-vol-2",
+    description: "Twelve Lightroom presets inspired by classic 35mm film stocks. Works on desktop and mobile.",
+    amount: 2400,
+    currency: "usd",
+  },
+  {
+    title: "The Freelance Pricing Guide",
+    slug: "freelance-pricing-guide",
+    description: "An 80-page e-book on pricing creative work with confidence, with worksheets.",
+    amount: 1900,
+    currency: "usd",
+  },
+  {
+    title: "Tokyo Street Photography Pack",
+    slug: "tokyo-street-photography-pack",
+    description: "Forty high-resolution photographs of Tokyo at night, licensed for personal and commercial use.",
+    amount: 3000,
+    currency: "jpy",
+  },
+];
+
+export async function seedDemoData(log: (line: string) => void = console.log) {
+  if ((await db().user.count()) > 0) {
+    log("Database already has users: demo data not seeded.");
+    return false;
+  }
+  const hashes = await Promise.all(DEMO_LOGINS.map((login) => hashPassword(login.password)));
+  await transaction(async (tx) => {
+    const users = [];
+    for (const [i, login] of DEMO_LOGINS.entries()) {
+      users.push(
+        await tx.user.create({
+          data: { email: login.email, name: login.name, role: login.role, passwordHash: hashes[i]! },
+        }),
+      );
+    }
+    const creatorUser = users.find((u) => u.role === "CREATOR")!;
+    const creator = await tx.creatorAccount.create({
+      data: { userId: creatorUser.id, displayName: "Casey's Studio", slug: "caseys-studio", bio: "Templates and presets." },
+    });
+    for (const product of DEMO_PRODUCTS) {
+      await tx.product.create({
+        data: {
+          creatorId: creator.id,
+          title: product.title,
+          slug: product.slug,
+          description: product.description,
+          published: true,
+          publishedAt: new Date(),
+          prices: { create: { amount: product.amount, currency: product.currency } },
+        },
+      });
+    }
+    await audit(tx, { actor: SYSTEM_ACTOR, action: "demo.seeded", entityType: "system", entityId: "seed" });
+  });
+  log(`Seeded demo data: ${DEMO_LOGINS.length} accounts, ${DEMO_PRODUCTS.length} products.`);
+  return true;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await seedDemoData();
+  await db().$disconnect();
+}

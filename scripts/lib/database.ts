@@ -1,0 +1,21 @@
+// Where the app's database comes from: DATABASE_URL when set (nothing is started), otherwise the embedded
+// PostgreSQL under data/postgres with a `marketplace` database.
+import path from "node:path";
+import { ensureDatabase, startEmbeddedPostgres } from "./embedded-postgres.ts";
+
+export const projectRoot = path.resolve(import.meta.dirname, "../..");
+export const EMBEDDED_DATABASE = "marketplace";
+
+export async function acquireDatabase(options: { log?: (line: string) => void } = {}) {
+  if (process.env.DATABASE_URL) {
+    return { url: process.env.DATABASE_URL, embedded: false, stop: async () => {} };
+  }
+  const server = await startEmbeddedPostgres({
+    dataDir: path.join(projectRoot, "data/postgres"),
+    port: Number(process.env.EMBEDDED_POSTGRES_PORT) || 5433,
+    persistent: true,
+    log: options.log,
+  });
+  await ensureDatabase(server.adminUrl, EMBEDDED_DATABASE);
+  return { url: server.urlFor(EMBEDDED_DATABASE), embedded: true, stop: () => server.stop() };
+}

@@ -1,0 +1,92 @@
+// `npm start`: builds if needed, starts the database (embedded PostgreSQL unless DATABASE_URL is set), applies
+// migrations, seeds demo data into an empty database, starts the Stripe emulator unless real Stripe keys are set,
+// and serves the app on APP_URL. Ctrl-C stops everything it started.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { acquireDatabase, projectRoot } from "./lib/database.ts";
+import { applyMigrations } from "./lib/migrate.ts";
+
+const log = (line: string) => console.log(`[start] ${line}`);
+const dev = process.argv.includes("--dev");
+const cleanups: (() => Promise<void>)[] = [];
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+function buildIfNeeded() {
+  const serverBuild = path.join(projectRoot, "build/server/index.js");
+  const sources = ["app", "public"].map((d) => path.join(projectRoot, d)).filter((d) => fs.existsSync(d));
+  const sourceTime = Math.max(...sources.map(newestMtime), fs.statSync(path.join(projectRoot, "vite.config.ts")).mtimeMs);
+  if (fs.existsSync(serverBuild) && fs.statSync(serverBuild).mtimeMs >= sourceTime) return;
+  log("Building the app (first run or sources changed)…");
+  const result = spawnSync("npx", ["remix", "vite:build"], { cwd: projectRoot, stdio: "inherit" });
+  if (result.status !== 0) throw new Error("Build failed.");
+}
+
+async function shutdown(code = 0) {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => console.error(e));
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+try {
+  if (!dev) buildIfNeeded();
+
+  const database = await acquireDatabase();
+  cleanups.push(database.stop);
+  process.env.DATABASE_URL = database.url;
+  log(database.embedded ? "Embedded PostgreSQL running (data in data/postgres)." : "Using DATABASE_URL.");
+  await applyMigrations(database.url, log);
+
+  const appUrl = process.env.APP_URL || "http://localhost:3000";
+  process.env.APP_URL = appUrl;
+  const port = Number(process.env.PORT) || Number(new URL(appUrl).port) || 3000;
+
+  // Real Stripe keys configured: use Stripe. Otherwise the local emulator, with its webhooks pointed at us.
+  if (!process.env.STRIPE_SECRET_KEY) {
+    const emulatorModule = path.join(projectRoot, "scripts/stripe-emulator/server.ts");
+    if (fs.existsSync(emulatorModule)) {
+      const { startStripeEmulator } = await import(emulatorModule);
+      const emulator = await startStripeEmulator({
+        port: Number(process.env.STRIPE_EMULATOR_PORT) || 12111,
+        snapshotFile: path.join(projectRoot, "data/stripe-emulator.json"),
+        webhookUrl: `${appUrl}/webhooks/stripe`,
+      });
+      cleanups.push(() => emulator.close());
+      process.env.STRIPE_API_BASE = emulator.url;
+      process.env.STRIPE_SECRET_KEY = emulator.secretKey;
+      process.env.STRIPE_PUBLISHABLE_KEY = emulator.publishableKey;
+      process.env.STRIPE_WEBHOOK_SECRET = emulator.webhookSecret;
+      log(`Stripe emulator on ${emulator.url} (webhooks → ${appUrl}/webhooks/stripe).`);
+    } else {
+      log("Stripe emulator not available: running without payments.");
+    }
+  }
+
+  // Validate the environment before serving: a bad value stops here with a clear message.
+  const { env } = await import("../app/utils/env.server.ts");
+  env();
+
+  const { seedDemoData, DEMO_LOGINS } = await import("../prisma/seed.ts");
+  await seedDemoData(log);
+
+  const { createAppServer } = await import("./server.ts");
+  const server = await createAppServer({ port, appUrl, dev });
+  cleanups.unshift(server.close);
+
+  console.log(`\n  Makers Market is running at ${appUrl}\n`);
+  console.log("  Demo logins:");
+  for (const login of DEMO_LOGINS) console.log(`    ${login.role.padEnd(8)} ${login.email.padEnd(22)} ${login.password}`);
+  console.log("\n  Press Ctrl-C to stop.\n");
+} catch (error) {
+  console.error(`\n[start] ${(error as Error).message}\n`);
+  await shutdown(1);
+}
