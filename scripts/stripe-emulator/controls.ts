@@ -1,0 +1,119 @@
+// Test controls under /_emulator/ (not part of Stripe's API). Bodies are JSON or form-encoded.
+import type http from "node:http";
+import type Stripe from "stripe";
+import { parseForm } from "./form.js";
+import { ApiError } from "./errors.js";
+import { publicView, PLATFORM, type Emu } from "./context.js";
+import { paySession } from "./resources/checkout.js";
+import { setOnboarding } from "./resources/accounts.js";
+import { openDispute, closeDispute } from "./resources/payments.js";
+import { balanceOf } from "./resources/balance.js";
+
+export interface FaultRule { path: string; method?: string; count: number; status: number; mode: "status" | "hang" }
+export interface Faults { rules: FaultRule[] }
+
+async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const raw = Buffer.concat(chunks).toString("utf8");
+  if (!raw) return {};
+  if ((req.headers["content-type"] ?? "").includes("json")) return JSON.parse(raw) as Record<string, unknown>;
+  return parseForm(raw) as Record<string, unknown>;
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  const s = JSON.stringify(body, null, 2);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(s) });
+  res.end(s);
+}
+
+const num = (v: unknown, d = 0): number => (v === undefined || v === null || v === "" ? d : Number(v));
+
+export async function handleControl(em: Emu, faults: Faults, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  const method = req.method ?? "GET";
+  const path = url.pathname.replace(/\/+$/, "");
+  const body = method === "POST" ? await readJson(req) : Object.fromEntries(url.searchParams);
+  const wh = em.webhooks;
+  let m: RegExpExecArray | null;
+  try {
+    if (method === "GET" && (path === "/_emulator" || path === "/_emulator/health")) return send(res, 200, { ok: true, url: em.url });
+    if (method === "POST" && path === "/_emulator/reset") {
+      wh.resetState();
+      em.store.reset();
+      faults.rules = [];
+      return send(res, 200, { ok: true });
+    }
+    if (method === "GET" && path === "/_emulator/deliveries") {
+      const ev = url.searchParams.get("event");
+      const type = url.searchParams.get("type");
+      return send(res, 200, { data: em.store.data.deliveries.filter((d) => (!ev || d.event === ev) && (!type || d.type === type)) });
+    }
+    if (method === "POST" && path === "/_emulator/webhooks/flush") {
+      await wh.flush();
+      const idle = await wh.waitIdle(num(body.timeout_ms, 10000));
+      return send(res, 200, { ok: true, idle });
+    }
+    if (method === "POST" && path === "/_emulator/webhooks/wait-idle") {
+      const idle = await wh.waitIdle(num(body.timeout_ms, 10000));
+      return send(res, 200, { ok: true, idle });
+    }
+    if (path === "/_emulator/webhooks/controls") {
+      if (method === "POST") {
+        if (body.duplicate !== undefined) wh.controls.duplicate = num(body.duplicate);
+        if (body.reorder !== undefined) wh.controls.reorder = num(body.reorder);
+        if (body.drop !== undefined) wh.controls.drop = num(body.drop);
+        if (body.delay_ms !== undefined) wh.controls.delayMs = num(body.delay_ms);
+      }
+      return send(res, 200, wh.controls);
+    }
+    if (method === "POST" && path === "/_emulator/webhooks/release") {
+      wh.controls.reorder = 0;
+      wh.releaseHeld();
+      return send(res, 200, { ok: true });
+    }
+    if (method === "POST" && path === "/_emulator/webhooks/url") {
+      wh.opts.envUrl = (body.url as string | undefined) || null;
+      return send(res, 200, { url: wh.opts.envUrl });
+    }
+    if (method === "POST" && (m = /^\/_emulator\/events\/([^/]+)\/resend$/.exec(path))) {
+      const ev = em.store.raw<Stripe.Event>(m[1]);
+      if (!ev || ev.object !== "event") return send(res, 404, { error: { type: "invalid_request_error", message: `No such event: '${m[1]}'` } });
+      const ds = wh.enqueueEvent(ev, em.store.ownerOf(ev.id) ?? PLATFORM, (body.endpoint as string | undefined) || undefined);
+      return send(res, 200, { data: ds });
+    }
+    if (method === "POST" && (m = /^\/_emulator\/checkout\/sessions\/([^/]+)\/pay$/.exec(path))) {
+      const auth = body.authenticate === "fail" ? "failed" : body.authenticate === "approve" ? true : undefined;
+      const card = String(body.card ?? "4242424242424242");
+      let r = paySession(em, m[1], card, { email: body.email as string | undefined, name: body.name as string | undefined, authenticated: auth });
+      if (r.status === "requires_action" && body.authenticate === undefined)
+        r = paySession(em, m[1], card, { email: body.email as string | undefined, name: body.name as string | undefined, authenticated: true });
+      return send(res, 200, r);
+    }
+    if (method === "POST" && (m = /^\/_emulator\/accounts\/([^/]+)\/onboard$/.exec(path))) {
+      const mode = body.mode === "incomplete" ? "incomplete" : "complete";
+      return send(res, 200, publicView(setOnboarding(em, m[1], mode)));
+    }
+    if (method === "GET" && (m = /^\/_emulator\/balance\/([^/]+)$/.exec(path))) {
+      return send(res, 200, balanceOf(em, m[1] === "platform" ? PLATFORM : m[1]));
+    }
+    if (method === "POST" && (m = /^\/_emulator\/charges\/([^/]+)\/dispute$/.exec(path))) {
+      return send(res, 200, publicView(openDispute(em, m[1], (body.reason as string | undefined) ?? "fraudulent")));
+    }
+    if (method === "POST" && (m = /^\/_emulator\/disputes\/([^/]+)\/close$/.exec(path))) {
+      const outcome = body.outcome === "won" ? "won" : "lost";
+      return send(res, 200, publicView(closeDispute(em, m[1], outcome)));
+    }
+    if (path === "/_emulator/faults") {
+      if (method === "DELETE") { faults.rules = []; return send(res, 200, { rules: [] }); }
+      if (method === "POST") {
+        const st = body.status === "hang" || body.mode === "hang" ? "hang" : "status";
+        faults.rules.push({ path: String(body.path ?? "/v1/"), method: body.method ? String(body.method).toUpperCase() : undefined, count: num(body.count, 1), status: num(body.status, 500) || 500, mode: st });
+      }
+      return send(res, 200, { rules: faults.rules });
+    }
+    return send(res, 404, { error: { type: "invalid_request_error", message: `Unknown emulator control: ${method} ${path}` } });
+  } catch (e) {
+    if (e instanceof ApiError) return send(res, e.status, { error: e.body });
+    throw e;
+  }
+}

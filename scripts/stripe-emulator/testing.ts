@@ -1,0 +1,77 @@
+// Typed helpers for tests: call the emulator's /_emulator/ controls over HTTP.
+import type Stripe from "stripe";
+
+export interface DeliveryRecord {
+  id: string;
+  event: string;
+  type: string;
+  target: string;
+  url: string;
+  status: "pending" | "succeeded" | "failed" | "dropped";
+  attempts: { at: number; status: number | null; error?: string }[];
+  next_attempt_at: number | null;
+  duplicate_of?: string;
+}
+export interface PayResult {
+  status: "succeeded" | "requires_action" | "failed";
+  session: Stripe.Checkout.Session;
+  payment_intent: string | null;
+  error?: { code: string; decline_code?: string; message: string };
+}
+
+async function call<T>(baseUrl: string, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${baseUrl.replace(/\/$/, "")}${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as T & { error?: { message: string } };
+  if (!res.ok) throw new Error(`Stripe emulator control ${method} ${path} failed (${res.status}): ${json.error?.message ?? ""}`);
+  return json;
+}
+
+/** Pay an open Checkout Session without a browser. 3DS cards are approved unless `authenticate: "fail"`. */
+export function payCheckoutSession(baseUrl: string, sessionId: string, opts: { card?: string; email?: string; name?: string; authenticate?: "approve" | "fail" } = {}): Promise<PayResult> {
+  return call(baseUrl, "POST", `/_emulator/checkout/sessions/${encodeURIComponent(sessionId)}/pay`, { card: opts.card ?? "4242424242424242", ...opts });
+}
+/** Finish (or partially finish) Express onboarding; emits account.updated. */
+export function completeOnboarding(baseUrl: string, accountId: string, mode: "complete" | "incomplete" = "complete"): Promise<Stripe.Account> {
+  return call(baseUrl, "POST", `/_emulator/accounts/${encodeURIComponent(accountId)}/onboard`, { mode });
+}
+export function openDispute(baseUrl: string, chargeId: string, reason = "fraudulent"): Promise<Stripe.Dispute> {
+  return call(baseUrl, "POST", `/_emulator/charges/${encodeURIComponent(chargeId)}/dispute`, { reason });
+}
+export function closeDispute(baseUrl: string, disputeId: string, outcome: "won" | "lost"): Promise<Stripe.Dispute> {
+  return call(baseUrl, "POST", `/_emulator/disputes/${encodeURIComponent(disputeId)}/close`, { outcome });
+}
+export async function listDeliveries(baseUrl: string, filter: { event?: string; type?: string } = {}): Promise<DeliveryRecord[]> {
+  const q = new URLSearchParams(filter as Record<string, string>).toString();
+  return (await call<{ data: DeliveryRecord[] }>(baseUrl, "GET", `/_emulator/deliveries${q ? `?${q}` : ""}`)).data;
+}
+/** Send every scheduled retry now and wait until no delivery is queued or in flight. */
+export async function flushWebhooks(baseUrl: string, timeoutMs = 10000): Promise<boolean> {
+  return (await call<{ idle: boolean }>(baseUrl, "POST", "/_emulator/webhooks/flush", { timeout_ms: timeoutMs })).idle;
+}
+/** Wait until every delivery reached a final state (including scheduled retries). */
+export async function waitForWebhooks(baseUrl: string, timeoutMs = 10000): Promise<boolean> {
+  return (await call<{ idle: boolean }>(baseUrl, "POST", "/_emulator/webhooks/wait-idle", { timeout_ms: timeoutMs })).idle;
+}
+export function setWebhookControls(baseUrl: string, c: { duplicate?: number; reorder?: number; drop?: number; delay_ms?: number }): Promise<{ duplicate: number; reorder: number; drop: number; delayMs: number }> {
+  return call(baseUrl, "POST", "/_emulator/webhooks/controls", c);
+}
+export function releaseHeldWebhooks(baseUrl: string): Promise<{ ok: true }> {
+  return call(baseUrl, "POST", "/_emulator/webhooks/release", {});
+}
+export async function resendEvent(baseUrl: string, eventId: string, endpoint?: string): Promise<DeliveryRecord[]> {
+  return (await call<{ data: DeliveryRecord[] }>(baseUrl, "POST", `/_emulator/events/${encodeURIComponent(eventId)}/resend`, endpoint ? { endpoint } : {})).data;
+}
+/** Make the next `count` API requests whose path starts with `path` answer `status` (500, 429…) or hang. */
+export function injectFault(baseUrl: string, f: { path: string; method?: string; count?: number; status?: number | "hang" }): Promise<unknown> {
+  return call(baseUrl, "POST", "/_emulator/faults", f);
+}
+export function clearFaults(baseUrl: string): Promise<unknown> {
+  return call(baseUrl, "DELETE", "/_emulator/faults");
+}
+export function resetEmulator(baseUrl: string): Promise<{ ok: true }> {
+  return call(baseUrl, "POST", "/_emulator/reset", {});
+}
