@@ -28,12 +28,24 @@ export default defineConfig({
   server: { port: 3000 },
   test: {
     environment: "node",
-    include: ["app/**/*.test.ts", "tests/**/*.test.ts"],
-    globalSetup: ["tests/setup/global-setup.ts"],
-    setupFiles: ["tests/setup/each-file.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "app",
+          include: ["app/**/*.test.ts", "tests/integration/**/*.test.ts", "tests/e2e/**/*.test.ts"],
+          globalSetup: ["tests/setup/global-setup.ts"],
+          setupFiles: ["tests/setup/each-file.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: { name: "stripe-emulator", include: ["tests/emulator/**/*.test.ts"] },
+      },
+    ],
   },
 });

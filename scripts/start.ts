@@ -9,6 +9,9 @@ import { applyMigrations } from "./lib/migrate.ts";
 
 const log = (line: string) => console.log(`[start] ${line}`);
 const dev = process.argv.includes("--dev");
+// For tests: the build is made beforehand, and the emulator keeps no snapshot on disk.
+const skipBuild = dev || process.argv.includes("--no-build");
+const ephemeral = process.argv.includes("--ephemeral");
 const cleanups: (() => Promise<void>)[] = [];
 
 function newestMtime(dir: string): number {
@@ -38,7 +41,7 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 try {
-  if (!dev) buildIfNeeded();
+  if (!skipBuild) buildIfNeeded();
 
   const database = await acquireDatabase();
   cleanups.push(database.stop);
@@ -56,8 +59,8 @@ try {
     if (fs.existsSync(emulatorModule)) {
       const { startStripeEmulator } = await import(emulatorModule);
       const emulator = await startStripeEmulator({
-        port: Number(process.env.STRIPE_EMULATOR_PORT) || 12111,
-        snapshotFile: path.join(projectRoot, "data/stripe-emulator.json"),
+        port: process.env.STRIPE_EMULATOR_PORT ? Number(process.env.STRIPE_EMULATOR_PORT) : 12111,
+        snapshotFile: ephemeral ? null : path.join(projectRoot, "data/stripe-emulator.json"),
         webhookUrl: `${appUrl}/webhooks/stripe`,
       });
       cleanups.push(() => emulator.close());

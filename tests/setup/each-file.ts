@@ -1,0 +1,36 @@
+// Before each test file: a fresh database created from the migrated template, so files never see each other's rows;
+// and a failure on any console.error the test did not expect.
+import { afterAll, afterEach, beforeEach, inject, vi } from "vitest";
+import { createTestDatabase } from "../helpers/database.ts";
+
+const database = await createTestDatabase(inject("databaseAdminUrl"), inject("templateDatabase"));
+process.env.DATABASE_URL = database.url;
+process.env.NODE_ENV = "test";
+
+let expectedConsoleErrors = 0;
+/** Lets the current test log up to `count` console errors (for code paths that must log one). */
+export function expectConsoleErrors(count = 1) {
+  expectedConsoleErrors += count;
+}
+
+let consoleErrors: unknown[][] = [];
+beforeEach(() => {
+  consoleErrors = [];
+  expectedConsoleErrors = 0;
+  vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => {
+    consoleErrors.push(args);
+  });
+});
+
+afterEach(() => {
+  vi.mocked(console.error).mockRestore();
+  if (consoleErrors.length > expectedConsoleErrors) {
+    throw new Error(`Unexpected console.error:\n${consoleErrors.map((args) => args.map(String).join(" ")).join("\n")}`);
+  }
+});
+
+afterAll(async () => {
+  const { db } = await import("#app/utils/db.server.ts");
+  await db().$disconnect();
+  await database.drop();
+});
