@@ -199,7 +199,10 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   em.url = url;
-  // sessions created before a restart on another port keep working
+  // hosted-page URLs of objects restored from a snapshot follow the current origin
+  for (const s of store.all<{ id: string; url: string | null; status: string }>("checkout.session", null)) {
+    if (s.status === "open") s.url = `${url}/c/pay/${s.id}`;
+  }
   return {
     url,
     port,

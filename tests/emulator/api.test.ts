@@ -68,8 +68,8 @@ describe("idempotency", () => {
   });
   it("replays errors too", async () => {
     const p = { charge: "ch_missing" };
-    const e1 = await stripe.refunds.create(p, { idempotencyKey: "k-err" }).catch((e: Stripe.errors.StripeError) => e);
-    const e2 = await stripe.refunds.create(p, { idempotencyKey: "k-err" }).catch((e: Stripe.errors.StripeError) => e);
+    const e1 = (await stripe.refunds.create(p, { idempotencyKey: "k-err" }).catch((e: unknown) => e)) as Stripe.errors.StripeError;
+    const e2 = (await stripe.refunds.create(p, { idempotencyKey: "k-err" }).catch((e: unknown) => e)) as Stripe.errors.StripeError;
     expect(e1.statusCode).toBe(404);
     expect(e2.statusCode).toBe(404);
     expect(e2.headers?.["idempotent-replayed"]).toBe("true");
@@ -241,5 +241,16 @@ describe("fault injection", () => {
     await expect(stripe.customers.list()).rejects.toMatchObject({ type: "StripeRateLimitError", statusCode: 429 });
     const list = await stripe.customers.list();
     expect(list.object).toBe("list");
+  });
+});
+
+describe("hanging requests", () => {
+  it("a hang fault makes stripe-node time out", async () => {
+    await fetch(`${em.url}/_emulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: "/v1/balance", count: 1, status: "hang" }) });
+    const u = new URL(em.url);
+    const impatient = new Stripe(em.secretKey, { host: u.hostname, port: Number(u.port), protocol: "http", timeout: 300, maxNetworkRetries: 0 });
+    await expect(impatient.balance.retrieve()).rejects.toMatchObject({ type: "StripeConnectionError" });
+    const b = await impatient.balance.retrieve();
+    expect(b.object).toBe("balance");
   });
 });

@@ -5,7 +5,7 @@ export function esc(s: unknown): string {
 
 const CSS = `
 *{box-sizing:border-box}body{margin:0;font:15px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1a1f36;background:#f6f9fc}
-.banner{background:#ffde92;color:#5e4200;text-align:center;font-size:13px;font-weight:600;padding:6px 8px;letter-spacing:.02em}
+.banner{background:#ffde92;color:#5e4200;text-align:center;font-size:13px;font-weight:600;padding:6px 8px}
 .wrap{max-width:960px;margin:0 auto;padding:24px 16px}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:32px}@media(max-width:720px){.grid{grid-template-columns:1fr}}
 .card{background:#fff;border-radius:10px;box-shadow:0 2px 5px rgba(50,50,93,.1),0 1px 2px rgba(0,0,0,.07);padding:24px}
@@ -29,5 +29,5 @@ a{color:#635bff}table{width:100%;border-collapse:collapse;font-size:14px}td,th{t
 export function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)} · Test mode — Stripe emulator</title><style>${CSS}</style></head>
-<body><div class="banner">TEST MODE — Stripe emulator · no real money moves</div><div class="wrap">${body}</div></body></html>`;
+<body><div class="banner" id="test-mode-banner">Test mode — Stripe emulator · no real money moves</div><div class="wrap">${body}</div></body></html>`;
 }
