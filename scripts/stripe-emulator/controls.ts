@@ -8,6 +8,8 @@ import { paySession } from "./resources/checkout.js";
 import { setOnboarding } from "./resources/accounts.js";
 import { openDispute, closeDispute } from "./resources/payments.js";
 import { balanceOf } from "./resources/balance.js";
+import { sweepExpired } from "./resources/checkout.js";
+import { advanceClock, resetClock, now } from "./ids.js";
 
 export interface FaultRule { path: string; method?: string; count: number; status: number; mode: "status" | "hang" }
 export interface Faults { rules: FaultRule[] }
@@ -41,7 +43,15 @@ export async function handleControl(em: Emu, faults: Faults, req: http.IncomingM
       wh.resetState();
       em.store.reset();
       faults.rules = [];
+      resetClock();
       return send(res, 200, { ok: true });
+    }
+    if (path === "/_emulator/clock") {
+      if (method === "POST") {
+        advanceClock(num(body.advance_seconds));
+        sweepExpired(em);
+      }
+      return send(res, 200, { now: now() });
     }
     if (method === "GET" && path === "/_emulator/deliveries") {
       const ev = url.searchParams.get("event");

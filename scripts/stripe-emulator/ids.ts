@@ -9,6 +9,15 @@ export function rand(n = 24): string {
 export function newId(prefix: string): string {
   return `${prefix}_${rand(24)}`;
 }
+let clockOffset = 0;
+/** Emulated "now" in unix seconds. Test control /_emulator/clock can move it forward. */
 export function now(): number {
-  return Math.floor(Date.now() / 1000);
+  return Math.floor(Date.now() / 1000) + clockOffset;
+}
+export function advanceClock(seconds: number): number {
+  clockOffset += seconds;
+  return now();
+}
+export function resetClock(): void {
+  clockOffset = 0;
 }

@@ -75,3 +75,7 @@ export function clearFaults(baseUrl: string): Promise<unknown> {
 export function resetEmulator(baseUrl: string): Promise<{ ok: true }> {
   return call(baseUrl, "POST", "/_emulator/reset", {});
 }
+/** Move the emulator's clock forward (account links and Checkout Sessions expire; expired sessions emit checkout.session.expired). */
+export async function advanceClock(baseUrl: string, seconds: number): Promise<number> {
+  return (await call<{ now: number }>(baseUrl, "POST", "/_emulator/clock", { advance_seconds: seconds })).now;
+}

@@ -8,7 +8,7 @@ import { PLATFORM, type Delivery, type Store } from "./store.js";
 
 export const API_VERSION = "2026-10-28.endive";
 
-export function signPayload(payload: string, secret: string, timestamp = now()): string {
+export function signPayload(payload: string, secret: string, timestamp = Math.floor(Date.now() / 1000)): string {
   const sig = createHmac("sha256", secret).update(`${timestamp}.${payload}`, "utf8").digest("hex");
   return `t=${timestamp},v1=${sig}`;
 }

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import type { StripeEmulator } from "../../scripts/stripe-emulator/server.js";
 import { startStripeEmulator } from "../../scripts/stripe-emulator/server.js";
-import { completeOnboarding, payCheckoutSession } from "../../scripts/stripe-emulator/testing.js";
+import { advanceClock, completeOnboarding, payCheckoutSession } from "../../scripts/stripe-emulator/testing.js";
 import { boot, client, destinationSession, onboardedAccount } from "./helpers.js";
 
 let em: StripeEmulator;
@@ -252,5 +252,26 @@ describe("hanging requests", () => {
     await expect(impatient.balance.retrieve()).rejects.toMatchObject({ type: "StripeConnectionError" });
     const b = await impatient.balance.retrieve();
     expect(b.object).toBe("balance");
+  });
+});
+
+describe("emulated clock", () => {
+  it("expires account links (redirect to refresh_url) and checkout sessions", async () => {
+    const acct = await stripe.accounts.create({ type: "express" });
+    const link = await stripe.accountLinks.create({ account: acct.id, type: "account_onboarding", refresh_url: "http://app.test/refresh", return_url: "http://app.test/return" });
+    const s = await stripe.checkout.sessions.create({
+      mode: "payment", success_url: "http://app.test/ok", expires_at: Math.floor(Date.now() / 1000) + 1800,
+      line_items: [{ quantity: 1, price_data: { currency: "usd", unit_amount: 1000, product_data: { name: "x" } } }],
+    });
+    await advanceClock(em.url, 301);
+    const res = await fetch(link.url, { redirect: "manual" });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("http://app.test/refresh");
+    expect((await stripe.checkout.sessions.retrieve(s.id)).status).toBe("open");
+    await advanceClock(em.url, 1800);
+    const expired = await stripe.checkout.sessions.retrieve(s.id);
+    expect(expired.status).toBe("expired");
+    const evs = await stripe.events.list({ type: "checkout.session.expired" });
+    expect(evs.data.map((e) => (e.data.object as Stripe.Checkout.Session).id)).toContain(s.id);
   });
 });
