@@ -518,20 +518,38 @@ ALTER TABLE "disputes" ADD CONSTRAINT "disputes_orderId_fkey" FOREIGN KEY ("orde
 ALTER TABLE "daily_revenue" ADD CONSTRAINT "daily_revenue_creatorId_fkey" FOREIGN KEY ("creatorId") REFERENCES "creator_accounts"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
 -- Money guards the database keeps even if application code slips: amounts are non-negative integers in minor
--- units and every currency is a lowercase ISO 4217 code.
-ALTER TABLE "prices" ADD CONSTRAINT "prices_amount_positive" CHECK ("amount" > 0),
-  ADD CONSTRAINT "prices_currency_iso" CHECK ("currency" ~ '^[a-z]{3}$');
-ALTER TABLE "orders" ADD CONSTRAINT "orders_amounts_valid" CHECK (
-  "totalAmount" >= 0 AND "applicationFeeAmount" >= 0 AND "applicationFeeAmount" <= "totalAmount"
-  AND "creatorAmount" = "totalAmount" - "applicationFeeAmount"
-  AND "refundedAmount" >= 0 AND "refundedAmount" <= "totalAmount"
-  AND "applicationFeeRefunded" >= 0 AND "applicationFeeRefunded" <= "applicationFeeAmount"
-  AND "transferReversedAmount" >= 0 AND "transferReversedAmount" <= "creatorAmount"),
-  ADD CONSTRAINT "orders_currency_iso" CHECK ("currency" ~ '^[a-z]{3}$');
-ALTER TABLE "refunds" ADD CONSTRAINT "refunds_amount_positive" CHECK ("amount" > 0
-  AND "transferReversalAmount" >= 0 AND "applicationFeeRefundAmount" >= 0);
-ALTER TABLE "creator_accounts" ADD CONSTRAINT "creator_accounts_fee_override_range"
-  CHECK ("feeOverrideBps" IS NULL OR ("feeOverrideBps" >= 0 AND "feeOverrideBps" <= 10000));
+-- units, fees stay within the amount, and every currency is a lowercase ISO 4217 code. (Triggers rather than CHECK
+-- constraints: Prisma's JS schema engine cannot introspect CHECK constraints, which would break `migrate diff`.)
+CREATE FUNCTION enforce_money_rules() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'prices' THEN
+    IF NEW."amount" <= 0 THEN RAISE EXCEPTION 'price amount must be positive' USING ERRCODE = 'check_violation'; END IF;
+    IF NEW."currency" !~ '^[a-z]{3}$' THEN RAISE EXCEPTION 'currency must be a lowercase ISO code' USING ERRCODE = 'check_violation'; END IF;
+  ELSIF TG_TABLE_NAME = 'orders' THEN
+    IF NEW."currency" !~ '^[a-z]{3}$' THEN RAISE EXCEPTION 'currency must be a lowercase ISO code' USING ERRCODE = 'check_violation'; END IF;
+    IF NEW."totalAmount" < 0 OR NEW."applicationFeeAmount" < 0 OR NEW."applicationFeeAmount" > NEW."totalAmount"
+      OR NEW."creatorAmount" <> NEW."totalAmount" - NEW."applicationFeeAmount"
+      OR NEW."refundedAmount" < 0 OR NEW."refundedAmount" > NEW."totalAmount"
+      OR NEW."applicationFeeRefunded" < 0 OR NEW."applicationFeeRefunded" > NEW."applicationFeeAmount"
+      OR NEW."transferReversedAmount" < 0 OR NEW."transferReversedAmount" > NEW."creatorAmount" THEN
+      RAISE EXCEPTION 'order amounts are inconsistent' USING ERRCODE = 'check_violation';
+    END IF;
+  ELSIF TG_TABLE_NAME = 'refunds' THEN
+    IF NEW."amount" <= 0 OR NEW."transferReversalAmount" < 0 OR NEW."applicationFeeRefundAmount" < 0 THEN
+      RAISE EXCEPTION 'refund amounts are invalid' USING ERRCODE = 'check_violation';
+    END IF;
+  ELSIF TG_TABLE_NAME = 'creator_accounts' THEN
+    IF NEW."feeOverrideBps" IS NOT NULL AND (NEW."feeOverrideBps" < 0 OR NEW."feeOverrideBps" > 10000) THEN
+      RAISE EXCEPTION 'fee override must be between 0 and 10000 basis points' USING ERRCODE = 'check_violation';
+    END IF;
+  END IF;
+  RETURN NEW;
+END;
+$$;
+CREATE TRIGGER prices_money_rules BEFORE INSERT OR UPDATE ON "prices" FOR EACH ROW EXECUTE FUNCTION enforce_money_rules();
+CREATE TRIGGER orders_money_rules BEFORE INSERT OR UPDATE ON "orders" FOR EACH ROW EXECUTE FUNCTION enforce_money_rules();
+CREATE TRIGGER refunds_money_rules BEFORE INSERT OR UPDATE ON "refunds" FOR EACH ROW EXECUTE FUNCTION enforce_money_rules();
+CREATE TRIGGER creator_accounts_money_rules BEFORE INSERT OR UPDATE ON "creator_accounts" FOR EACH ROW EXECUTE FUNCTION enforce_money_rules();
 
 -- The audit log is append-only: no UPDATE, DELETE or TRUNCATE, whoever asks.
 CREATE FUNCTION audit_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
