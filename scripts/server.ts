@@ -11,7 +11,7 @@ import { isCrossSiteMutation } from "../app/utils/same-origin.ts";
 import { projectRoot } from "./lib/database.ts";
 
 /** Stripe calls the webhook from its own servers: it is authenticated by its signature, not by origin. */
-const ORIGIN_CHECK_EXEMPT = ["/webhooks/stripe"];
+const ORIGIN_CHECK_EXEMPT = ["/api/webhooks/stripe"];
 
 export async function createAppServer(options: { port: number; host?: string; appUrl: string; dev?: boolean }) {
   const app = express();

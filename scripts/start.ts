@@ -61,14 +61,14 @@ try {
       const emulator = await startStripeEmulator({
         port: process.env.STRIPE_EMULATOR_PORT ? Number(process.env.STRIPE_EMULATOR_PORT) : 12111,
         snapshotFile: ephemeral ? null : path.join(projectRoot, "data/stripe-emulator.json"),
-        webhookUrl: `${appUrl}/webhooks/stripe`,
+        webhookUrl: `${appUrl}/api/webhooks/stripe`,
       });
       cleanups.push(() => emulator.close());
       process.env.STRIPE_API_BASE = emulator.url;
       process.env.STRIPE_SECRET_KEY = emulator.secretKey;
       process.env.STRIPE_PUBLISHABLE_KEY = emulator.publishableKey;
       process.env.STRIPE_WEBHOOK_SECRET = emulator.webhookSecret;
-      log(`Stripe emulator on ${emulator.url} (webhooks → ${appUrl}/webhooks/stripe).`);
+      log(`Stripe emulator on ${emulator.url} (webhooks → ${appUrl}/api/webhooks/stripe).`);
     } else {
       log("Stripe emulator not available: running without payments.");
     }

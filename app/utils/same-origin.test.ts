@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isCrossSiteMutation } from "./same-origin.ts";
 
-const base = { path: "/login", allowedOrigins: ["http://localhost:3000"], exemptPaths: ["/webhooks/stripe"] };
+const base = { path: "/login", allowedOrigins: ["http://localhost:3000"], exemptPaths: ["/api/webhooks/stripe"] };
 
 describe("isCrossSiteMutation", () => {
   it("lets reads through", () => {
@@ -18,7 +18,7 @@ describe("isCrossSiteMutation", () => {
   });
   it("exempts the Stripe webhook, which proves itself by signature", () => {
     expect(
-      isCrossSiteMutation({ ...base, path: "/webhooks/stripe", method: "POST", origin: undefined, referer: undefined }),
+      isCrossSiteMutation({ ...base, path: "/api/webhooks/stripe", method: "POST", origin: undefined, referer: undefined }),
     ).toBe(false);
   });
 });
