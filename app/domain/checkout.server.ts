@@ -1,0 +1,189 @@
+// Buying: from "Buy" to a Stripe Checkout Session, at most one open payment path per buyer and price.
+import type { CheckoutAttempt } from "#app/generated/prisma/client.ts";
+import { isStripeError, Stripe } from "#app/stripe/client.server.ts";
+import { createDestinationCheckoutSession, expireCheckoutSession } from "#app/stripe/checkout.server.ts";
+import { db, lockUser, transaction } from "#app/utils/db.server.ts";
+import { audit, type AuditActor } from "./audit.server.ts";
+import { currentFeeRate } from "./creators.server.ts";
+import { ACCESS_GRANTING } from "./entitlements.server.ts";
+import { applicationFee } from "./fees.ts";
+
+/** How long a Checkout Session stays payable (Stripe allows 30 minutes to 24 hours). */
+export const CHECKOUT_LIFETIME_MS = 60 * 60 * 1000;
+/** An open session is reused only while it has at least this long left. */
+const REUSE_MARGIN_MS = 5 * 60 * 1000;
+
+export class CheckoutRefused extends Error {
+  constructor(
+    message: string,
+    readonly code: "not_found" | "unpublished" | "creator_cannot_charge" | "already_owned" | "own_product" | "stripe",
+    readonly status = 409,
+  ) {
+    super(message);
+  }
+}
+
+export async function startCheckout(input: {
+  buyer: { id: string; email: string };
+  productId: string;
+  appUrl: string;
+  actor: AuditActor;
+}): Promise<{ url: string; attemptId: string; reused: boolean }> {
+  const product = await db().product.findUnique({
+    where: { id: input.productId },
+    include: {
+      creator: true,
+      prices: { where: { active: true }, orderBy: { createdAt: "desc" }, take: 1 },
+    },
+  });
+  if (!product) throw new CheckoutRefused("That product doesn't exist.", "not_found", 404);
+  const price = product.prices[0];
+  if (!product.published || !price) throw new CheckoutRefused("This product isn't for sale right now.", "unpublished");
+  if (product.creator.userId === input.buyer.id)
+    throw new CheckoutRefused("This is your own product — you can't buy it.", "own_product");
+  if (!product.creator.chargesEnabled || !product.creator.stripeAccountId)
+    throw new CheckoutRefused(
+      "This creator can't accept payments right now. Please try again later.",
+      "creator_cannot_charge",
+    );
+  const creatorAccountId = product.creator.stripeAccountId;
+
+  const { attempt, reused } = await transaction(async (tx) => {
+    // One buyer's purchases run one at a time, so a double click or a second tab finds the first attempt.
+    await lockUser(tx, input.buyer.id);
+    const owned = await tx.entitlement.count({
+      where: { userId: input.buyer.id, productId: product.id, status: { in: ACCESS_GRANTING } },
+    });
+    if (owned) throw new CheckoutRefused("You already own this product. Find it in your library.", "already_owned");
+    const open = await tx.checkoutAttempt.findFirst({
+      where: {
+        buyerId: input.buyer.id,
+        priceId: price.id,
+        status: "OPEN",
+        OR: [{ expiresAt: null }, { expiresAt: { gt: new Date(Date.now() + REUSE_MARGIN_MS) } }],
+      },
+      orderBy: { createdAt: "desc" },
+    });
+    if (open) return { attempt: open, reused: true };
+    const rate = await currentFeeRate(tx, product.creator);
+    const created = await tx.checkoutAttempt.create({
+      data: {
+        buyerId: input.buyer.id,
+        creatorId: product.creatorId,
+        productId: product.id,
+        priceId: price.id,
+        amount: price.amount,
+        currency: price.currency,
+        feeBps: rate.bps,
+        applicationFeeAmount: applicationFee(price.amount, rate.bps),
+        expiresAt: new Date(Date.now() + CHECKOUT_LIFETIME_MS),
+      },
+    });
+    await audit(tx, {
+      actor: input.actor,
+      action: "checkout.started",
+      entityType: "checkout_attempt",
+      entityId: created.id,
+      amount: created.amount,
+      currency: created.currency,
+      data: { productId: product.id, feeBps: rate.bps, feeSource: rate.source, applicationFee: created.applicationFeeAmount },
+    });
+    return { attempt: created, reused: false };
+  });
+
+  if (attempt.checkoutUrl) return { url: attempt.checkoutUrl, attemptId: attempt.id, reused };
+  const session = await openSession(attempt, {
+    buyerEmail: input.buyer.email,
+    productTitle: product.title,
+    destination: creatorAccountId,
+    appUrl: input.appUrl,
+  });
+  return { url: session.url!, attemptId: attempt.id, reused };
+}
+
+/**
+ * Creates the attempt's Checkout Session. The idempotency key is the attempt's id and every parameter comes from the
+ * attempt row, so retries (stripe-node's own, a double click, a second tab) all get the one same session.
+ */
+async function openSession(
+  attempt: CheckoutAttempt,
+  context: { buyerEmail: string; productTitle: string; destination: string; appUrl: string },
+) {
+  let session: Stripe.Checkout.Session;
+  try {
+    session = await createDestinationCheckoutSession({
+      idempotencyKey: `checkout-attempt-${attempt.id}`,
+      attemptId: attempt.id,
+      buyerId: attempt.buyerId,
+      buyerEmail: context.buyerEmail,
+      productId: attempt.productId,
+      productTitle: context.productTitle,
+      creatorId: attempt.creatorId,
+      destinationAccountId: context.destination,
+      amount: attempt.amount,
+      currency: attempt.currency,
+      applicationFeeAmount: attempt.applicationFeeAmount,
+      expiresAt: attempt.expiresAt!,
+      successUrl: `${context.appUrl}/checkout/success?session_id={CHECKOUT_SESSION_ID}`,
+      cancelUrl: `${context.appUrl}/checkout/cancel?attempt=${attempt.id}`,
+    });
+  } catch (error) {
+    // A request Stripe refused for good will be refused the same way on replay: close the attempt. Network errors,
+    // 429s and 5xx leave it open, so the next click replays the same idempotency key.
+    if (error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeIdempotencyError) {
+      await db().checkoutAttempt.update({
+        where: { id: attempt.id },
+        data: { status: "FAILED", failureMessage: error.message.slice(0, 500) },
+      });
+    }
+    throw error;
+  }
+  await db().checkoutAttempt.update({
+    where: { id: attempt.id },
+    data: {
+      stripeCheckoutSessionId: session.id,
+      checkoutUrl: session.url,
+      expiresAt: session.expires_at ? new Date(session.expires_at * 1000) : attempt.expiresAt,
+    },
+  });
+  return session;
+}
+
+/** The buyer left Checkout: close the session so it can't be paid later, and the attempt with it. */
+export async function cancelCheckout(input: { buyerId: string; attemptId: string; actor: AuditActor }) {
+  const attempt = await db().checkoutAttempt.findFirst({
+    where: { id: input.attemptId, buyerId: input.buyerId },
+    include: { product: { select: { slug: true, title: true } } },
+  });
+  if (!attempt) return null;
+  if (attempt.status === "OPEN" && attempt.stripeCheckoutSessionId) {
+    try {
+      await expireCheckoutSession(attempt.stripeCheckoutSessionId);
+    } catch (error) {
+      // Already paid (another tab) or already expired: the webhook or the success page tells the truth.
+      if (!isStripeError(error)) throw error;
+      return attempt;
+    }
+  }
+  if (attempt.status === "OPEN") await markAttemptExpired(attempt.id, input.actor, "checkout.canceled");
+  return attempt;
+}
+
+export async function markAttemptExpired(attemptId: string, actor: AuditActor, action = "checkout.expired") {
+  await transaction(async (tx) => {
+    const { count } = await tx.checkoutAttempt.updateMany({
+      where: { id: attemptId, status: "OPEN" },
+      data: { status: "EXPIRED" },
+    });
+    if (count)
+      await audit(tx, { actor, action, entityType: "checkout_attempt", entityId: attemptId });
+  });
+}
+
+export function isRetryableStripeFailure(error: unknown) {
+  return (
+    error instanceof Stripe.errors.StripeConnectionError ||
+    error instanceof Stripe.errors.StripeAPIError ||
+    error instanceof Stripe.errors.StripeRateLimitError
+  );
+}

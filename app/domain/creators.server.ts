@@ -1,0 +1,137 @@
+// Creators' Stripe Connect accounts: onboarding and the status we show them.
+import type Stripe from "stripe";
+import type { OnboardingStatus } from "#app/generated/prisma/client.ts";
+import { createExpressAccount, createOnboardingLink, retrieveAccount } from "#app/stripe/connect.server.ts";
+import { db, transaction, type Tx } from "#app/utils/db.server.ts";
+import { env } from "#app/utils/env.server.ts";
+import { audit, type AuditActor } from "./audit.server.ts";
+import { feeRateFor } from "./fees.ts";
+
+/** Plain-words status from what Stripe says about the account. */
+export function onboardingStatusOf(account: Stripe.Account): OnboardingStatus {
+  const due = [...(account.requirements?.currently_due ?? []), ...(account.requirements?.past_due ?? [])];
+  const disabledReason = account.requirements?.disabled_reason ?? "";
+  if (account.charges_enabled && account.payouts_enabled) return "ACTIVE";
+  if (!account.details_submitted) return "DETAILS_NEEDED";
+  if (due.length) return account.charges_enabled ? "DETAILS_NEEDED" : "RESTRICTED";
+  if (/under_review|pending_verification/.test(disabledReason)) return "UNDER_REVIEW";
+  if (disabledReason) return "RESTRICTED";
+  return "UNDER_REVIEW";
+}
+
+export const STATUS_WORDS: Record<OnboardingStatus, { label: string; tone: "slate" | "amber" | "sky" | "emerald" | "red"; text: string }> = {
+  NOT_STARTED: { label: "Not started", tone: "slate", text: "Connect a Stripe account to get paid and publish products." },
+  DETAILS_NEEDED: { label: "Details needed", tone: "amber", text: "Stripe needs a few more details before you can get paid." },
+  UNDER_REVIEW: { label: "Under review", tone: "sky", text: "Stripe is reviewing your details. This usually takes a few minutes." },
+  ACTIVE: { label: "Active", tone: "emerald", text: "You can sell and receive payouts." },
+  RESTRICTED: { label: "Restricted", tone: "red", text: "Stripe has paused payments on your account. Your products can't be bought until this is fixed." },
+};
+
+/** Stores what Stripe says about a connected account, unless a newer update was already stored. */
+export async function syncConnectedAccount(
+  tx: Tx,
+  account: Stripe.Account,
+  options: { actor: AuditActor; observedAt: Date },
+) {
+  const creator = await tx.creatorAccount.findUnique({ where: { stripeAccountId: account.id } });
+  if (!creator) return null;
+  if (creator.stripeStatusAt && creator.stripeStatusAt > options.observedAt) return creator;
+  const status = onboardingStatusOf(account);
+  const requirementsDue = [
+    ...new Set([...(account.requirements?.past_due ?? []), ...(account.requirements?.currently_due ?? [])]),
+  ];
+  const updated = await tx.creatorAccount.update({
+    where: { id: creator.id },
+    data: {
+      onboardingStatus: status,
+      chargesEnabled: account.charges_enabled ?? false,
+      payoutsEnabled: account.payouts_enabled ?? false,
+      detailsSubmitted: account.details_submitted ?? false,
+      requirementsDue,
+      disabledReason: account.requirements?.disabled_reason ?? null,
+      stripeStatusAt: options.observedAt,
+    },
+  });
+  if (
+    creator.onboardingStatus !== status ||
+    creator.chargesEnabled !== updated.chargesEnabled ||
+    creator.payoutsEnabled !== updated.payoutsEnabled
+  ) {
+    await audit(tx, {
+      actor: options.actor,
+      action: "creator.stripe_status_changed",
+      entityType: "creator_account",
+      entityId: creator.id,
+      data: { from: creator.onboardingStatus, to: status, chargesEnabled: updated.chargesEnabled, requirementsDue },
+    });
+  }
+  return updated;
+}
+
+/**
+ * Starts (or resumes) Express onboarding: one Stripe account per creator, created with an idempotency key derived
+ * from the creator, then a fresh account link. Returns the URL to send the creator to.
+ */
+export async function startOnboarding(input: { userId: string; appUrl: string; actor: AuditActor }) {
+  const creator = await db().creatorAccount.findUniqueOrThrow({
+    where: { userId: input.userId },
+    include: { user: { select: { email: true } } },
+  });
+  let accountId = creator.stripeAccountId;
+  if (!accountId) {
+    const account = await createExpressAccount({
+      userId: input.userId,
+      email: creator.user.email,
+      country: creator.country,
+      idempotencyKey: `connect-account-${creator.id}`,
+    });
+    accountId = account.id;
+    await transaction(async (tx) => {
+      // Two tabs may race here; the idempotency key made them the same Stripe account, so either write is right.
+      await tx.creatorAccount.update({ where: { id: creator.id }, data: { stripeAccountId: account.id } });
+      await audit(tx, {
+        actor: input.actor,
+        action: "creator.stripe_account_created",
+        entityType: "creator_account",
+        entityId: creator.id,
+        data: { stripeAccountId: account.id },
+      });
+      await syncConnectedAccount(tx, account, { actor: input.actor, observedAt: new Date() });
+    });
+  }
+  const link = await createOnboardingLink({
+    accountId,
+    refreshUrl: `${input.appUrl}/creator/onboarding/refresh`,
+    returnUrl: `${input.appUrl}/creator/onboarding/return`,
+  });
+  return link.url;
+}
+
+/** Re-reads the account from Stripe (return from onboarding) and stores its status. */
+export async function refreshFromStripe(input: { userId: string; actor: AuditActor }) {
+  const creator = await db().creatorAccount.findUniqueOrThrow({ where: { userId: input.userId } });
+  if (!creator.stripeAccountId) return creator;
+  const account = await retrieveAccount(creator.stripeAccountId);
+  return transaction(
+    async (tx) => (await syncConnectedAccount(tx, account, { actor: input.actor, observedAt: new Date() })) ?? creator,
+  );
+}
+
+/** The creator's lifetime net sales in USD minor units (gross − refunds), from the daily rollups. */
+export async function lifetimeNetSalesUsd(tx: Tx, creatorId: string) {
+  const sums = await tx.dailyRevenue.aggregate({
+    where: { creatorId, currency: "usd" },
+    _sum: { grossAmount: true, refundedAmount: true },
+  });
+  return (sums._sum.grossAmount ?? 0) - (sums._sum.refundedAmount ?? 0);
+}
+
+/** The platform fee rate that applies to this creator's next sale. */
+export async function currentFeeRate(tx: Tx, creator: { id: string; feeOverrideBps: number | null; isPartner: boolean }) {
+  const { FEE_TIERS, PLATFORM_FEE_PERCENT } = env();
+  const lifetimeNetSales =
+    FEE_TIERS === "on" && creator.feeOverrideBps === null && !creator.isPartner
+      ? await lifetimeNetSalesUsd(tx, creator.id)
+      : null;
+  return feeRateFor({ ...creator, lifetimeNetSales, defaultPercent: PLATFORM_FEE_PERCENT });
+}

@@ -1,0 +1,119 @@
+// Fulfillment: a paid Checkout Session becomes exactly one order, its items and entitlements, in one transaction.
+// Called from the `checkout.session.completed` webhook and from the success page; whichever comes first does the
+// work, the other finds the order.
+import type Stripe from "stripe";
+import { retrievePaymentDetails } from "#app/stripe/checkout.server.ts";
+import { transaction } from "#app/utils/db.server.ts";
+import { audit, type AuditActor } from "./audit.server.ts";
+import { addToDailyRevenue } from "./revenue.server.ts";
+
+export type FulfillmentResult =
+  | { status: "fulfilled" | "already_fulfilled"; orderId: string; orderNumber: number }
+  | { status: "not_paid" | "unknown_session" };
+
+export function attemptIdOf(session: Stripe.Checkout.Session) {
+  return session.client_reference_id ?? session.metadata?.checkout_attempt_id ?? null;
+}
+
+export async function fulfillCheckoutSession(
+  session: Stripe.Checkout.Session,
+  options: { actor: AuditActor },
+): Promise<FulfillmentResult> {
+  const attemptId = attemptIdOf(session);
+  if (!attemptId) return { status: "unknown_session" };
+  if (session.payment_status !== "paid" || session.status !== "complete") return { status: "not_paid" };
+  const paymentIntentId = typeof session.payment_intent === "string" ? session.payment_intent : session.payment_intent?.id;
+  if (!paymentIntentId) throw new Error(`Paid session ${session.id} has no payment intent`);
+  // Network first, never while holding a lock.
+  const payment = await retrievePaymentDetails(paymentIntentId);
+
+  return transaction(async (tx) => {
+    const [attempt] = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id FROM "checkout_attempts" WHERE id = ${attemptId} FOR UPDATE`;
+    if (!attempt) return { status: "unknown_session" } as const;
+    const existing = await tx.order.findUnique({ where: { checkoutAttemptId: attemptId } });
+    if (existing) return { status: "already_fulfilled", orderId: existing.id, orderNumber: existing.number } as const;
+
+    const full = await tx.checkoutAttempt.findUniqueOrThrow({
+      where: { id: attemptId },
+      include: { product: { select: { title: true } }, buyer: { select: { email: true } } },
+    });
+    const currency = session.currency ?? full.currency;
+    const totalAmount = session.amount_total ?? full.amount;
+    const applicationFeeAmount = payment.applicationFeeAmount ?? full.applicationFeeAmount;
+    const sessionCreatedAt = new Date((session.created ?? Math.floor(Date.now() / 1000)) * 1000);
+    const now = new Date();
+
+    const order = await tx.order.create({
+      data: {
+        buyerId: full.buyerId,
+        creatorId: full.creatorId,
+        checkoutAttemptId: full.id,
+        buyerEmail: session.customer_details?.email ?? session.customer_email ?? full.buyer.email,
+        currency,
+        totalAmount,
+        applicationFeeAmount,
+        creatorAmount: totalAmount - applicationFeeAmount,
+        stripeFeeAmount: payment.stripeFee,
+        stripeCheckoutSessionId: session.id,
+        stripePaymentIntentId: payment.paymentIntentId,
+        stripeChargeId: payment.chargeId,
+        stripeTransferId: payment.transferId,
+        paidAt: now,
+        items: {
+          create: {
+            productId: full.productId,
+            priceId: full.priceId,
+            productTitle: full.product.title,
+            quantity: 1,
+            unitAmount: full.amount,
+            amount: totalAmount,
+            currency,
+            applicationFeeAmount,
+            feeBps: full.feeBps,
+          },
+        },
+      },
+      include: { items: true },
+    });
+    for (const item of order.items) {
+      const entitlement = await tx.entitlement.create({
+        data: { userId: order.buyerId, productId: item.productId, orderId: order.id, orderItemId: item.id },
+      });
+      await audit(tx, {
+        actor: options.actor,
+        action: "entitlement.granted",
+        entityType: "entitlement",
+        entityId: entitlement.id,
+        orderId: order.id,
+        data: { productId: item.productId, status: "ACTIVE", cause: "order.paid" },
+      });
+    }
+    await tx.checkoutAttempt.update({ where: { id: full.id }, data: { status: "COMPLETED" } });
+    await addToDailyRevenue(
+      tx,
+      { creatorId: order.creatorId, currency, at: now },
+      { orderCount: 1, grossAmount: totalAmount, applicationFeeAmount, stripeFeeAmount: payment.stripeFee ?? 0 },
+    );
+    await audit(tx, {
+      actor: options.actor,
+      action: "order.paid",
+      entityType: "order",
+      entityId: order.id,
+      orderId: order.id,
+      amount: totalAmount,
+      currency,
+      data: {
+        orderNumber: order.number,
+        applicationFee: applicationFeeAmount,
+        creatorAmount: order.creatorAmount,
+        stripeFee: payment.stripeFee,
+        checkoutSessionId: session.id,
+        paymentIntentId: payment.paymentIntentId,
+        chargeId: payment.chargeId,
+        sessionCreatedAt: sessionCreatedAt.toISOString(),
+      },
+    });
+    return { status: "fulfilled", orderId: order.id, orderNumber: order.number } as const;
+  });
+}

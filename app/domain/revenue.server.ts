@@ -1,0 +1,48 @@
+// Daily revenue rollups, maintained in the same transaction as the order, refund or dispute that changes them.
+import { Prisma, type Tx } from "#app/utils/db.server.ts";
+
+export interface RevenueDelta {
+  orderCount?: number;
+  grossAmount?: number;
+  applicationFeeAmount?: number;
+  stripeFeeAmount?: number;
+  refundCount?: number;
+  refundedAmount?: number;
+  applicationFeeRefunded?: number;
+  disputeCount?: number;
+  disputedAmount?: number;
+  disputeLostAmount?: number;
+}
+
+const COLUMNS = [
+  "orderCount",
+  "grossAmount",
+  "applicationFeeAmount",
+  "stripeFeeAmount",
+  "refundCount",
+  "refundedAmount",
+  "applicationFeeRefunded",
+  "disputeCount",
+  "disputedAmount",
+  "disputeLostAmount",
+] as const satisfies readonly (keyof RevenueDelta)[];
+
+/** The UTC calendar day of a moment, as the rollups key it. */
+export function utcDay(at: Date) {
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+}
+
+/** Adds `delta` to the creator's rollup row for the day and currency, creating it if needed (one atomic upsert). */
+export async function addToDailyRevenue(
+  tx: Tx,
+  key: { creatorId: string; currency: string; at: Date },
+  delta: RevenueDelta,
+) {
+  const values = COLUMNS.map((column) => delta[column] ?? 0);
+  const columnList = Prisma.raw(COLUMNS.map((c) => `"${c}"`).join(", "));
+  const updates = Prisma.raw(COLUMNS.map((c) => `"${c}" = "daily_revenue"."${c}" + EXCLUDED."${c}"`).join(", "));
+  await tx.$executeRaw`
+    INSERT INTO "daily_revenue" ("day", "creatorId", "currency", ${columnList})
+    VALUES (${utcDay(key.at)}::date, ${key.creatorId}, ${key.currency}, ${Prisma.join(values)})
+    ON CONFLICT ("day", "creatorId", "currency") DO UPDATE SET ${updates}`;
+}

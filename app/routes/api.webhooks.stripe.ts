@@ -1,0 +1,19 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { receiveWebhook } from "#app/stripe/webhooks/receive.server.ts";
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export async function action({ request }: ActionFunctionArgs) {
+  if (request.method !== "POST") return Response.json({ error: "Method not allowed" }, { status: 405 });
+  const length = Number(request.headers.get("content-length") ?? 0);
+  if (length > MAX_BODY_BYTES) return Response.json({ error: "Payload too large" }, { status: 413 });
+  // The signature covers the exact bytes Stripe sent: read the raw body before anything parses it.
+  const rawBody = await request.text();
+  if (rawBody.length > MAX_BODY_BYTES) return Response.json({ error: "Payload too large" }, { status: 413 });
+  const outcome = await receiveWebhook(rawBody, request.headers.get("stripe-signature"));
+  return Response.json(outcome.body, { status: outcome.status });
+}
+
+export function loader() {
+  return Response.json({ error: "Stripe webhooks are POSTed here." }, { status: 405 });
+}

@@ -1,0 +1,65 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { Link, useActionData } from "@remix-run/react";
+import { z } from "zod";
+import { actorFromRequest } from "#app/domain/audit.server.ts";
+import { CheckoutRefused, startCheckout } from "#app/domain/checkout.server.ts";
+import { friendlyStripeError, isStripeError } from "#app/stripe/client.server.ts";
+import { getUser } from "#app/utils/auth.server.ts";
+import { db } from "#app/utils/db.server.ts";
+import { env } from "#app/utils/env.server.ts";
+
+const buySchema = z.object({ productId: z.string().trim().min(1).max(64) });
+
+export async function loader(_: LoaderFunctionArgs) {
+  return redirect("/");
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const parsed = buySchema.safeParse(Object.fromEntries(await request.formData()));
+  if (!parsed.success) return data({ error: "Choose a product to buy.", productSlug: null }, { status: 400 });
+  const { productId } = parsed.data;
+  const user = await getUser(request);
+  const product = await db().product.findUnique({ where: { id: productId }, select: { slug: true } });
+  if (!user) {
+    const back = product ? `/p/${product.slug}` : "/";
+    throw redirect(`/login?${new URLSearchParams({ redirectTo: back })}`);
+  }
+  try {
+    const checkout = await startCheckout({
+      buyer: user,
+      productId,
+      appUrl: env().APP_URL,
+      actor: actorFromRequest(request, user.id),
+    });
+    return redirect(checkout.url, 303);
+  } catch (error) {
+    if (error instanceof CheckoutRefused)
+      return data({ error: error.message, productSlug: product?.slug ?? null }, { status: error.status });
+    if (isStripeError(error))
+      return data({ error: friendlyStripeError(error), productSlug: product?.slug ?? null }, { status: 502 });
+    throw error;
+  }
+}
+
+export default function CheckoutProblem() {
+  const actionData = useActionData<typeof action>();
+  return (
+    <div className="mx-auto max-w-lg py-10 text-center" data-testid="checkout-error">
+      <h1 className="text-2xl font-bold">We couldn't start checkout</h1>
+      <p className="mt-3 text-slate-600" role="alert">
+        {actionData?.error ?? "Please go back to the product and try again."}
+      </p>
+      <div className="mt-6 flex justify-center gap-3">
+        {actionData?.productSlug ? (
+          <Link to={`/p/${actionData.productSlug}`} className="btn-secondary">
+            Back to the product
+          </Link>
+        ) : null}
+        <Link to="/library" className="btn-primary">
+          Go to your library
+        </Link>
+      </div>
+    </div>
+  );
+}

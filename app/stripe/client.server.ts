@@ -1,0 +1,48 @@
+// The one place that builds the Stripe client. With STRIPE_API_BASE set (the local emulator), stripe-node talks to
+// that host; otherwise to Stripe itself. The API version is the one stripe-node pins.
+import Stripe from "stripe";
+import { env } from "#app/utils/env.server.ts";
+
+export { Stripe };
+
+let client: Stripe | undefined;
+let clientKey: string | undefined;
+
+export function stripe(): Stripe {
+  const { STRIPE_SECRET_KEY, STRIPE_API_BASE } = env();
+  const key = `${STRIPE_SECRET_KEY}|${STRIPE_API_BASE ?? ""}`;
+  if (!client || clientKey !== key) {
+    const base = STRIPE_API_BASE ? new URL(STRIPE_API_BASE) : null;
+    client = new Stripe(STRIPE_SECRET_KEY, {
+      // Network errors, 409s, 429s and 5xx are retried by stripe-node with the same Idempotency-Key.
+      maxNetworkRetries: 3,
+      timeout: 20_000,
+      appInfo: { name: "makers-market", version: "0.1.0" },
+      ...(base
+        ? {
+            host: base.hostname,
+            port: Number(base.port || (base.protocol === "https:" ? 443 : 80)),
+            protocol: base.protocol.replace(":", "") as "http" | "https",
+          }
+        : {}),
+    });
+    clientKey = key;
+  }
+  return client;
+}
+
+/** A message a person can read for a Stripe failure, without internals. */
+export function friendlyStripeError(error: unknown): string {
+  if (error instanceof Stripe.errors.StripeCardError) return error.message;
+  if (error instanceof Stripe.errors.StripeRateLimitError)
+    return "Payments are busy right now. Please try again in a moment.";
+  if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError)
+    return "We couldn't reach our payment provider. Nothing was charged — please try again in a moment.";
+  if (error instanceof Stripe.errors.StripeInvalidRequestError)
+    return "The payment provider refused this request. Please contact support if it keeps happening.";
+  return "Something went wrong with the payment provider. Nothing was charged — please try again.";
+}
+
+export function isStripeError(error: unknown): error is Stripe.errors.StripeError {
+  return error instanceof Stripe.errors.StripeError;
+}
