@@ -78,6 +78,12 @@ export function env(): Env {
   return cached;
 }
 
+/** Re-reads the environment (tests change it after start, for example to point at a fresh Stripe emulator). */
+export function reloadEnv(): Env {
+  cached = parseEnv(process.env);
+  return cached;
+}
+
 /** Whether the app runs on the built-in local defaults (demo mode), which the UI shows as a banner. */
 export function usesLocalStripe() {
   return Boolean(env().STRIPE_API_BASE);

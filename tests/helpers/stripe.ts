@@ -1,0 +1,66 @@
+// The Stripe emulator in-process for a test file, with its webhooks signed and POSTed over HTTP into the app's real
+// webhook route (through a small Node HTTP server that hands the request to the route's action).
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { startStripeEmulator, type StripeEmulator } from "../../scripts/stripe-emulator/server.ts";
+import * as controls from "../../scripts/stripe-emulator/testing.ts";
+import { reloadEnv } from "#app/utils/env.server.ts";
+import { action as webhookAction } from "#app/routes/api.webhooks.stripe.ts";
+
+export interface TestStripe {
+  emulator: StripeEmulator;
+  url: string;
+  webhookUrl: string;
+  /** Waits until every webhook delivery reached a final state. */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function webhookReceiver() {
+  return http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers = new Headers();
+    for (const [key, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(key, value);
+    const request = new Request(`http://localhost${req.url}`, {
+      method: req.method,
+      headers,
+      body: Buffer.concat(chunks),
+    });
+    try {
+      const response = (await webhookAction({ request, params: {}, context: {} })) as Response;
+      res.writeHead(response.status, { "content-type": "application/json" });
+      res.end(await response.text());
+    } catch (error) {
+      res.writeHead(500);
+      res.end(String(error));
+    }
+  });
+}
+
+export async function startTestStripe(): Promise<TestStripe> {
+  const receiver = webhookReceiver();
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/api/webhooks/stripe`;
+  const emulator = await startStripeEmulator({ port: 0, webhookUrl, retryScheduleMs: [50, 100, 200] });
+  process.env.STRIPE_API_BASE = emulator.url;
+  process.env.STRIPE_SECRET_KEY = emulator.secretKey;
+  process.env.STRIPE_PUBLISHABLE_KEY = emulator.publishableKey;
+  process.env.STRIPE_WEBHOOK_SECRET = emulator.webhookSecret;
+  reloadEnv();
+  return {
+    emulator,
+    url: emulator.url,
+    webhookUrl,
+    async settle() {
+      const idle = await controls.waitForWebhooks(emulator.url, 15_000);
+      if (!idle) throw new Error("Webhook deliveries did not settle within 15 s");
+    },
+    async stop() {
+      await emulator.close();
+      await new Promise((resolve) => receiver.close(resolve));
+    },
+  };
+}
+
+export { controls };
