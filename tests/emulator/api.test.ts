@@ -49,6 +49,14 @@ describe("auth and wire format", () => {
     await expect(stripe.prices.create({ currency: "usd", unit_amount: 100, product_data: { name: "p" }, recurring: { interval_count: 2 } } as unknown as Stripe.PriceCreateParams))
       .rejects.toMatchObject({ code: "parameter_missing", param: "recurring[interval]" });
   });
+  it("scopes requests with Stripe-Account and rejects unknown accounts", async () => {
+    await expect(stripe.customers.list({}, { stripeAccount: "acct_unknown" })).rejects.toMatchObject({ statusCode: 403, code: "account_invalid" });
+    const acct = await stripe.accounts.create({ type: "express" });
+    const c = await stripe.customers.create({ email: "scoped@example.com" }, { stripeAccount: acct.id });
+    await expect(stripe.customers.retrieve(c.id)).rejects.toMatchObject({ statusCode: 404 });
+    const same = await stripe.customers.retrieve(c.id, {}, { stripeAccount: acct.id });
+    expect((same as Stripe.Customer).email).toBe("scoped@example.com");
+  });
   it("404s unknown objects with resource_missing", async () => {
     await expect(stripe.charges.retrieve("ch_nope")).rejects.toMatchObject({ statusCode: 404, code: "resource_missing", message: "No such charge: 'ch_nope'" });
   });
@@ -273,5 +281,13 @@ describe("emulated clock", () => {
     expect(expired.status).toBe("expired");
     const evs = await stripe.events.list({ type: "checkout.session.expired" });
     expect(evs.data.map((e) => (e.data.object as Stripe.Checkout.Session).id)).toContain(s.id);
+  });
+  it("forgets idempotency keys after 24 hours", async () => {
+    const a = await stripe.customers.create({ email: "day1@example.com" }, { idempotencyKey: "k-day" });
+    await expect(stripe.customers.create({ email: "day2@example.com" }, { idempotencyKey: "k-day" })).rejects.toMatchObject({ type: "StripeIdempotencyError" });
+    await advanceClock(em.url, 24 * 3600 + 1);
+    const b = await stripe.customers.create({ email: "day2@example.com" }, { idempotencyKey: "k-day" });
+    expect(b.id).not.toBe(a.id);
+    expect(b.email).toBe("day2@example.com");
   });
 });

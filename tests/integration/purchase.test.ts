@@ -312,3 +312,28 @@ describe("the webhook route", () => {
     expect((await db().stripeEvent.findUniqueOrThrow({ where: { id: "evt_unknown_type" } })).processedAt).not.toBeNull();
   });
 });
+
+describe("reconciliation", () => {
+  it("recovers a purchase whose webhooks were all dropped, and a second run changes nothing", async () => {
+    const { reconcileEvents } = await import("#app/stripe/webhooks/reconcile.server.ts");
+    const { creator } = await onboardedCreator(stripeEnv.url);
+    const product = await publishedProduct(creator.id);
+    const { user } = await buyer();
+    await controls.setWebhookControls(stripeEnv.url, { drop: 50 });
+    const { url } = await checkout(user, product.id);
+    await controls.payCheckoutSession(stripeEnv.url, sessionIdFrom(url));
+    await stripeEnv.settle();
+    await controls.setWebhookControls(stripeEnv.url, { drop: 0 });
+    expect(await db().order.count({ where: { buyerId: user.id } })).toBe(0);
+
+    const report = await reconcileEvents({ since: new Date(Date.now() - 10 * 60 * 1000) });
+    expect(report.failed).toEqual([]);
+    expect(report.processed).toBeGreaterThan(0);
+    expect(await db().order.count({ where: { buyerId: user.id } })).toBe(1);
+    expect(await db().entitlement.count({ where: { userId: user.id } })).toBe(1);
+
+    const again = await reconcileEvents({ since: new Date(Date.now() - 10 * 60 * 1000) });
+    expect(again.processed).toBe(0);
+    expect(await db().order.count({ where: { buyerId: user.id } })).toBe(1);
+  });
+});
