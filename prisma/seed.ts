@@ -79,6 +79,25 @@ export async function seedDemoData(log: (line: string) => void = console.log) {
   return true;
 }
 
+/**
+ * On the local Stripe emulator, the demo creator is onboarded straight away (Express account created, onboarding
+ * completed through the emulator's test control), so the demo products can be bought at once.
+ */
+export async function connectDemoCreator(emulatorUrl: string, appUrl: string, log: (line: string) => void = console.log) {
+  const creator = await db().creatorAccount.findFirst({
+    where: { user: { email: DEMO_LOGINS[1].email } },
+    select: { userId: true, stripeAccountId: true, chargesEnabled: true },
+  });
+  if (!creator || creator.chargesEnabled) return;
+  const { startOnboarding, refreshFromStripe } = await import("../app/domain/creators.server.ts");
+  const { completeOnboarding } = await import("../scripts/stripe-emulator/testing.ts");
+  await startOnboarding({ userId: creator.userId, appUrl, actor: SYSTEM_ACTOR });
+  const withAccount = await db().creatorAccount.findFirstOrThrow({ where: { userId: creator.userId } });
+  await completeOnboarding(emulatorUrl, withAccount.stripeAccountId!, "complete");
+  await refreshFromStripe({ userId: creator.userId, actor: SYSTEM_ACTOR });
+  log("Demo creator connected to the Stripe emulator (charges and payouts enabled).");
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   await seedDemoData();
   await db().$disconnect();

@@ -78,8 +78,9 @@ try {
   const { env } = await import("../app/utils/env.server.ts");
   env();
 
-  const { seedDemoData, DEMO_LOGINS } = await import("../prisma/seed.ts");
+  const { seedDemoData, connectDemoCreator, DEMO_LOGINS } = await import("../prisma/seed.ts");
   await seedDemoData(log);
+  if (process.env.STRIPE_API_BASE) await connectDemoCreator(process.env.STRIPE_API_BASE, appUrl, log);
 
   const { createAppServer } = await import("./server.ts");
   const server = await createAppServer({ port, appUrl, dev });

@@ -19,14 +19,6 @@ export function onboardingStatusOf(account: Stripe.Account): OnboardingStatus {
   return "UNDER_REVIEW";
 }
 
-export const STATUS_WORDS: Record<OnboardingStatus, { label: string; tone: "slate" | "amber" | "sky" | "emerald" | "red"; text: string }> = {
-  NOT_STARTED: { label: "Not started", tone: "slate", text: "Connect a Stripe account to get paid and publish products." },
-  DETAILS_NEEDED: { label: "Details needed", tone: "amber", text: "Stripe needs a few more details before you can get paid." },
-  UNDER_REVIEW: { label: "Under review", tone: "sky", text: "Stripe is reviewing your details. This usually takes a few minutes." },
-  ACTIVE: { label: "Active", tone: "emerald", text: "You can sell and receive payouts." },
-  RESTRICTED: { label: "Restricted", tone: "red", text: "Stripe has paused payments on your account. Your products can't be bought until this is fixed." },
-};
-
 /** Stores what Stripe says about a connected account, unless a newer update was already stored. */
 export async function syncConnectedAccount(
   tx: Tx,

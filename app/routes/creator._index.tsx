@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { FormError, Notice } from "#app/components/forms.tsx";
-import { STATUS_WORDS } from "#app/domain/creators.server.ts";
+import { STATUS_WORDS } from "#app/domain/onboarding-status.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { db } from "#app/utils/db.server.ts";
 
