@@ -1,0 +1,114 @@
+// What buyers keep: library, downloads checked on every request, receipts; and a creator restricted by Stripe.
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SYSTEM_ACTOR } from "#app/domain/audit.server.ts";
+import { startCheckout } from "#app/domain/checkout.server.ts";
+import { loader as downloadLoader } from "#app/routes/library.download.$entitlementId.ts";
+import { loader as libraryLoader } from "#app/routes/library.tsx";
+import { loader as receiptLoader } from "#app/routes/library.orders.$number.tsx";
+import { db } from "#app/utils/db.server.ts";
+import { env } from "#app/utils/env.server.ts";
+import { onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
+import { callRoute, createUser, getRequest, sessionCookie } from "#tests/helpers/requests.ts";
+import { controls, startTestStripe, type TestStripe } from "#tests/helpers/stripe.ts";
+
+let stripeEnv: TestStripe;
+beforeAll(async () => {
+  process.env.UPLOADS_DIR = path.join(process.cwd(), `data/test-uploads-${process.pid}-${Date.now()}`);
+  stripeEnv = await startTestStripe();
+});
+afterAll(async () => {
+  await stripeEnv?.stop();
+  fs.rmSync(env().UPLOADS_DIR, { recursive: true, force: true });
+});
+
+async function purchase() {
+  const { creator } = await onboardedCreator(stripeEnv.url);
+  const product = await publishedProduct(creator.id, { amount: 1500, currency: "eur" });
+  fs.mkdirSync(env().UPLOADS_DIR, { recursive: true });
+  const stored = `deliverables/${product.id}.txt`;
+  fs.mkdirSync(path.join(env().UPLOADS_DIR, "deliverables"), { recursive: true });
+  fs.writeFileSync(path.join(env().UPLOADS_DIR, stored), "the goods");
+  await db().product.update({
+    where: { id: product.id },
+    data: { deliverablePath: stored, deliverableName: "guide.txt", deliverableMimeType: "text/plain", deliverableSizeBytes: 9 },
+  });
+  const { user } = await createUser();
+  const cookie = await sessionCookie(user.id);
+  const { url } = await startCheckout({ buyer: user, productId: product.id, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR });
+  await controls.payCheckoutSession(stripeEnv.url, /\/(cs_[A-Za-z0-9_]+)/.exec(url)![1]!);
+  await stripeEnv.settle();
+  const entitlement = await db().entitlement.findFirstOrThrow({ where: { userId: user.id } });
+  const order = await db().order.findFirstOrThrow({ where: { buyerId: user.id } });
+  return { creator, product, user, cookie, entitlement, order };
+}
+
+describe("library and downloads", () => {
+  it("lists the purchase and serves the file to its owner only", async () => {
+    const { cookie, entitlement } = await purchase();
+    const library = await (await callRoute(libraryLoader, getRequest("/library", { cookie }))).json();
+    expect(library.items).toHaveLength(1);
+    expect(library.items[0]).toMatchObject({ canDownload: true, status: "ACTIVE" });
+
+    const download = await callRoute(downloadLoader, getRequest(`/library/download/${entitlement.id}`, { cookie }), {
+      entitlementId: entitlement.id,
+    });
+    expect(download.status).toBe(200);
+    expect(download.headers.get("Content-Disposition")).toContain("guide.txt");
+    expect(await download.text()).toBe("the goods");
+
+    const stranger = await createUser();
+    const refused = await callRoute(
+      downloadLoader,
+      getRequest(`/library/download/${entitlement.id}`, { cookie: await sessionCookie(stranger.user.id) }),
+      { entitlementId: entitlement.id },
+    );
+    expect(refused.status).toBe(404);
+  });
+
+  it("checks the entitlement's state on every request: a frozen or revoked one downloads nothing", async () => {
+    const { cookie, entitlement } = await purchase();
+    for (const status of ["FROZEN", "REVOKED"] as const) {
+      await db().entitlement.update({ where: { id: entitlement.id }, data: { status } });
+      const response = await callRoute(downloadLoader, getRequest(`/library/download/${entitlement.id}`, { cookie }), {
+        entitlementId: entitlement.id,
+      });
+      expect(response.status).toBe(403);
+    }
+  });
+
+  it("shows a receipt to its buyer with amounts in the order's currency, and to nobody else", async () => {
+    const { cookie, order } = await purchase();
+    const receipt = await callRoute(receiptLoader, getRequest(`/library/orders/${order.number}`, { cookie }), {
+      number: String(order.number),
+    });
+    expect(receipt.status).toBe(200);
+    expect((await receipt.json()).order).toMatchObject({ totalAmount: 1500, currency: "eur", number: order.number });
+    const stranger = await createUser();
+    const hidden = await callRoute(
+      receiptLoader,
+      getRequest(`/library/orders/${order.number}`, { cookie: await sessionCookie(stranger.user.id) }),
+      { number: String(order.number) },
+    );
+    expect(hidden.status).toBe(404);
+  });
+});
+
+describe("a creator restricted by Stripe", () => {
+  it("stops selling, while what was already sold stays with its buyers", async () => {
+    const { creator, product, user, entitlement } = await purchase();
+    await controls.completeOnboarding(stripeEnv.url, creator.stripeAccountId!, "incomplete");
+    await stripeEnv.settle();
+    const restricted = await db().creatorAccount.findUniqueOrThrow({ where: { id: creator.id } });
+    expect(restricted.onboardingStatus).toBe("RESTRICTED");
+    expect(restricted.chargesEnabled).toBe(false);
+
+    const other = await createUser();
+    await expect(
+      startCheckout({ buyer: other.user, productId: product.id, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR }),
+    ).rejects.toMatchObject({ code: "creator_cannot_charge" });
+    expect((await db().entitlement.findUniqueOrThrow({ where: { id: entitlement.id } })).status).toBe("ACTIVE");
+    expect(await db().order.count({ where: { buyerId: user.id } })).toBe(1);
+  });
+});
