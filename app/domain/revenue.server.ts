@@ -1,4 +1,12 @@
 // Daily revenue rollups, maintained in the same transaction as the order, refund or dispute that changes them.
+//
+// What each row counts, per creator, UTC day and currency (a rebuild from raw rows must give exactly this):
+// - sales, on the day of `order.paidAt`: orderCount +1, grossAmount += totalAmount, applicationFeeAmount +=
+//   applicationFeeAmount, stripeFeeAmount += stripeFeeAmount (0 when unknown);
+// - refunds that are PENDING or SUCCEEDED, on the day of `refund.createdAt`: refundCount +1, refundedAmount += amount,
+//   applicationFeeRefunded += applicationFeeRefundAmount (a refund that later fails is subtracted again);
+// - disputes, on the day of `dispute.createdAt`: disputeCount +1, disputedAmount += amount; and when a dispute is
+//   lost, on the day of `dispute.closedAt`: disputeLostAmount += amount.
 import { Prisma, type Tx } from "#app/utils/db.server.ts";
 
 export interface RevenueDelta {
