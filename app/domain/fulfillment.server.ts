@@ -5,7 +5,7 @@ import type Stripe from "stripe";
 import { retrievePaymentDetails } from "#app/stripe/checkout.server.ts";
 import { transaction } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
-import { addToDailyRevenue } from "./revenue.server.ts";
+import { rollupSale } from "./revenue.server.ts";
 
 export type FulfillmentResult =
   | { status: "fulfilled" | "already_fulfilled"; orderId: string; orderNumber: number }
@@ -90,11 +90,7 @@ export async function fulfillCheckoutSession(
       });
     }
     await tx.checkoutAttempt.update({ where: { id: full.id }, data: { status: "COMPLETED" } });
-    await addToDailyRevenue(
-      tx,
-      { creatorId: order.creatorId, currency, at: now },
-      { orderCount: 1, grossAmount: totalAmount, applicationFeeAmount, stripeFeeAmount: payment.stripeFee ?? 0 },
-    );
+    await rollupSale(tx, order);
     await audit(tx, {
       actor: options.actor,
       action: "order.paid",

@@ -54,3 +54,62 @@ export async function addToDailyRevenue(
     VALUES (${utcDay(key.at)}::date, ${key.creatorId}, ${key.currency}, ${Prisma.join(values)})
     ON CONFLICT ("day", "creatorId", "currency") DO UPDATE SET ${updates}`;
 }
+
+/** The rollup changes for each money event; every writer goes through these so a rebuild can mirror them. */
+export function rollupSale(
+  tx: Tx,
+  order: { creatorId: string; currency: string; paidAt: Date; totalAmount: number; applicationFeeAmount: number; stripeFeeAmount: number | null },
+) {
+  return addToDailyRevenue(
+    tx,
+    { creatorId: order.creatorId, currency: order.currency, at: order.paidAt },
+    {
+      orderCount: 1,
+      grossAmount: order.totalAmount,
+      applicationFeeAmount: order.applicationFeeAmount,
+      stripeFeeAmount: order.stripeFeeAmount ?? 0,
+    },
+  );
+}
+
+/** `sign` is +1 when a refund is created (pending or succeeded) and −1 if it later fails or is canceled. */
+export function rollupRefund(
+  tx: Tx,
+  order: { creatorId: string; currency: string },
+  refund: { createdAt: Date; amount: number; applicationFeeRefundAmount: number },
+  sign: 1 | -1,
+) {
+  return addToDailyRevenue(
+    tx,
+    { creatorId: order.creatorId, currency: order.currency, at: refund.createdAt },
+    {
+      refundCount: sign,
+      refundedAmount: sign * refund.amount,
+      applicationFeeRefunded: sign * refund.applicationFeeRefundAmount,
+    },
+  );
+}
+
+export function rollupDisputeOpened(
+  tx: Tx,
+  order: { creatorId: string; currency: string },
+  dispute: { createdAt: Date; amount: number },
+) {
+  return addToDailyRevenue(
+    tx,
+    { creatorId: order.creatorId, currency: order.currency, at: dispute.createdAt },
+    { disputeCount: 1, disputedAmount: dispute.amount },
+  );
+}
+
+export function rollupDisputeLost(
+  tx: Tx,
+  order: { creatorId: string; currency: string },
+  dispute: { closedAt: Date; amount: number },
+) {
+  return addToDailyRevenue(
+    tx,
+    { creatorId: order.creatorId, currency: order.currency, at: dispute.closedAt },
+    { disputeLostAmount: dispute.amount },
+  );
+}
