@@ -2,8 +2,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { EntitlementStatus } from "#app/generated/prisma/client.ts";
-import { db } from "#app/utils/db.server.ts";
+import { db, type Tx } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
+import { audit, type AuditActor } from "./audit.server.ts";
 
 /** States in which the buyer may download the product. */
 export const ACCESS_GRANTING: EntitlementStatus[] = ["ACTIVE", "RESTORED"];
@@ -70,4 +71,45 @@ export async function deliverableFor(input: { userId: string; entitlementId: str
     mimeType: deliverableMimeType ?? "application/octet-stream",
     size: fs.statSync(file).size,
   };
+}
+
+/**
+ * The one state machine for access: ACTIVE → FROZEN (dispute open) → RESTORED (won) or REVOKED (lost, or fully
+ * refunded); ACTIVE/RESTORED → REVOKED on a full refund. Any other move is ignored, so replays change nothing.
+ */
+const TRANSITIONS: Record<EntitlementStatus, EntitlementStatus[]> = {
+  ACTIVE: ["FROZEN", "REVOKED"],
+  FROZEN: ["RESTORED", "REVOKED"],
+  RESTORED: ["FROZEN", "REVOKED"],
+  REVOKED: [],
+};
+
+export function canTransition(from: EntitlementStatus, to: EntitlementStatus) {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Moves every entitlement of an order to `to` where the state machine allows it, auditing each move with its cause. */
+export async function transitionOrderEntitlements(
+  tx: Tx,
+  input: { orderId: string; to: EntitlementStatus; cause: string; actor: AuditActor },
+) {
+  const entitlements = await tx.entitlement.findMany({ where: { orderId: input.orderId } });
+  let moved = 0;
+  for (const entitlement of entitlements) {
+    if (!canTransition(entitlement.status, input.to)) continue;
+    await tx.entitlement.update({
+      where: { id: entitlement.id },
+      data: { status: input.to, statusReason: input.cause },
+    });
+    await audit(tx, {
+      actor: input.actor,
+      action: `entitlement.${input.to.toLowerCase()}`,
+      entityType: "entitlement",
+      entityId: entitlement.id,
+      orderId: input.orderId,
+      data: { from: entitlement.status, to: input.to, cause: input.cause },
+    });
+    moved++;
+  }
+  return moved;
 }

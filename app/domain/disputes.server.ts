@@ -1,0 +1,140 @@
+// Disputes (chargebacks). Our state follows Stripe's dispute object whatever order its events arrive in:
+// created → the order is DISPUTED and its access FROZEN; closed as won → access RESTORED; lost → access REVOKED and
+// the loss counted. Staff may then recover a lost amount from the creator by reversing their transfer.
+import type Stripe from "stripe";
+import { reverseTransfer } from "#app/stripe/refunds.server.ts";
+import { db, lockOrder, transaction, type Tx } from "#app/utils/db.server.ts";
+import { audit, type AuditActor } from "./audit.server.ts";
+import { transitionOrderEntitlements } from "./entitlements.server.ts";
+import { rollupDisputeLost, rollupDisputeOpened } from "./revenue.server.ts";
+
+const CLOSED_WON = new Set(["won", "warning_closed"]);
+const CLOSED_LOST = new Set(["lost"]);
+
+/** Applies what Stripe says about a dispute. Returns false when the charge is not one of our orders. */
+export async function applyStripeDispute(tx: Tx, dispute: Stripe.Dispute, options: { actor: AuditActor; observedAt: Date }) {
+  const chargeId = typeof dispute.charge === "string" ? dispute.charge : dispute.charge.id;
+  const order = await tx.order.findUnique({ where: { stripeChargeId: chargeId } });
+  if (!order) return false;
+  await lockOrder(tx, order.id);
+
+  let row = await tx.dispute.findUnique({ where: { stripeDisputeId: dispute.id } });
+  if (!row) {
+    row = await tx.dispute.create({
+      data: {
+        orderId: order.id,
+        stripeDisputeId: dispute.id,
+        stripeChargeId: chargeId,
+        amount: dispute.amount,
+        currency: dispute.currency,
+        reason: dispute.reason,
+        stripeStatus: dispute.status,
+        evidenceDueBy: dispute.evidence_details?.due_by ? new Date(dispute.evidence_details.due_by * 1000) : null,
+        createdAt: new Date(dispute.created * 1000),
+      },
+    });
+    await tx.order.update({ where: { id: order.id }, data: { status: "DISPUTED" } });
+    await rollupDisputeOpened(tx, order, row);
+    await transitionOrderEntitlements(tx, { orderId: order.id, to: "FROZEN", cause: "dispute.opened", actor: options.actor });
+    await audit(tx, {
+      actor: options.actor,
+      action: "dispute.opened",
+      entityType: "dispute",
+      entityId: row.id,
+      orderId: order.id,
+      amount: row.amount,
+      currency: row.currency,
+      data: { stripeDisputeId: dispute.id, reason: dispute.reason, evidenceDueBy: row.evidenceDueBy?.toISOString() ?? null },
+    });
+  }
+  if (row.outcome !== "OPEN") return true; // closed already: older events change nothing
+
+  const outcome = CLOSED_WON.has(dispute.status) ? "WON" : CLOSED_LOST.has(dispute.status) ? "LOST" : "OPEN";
+  if (outcome === "OPEN") {
+    await tx.dispute.update({
+      where: { id: row.id },
+      data: {
+        stripeStatus: dispute.status,
+        evidenceDueBy: dispute.evidence_details?.due_by ? new Date(dispute.evidence_details.due_by * 1000) : row.evidenceDueBy,
+      },
+    });
+    return true;
+  }
+  const closedAt = options.observedAt;
+  await tx.dispute.update({ where: { id: row.id }, data: { stripeStatus: dispute.status, outcome, closedAt } });
+  const otherOpen = await tx.dispute.count({ where: { orderId: order.id, outcome: "OPEN", id: { not: row.id } } });
+  if (outcome === "WON") {
+    if (!otherOpen) {
+      await tx.order.update({
+        where: { id: order.id },
+        data: { status: order.refundedAmount > 0 ? "PARTIALLY_REFUNDED" : "DISPUTE_WON" },
+      });
+      await transitionOrderEntitlements(tx, { orderId: order.id, to: "RESTORED", cause: "dispute.won", actor: options.actor });
+    }
+  } else {
+    await tx.order.update({ where: { id: order.id }, data: { status: "DISPUTE_LOST" } });
+    await rollupDisputeLost(tx, order, { closedAt, amount: row.amount });
+    await transitionOrderEntitlements(tx, { orderId: order.id, to: "REVOKED", cause: "dispute.lost", actor: options.actor });
+  }
+  await audit(tx, {
+    actor: options.actor,
+    action: outcome === "WON" ? "dispute.won" : "dispute.lost",
+    entityType: "dispute",
+    entityId: row.id,
+    orderId: order.id,
+    amount: row.amount,
+    currency: row.currency,
+  });
+  return true;
+}
+
+export class RecoveryRefused extends Error {}
+
+/** How much of a lost dispute can still be taken back from the creator's transfer. */
+export function recoverableAmount(dispute: { amount: number; recoveredAmount: number }, order: { totalAmount: number; transferReversedAmount: number }) {
+  return Math.max(0, Math.min(dispute.amount - dispute.recoveredAmount, order.totalAmount - order.transferReversedAmount));
+}
+
+/** Staff action: reverse the creator's transfer by the lost dispute's unrecovered amount (idempotent per dispute). */
+export async function recoverDisputeLoss(input: { disputeId: string; actor: AuditActor }) {
+  const dispute = await db().dispute.findUnique({ where: { id: input.disputeId }, include: { order: true } });
+  if (!dispute) throw new RecoveryRefused("That dispute doesn't exist.");
+  if (dispute.outcome !== "LOST") throw new RecoveryRefused("Only a lost dispute's amount can be recovered.");
+  if (!dispute.order.stripeTransferId) throw new RecoveryRefused("This order has no transfer to reverse.");
+  const amount = recoverableAmount(dispute, dispute.order);
+  if (amount <= 0) throw new RecoveryRefused("This dispute's amount has already been recovered.");
+  const reversal = await reverseTransfer({
+    transferId: dispute.order.stripeTransferId,
+    amount,
+    metadata: { dispute_id: dispute.id, order_id: dispute.orderId },
+    idempotencyKey: `dispute-recovery-${dispute.id}-${dispute.recoveredAmount}`,
+  });
+  return transaction(async (tx) => {
+    await lockOrder(tx, dispute.orderId);
+    const current = await tx.dispute.findUniqueOrThrow({ where: { id: dispute.id } });
+    if (current.stripeRecoveryReversalId === reversal.id) return current; // recorded by a concurrent click
+    const updated = await tx.dispute.update({
+      where: { id: dispute.id },
+      data: {
+        recoveredAmount: { increment: reversal.amount },
+        recoveredById: input.actor.id ?? null,
+        stripeRecoveryReversalId: reversal.id,
+      },
+    });
+    await tx.order.update({
+      where: { id: dispute.orderId },
+      data: { transferReversedAmount: { increment: reversal.amount } },
+    });
+    await audit(tx, {
+      actor: input.actor,
+      action: "dispute.loss_recovered",
+      entityType: "dispute",
+      entityId: dispute.id,
+      orderId: dispute.orderId,
+      amount: reversal.amount,
+      currency: dispute.currency,
+      data: { transferReversalId: reversal.id },
+    });
+    return updated;
+  });
+}

@@ -1,0 +1,347 @@
+// Refunds, correct to the cent.
+//
+// Money flow of a destination charge (as Stripe does it): the platform charges the buyer the total A, pays Stripe's
+// processing fee, transfers the whole A to the creator and collects the application fee F back from them. A refund
+// of R pays R to the buyer from the platform's balance; optionally it reverses part of the transfer (taken back from
+// the creator) and refunds part of the application fee (given back to the creator). Both parts are proportional and
+// cumulative, exactly as Stripe computes them: part(after) − part(before), with part(x) = round(x × whole / A).
+import type { Refund } from "#app/generated/prisma/client.ts";
+import { Stripe } from "#app/stripe/client.server.ts";
+import { retrieveConnectedBalance } from "#app/stripe/connect.server.ts";
+import { createRefund } from "#app/stripe/refunds.server.ts";
+import { db, isUniqueViolation, lockOrder, transaction, type Tx } from "#app/utils/db.server.ts";
+import { audit, type AuditActor } from "./audit.server.ts";
+import { transitionOrderEntitlements } from "./entitlements.server.ts";
+import { rollupRefund } from "./revenue.server.ts";
+
+export const REFUND_REASONS = {
+  requested_by_customer: "Requested by the buyer",
+  duplicate: "Duplicate purchase",
+  fraudulent: "Fraudulent payment",
+  other: "Other",
+} as const;
+export type RefundReason = keyof typeof REFUND_REASONS;
+
+/** When the creator's balance can't cover the reversal: reverse anyway (their balance goes negative, Stripe debits
+ * them later) or the platform absorbs it (no reversal). */
+export type BalancePolicy = "reverse_anyway" | "platform_absorbs";
+
+export class RefundRefused extends Error {
+  constructor(
+    message: string,
+    readonly code:
+      | "not_found"
+      | "amount_invalid"
+      | "amount_above_remainder"
+      | "disputed"
+      | "not_paid"
+      | "stale"
+      | "balance_short"
+      | "stripe",
+  ) {
+    super(message);
+  }
+}
+
+function part(refundedSoFar: number, whole: number, total: number) {
+  return total === 0 ? 0 : Math.round((refundedSoFar * whole) / total);
+}
+
+interface OrderMoney {
+  totalAmount: number;
+  applicationFeeAmount: number;
+  refundedAmount: number;
+  transferReversedAmount: number;
+  applicationFeeRefunded: number;
+}
+
+/** Who gives back what for a refund of `amount` on top of what was already refunded. */
+export function refundSplit(
+  order: OrderMoney,
+  amount: number,
+  options: { reverseTransfer: boolean; refundApplicationFee: boolean },
+) {
+  const before = order.refundedAmount;
+  const after = before + amount;
+  const transferAmount = order.totalAmount; // the whole charge is transferred; see the header
+  const transferReversal = options.reverseTransfer
+    ? Math.min(
+        Math.max(part(after, transferAmount, order.totalAmount) - part(before, transferAmount, order.totalAmount), 0),
+        transferAmount - order.transferReversedAmount,
+      )
+    : 0;
+  const applicationFeeRefund = options.refundApplicationFee
+    ? Math.min(
+        Math.max(
+          part(after, order.applicationFeeAmount, order.totalAmount) -
+            part(before, order.applicationFeeAmount, order.totalAmount),
+          0,
+        ),
+        order.applicationFeeAmount - order.applicationFeeRefunded,
+      )
+    : 0;
+  return {
+    buyerReceives: amount,
+    transferReversal,
+    applicationFeeRefund,
+    /** What leaves the creator's balance, net. */
+    creatorGivesBack: transferReversal - applicationFeeRefund,
+    /** What leaves the platform's balance, net. */
+    platformGivesBack: amount - transferReversal + applicationFeeRefund,
+  };
+}
+
+export interface RefundRequestInput {
+  orderId: string;
+  amount: number;
+  reason: RefundReason;
+  note?: string;
+  reverseTransfer: boolean;
+  refundApplicationFee: boolean;
+  balancePolicy?: BalancePolicy;
+  /** The order's refunded total the person saw; a different value means someone else refunded meanwhile. */
+  expectedRefunded?: number;
+  /** One per submitted form: a double submit makes one refund. */
+  requestKey: string;
+  actor: AuditActor;
+}
+
+/** The preview staff see before confirming: the split, the Stripe fee the platform doesn't get back, and the
+ * creator's live balance in the order's currency. */
+export async function previewRefund(input: Pick<RefundRequestInput, "orderId" | "amount" | "reverseTransfer" | "refundApplicationFee">) {
+  const order = await db().order.findUnique({
+    where: { id: input.orderId },
+    include: { creator: { select: { stripeAccountId: true, displayName: true } } },
+  });
+  if (!order) throw new RefundRefused("That order doesn't exist.", "not_found");
+  const split = refundSplit(order, input.amount, input);
+  let creatorBalance: number | null = null;
+  let balanceError: string | null = null;
+  if (order.creator.stripeAccountId) {
+    try {
+      const balance = await retrieveConnectedBalance(order.creator.stripeAccountId);
+      creatorBalance = [...balance.available, ...balance.pending]
+        .filter((b) => b.currency === order.currency)
+        .reduce((sum, b) => sum + b.amount, 0);
+    } catch {
+      balanceError = "Couldn't read the creator's balance from Stripe right now.";
+    }
+  }
+  const fullyRefunded = order.refundedAmount + input.amount >= order.totalAmount;
+  return {
+    order,
+    split,
+    remainder: order.totalAmount - order.refundedAmount,
+    stripeFeeNotReturned: order.stripeFeeAmount ?? 0,
+    creatorBalance,
+    balanceError,
+    balanceCovers: creatorBalance === null ? null : creatorBalance >= split.creatorGivesBack,
+    revokesAccess: fullyRefunded,
+  };
+}
+
+async function creatorBalanceIn(accountId: string, currency: string) {
+  const balance = await retrieveConnectedBalance(accountId);
+  return [...balance.available, ...balance.pending].filter((b) => b.currency === currency).reduce((s, b) => s + b.amount, 0);
+}
+
+/**
+ * Refunds part or all of an order. The refund is recorded PENDING (and the amount reserved on the order) under the
+ * order's row lock before Stripe is called, so concurrent requests can't refund more than was paid; Stripe is called
+ * with the refund's id as idempotency key; webhooks settle it (`settleRefund`).
+ */
+export async function refundOrder(input: RefundRequestInput): Promise<Refund> {
+  if (!Number.isSafeInteger(input.amount) || input.amount <= 0)
+    throw new RefundRefused("Enter an amount greater than zero.", "amount_invalid");
+
+  const existing = await db().refund.findUnique({ where: { requestKey: input.requestKey } });
+  if (existing) return existing;
+
+  const preCheck = await db().order.findUnique({ where: { id: input.orderId }, include: { creator: true } });
+  if (!preCheck) throw new RefundRefused("That order doesn't exist.", "not_found");
+
+  let reverseTransfer = input.reverseTransfer;
+  if (reverseTransfer && preCheck.creator.stripeAccountId) {
+    const split = refundSplit(preCheck, input.amount, input);
+    if (split.creatorGivesBack > 0) {
+      const balance = await creatorBalanceIn(preCheck.creator.stripeAccountId, preCheck.currency);
+      if (balance < split.creatorGivesBack) {
+        if (!input.balancePolicy)
+          throw new RefundRefused(
+            "The creator's balance can't cover the transfer reversal. Choose whether to reverse anyway (their balance goes negative) or have the platform absorb it.",
+            "balance_short",
+          );
+        if (input.balancePolicy === "platform_absorbs") reverseTransfer = false;
+      }
+    }
+  }
+
+  let refund: Refund;
+  try {
+    refund = await transaction(async (tx) => {
+      await lockOrder(tx, input.orderId);
+      const order = await tx.order.findUniqueOrThrow({ where: { id: input.orderId } });
+      if (!order.stripeChargeId) throw new RefundRefused("This order has no Stripe charge to refund.", "not_paid");
+      if (order.status === "DISPUTED" || order.status === "DISPUTE_LOST")
+        throw new RefundRefused(
+          "This payment is disputed: the card network decides the money now, so it can't be refunded.",
+          "disputed",
+        );
+      if (input.expectedRefunded !== undefined && order.refundedAmount !== input.expectedRefunded)
+        throw new RefundRefused(
+          "This order was refunded by someone else while you were looking at it. Review the new amounts and try again.",
+          "stale",
+        );
+      const remainder = order.totalAmount - order.refundedAmount;
+      if (input.amount > remainder)
+        throw new RefundRefused(
+          remainder === 0 ? "This order is already fully refunded." : `Only ${remainder} (minor units) remain refundable.`,
+          "amount_above_remainder",
+        );
+      const split = refundSplit(order, input.amount, { reverseTransfer, refundApplicationFee: input.refundApplicationFee });
+      const created = await tx.refund.create({
+        data: {
+          orderId: order.id,
+          amount: input.amount,
+          currency: order.currency,
+          reason: input.note ? `${input.reason}: ${input.note}` : input.reason,
+          reverseTransfer,
+          refundApplicationFee: input.refundApplicationFee,
+          transferReversalAmount: split.transferReversal,
+          applicationFeeRefundAmount: split.applicationFeeRefund,
+          requestKey: input.requestKey,
+          requestedById: input.actor.id ?? null,
+        },
+      });
+      const refundedAmount = order.refundedAmount + input.amount;
+      await tx.order.update({
+        where: { id: order.id },
+        data: {
+          refundedAmount,
+          transferReversedAmount: { increment: split.transferReversal },
+          applicationFeeRefunded: { increment: split.applicationFeeRefund },
+          status: refundedAmount >= order.totalAmount ? "REFUNDED" : "PARTIALLY_REFUNDED",
+        },
+      });
+      await rollupRefund(tx, order, created, 1);
+      await audit(tx, {
+        actor: input.actor,
+        action: "refund.created",
+        entityType: "refund",
+        entityId: created.id,
+        orderId: order.id,
+        amount: created.amount,
+        currency: created.currency,
+        data: {
+          reason: created.reason,
+          transferReversal: split.transferReversal,
+          applicationFeeRefund: split.applicationFeeRefund,
+          balancePolicy: input.balancePolicy ?? null,
+        },
+      });
+      return created;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) return db().refund.findUniqueOrThrow({ where: { requestKey: input.requestKey } });
+    throw error;
+  }
+  return submitRefundToStripe(refund.id);
+}
+
+/**
+ * Sends a recorded refund to Stripe (again, if an earlier try never got an answer: same idempotency key, same refund).
+ * A refusal from Stripe fails the refund and releases the reserved amount.
+ */
+export async function submitRefundToStripe(refundId: string): Promise<Refund> {
+  const refund = await db().refund.findUniqueOrThrow({ where: { id: refundId }, include: { order: true } });
+  if (refund.stripeRefundId || refund.status !== "PENDING") return refund;
+  try {
+    const stripeRefund = await createRefund({
+      chargeId: refund.order.stripeChargeId!,
+      amount: refund.amount,
+      reason: refund.reason.split(":")[0]!,
+      reverseTransfer: refund.reverseTransfer,
+      refundApplicationFee: refund.refundApplicationFee,
+      metadata: { refund_id: refund.id, order_id: refund.orderId },
+      idempotencyKey: `refund-${refund.id}`,
+    });
+    return await db().refund.update({
+      where: { id: refund.id },
+      data: {
+        stripeRefundId: stripeRefund.id,
+        stripeTransferReversalId:
+          typeof stripeRefund.transfer_reversal === "string" ? stripeRefund.transfer_reversal : stripeRefund.transfer_reversal?.id ?? null,
+      },
+    });
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeIdempotencyError) {
+      await settleRefund({ refundId: refund.id, status: "FAILED", failureReason: error.message, actor: { type: "STRIPE" } });
+      throw new RefundRefused(`Stripe refused the refund: ${error.message}`, "stripe");
+    }
+    // Network trouble: the refund stays PENDING without a Stripe id; "Retry" sends the same idempotency key.
+    throw error;
+  }
+}
+
+/**
+ * Brings a refund to its final state from Stripe's word (webhook or API answer). Idempotent: a refund already in a
+ * final state is left alone. A failed or canceled refund gives the reserved amount back to the order and the rollup;
+ * a successful refund that completes a full refund revokes access.
+ */
+export async function settleRefund(input: {
+  refundId: string;
+  status: "SUCCEEDED" | "FAILED" | "CANCELED";
+  failureReason?: string | null;
+  stripeRefundId?: string;
+  actor: AuditActor;
+}) {
+  await transaction(async (tx) => {
+    const refund = await tx.refund.findUnique({ where: { id: input.refundId } });
+    if (!refund) return;
+    await lockOrder(tx, refund.orderId);
+    const current = await tx.refund.findUniqueOrThrow({ where: { id: refund.id } });
+    if (current.status !== "PENDING") return;
+    await tx.refund.update({
+      where: { id: refund.id },
+      data: {
+        status: input.status,
+        failureReason: input.failureReason ?? null,
+        ...(input.stripeRefundId && !current.stripeRefundId ? { stripeRefundId: input.stripeRefundId } : {}),
+      },
+    });
+    const order = await tx.order.findUniqueOrThrow({ where: { id: refund.orderId } });
+    if (input.status !== "SUCCEEDED") {
+      const refundedAmount = order.refundedAmount - refund.amount;
+      await tx.order.update({
+        where: { id: order.id },
+        data: {
+          refundedAmount,
+          transferReversedAmount: { decrement: refund.transferReversalAmount },
+          applicationFeeRefunded: { decrement: refund.applicationFeeRefundAmount },
+          status: order.status === "REFUNDED" || order.status === "PARTIALLY_REFUNDED"
+            ? refundedAmount === 0 ? "PAID" : "PARTIALLY_REFUNDED"
+            : order.status,
+        },
+      });
+      await rollupRefund(tx, order, refund, -1);
+    } else if (order.refundedAmount >= order.totalAmount) {
+      await revokeIfFullySettled(tx, order.id, input.actor);
+    }
+    await audit(tx, {
+      actor: input.actor,
+      action: `refund.${input.status.toLowerCase()}`,
+      entityType: "refund",
+      entityId: refund.id,
+      orderId: refund.orderId,
+      amount: refund.amount,
+      currency: refund.currency,
+      data: input.failureReason ? { failureReason: input.failureReason } : undefined,
+    });
+  });
+}
+
+async function revokeIfFullySettled(tx: Tx, orderId: string, actor: AuditActor) {
+  const pending = await tx.refund.count({ where: { orderId, status: "PENDING" } });
+  if (pending) return;
+  await transitionOrderEntitlements(tx, { orderId, to: "REVOKED", cause: "order.fully_refunded", actor });
+}
