@@ -8,6 +8,7 @@ export function buyerOrder(input: { buyerId: string; orderNumber: number }) {
       items: true,
       creator: { select: { displayName: true, slug: true } },
       refunds: { orderBy: { createdAt: "asc" } },
+      refundRequests: { orderBy: { createdAt: "desc" }, take: 1 },
     },
   });
 }

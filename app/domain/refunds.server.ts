@@ -12,15 +12,10 @@ import { createRefund } from "#app/stripe/refunds.server.ts";
 import { db, isUniqueViolation, lockOrder, transaction, type Tx } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { transitionOrderEntitlements } from "./entitlements.server.ts";
+import { REFUND_REASONS, type RefundReason } from "./refund-reasons.ts";
 import { rollupRefund } from "./revenue.server.ts";
 
-export const REFUND_REASONS = {
-  requested_by_customer: "Requested by the buyer",
-  duplicate: "Duplicate purchase",
-  fraudulent: "Fraudulent payment",
-  other: "Other",
-} as const;
-export type RefundReason = keyof typeof REFUND_REASONS;
+export { REFUND_REASONS, type RefundReason };
 
 /** When the creator's balance can't cover the reversal: reverse anyway (their balance goes negative, Stripe debits
  * them later) or the platform absorbs it (no reversal). */

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Notice } from "#app/components/forms.tsx";
 import { formatMoney } from "#app/domain/money.ts";
 import { buyerOrder } from "#app/domain/orders.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
@@ -19,6 +20,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export default function Receipt() {
   const { order } = useLoaderData<typeof loader>();
   const money = (amount: number) => formatMoney(amount, order.currency);
+  const [searchParams] = useSearchParams();
+  const request = order.refundRequests[0];
+  const canRequest =
+    order.refundedAmount < order.totalAmount && !["DISPUTED", "DISPUTE_LOST"].includes(order.status) && request?.status !== "OPEN";
   return (
     <div className="mx-auto max-w-xl">
       <Link to="/library" className="text-sm text-slate-500 hover:text-slate-900">
@@ -72,6 +77,21 @@ export default function Receipt() {
             ) : null}
           </tbody>
         </table>
+        <div className="mt-6 space-y-3 border-t border-slate-200 pt-4 text-sm" data-testid="refund-request-status">
+          {searchParams.get("requested") ? <Notice tone="success">Thanks — your request was sent to our team.</Notice> : null}
+          {request?.status === "OPEN" ? <p className="text-slate-600">Your refund request is being reviewed.</p> : null}
+          {request?.status === "DECLINED" ? (
+            <p className="text-slate-600">
+              Your refund request was declined{request.staffMessage ? `: “${request.staffMessage}”` : "."}
+            </p>
+          ) : null}
+          {request?.status === "APPROVED" ? <p className="text-slate-600">Your refund request was approved.</p> : null}
+          {canRequest ? (
+            <Link to={`/library/orders/${order.number}/refund`} className="link">
+              Request a refund
+            </Link>
+          ) : null}
+        </div>
       </div>
     </div>
   );
