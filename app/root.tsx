@@ -45,6 +45,9 @@ const NAV: Record<SessionUser["role"] | "ANONYMOUS", { to: string; label: string
   STAFF: [
     { to: "/", label: "Discover" },
     { to: "/staff", label: "Staff console" },
+    { to: "/staff/orders", label: "Orders" },
+    { to: "/staff/disputes", label: "Disputes" },
+    { to: "/staff/audit", label: "Audit log" },
   ],
 };
 

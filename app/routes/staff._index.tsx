@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { db } from "#app/utils/db.server.ts";
 
@@ -37,6 +37,18 @@ export default function StaffConsole() {
           </div>
         ))}
       </dl>
+      <nav aria-label="Staff tools" className="mt-8 grid gap-4 sm:grid-cols-3">
+        {[
+          { to: "/staff/orders", label: "Orders", text: "Search orders by number, buyer, creator or Stripe id." },
+          { to: "/staff/disputes", label: "Disputes", text: "Open chargebacks and their evidence deadlines." },
+          { to: "/staff/audit", label: "Audit log", text: "Every change to money or access, with a CSV export." },
+        ].map((tool) => (
+          <Link key={tool.to} to={tool.to} className="card block p-4 transition hover:border-brand-300 hover:shadow">
+            <span className="font-semibold text-brand-700">{tool.label} →</span>
+            <span className="mt-1 block text-sm text-slate-600">{tool.text}</span>
+          </Link>
+        ))}
+      </nav>
     </div>
   );
 }

@@ -1,0 +1,210 @@
+// Reading the append-only audit log for staff: filtered pages and a CSV export with the same filters.
+import { z } from "zod";
+import type { AuditLog, Prisma } from "#app/generated/prisma/client.ts";
+import { db } from "#app/utils/db.server.ts";
+
+export const AUDIT_PAGE_SIZE = 50;
+export const AUDIT_CSV_MAX_ROWS = 100_000;
+const CSV_BATCH = 1000;
+
+const emptyToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+const optionalText = (max: number) => z.preprocess(emptyToUndefined, z.string().trim().max(max).optional());
+const isoDay = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date like 2026-01-31")
+    .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), "That is not a real date")
+    .optional(),
+);
+
+/** Query parameters of /staff/audit and /staff/audit.csv. */
+export const auditSearchSchema = z
+  .object({
+    actor: optionalText(200),
+    action: optionalText(200),
+    entityType: optionalText(100),
+    entityId: optionalText(200),
+    from: isoDay,
+    to: isoDay,
+    page: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100_000).default(1)),
+  })
+  .refine((f) => !f.from || !f.to || f.from <= f.to, {
+    path: ["to"],
+    message: "The end date is before the start date. Pick an end date on or after the start date.",
+  });
+export type AuditSearchFilters = z.infer<typeof auditSearchSchema>;
+
+function dayStart(day: string) {
+  return new Date(`${day}T00:00:00.000Z`);
+}
+function nextDayStart(day: string) {
+  const date = dayStart(day);
+  date.setUTCDate(date.getUTCDate() + 1);
+  return date;
+}
+
+/**
+ * The WHERE for the filters. The actor filter is "stripe", "system", a staff (or any user's) email, or a raw user id;
+ * an email nobody has matches nothing.
+ */
+export async function auditWhere(filters: Omit<AuditSearchFilters, "page">): Promise<Prisma.AuditLogWhereInput> {
+  const and: Prisma.AuditLogWhereInput[] = [];
+  if (filters.actor) {
+    const actor = filters.actor.toLowerCase();
+    if (actor === "stripe") and.push({ actorType: "STRIPE" });
+    else if (actor === "system") and.push({ actorType: "SYSTEM" });
+    else if (actor.includes("@")) {
+      const user = await db().user.findUnique({ where: { email: actor }, select: { id: true } });
+      and.push({ actorType: "USER", actorId: user?.id ?? "\u0000no-such-user" });
+    } else and.push({ actorId: filters.actor });
+  }
+  if (filters.action) and.push({ action: { startsWith: filters.action } });
+  if (filters.entityType) and.push({ entityType: filters.entityType });
+  if (filters.entityId) and.push({ entityId: filters.entityId });
+  if (filters.from || filters.to)
+    and.push({
+      createdAt: {
+        ...(filters.from ? { gte: dayStart(filters.from) } : {}),
+        ...(filters.to ? { lt: nextDayStart(filters.to) } : {}),
+      },
+    });
+  return and.length ? { AND: and } : {};
+}
+
+async function actorEmails(rows: Pick<AuditLog, "actorType" | "actorId">[]) {
+  const ids = [...new Set(rows.filter((r) => r.actorType === "USER" && r.actorId).map((r) => r.actorId!))];
+  if (!ids.length) return new Map<string, { name: string; email: string }>();
+  const users = await db().user.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, email: true } });
+  return new Map(users.map((u) => [u.id, { name: u.name, email: u.email }]));
+}
+
+/** One page of audit rows, newest first, with the acting user's name and email. */
+export async function searchAuditLog(filters: AuditSearchFilters) {
+  const where = await auditWhere(filters);
+  const [total, rows] = await Promise.all([
+    db().auditLog.count({ where }),
+    db().auditLog.findMany({
+      where,
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      skip: (filters.page - 1) * AUDIT_PAGE_SIZE,
+      take: AUDIT_PAGE_SIZE,
+    }),
+  ]);
+  const users = await actorEmails(rows);
+  return {
+    total,
+    page: filters.page,
+    pageCount: Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE)),
+    rows: rows.map((row) => ({
+      id: row.id.toString(),
+      createdAt: row.createdAt.toISOString(),
+      actorType: row.actorType,
+      actorId: row.actorId,
+      actor: row.actorId ? (users.get(row.actorId) ?? null) : null,
+      action: row.action,
+      entityType: row.entityType,
+      entityId: row.entityId,
+      orderId: row.orderId,
+      amount: row.amount,
+      currency: row.currency,
+      ip: row.ip,
+      userAgent: row.userAgent,
+      data: row.data === null ? null : JSON.stringify(row.data),
+    })),
+  };
+}
+
+export const AUDIT_CSV_COLUMNS = [
+  "time",
+  "actor_type",
+  "actor",
+  "action",
+  "entity_type",
+  "entity_id",
+  "order_id",
+  "amount",
+  "currency",
+  "ip",
+  "user_agent",
+  "data",
+] as const;
+
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF, with quotes doubled. Text that a spreadsheet
+ * would run as a formula (=, +, -, @, tab, CR at the start) gets a leading apostrophe; numbers are written as they are.
+ */
+export function csvField(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") return String(value);
+  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function csvLine(fields: (string | number | null | undefined)[]): string {
+  return `${fields.map(csvField).join(",")}\r\n`;
+}
+
+/** How many rows the export will hold, and whether the cap cut it short. */
+export async function auditLogCsvSize(filters: Omit<AuditSearchFilters, "page">) {
+  const total = await db().auditLog.count({ where: await auditWhere(filters) });
+  return { total, rows: Math.min(total, AUDIT_CSV_MAX_ROWS), truncated: total > AUDIT_CSV_MAX_ROWS };
+}
+
+/**
+ * The export as CSV text chunks: a header line, then the matching rows newest first, read in batches of 1,000 with a
+ * keyset (createdAt, id) so memory stays flat. Stops at AUDIT_CSV_MAX_ROWS rows.
+ */
+export async function* auditLogCsvRows(
+  filters: Omit<AuditSearchFilters, "page">,
+  options: { maxRows?: number } = {},
+): AsyncGenerator<string> {
+  const maxRows = options.maxRows ?? AUDIT_CSV_MAX_ROWS;
+  const where = await auditWhere(filters);
+  yield csvLine([...AUDIT_CSV_COLUMNS]);
+  let written = 0;
+  let cursor: { createdAt: Date; id: bigint } | null = null;
+  while (written < maxRows) {
+    const page: AuditLog[] = await db().auditLog.findMany({
+      where: cursor
+        ? {
+            AND: [
+              where,
+              {
+                OR: [
+                  { createdAt: { lt: cursor.createdAt } },
+                  { createdAt: cursor.createdAt, id: { lt: cursor.id } },
+                ],
+              },
+            ],
+          }
+        : where,
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: Math.min(CSV_BATCH, maxRows - written),
+    });
+    if (!page.length) break;
+    const users = await actorEmails(page);
+    let chunk = "";
+    for (const row of page) {
+      chunk += csvLine([
+        row.createdAt.toISOString(),
+        row.actorType,
+        row.actorId ? (users.get(row.actorId)?.email ?? row.actorId) : "",
+        row.action,
+        row.entityType,
+        row.entityId,
+        row.orderId,
+        row.amount,
+        row.currency,
+        row.ip,
+        row.userAgent,
+        row.data === null ? null : JSON.stringify(row.data),
+      ]);
+    }
+    yield chunk;
+    written += page.length;
+    const last = page[page.length - 1]!;
+    cursor = { createdAt: last.createdAt, id: last.id };
+    if (page.length < CSV_BATCH) break;
+  }
+}
