@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { FormError, Notice } from "#app/components/forms.tsx";
+import { currentFeeRate } from "#app/domain/creators.server.ts";
 import { STATUS_WORDS } from "#app/domain/onboarding-status.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { db } from "#app/utils/db.server.ts";
@@ -29,12 +30,16 @@ export async function loader({ request }: LoaderFunctionArgs) {
       payoutsEnabled: true,
       requirementsDue: true,
       stripeAccountId: true,
+      id: true,
+      feeOverrideBps: true,
+      isPartner: true,
       _count: { select: { products: true, orders: true } },
     },
   });
   if (!account) throw new Response("Your creator account is missing. Please contact support.", { status: 404 });
   const publishedCount = await db().product.count({ where: { creator: { userId: user.id }, published: true } });
-  return { user, account, publishedCount };
+  const fee = await currentFeeRate(db(), account);
+  return { user, account, publishedCount, fee };
 }
 
 const TONES = {
@@ -46,7 +51,8 @@ const TONES = {
 };
 
 export default function CreatorStudio() {
-  const { account, publishedCount } = useLoaderData<typeof loader>();
+  const { account, publishedCount, fee } = useLoaderData<typeof loader>();
+  const feeWords = { override: "set for your account", partner: "partner rate", tier: "based on your sales so far", default: "standard rate" };
   const [searchParams] = useSearchParams();
   const navigation = useNavigation();
   const status = STATUS_WORDS[account.onboardingStatus];
@@ -97,6 +103,10 @@ export default function CreatorStudio() {
           <dd>{account.chargesEnabled ? "Enabled" : "Not yet"}</dd>
           <dt className="text-slate-500">Payouts</dt>
           <dd>{account.payoutsEnabled ? "Enabled" : "Not yet"}</dd>
+          <dt className="text-slate-500">Platform fee</dt>
+          <dd data-testid="fee-rate">
+            {(fee.bps / 100).toLocaleString("en-US", { maximumFractionDigits: 2 })}% · {feeWords[fee.source]}
+          </dd>
         </dl>
         <div className="mt-5 flex flex-wrap gap-3">
           {account.onboardingStatus !== "ACTIVE" ? (
