@@ -56,7 +56,7 @@ export async function auditWhere(filters: Omit<AuditSearchFilters, "page">): Pro
     else if (actor === "system") and.push({ actorType: "SYSTEM" });
     else if (actor.includes("@")) {
       const user = await db().user.findUnique({ where: { email: actor }, select: { id: true } });
-      and.push({ actorType: "USER", actorId: user?.id ?? "\u0000no-such-user" });
+      and.push({ actorType: "USER", actorId: user ? user.id : { in: [] } });
     } else and.push({ actorId: filters.actor });
   }
   if (filters.action) and.push({ action: { startsWith: filters.action } });

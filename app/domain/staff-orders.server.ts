@@ -249,7 +249,9 @@ export async function orderTimeline(order: TimelineOrder): Promise<TimelineEntry
             ? `${user.name} (${user.email})`
             : `User ${row.actorId ?? "unknown"}`
           : row.actorType === "STRIPE"
-            ? "Stripe"
+            ? row.actorId
+              ? `Stripe · ${row.actorId}`
+              : "Stripe"
             : "System";
       return {
         key: `audit-${row.id.toString()}`,
