@@ -14,8 +14,12 @@ const FILTERS = ["actor", "action", "entityType", "entityId", "from", "to"] as c
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request, { role: "STAFF" });
   const parsed = auditSearchSchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
-  if (!parsed.success) return data({ errors: firstErrors(parsed.error.flatten().fieldErrors), result: null }, { status: 400 });
-  return { errors: null, result: await searchAuditLog(parsed.data) };
+  if (!parsed.success)
+    return data(
+      { errors: firstErrors(parsed.error.flatten().fieldErrors), result: null, exportCap: AUDIT_CSV_MAX_ROWS },
+      { status: 400 },
+    );
+  return { errors: null, result: await searchAuditLog(parsed.data), exportCap: AUDIT_CSV_MAX_ROWS };
 }
 
 const ACTOR_TONES = {
@@ -25,7 +29,7 @@ const ACTOR_TONES = {
 } as const;
 
 export default function StaffAudit() {
-  const { errors, result } = useLoaderData<typeof loader>();
+  const { errors, result, exportCap } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const exportParams = new URLSearchParams();
   for (const key of FILTERS) {
@@ -75,7 +79,7 @@ export default function StaffAudit() {
             </Link>
           ) : null}
           <span className="text-xs text-slate-500">
-            The CSV export uses these filters and holds at most {AUDIT_CSV_MAX_ROWS.toLocaleString("en-US")} rows.
+            The CSV export uses these filters and holds at most {exportCap.toLocaleString("en-US")} rows.
           </span>
         </div>
       </Form>

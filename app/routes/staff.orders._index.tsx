@@ -35,16 +35,16 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const creators = await creatorOptions();
   if (!parsed.success) {
     return data(
-      { errors: firstErrors(parsed.error.flatten().fieldErrors), result: null, creators },
+      { errors: firstErrors(parsed.error.flatten().fieldErrors), result: null, creators, statuses: ORDER_STATUSES },
       { status: 400 },
     );
   }
   const result = await searchOrders(parsed.data);
-  return { errors: null, result, creators };
+  return { errors: null, result, creators, statuses: ORDER_STATUSES };
 }
 
 export default function StaffOrders() {
-  const { errors, result, creators } = useLoaderData<typeof loader>();
+  const { errors, result, creators, statuses } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const q = params.get("q") ?? "";
   const filtered = ["q", "status", "creator", "from", "to"].some((key) => params.get(key));
@@ -72,7 +72,7 @@ export default function StaffOrders() {
           <FilterField label="Status" error={errors?.status}>
             <select name="status" defaultValue={params.get("status") ?? ""} className="input">
               <option value="">Any status</option>
-              {ORDER_STATUSES.map((status) => (
+              {statuses.map((status) => (
                 <option key={status} value={status}>
                   {statusWords(status)}
                 </option>
