@@ -1,29 +1,149 @@
-// The public catalog: published products with their current price.
+// The public catalog: published products with their current price, product pages, creator pages and covers.
+// Unpublished products exist only for their creator (everyone else gets a 404).
+import type { Prisma } from "#app/generated/prisma/client.ts";
 import { db } from "#app/utils/db.server.ts";
+import { ACCESS_GRANTING } from "./entitlements.server.ts";
+import { coverFile } from "./uploads.server.ts";
 
-export async function listPublishedProducts({ page = 1, pageSize = 12 }: { page?: number; pageSize?: number } = {}) {
-  const where = { published: true };
-  const [total, products] = await Promise.all([
+const cardSelect = {
+  id: true,
+  title: true,
+  slug: true,
+  description: true,
+  coverImagePath: true,
+  creator: { select: { displayName: true, slug: true } },
+  prices: { where: { active: true }, orderBy: { createdAt: "desc" }, take: 1, select: { amount: true, currency: true } },
+} satisfies Prisma.ProductSelect;
+
+type CardRow = Prisma.ProductGetPayload<{ select: typeof cardSelect }>;
+
+/** The cover's URL changes with the file, so browsers may cache each version for long. */
+export function coverUrl(product: { id: string; coverImagePath: string | null }) {
+  if (!product.coverImagePath) return null;
+  const version = product.coverImagePath.split("/").pop()!.split(".")[0]!.slice(0, 12);
+  return `/media/covers/${product.id}?v=${version}`;
+}
+
+function toCard({ prices, coverImagePath, ...product }: CardRow) {
+  return { ...product, coverUrl: coverUrl({ id: product.id, coverImagePath }), price: prices[0] ?? null };
+}
+
+export type ProductCard = ReturnType<typeof toCard>;
+
+async function pageOf(where: Prisma.ProductWhereInput, page: number, pageSize: number) {
+  const [total, rows] = await Promise.all([
     db().product.count({ where }),
     db().product.findMany({
       where,
-      orderBy: { publishedAt: "desc" },
+      orderBy: [{ publishedAt: "desc" }, { id: "desc" }],
       skip: (page - 1) * pageSize,
       take: pageSize,
-      select: {
-        id: true,
-        title: true,
-        slug: true,
-        description: true,
-        creator: { select: { displayName: true, slug: true } },
-        prices: { where: { active: true }, orderBy: { createdAt: "desc" }, take: 1, select: { amount: true, currency: true } },
-      },
+      select: cardSelect,
     }),
   ]);
-  return {
-    total,
-    page,
-    pageCount: Math.max(1, Math.ceil(total / pageSize)),
-    products: products.map(({ prices, ...product }) => ({ ...product, price: prices[0] ?? null })),
+  return { total, page, pageCount: Math.max(1, Math.ceil(total / pageSize)), products: rows.map(toCard) };
+}
+
+/** Published products, newest first; `query` matches title or description, case-insensitively. */
+export async function listPublishedProducts({
+  page = 1,
+  pageSize = 12,
+  query = "",
+}: { page?: number; pageSize?: number; query?: string } = {}) {
+  const q = query.trim();
+  const where: Prisma.ProductWhereInput = {
+    published: true,
+    ...(q
+      ? {
+          OR: [
+            { title: { contains: q, mode: "insensitive" } },
+            { description: { contains: q, mode: "insensitive" } },
+          ],
+        }
+      : {}),
   };
+  return { query: q, ...(await pageOf(where, page, pageSize)) };
+}
+
+/** A creator's public page: who they are and their published products. Null when no such creator. */
+export async function getCreatorPage({ slug, page = 1, pageSize = 12 }: { slug: string; page?: number; pageSize?: number }) {
+  const creator = await db().creatorAccount.findUnique({
+    where: { slug },
+    select: { id: true, displayName: true, slug: true, bio: true, chargesEnabled: true },
+  });
+  if (!creator) return null;
+  return { creator, ...(await pageOf({ creatorId: creator.id, published: true }, page, pageSize)) };
+}
+
+/**
+ * What the product page offers the viewer, decided in this order:
+ * - `own`: the viewer is the creator (a preview, with a link to edit; no Buy).
+ * - `owned`: the viewer has an entitlement that grants access now (ACTIVE or RESTORED) — "go to your library".
+ * - `unavailable`: not published, no current price, or the creator can't accept payments (charges disabled).
+ * - `buy`: everyone else, including anonymous visitors (checkout sends them to log in).
+ */
+export type PurchaseState =
+  | { kind: "own" }
+  | { kind: "owned" }
+  | { kind: "unavailable"; reason: "unpublished" | "no_price" | "creator_cannot_charge" }
+  | { kind: "buy" };
+
+/** A product page for `viewerId` (null for anonymous), or null when the viewer may not see it (a 404). */
+export async function getProductPage({ slug, viewerId }: { slug: string; viewerId: string | null }) {
+  const product = await db().product.findUnique({
+    where: { slug },
+    select: {
+      ...cardSelect,
+      published: true,
+      deliverableName: true,
+      deliverableMimeType: true,
+      deliverableSizeBytes: true,
+      creator: { select: { displayName: true, slug: true, userId: true, chargesEnabled: true, bio: true } },
+    },
+  });
+  if (!product) return null;
+  const isOwner = viewerId !== null && product.creator.userId === viewerId;
+  if (!product.published && !isOwner) return null;
+  const owned =
+    viewerId !== null && !isOwner
+      ? (await db().entitlement.count({
+          where: { userId: viewerId, productId: product.id, status: { in: ACCESS_GRANTING } },
+        })) > 0
+      : false;
+  const price = product.prices[0] ?? null;
+  let purchase: PurchaseState;
+  if (isOwner) purchase = { kind: "own" };
+  else if (owned) purchase = { kind: "owned" };
+  else if (!product.published) purchase = { kind: "unavailable", reason: "unpublished" };
+  else if (!price) purchase = { kind: "unavailable", reason: "no_price" };
+  else if (!product.creator.chargesEnabled) purchase = { kind: "unavailable", reason: "creator_cannot_charge" };
+  else purchase = { kind: "buy" };
+  const { userId: _owner, chargesEnabled, ...creator } = product.creator;
+  const card = toCard({ ...product, creator });
+  return {
+    product: {
+      ...card,
+      published: product.published,
+      deliverableName: product.deliverableName,
+      deliverableMimeType: product.deliverableMimeType,
+      deliverableSizeBytes: product.deliverableSizeBytes,
+    },
+    creator: { ...creator, chargesEnabled },
+    isOwner,
+    purchase,
+  };
+}
+
+/** A product's cover file, for published products or their creator only; null means 404. */
+export async function coverFor({ productId, viewerId }: { productId: string; viewerId: string | null }) {
+  const product = await db().product.findUnique({
+    where: { id: productId },
+    select: { coverImagePath: true, published: true, creator: { select: { userId: true } } },
+  });
+  if (!product?.coverImagePath) return null;
+  const isOwner = viewerId !== null && product.creator.userId === viewerId;
+  if (!product.published && !isOwner) return null;
+  const file = await coverFile(product.coverImagePath);
+  if (!file) return null;
+  return { ...file, etag: `"${product.coverImagePath.split("/").pop()}"`, isPublic: product.published };
 }

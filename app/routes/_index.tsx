@@ -1,20 +1,25 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { EmptyState } from "#app/components/forms.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
+import { ProductGrid } from "#app/components/product-card.tsx";
 import { listPublishedProducts } from "#app/domain/catalog.server.ts";
-import { formatMoney } from "#app/domain/money.ts";
 
-const querySchema = z.object({ page: z.coerce.number().int().min(1).max(10_000).catch(1) });
+const querySchema = z.object({
+  page: z.coerce.number().int().min(1).max(10_000).catch(1),
+  q: z.string().trim().max(100).catch(""),
+});
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const { page } = querySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
-  return listPublishedProducts({ page });
+  const { page, q } = querySchema.parse({ q: "", ...Object.fromEntries(new URL(request.url).searchParams) });
+  return listPublishedProducts({ page, query: q });
 }
 
 export default function Home() {
-  const { products, page, pageCount, total } = useLoaderData<typeof loader>();
+  const { products, page, pageCount, total, query } = useLoaderData<typeof loader>();
+  const navigation = useNavigation();
+  const searching = navigation.state === "loading" && navigation.location.pathname === "/";
   return (
     <div className="space-y-10">
       <section className="rounded-2xl bg-gradient-to-br from-brand-600 to-brand-900 px-6 py-12 text-white sm:px-12">
@@ -36,35 +41,54 @@ export default function Home() {
       </section>
 
       <section id="products" aria-labelledby="products-heading">
-        <div className="flex items-baseline justify-between">
-          <h2 id="products-heading" className="text-xl font-semibold">
-            Latest products
-          </h2>
-          <p className="text-sm text-slate-500">{total} available</p>
+        <div className="flex flex-wrap items-end justify-between gap-4">
+          <div>
+            <h2 id="products-heading" className="text-xl font-semibold">
+              {query ? `Results for “${query}”` : "Latest products"}
+            </h2>
+            <p className="text-sm text-slate-500" data-testid="product-total">
+              {total} {total === 1 ? "product" : "products"}
+              {query ? (
+                <>
+                  {" · "}
+                  <Link to="/#products" className="link">
+                    clear search
+                  </Link>
+                </>
+              ) : (
+                " available"
+              )}
+            </p>
+          </div>
+          <Form method="get" role="search" className="flex w-full gap-2 sm:w-auto">
+            <label htmlFor="search" className="sr-only">
+              Search products
+            </label>
+            <input
+              id="search"
+              type="search"
+              name="q"
+              defaultValue={query}
+              key={query}
+              placeholder="Search products"
+              maxLength={100}
+              className="input sm:w-72"
+            />
+            <button type="submit" className="btn-secondary" disabled={searching}>
+              {searching ? "Searching…" : "Search"}
+            </button>
+          </Form>
         </div>
         {products.length === 0 ? (
           <div className="mt-4">
-            <EmptyState title="No products yet">Creators are setting up their shops. Check back soon.</EmptyState>
+            {query ? (
+              <EmptyState title="Nothing matches your search">Try another word, or browse everything.</EmptyState>
+            ) : (
+              <EmptyState title="No products yet">Creators are setting up their shops. Check back soon.</EmptyState>
+            )}
           </div>
         ) : (
-          <ul className="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-            {products.map((product) => (
-              <li key={product.id} className="card flex flex-col" data-testid="product-card">
-                <div
-                  aria-hidden
-                  className="mb-4 grid h-32 place-items-center rounded-lg bg-gradient-to-br from-slate-100 to-brand-100 text-3xl font-bold text-brand-700"
-                >
-                  {product.title.slice(0, 1)}
-                </div>
-                <h3 className="font-semibold text-slate-900">{product.title}</h3>
-                <p className="text-sm text-slate-500">by {product.creator.displayName}</p>
-                <p className="mt-2 line-clamp-2 flex-1 text-sm text-slate-600">{product.description}</p>
-                <p className="mt-4 text-lg font-semibold">
-                  {product.price ? formatMoney(product.price.amount, product.price.currency) : "Not for sale"}
-                </p>
-              </li>
-            ))}
-          </ul>
+          <ProductGrid products={products} />
         )}
         <Pagination page={page} pageCount={pageCount} />
       </section>

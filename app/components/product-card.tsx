@@ -1,0 +1,71 @@
+import { Link } from "@remix-run/react";
+import { formatMoney } from "#app/domain/money.ts";
+
+/** A cover image, or a soft gradient with the title's first letter when there is none. */
+export function ProductCover({
+  title,
+  coverUrl,
+  className = "",
+  large = false,
+}: {
+  title: string;
+  coverUrl: string | null;
+  className?: string;
+  large?: boolean;
+}) {
+  if (coverUrl)
+    return (
+      <img
+        src={coverUrl}
+        alt=""
+        loading={large ? "eager" : "lazy"}
+        className={`aspect-[4/3] w-full rounded-lg bg-slate-100 object-cover ${className}`}
+      />
+    );
+  return (
+    <div
+      aria-hidden
+      className={`grid aspect-[4/3] w-full place-items-center rounded-lg bg-gradient-to-br from-slate-100 to-brand-100 font-bold text-brand-700 ${large ? "text-7xl" : "text-4xl"} ${className}`}
+    >
+      {title.slice(0, 1).toUpperCase()}
+    </div>
+  );
+}
+
+export interface ProductCardData {
+  id: string;
+  title: string;
+  slug: string;
+  description: string;
+  coverUrl: string | null;
+  creator: { displayName: string; slug: string };
+  price: { amount: number; currency: string } | null;
+}
+
+export function ProductCard({ product, showCreator = true }: { product: ProductCardData; showCreator?: boolean }) {
+  return (
+    <li className="card group relative flex flex-col p-4" data-testid="product-card">
+      <ProductCover title={product.title} coverUrl={product.coverUrl} />
+      <h3 className="mt-4 font-semibold text-slate-900">
+        <Link to={`/p/${product.slug}`} className="after:absolute after:inset-0 group-hover:text-brand-700">
+          {product.title}
+        </Link>
+      </h3>
+      {showCreator ? <p className="text-sm text-slate-500">by {product.creator.displayName}</p> : null}
+      <p className="mt-2 line-clamp-2 flex-1 text-sm text-slate-600">{product.description}</p>
+      <p className="mt-4 text-lg font-semibold" data-testid="product-price">
+        {product.price ? formatMoney(product.price.amount, product.price.currency) : "Not for sale"}
+      </p>
+    </li>
+  );
+}
+
+export function ProductGrid({ products, showCreator = true }: { products: ProductCardData[]; showCreator?: boolean }) {
+  return (
+    <ul className="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+      {products.map((product) => (
+        <ProductCard key={product.id} product={product} showCreator={showCreator} />
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,246 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
+import { FormError, Notice } from "#app/components/forms.tsx";
+import { ProductForm } from "#app/components/product-form.tsx";
+import { actorFromRequest } from "#app/domain/audit.server.ts";
+import { coverUrl } from "#app/domain/catalog.server.ts";
+import { formatMoney } from "#app/domain/money.ts";
+import {
+  amountToInput,
+  getCreatorStudioSummary,
+  getOwnedProduct,
+  parseProductSubmission,
+  ProductError,
+  publishProduct,
+  submittedValues,
+  unpublishProduct,
+  updateProduct,
+} from "#app/domain/products.server.ts";
+import { formatBytes, uploadHints } from "#app/domain/uploads.server.ts";
+import { requireUser } from "#app/utils/auth.server.ts";
+import { badRequest } from "#app/utils/forms.server.ts";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data?.product.title ?? "Product"} · Edit · Makers Market` },
+];
+
+/** A product the viewer doesn't own answers exactly like one that doesn't exist. */
+function notFound(error: unknown): never {
+  if (error instanceof ProductError && error.status === 404) throw new Response(error.message, { status: 404 });
+  throw error;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request, { role: "CREATOR" });
+  const [creator, product] = await Promise.all([
+    getCreatorStudioSummary(user.id),
+    getOwnedProduct({ userId: user.id, productId: params.productId ?? "" }).catch(notFound),
+  ]);
+  return {
+    chargesEnabled: creator.chargesEnabled,
+    accept: uploadHints(),
+    product: {
+      id: product.id,
+      title: product.title,
+      slug: product.slug,
+      description: product.description,
+      published: product.published,
+      price: product.price,
+      priceInput: product.price ? amountToInput(product.price.amount, product.price.currency) : "",
+      coverUrl: coverUrl(product),
+      deliverable: product.deliverableName
+        ? { name: product.deliverableName, size: formatBytes(product.deliverableSizeBytes ?? 0) }
+        : null,
+    },
+  };
+}
+
+const intentSchema = z.object({ intent: z.enum(["publish", "unpublish"]) });
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUser(request, { role: "CREATOR" });
+  const productId = params.productId ?? "";
+  const actor = actorFromRequest(request, user.id);
+  const isUpload = (request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data");
+
+  if (!isUpload) {
+    const parsed = intentSchema.safeParse(Object.fromEntries(await request.formData()));
+    if (!parsed.success) return badRequest({ intent: "unknown", formError: "Unknown action.", fieldErrors: {}, values: null });
+    try {
+      const change = parsed.data.intent === "publish" ? publishProduct : unpublishProduct;
+      await change({ userId: user.id, productId, actor });
+      return redirect(`/creator/products/${productId}?saved=${parsed.data.intent}ed`);
+    } catch (error) {
+      if (error instanceof ProductError && error.status !== 404)
+        return data(
+          { intent: parsed.data.intent, formError: error.message, fieldErrors: {}, values: null },
+          { status: error.status },
+        );
+      notFound(error);
+    }
+  }
+
+  const submission = await parseProductSubmission(request);
+  if (!submission.ok) {
+    const { fieldErrors, values, formError, status } = submission;
+    return badRequest(
+      { intent: "save", fieldErrors, values, formError: formError ?? "Please correct the highlighted fields." },
+      status,
+    );
+  }
+  try {
+    await updateProduct({ userId: user.id, productId, data: submission.data, files: submission.files, actor });
+    return redirect(`/creator/products/${productId}?saved=updated`);
+  } catch (error) {
+    if (error instanceof ProductError && error.status !== 404)
+      return badRequest(
+        {
+          intent: "save",
+          fieldErrors: error.field === "form" ? {} : { [error.field]: error.message },
+          values: submittedValues(submission.data),
+          formError: error.field === "form" ? error.message : "Please correct the highlighted fields.",
+        },
+        error.status,
+      );
+    notFound(error);
+  }
+}
+
+const SAVED_WORDS: Record<string, string> = {
+  created: "Product created as a draft. Publish it when you're ready.",
+  updated: "Changes saved.",
+  published: "Published: your product is on sale.",
+  unpublished: "Unpublished: the product is hidden from the storefront. Buyers keep their downloads.",
+};
+
+function StatusPanel() {
+  const { product, chargesEnabled } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const pending = navigation.state === "submitting" ? navigation.formData?.get("intent") : null;
+  const error = actionData && actionData.intent !== "save" ? actionData.formError : null;
+  return (
+    <section className="card space-y-4" aria-labelledby="status-heading">
+      <div className="flex items-center justify-between gap-3">
+        <h2 id="status-heading" className="text-lg font-semibold">
+          Status
+        </h2>
+        <span
+          className={`rounded-full px-2.5 py-0.5 text-xs font-semibold ${product.published ? "bg-emerald-100 text-emerald-800" : "bg-slate-100 text-slate-700"}`}
+          data-testid="product-status"
+        >
+          {product.published ? "Published" : "Draft"}
+        </span>
+      </div>
+      <FormError message={error} />
+      {product.published ? (
+        <>
+          <p className="text-sm text-slate-600">
+            On sale at{" "}
+            <Link to={`/p/${product.slug}`} className="link break-all">
+              /p/{product.slug}
+            </Link>
+            {product.price ? ` for ${formatMoney(product.price.amount, product.price.currency)}` : ""}.
+          </p>
+          {!chargesEnabled ? (
+            <Notice tone="warning">
+              Stripe has paused payments on your account, so buyers see that you can't accept payments right now.
+            </Notice>
+          ) : null}
+          <Form method="post">
+            <input type="hidden" name="intent" value="unpublish" />
+            <button
+              type="submit"
+              className="btn-secondary w-full"
+              disabled={pending === "unpublish"}
+              onClick={(event) => {
+                if (!confirm("Unpublish this product? It disappears from the storefront; buyers keep their downloads."))
+                  event.preventDefault();
+              }}
+            >
+              {pending === "unpublish" ? "Unpublishing…" : "Unpublish"}
+            </button>
+          </Form>
+        </>
+      ) : (
+        <>
+          <p className="text-sm text-slate-600">
+            Only you can see this draft:{" "}
+            <Link to={`/p/${product.slug}`} className="link">
+              preview it
+            </Link>
+            .
+          </p>
+          {!chargesEnabled ? (
+            <Notice tone="warning">
+              To publish, finish Stripe onboarding on your{" "}
+              <Link to="/creator" className="link">
+                creator studio
+              </Link>{" "}
+              so you can accept payments.
+            </Notice>
+          ) : null}
+          <Form method="post">
+            <input type="hidden" name="intent" value="publish" />
+            <button type="submit" className="btn-primary w-full" disabled={pending === "publish"}>
+              {pending === "publish" ? "Publishing…" : "Publish"}
+            </button>
+          </Form>
+        </>
+      )}
+    </section>
+  );
+}
+
+export default function EditProduct() {
+  const { product, accept } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const [searchParams] = useSearchParams();
+  const saved = SAVED_WORDS[searchParams.get("saved") ?? ""];
+  const saveData = actionData?.intent === "save" ? actionData : null;
+  const values: Record<string, string | undefined> = saveData?.values ?? {
+    title: product.title,
+    slug: product.slug,
+    description: product.description,
+    price: product.priceInput,
+    currency: product.price?.currency ?? "usd",
+  };
+  return (
+    <div className="space-y-6">
+      <div>
+        <p className="text-sm text-slate-500">
+          <Link to="/creator/products" className="link">
+            Your products
+          </Link>{" "}
+          / Edit
+        </p>
+        <h1 className="mt-1 text-2xl font-bold">{product.title}</h1>
+      </div>
+      {saved && !actionData ? <Notice tone="success">{saved}</Notice> : null}
+      <div className="grid gap-6 lg:grid-cols-[1fr_18rem]">
+        <div className="card order-2 lg:order-1">
+          <ProductForm
+            key={product.id}
+            values={values}
+            errors={saveData?.fieldErrors ?? {}}
+            formError={saveData?.formError}
+            files={{ coverUrl: product.coverUrl, title: product.title, deliverable: product.deliverable }}
+            submitLabel="Save changes"
+            busyLabel="Saving…"
+            accept={accept}
+          />
+        </div>
+        <div className="order-1 lg:order-2">
+          <StatusPanel />
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
+}

@@ -1,0 +1,118 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
+import { EmptyState, Notice } from "#app/components/forms.tsx";
+import { Pagination } from "#app/components/pagination.tsx";
+import { ProductCover } from "#app/components/product-card.tsx";
+import { coverUrl } from "#app/domain/catalog.server.ts";
+import { formatMoney } from "#app/domain/money.ts";
+import { getCreatorStudioSummary, listOwnProducts } from "#app/domain/products.server.ts";
+import { requireUser } from "#app/utils/auth.server.ts";
+
+export const meta: MetaFunction = () => [{ title: "Your products · Makers Market" }];
+
+const querySchema = z.object({ page: z.coerce.number().int().min(1).max(10_000).catch(1) });
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request, { role: "CREATOR" });
+  const { page } = querySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const [creator, list] = await Promise.all([getCreatorStudioSummary(user.id), listOwnProducts({ userId: user.id, page })]);
+  return {
+    chargesEnabled: creator.chargesEnabled,
+    ...list,
+    products: list.products.map((p) => ({
+      id: p.id,
+      title: p.title,
+      slug: p.slug,
+      published: p.published,
+      price: p.price,
+      coverUrl: coverUrl(p),
+      hasFile: Boolean(p.deliverablePath),
+      sales: p._count.orderItems,
+    })),
+  };
+}
+
+export default function CreatorProducts() {
+  const { products, page, pageCount, total, chargesEnabled } = useLoaderData<typeof loader>();
+  const [searchParams] = useSearchParams();
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-end justify-between gap-3">
+        <div>
+          <p className="text-sm text-slate-500">
+            <Link to="/creator" className="link">
+              Creator studio
+            </Link>{" "}
+            / Products
+          </p>
+          <h1 className="mt-1 text-2xl font-bold">Your products</h1>
+        </div>
+        <Link to="/creator/products/new" className="btn-primary">
+          New product
+        </Link>
+      </div>
+      {searchParams.get("created") ? <Notice tone="success">Product saved as a draft.</Notice> : null}
+      {!chargesEnabled ? (
+        <Notice tone="warning">
+          You can create drafts now, but you can publish them only after you finish Stripe onboarding on your{" "}
+          <Link to="/creator" className="link">
+            creator studio
+          </Link>
+          .
+        </Notice>
+      ) : null}
+      {products.length === 0 ? (
+        <EmptyState title="No products yet">
+          Add your first product: a title, a price and the file buyers will download.
+          <div className="mt-4">
+            <Link to="/creator/products/new" className="btn-primary">
+              Create a product
+            </Link>
+          </div>
+        </EmptyState>
+      ) : (
+        <div className="card overflow-hidden p-0">
+          <p className="border-b border-slate-100 px-4 py-3 text-sm text-slate-500">{total} products</p>
+          <ul className="divide-y divide-slate-100">
+            {products.map((product) => (
+              <li key={product.id} className="flex items-center gap-4 px-4 py-3" data-testid="creator-product-row">
+                <div className="w-16 shrink-0">
+                  <ProductCover title={product.title} coverUrl={product.coverUrl} className="text-xl" />
+                </div>
+                <div className="min-w-0 flex-1">
+                  <Link to={`/creator/products/${product.id}`} className="font-semibold text-slate-900 hover:underline">
+                    {product.title}
+                  </Link>
+                  <p className="truncate text-xs text-slate-500">
+                    /p/{product.slug}
+                    {product.hasFile ? "" : " · no file yet"}
+                    {product.sales ? ` · ${product.sales} sold` : ""}
+                  </p>
+                </div>
+                <span
+                  className={`hidden rounded-full px-2.5 py-0.5 text-xs font-semibold sm:inline ${product.published ? "bg-emerald-100 text-emerald-800" : "bg-slate-100 text-slate-700"}`}
+                  data-testid="product-status"
+                >
+                  {product.published ? "Published" : "Draft"}
+                </span>
+                <span className="w-24 text-right text-sm font-medium">
+                  {product.price ? formatMoney(product.price.amount, product.price.currency) : "—"}
+                </span>
+                <Link to={`/creator/products/${product.id}`} className="btn-secondary py-1.5">
+                  Edit
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <Pagination page={page} pageCount={pageCount} />
+    </div>
+  );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
+}

@@ -1,0 +1,100 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
+import { Notice } from "#app/components/forms.tsx";
+import { ProductForm } from "#app/components/product-form.tsx";
+import { actorFromRequest } from "#app/domain/audit.server.ts";
+import {
+  createProduct,
+  getCreatorStudioSummary,
+  parseProductSubmission,
+  ProductError,
+  submittedValues,
+} from "#app/domain/products.server.ts";
+import { uploadHints } from "#app/domain/uploads.server.ts";
+import { requireUser } from "#app/utils/auth.server.ts";
+import { badRequest } from "#app/utils/forms.server.ts";
+
+export const meta: MetaFunction = () => [{ title: "New product · Makers Market" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request, { role: "CREATOR" });
+  const creator = await getCreatorStudioSummary(user.id);
+  return { defaultCurrency: creator.defaultCurrency, chargesEnabled: creator.chargesEnabled, accept: uploadHints() };
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireUser(request, { role: "CREATOR" });
+  const submission = await parseProductSubmission(request);
+  if (!submission.ok) {
+    const { fieldErrors, values, formError, status } = submission;
+    return badRequest({ fieldErrors, values, formError: formError ?? "Please correct the highlighted fields." }, status);
+  }
+  try {
+    const product = await createProduct({
+      userId: user.id,
+      data: submission.data,
+      files: submission.files,
+      actor: actorFromRequest(request, user.id),
+    });
+    return redirect(`/creator/products/${product.id}?saved=created`);
+  } catch (error) {
+    if (error instanceof ProductError && error.status !== 404) {
+      const values = submittedValues(submission.data);
+      return badRequest(
+        {
+          fieldErrors: error.field === "form" ? {} : { [error.field]: error.message },
+          values,
+          formError: error.field === "form" ? error.message : "Please correct the highlighted fields.",
+        },
+        error.status,
+      );
+    }
+    if (error instanceof ProductError) throw new Response(error.message, { status: 404 });
+    throw error;
+  }
+}
+
+export default function NewProduct() {
+  const { defaultCurrency, chargesEnabled, accept } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const values: Record<string, string | undefined> = actionData?.values ?? { currency: defaultCurrency };
+  return (
+    <div className="mx-auto max-w-3xl space-y-6">
+      <div>
+        <p className="text-sm text-slate-500">
+          <Link to="/creator/products" className="link">
+            Your products
+          </Link>{" "}
+          / New
+        </p>
+        <h1 className="mt-1 text-2xl font-bold">New product</h1>
+        <p className="mt-1 text-sm text-slate-600">It's saved as a draft; publish it when it's ready.</p>
+      </div>
+      {!chargesEnabled ? (
+        <Notice tone="warning">
+          You can publish products once you finish Stripe onboarding on your{" "}
+          <Link to="/creator" className="link">
+            creator studio
+          </Link>
+          .
+        </Notice>
+      ) : null}
+      <div className="card">
+        <ProductForm
+          values={values}
+          errors={actionData?.fieldErrors ?? {}}
+          formError={actionData?.formError}
+          submitLabel="Create product"
+          busyLabel="Creating…"
+          accept={accept}
+        />
+      </div>
+    </div>
+  );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
+}
