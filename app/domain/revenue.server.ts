@@ -113,3 +113,127 @@ export function rollupDisputeLost(
     { disputeLostAmount: dispute.amount },
   );
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rebuild and verify: the same rules as the helpers above, as set-based SQL over orders, refunds and disputes.
+
+/** Every rollup column, in table order (the platform table adds `newBuyerCount`). */
+export const ROLLUP_COLUMNS = COLUMNS;
+
+const SUMS = Prisma.raw(COLUMNS.map((c) => `SUM("${c}")::int AS "${c}"`).join(", "));
+const COLUMN_LIST = Prisma.raw(COLUMNS.map((c) => `"${c}"`).join(", "));
+
+/**
+ * What `daily_revenue` must hold, recomputed from raw rows: one SELECT giving (day, creatorId, currency, …columns).
+ * Mirrors rollupSale / rollupRefund (PENDING and SUCCEEDED only) / rollupDisputeOpened / rollupDisputeLost; a refund
+ * or dispute counts in its order's creator and currency.
+ */
+const EXPECTED_DAILY = Prisma.sql`
+  SELECT "day", "creatorId", "currency", ${SUMS} FROM (
+    SELECT o."paidAt"::date AS "day", o."creatorId", o."currency",
+      1 AS "orderCount", o."totalAmount" AS "grossAmount", o."applicationFeeAmount", COALESCE(o."stripeFeeAmount", 0) AS "stripeFeeAmount",
+      0 AS "refundCount", 0 AS "refundedAmount", 0 AS "applicationFeeRefunded", 0 AS "disputeCount", 0 AS "disputedAmount", 0 AS "disputeLostAmount"
+    FROM "orders" o
+    UNION ALL
+    SELECT r."createdAt"::date, o."creatorId", o."currency", 0, 0, 0, 0, 1, r."amount", r."applicationFeeRefundAmount", 0, 0, 0
+    FROM "refunds" r JOIN "orders" o ON o."id" = r."orderId"
+    WHERE r."status" IN ('PENDING', 'SUCCEEDED')
+    UNION ALL
+    SELECT d."createdAt"::date, o."creatorId", o."currency", 0, 0, 0, 0, 0, 0, 0, 1, d."amount", 0
+    FROM "disputes" d JOIN "orders" o ON o."id" = d."orderId"
+    UNION ALL
+    SELECT d."closedAt"::date, o."creatorId", o."currency", 0, 0, 0, 0, 0, 0, 0, 0, 0, d."amount"
+    FROM "disputes" d JOIN "orders" o ON o."id" = d."orderId"
+    WHERE d."outcome" = 'LOST' AND d."closedAt" IS NOT NULL
+  ) AS events
+  GROUP BY "day", "creatorId", "currency"`;
+
+/** Buyers by the day and currency of their first order (ties on paidAt broken by id, as the insert order would). */
+const EXPECTED_NEW_BUYERS = Prisma.sql`
+  SELECT "day", "currency", COUNT(*)::int AS "newBuyerCount" FROM (
+    SELECT DISTINCT ON ("buyerId") "paidAt"::date AS "day", "currency"
+    FROM "orders" ORDER BY "buyerId", "paidAt", "id"
+  ) AS firsts
+  GROUP BY "day", "currency"`;
+
+/** What `platform_daily_revenue` must hold, from what `daily_revenue` holds and the buyers' first orders. */
+const EXPECTED_PLATFORM = Prisma.sql`
+  SELECT COALESCE(s."day", b."day") AS "day", COALESCE(s."currency", b."currency") AS "currency",
+    ${Prisma.raw(COLUMNS.map((c) => `COALESCE(s."${c}", 0) AS "${c}"`).join(", "))},
+    COALESCE(b."newBuyerCount", 0) AS "newBuyerCount"
+  FROM (SELECT "day", "currency", ${SUMS} FROM "daily_revenue" GROUP BY "day", "currency") s
+  FULL JOIN (${EXPECTED_NEW_BUYERS}) b ON b."day" = s."day" AND b."currency" = s."currency"`;
+
+/**
+ * Recomputes both rollup tables from orders, refunds and disputes inside `tx`. Locks the rollup tables (writers wait;
+ * readers keep reading the old rows until commit) and suspends the platform trigger for this transaction only.
+ */
+export async function rebuildRollups(tx: Tx) {
+  await tx.$executeRawUnsafe(`LOCK TABLE "daily_revenue", "platform_daily_revenue" IN EXCLUSIVE MODE`);
+  await tx.$executeRawUnsafe(`SELECT set_config('app.rollup_rebuild', 'on', true)`);
+  await tx.$executeRawUnsafe(`DELETE FROM "daily_revenue"`);
+  const daily = await tx.$executeRaw`
+    INSERT INTO "daily_revenue" ("day", "creatorId", "currency", ${COLUMN_LIST}) ${EXPECTED_DAILY}`;
+  await tx.$executeRawUnsafe(`DELETE FROM "platform_daily_revenue"`);
+  const platform = await tx.$executeRaw`
+    INSERT INTO "platform_daily_revenue" ("day", "currency", ${COLUMN_LIST}, "newBuyerCount") ${EXPECTED_PLATFORM}`;
+  await tx.$executeRawUnsafe(`SELECT set_config('app.rollup_rebuild', 'off', true)`);
+  return { dailyRows: daily, platformRows: platform };
+}
+
+export interface RollupDifference {
+  table: "daily_revenue" | "platform_daily_revenue";
+  day: string;
+  creatorId: string | null;
+  currency: string;
+  column: string;
+  stored: number;
+  expected: number;
+}
+
+/**
+ * Compares the stored rollups with a recomputation from raw rows. A missing row equals a row of zeros (a refund that
+ * failed leaves a zero row behind). Returns every differing column; empty when they agree.
+ */
+export async function verifyRollups(tx: Tx, options: { limit?: number } = {}): Promise<RollupDifference[]> {
+  const limit = options.limit ?? 1000;
+  const dailyCompare = Prisma.raw(COLUMNS.map((c) => `COALESCE(s."${c}", 0) <> COALESCE(e."${c}", 0)`).join(" OR "));
+  const dailyRows = await tx.$queryRaw<Record<string, unknown>[]>`
+    SELECT COALESCE(s."day", e."day")::text AS "day", COALESCE(s."creatorId", e."creatorId") AS "creatorId",
+      COALESCE(s."currency", e."currency") AS "currency",
+      ${Prisma.raw(COLUMNS.map((c) => `COALESCE(s."${c}", 0) AS "s_${c}", COALESCE(e."${c}", 0) AS "e_${c}"`).join(", "))}
+    FROM "daily_revenue" s
+    FULL JOIN (${EXPECTED_DAILY}) e ON e."day" = s."day" AND e."creatorId" = s."creatorId" AND e."currency" = s."currency"
+    WHERE ${dailyCompare}
+    ORDER BY 1, 2, 3 LIMIT ${limit}`;
+  const platformColumns = [...COLUMNS, "newBuyerCount"];
+  const platformCompare = Prisma.raw(platformColumns.map((c) => `COALESCE(s."${c}", 0) <> COALESCE(e."${c}", 0)`).join(" OR "));
+  const platformRows = await tx.$queryRaw<Record<string, unknown>[]>`
+    SELECT COALESCE(s."day", e."day")::text AS "day", NULL AS "creatorId", COALESCE(s."currency", e."currency") AS "currency",
+      ${Prisma.raw(platformColumns.map((c) => `COALESCE(s."${c}", 0) AS "s_${c}", COALESCE(e."${c}", 0) AS "e_${c}"`).join(", "))}
+    FROM "platform_daily_revenue" s
+    FULL JOIN (${EXPECTED_PLATFORM}) e ON e."day" = s."day" AND e."currency" = s."currency"
+    WHERE ${platformCompare}
+    ORDER BY 1, 3 LIMIT ${limit}`;
+  const differences: RollupDifference[] = [];
+  const collect = (table: RollupDifference["table"], rows: Record<string, unknown>[], columns: readonly string[]) => {
+    for (const row of rows)
+      for (const column of columns) {
+        const stored = Number(row[`s_${column}`]);
+        const expected = Number(row[`e_${column}`]);
+        if (stored !== expected)
+          differences.push({
+            table,
+            day: String(row.day),
+            creatorId: (row.creatorId as string | null) ?? null,
+            currency: String(row.currency),
+            column,
+            stored,
+            expected,
+          });
+      }
+  };
+  collect("daily_revenue", dailyRows, COLUMNS);
+  collect("platform_daily_revenue", platformRows, platformColumns);
+  return differences;
+}
