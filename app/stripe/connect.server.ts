@@ -35,3 +35,9 @@ export function createDashboardLink(accountId: string) {
 export function retrieveConnectedBalance(accountId: string): Promise<Stripe.Balance> {
   return stripe().balance.retrieve({}, { stripeAccount: accountId });
 }
+
+/** The connected account's most recent payouts (newest first), paid and scheduled. */
+export async function listConnectedPayouts(accountId: string, limit = 5): Promise<Stripe.Payout[]> {
+  const page = await stripe().payouts.list({ limit }, { stripeAccount: accountId });
+  return page.data;
+}
