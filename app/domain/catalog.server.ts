@@ -51,13 +51,15 @@ export async function listPublishedProducts({
   query = "",
 }: { page?: number; pageSize?: number; query?: string } = {}) {
   const q = query.trim();
+  // `contains` becomes ILIKE: escape its wildcards so "%" or "_" match themselves.
+  const pattern = q.replace(/[\\%_]/g, (c) => `\\${c}`);
   const where: Prisma.ProductWhereInput = {
     published: true,
     ...(q
       ? {
           OR: [
-            { title: { contains: q, mode: "insensitive" } },
-            { description: { contains: q, mode: "insensitive" } },
+            { title: { contains: pattern, mode: "insensitive" } },
+            { description: { contains: pattern, mode: "insensitive" } },
           ],
         }
       : {}),
