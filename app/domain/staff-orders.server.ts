@@ -193,7 +193,7 @@ function summarize(data: Prisma.JsonValue | null): string | null {
 }
 
 /**
- * Everything that happened to an order, oldest first: its audit rows (plus those of the checkout attempt that became
+ * Everything that happened to an order, oldest first (Stripe events at the time we received them): its audit rows (plus those of the checkout attempt that became
  * it) merged with the stored Stripe events whose payload names its payment intent, charge or checkout session.
  */
 export async function orderTimeline(order: TimelineOrder): Promise<TimelineEntry[]> {
@@ -208,11 +208,19 @@ export async function orderTimeline(order: TimelineOrder): Promise<TimelineEntry
     db().auditLog.findMany({ where: { OR: auditWhere }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: 1000 }),
     needles.length
       ? db().$queryRaw<
-          { id: string; type: string; stripeCreatedAt: Date; processedAt: Date | null; processingError: string | null; deliveries: number }[]
-        >`SELECT id, type, "stripeCreatedAt", "processedAt", "processingError", deliveries
+          {
+            id: string;
+            type: string;
+            stripeCreatedAt: Date;
+            receivedAt: Date;
+            processedAt: Date | null;
+            processingError: string | null;
+            deliveries: number;
+          }[]
+        >`SELECT id, type, "stripeCreatedAt", "receivedAt", "processedAt", "processingError", deliveries
             FROM stripe_events
            WHERE EXISTS (SELECT 1 FROM unnest(${needles}::text[]) AS needle WHERE strpos(payload::text, needle) > 0)
-           ORDER BY "stripeCreatedAt", id
+           ORDER BY "receivedAt", id
            LIMIT 1000`
       : Promise.resolve([]),
   ]);
@@ -226,8 +234,10 @@ export async function orderTimeline(order: TimelineOrder): Promise<TimelineEntry
   const entries: (TimelineEntry & { sortAt: number; rank: number })[] = [
     ...events.map((event) => ({
       key: `stripe-${event.id}`,
-      at: event.stripeCreatedAt.toISOString(),
-      sortAt: event.stripeCreatedAt.getTime(),
+      // Placed when we received it: Stripe's own timestamp has whole seconds only, too coarse to order it among our
+      // millisecond audit rows (the processing it caused is always after receipt).
+      at: event.receivedAt.toISOString(),
+      sortAt: event.receivedAt.getTime(),
       rank: 0,
       source: "stripe" as const,
       title: event.type,
@@ -235,11 +245,17 @@ export async function orderTimeline(order: TimelineOrder): Promise<TimelineEntry
       actorLabel: `Stripe · ${event.id}`,
       amount: null,
       currency: null,
-      detail: event.processingError
-        ? `Processing failed: ${event.processingError}`
-        : event.processedAt
-          ? `Processed${event.deliveries > 1 ? ` · delivered ${event.deliveries} times` : ""}`
-          : "Received, not processed yet",
+      detail: [
+        `Created by Stripe ${event.stripeCreatedAt.toISOString()}`,
+        event.processingError
+          ? `processing failed: ${event.processingError}`
+          : event.processedAt
+            ? "processed"
+            : "received, not processed yet",
+        event.deliveries > 1 ? `delivered ${event.deliveries} times` : null,
+      ]
+        .filter(Boolean)
+        .join(" · "),
     })),
     ...rows.map((row) => {
       const user = row.actorId ? userById.get(row.actorId) : undefined;

@@ -138,8 +138,8 @@ export default function StaffAudit() {
                     <td className={`${td} text-right tabular-nums`}>
                       {row.amount !== null && row.currency ? formatMoney(row.amount, row.currency) : row.amount ?? "—"}
                     </td>
-                    <td className={`${td} max-w-xs truncate font-mono text-xs text-slate-500`} title={row.data ?? undefined}>
-                      {row.data ?? ""}
+                    <td className={`${td} font-mono text-xs text-slate-500`} title={row.data ?? undefined}>
+                      <div className="w-64 truncate">{row.data ?? ""}</div>
                     </td>
                   </tr>
                 ))}

@@ -277,7 +277,7 @@ export default function StaffOrder() {
                   <div className="flex flex-wrap items-baseline justify-between gap-x-3">
                     <span className="font-mono text-sm font-semibold">{entry.title}</span>
                     <time className="text-xs text-slate-500" dateTime={entry.at}>
-                      {formatDateTime(entry.at)}
+                      {formatDateTime(entry.at, { seconds: true })}
                     </time>
                   </div>
                   <p className="break-all text-xs text-slate-600">

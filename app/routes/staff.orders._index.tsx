@@ -70,7 +70,7 @@ export default function StaffOrders() {
         </div>
         <div className="lg:col-span-2">
           <FilterField label="Status" error={errors?.status}>
-            <select name="status" defaultValue={params.get("status") ?? ""} className="input">
+            <select name="status" defaultValue={params.get("status") ?? ""} className="input bg-white">
               <option value="">Any status</option>
               {statuses.map((status) => (
                 <option key={status} value={status}>
@@ -82,7 +82,7 @@ export default function StaffOrders() {
         </div>
         <div className="lg:col-span-2">
           <FilterField label="Creator" error={errors?.creator}>
-            <select name="creator" defaultValue={params.get("creator") ?? ""} className="input">
+            <select name="creator" defaultValue={params.get("creator") ?? ""} className="input bg-white">
               <option value="">Every creator</option>
               {creators.map((creator) => (
                 <option key={creator.id} value={creator.id}>
@@ -153,8 +153,8 @@ export default function StaffOrders() {
                       <div className="text-xs text-slate-500">{order.buyerEmail}</div>
                     </td>
                     <td className={td}>{order.creator.displayName}</td>
-                    <td className={`${td} max-w-[16rem] truncate text-slate-600`}>
-                      {order.items.map((item) => item.productTitle).join(", ")}
+                    <td className={`${td} text-slate-600`}>
+                      <div className="max-w-[16rem] truncate">{order.items.map((item) => item.productTitle).join(", ")}</div>
                     </td>
                     <td className={`${td} text-right tabular-nums`}>
                       {formatMoney(order.totalAmount, order.currency)}

@@ -215,6 +215,10 @@ describe("order page", () => {
     expect(stripeEvent.actorLabel).toMatch(/^Stripe · evt_/);
     const paid = body!.timeline.find((e) => e.title === "order.paid")!;
     expect(paid.actorType).toBe("STRIPE");
+    // The checkout attempt's own rows are part of the story, and the order is the story's order.
+    expect(titles).toContain("checkout.started");
+    expect(titles.indexOf("checkout.started")).toBeLessThan(titles.indexOf("checkout.session.completed"));
+    expect(titles.indexOf("checkout.session.completed")).toBeLessThan(titles.indexOf("order.paid"));
     // Oldest first.
     const times = body!.timeline.map((e) => Date.parse(e.at));
     expect(times).toEqual([...times].sort((a, b) => a - b));
