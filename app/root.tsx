@@ -40,11 +40,13 @@ const NAV: Record<SessionUser["role"] | "ANONYMOUS", { to: string; label: string
   CREATOR: [
     { to: "/", label: "Discover" },
     { to: "/creator", label: "Creator studio" },
+    { to: "/creator/dashboard", label: "Revenue" },
     { to: "/library", label: "Library" },
   ],
   STAFF: [
     { to: "/", label: "Discover" },
     { to: "/staff", label: "Staff console" },
+    { to: "/staff/dashboard", label: "Revenue" },
     { to: "/staff/orders", label: "Orders" },
     { to: "/staff/disputes", label: "Disputes" },
     { to: "/staff/audit", label: "Audit log" },

@@ -320,7 +320,7 @@ async function creatorLists(creatorId: string, range: ResolvedRange) {
 /** Sales of one creator in the range, one line per order, for the CSV export (oldest first). */
 export async function creatorSalesRows(input: { creatorId: string; range: RangeInput }) {
   const range = resolve(input.range, input.range.from ?? new Date("2000-01-01T00:00:00Z"));
-  return db().$queryRaw<
+  const rows = await db().$queryRaw<
     {
       number: number;
       paidAt: Date;
@@ -341,6 +341,7 @@ export async function creatorSalesRows(input: { creatorId: string; range: RangeI
     WHERE o."creatorId" = ${input.creatorId} AND o."paidAt" >= ${new Date(`${range.from}T00:00:00Z`)}
       AND o."paidAt" < ${addDays(new Date(`${range.to}T00:00:00Z`), 1)}
     ORDER BY o."paidAt", o."number"`;
+  return { range, rows };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

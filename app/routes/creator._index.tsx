@@ -69,9 +69,14 @@ export default function CreatorStudio() {
             </Link>
           </p>
         </div>
-        <Link to="/creator/products" className="btn-primary">
-          Manage products
-        </Link>
+        <div className="flex flex-wrap gap-2">
+          <Link to="/creator/dashboard" className="btn-secondary">
+            Revenue dashboard
+          </Link>
+          <Link to="/creator/products" className="btn-primary">
+            Manage products
+          </Link>
+        </div>
       </div>
       <FormError message={searchParams.get("error")} />
       {searchParams.get("onboarding") === "returned" && account.onboardingStatus === "ACTIVE" ? (

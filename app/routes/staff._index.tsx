@@ -27,6 +27,11 @@ export default function StaffConsole() {
     <div>
       <h1 className="text-2xl font-bold">Staff console</h1>
       <p className="mt-1 text-sm text-slate-600">The marketplace at a glance.</p>
+      <p className="mt-3">
+        <Link to="/staff/dashboard" className="link">
+          Platform revenue dashboard →
+        </Link>
+      </p>
       <dl className="mt-6 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
         {stats.map((stat) => (
           <div key={stat.label} className="card">

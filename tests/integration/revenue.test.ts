@@ -71,7 +71,7 @@ describe("revenue rollups", () => {
     for (const { creator } of creators)
       for (const [amount, currency] of [[1999, "usd"], [4500, "usd"], [1250, "eur"], [3333, "eur"]] as const)
         products.push({ id: (await publishedProduct(creator.id, { amount, currency })).id, currency });
-    const buyers = [];
+    const buyers: { id: string; email: string }[] = [];
     for (let i = 0; i < 4; i++) buyers.push((await createUser()).user);
     const owned = new Set<string>();
     const counts = { buy: 0, refund: 0, refused: 0, dispute: 0, won: 0, lost: 0 };

@@ -1,0 +1,216 @@
+// The platform's revenue dashboard for staff: marketplace totals per currency from the platform rollup, a daily chart,
+// and every creator's sales and fees for the range (sortable, paginated, one currency at a time).
+import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData, useLocation } from "@remix-run/react";
+import { z } from "zod";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
+import { EmptyState, Notice } from "#app/components/forms.tsx";
+import { Pagination } from "#app/components/pagination.tsx";
+import { Change, Figure, percentChange, RangePicker, RevenueChart } from "#app/components/dashboard.tsx";
+import { CREATOR_SORTS, parseRange, platformDashboard, type CreatorSort } from "#app/domain/dashboards.server.ts";
+import { formatMoney } from "#app/domain/money.ts";
+import { STATUS_WORDS } from "#app/domain/onboarding-status.ts";
+import { requireUser } from "#app/utils/auth.server.ts";
+
+export const meta: MetaFunction = () => [{ title: "Platform revenue · Staff console · Makers Market" }];
+
+const tableQuery = z.object({
+  sort: z.enum(CREATOR_SORTS).catch("gross"),
+  dir: z.enum(["asc", "desc"]).catch("desc"),
+  page: z.coerce.number().int().min(1).max(10_000).catch(1),
+  currency: z
+    .string()
+    .regex(/^[a-z]{3}$/)
+    .optional()
+    .catch(undefined),
+});
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requireUser(request, { role: "STAFF" });
+  const params = new URL(request.url).searchParams;
+  const parsed = parseRange(params);
+  const table = tableQuery.parse(Object.fromEntries(params));
+  const dashboard = await platformDashboard({ range: parsed.range, sort: table.sort, direction: table.dir, page: table.page, currency: table.currency });
+  return data(
+    { dashboard, rangeErrors: parsed.ok ? null : parsed.errors, rangeValues: parsed.ok ? null : parsed.values },
+    { status: parsed.ok ? 200 : 400 },
+  );
+}
+
+const SORT_LABELS: Record<CreatorSort, string> = {
+  name: "Creator",
+  orders: "Orders",
+  gross: "Sales",
+  fees: "Fees",
+  rate: "Fee rate",
+  refunds: "Refunds",
+};
+
+export default function PlatformDashboardPage() {
+  const { dashboard, rangeErrors, rangeValues } = useLoaderData<typeof loader>();
+  const { range, creators } = dashboard;
+  const location = useLocation();
+  const params = new URLSearchParams(location.search);
+  const hrefWith = (changes: Record<string, string | null>) => {
+    const next = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(changes)) if (v === null) next.delete(k);
+    else next.set(k, v);
+    return `${location.pathname}?${next}`;
+  };
+  const csvHref = `/staff/dashboard.csv${location.search || `?range=${range.preset}`}`;
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-end justify-between gap-3">
+        <div>
+          <p className="text-sm text-slate-500">
+            <Link to="/staff" className="link">
+              Staff console
+            </Link>{" "}
+            / Revenue
+          </p>
+          <h1 className="text-2xl font-bold">Platform revenue</h1>
+        </div>
+        <a href={csvHref} className="btn-secondary" download>
+          Download creators (CSV)
+        </a>
+      </div>
+      {rangeErrors ? <Notice tone="warning">That date range isn't valid, so the last 30 days are shown instead. {rangeErrors.from ?? rangeErrors.to}</Notice> : null}
+      <RangePicker preset={range.preset} from={range.from} to={range.to} errors={rangeErrors ?? undefined} values={rangeValues ?? undefined} keep={["currency", "sort", "dir"]} />
+
+      <dl className="grid grid-cols-2 gap-3 sm:max-w-md">
+        <Figure label="Active creators" hint="Creators with at least one sale in the range" value={dashboard.activeCreators.toLocaleString("en-US")} testId="active-creators" />
+        <Figure label="New buyers" hint="Buyers whose first order was in the range" value={dashboard.newBuyers.toLocaleString("en-US")} testId="new-buyers" />
+      </dl>
+
+      {dashboard.currencies.length === 0 ? (
+        <EmptyState title="No sales in this range">Choose a longer range.</EmptyState>
+      ) : (
+        dashboard.currencies.map(({ currency, current, previous, series, newBuyers, previousNewBuyers }) => {
+          const money = (n: number) => formatMoney(n, currency);
+          const upper = currency.toUpperCase();
+          return (
+            <section key={currency} className="card space-y-5" aria-labelledby={`platform-${currency}`} data-testid={`currency-${currency}`}>
+              <h2 id={`platform-${currency}`} className="text-lg font-semibold">
+                {upper}
+              </h2>
+              <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
+                <Figure label="GMV" hint="Gross sales by every creator" value={money(current.gross)} testId={`gmv-${currency}`} change={<Change value={percentChange(current.gross, previous?.gross)} />} />
+                <Figure
+                  label="Fee revenue"
+                  hint="Application fees net of fee refunds"
+                  value={money(current.fees)}
+                  testId={`fee-revenue-${currency}`}
+                  change={<Change value={percentChange(current.fees, previous?.fees)} />}
+                />
+                <Figure
+                  label="Stripe fees"
+                  hint="Processing fees from the charges' balance transactions"
+                  value={money(current.stripeFees)}
+                  testId={`stripe-fees-${currency}`}
+                  change={<Change value={percentChange(current.stripeFees, previous?.stripeFees)} invert />}
+                />
+                <Figure label="Orders" value={current.orders.toLocaleString("en-US")} testId={`orders-${currency}`} change={<Change value={percentChange(current.orders, previous?.orders)} />} />
+                <Figure
+                  label="Refunds"
+                  value={money(current.refunds)}
+                  testId={`refunds-${currency}`}
+                  change={<span className="text-xs text-slate-500">{current.refundCount.toLocaleString("en-US")} refunds</span>}
+                />
+                <Figure
+                  label="Disputes"
+                  value={money(current.disputes)}
+                  testId={`disputes-${currency}`}
+                  change={<span className="text-xs text-slate-500">{current.disputeCount.toLocaleString("en-US")} opened</span>}
+                />
+                <Figure label="Dispute losses" value={money(current.disputeLosses)} testId={`dispute-losses-${currency}`} />
+                <Figure
+                  label="New buyers"
+                  hint={`Buyers whose first order was in ${upper} in this range`}
+                  value={newBuyers.toLocaleString("en-US")}
+                  change={<Change value={percentChange(newBuyers, previousNewBuyers)} />}
+                />
+              </dl>
+              <RevenueChart currency={currency} title={`GMV per day in ${upper}`} valueLabel="GMV" series={series.map((p) => ({ day: p.day, value: p.gross, orders: p.orders }))} />
+            </section>
+          );
+        })
+      )}
+
+      <section className="card" aria-labelledby="creators-heading">
+        <div className="flex flex-wrap items-center justify-between gap-3">
+          <h2 id="creators-heading" className="text-lg font-semibold">
+            Creators <span className="text-sm font-normal text-slate-500">({creators.total.toLocaleString("en-US")} with activity in {creators.currency.toUpperCase()})</span>
+          </h2>
+          {dashboard.currencies.length > 1 ? (
+            <nav aria-label="Currency of the creators table" className="flex flex-wrap gap-1">
+              {dashboard.currencies.map(({ currency }) => (
+                <Link
+                  key={currency}
+                  to={hrefWith({ currency, page: null })}
+                  aria-current={currency === creators.currency ? "true" : undefined}
+                  className={`rounded-md px-2.5 py-1 text-xs font-semibold ${currency === creators.currency ? "bg-slate-900 text-white" : "bg-slate-100 text-slate-700 hover:bg-slate-200"}`}
+                >
+                  {currency.toUpperCase()}
+                </Link>
+              ))}
+            </nav>
+          ) : null}
+        </div>
+        {creators.rows.length === 0 ? (
+          <p className="mt-3 text-sm text-slate-600">No creator sold anything in this range.</p>
+        ) : (
+          <div className="mt-3 overflow-x-auto">
+            <table className="w-full min-w-[40rem] text-left text-sm" data-testid="creators-table">
+              <thead className="text-slate-500">
+                <tr>
+                  {(["name", "orders", "gross", "fees", "rate", "refunds"] as const).map((key) => {
+                    const active = creators.sort === key;
+                    const nextDir = active && creators.direction === "desc" ? "asc" : "desc";
+                    return (
+                      <th
+                        key={key}
+                        scope="col"
+                        className={`py-2 pr-3 font-medium ${key === "name" ? "" : "text-right"}`}
+                        aria-sort={active ? (creators.direction === "asc" ? "ascending" : "descending") : undefined}
+                      >
+                        <Link to={hrefWith({ sort: key, dir: nextDir, page: null })} className="hover:text-slate-900">
+                          {SORT_LABELS[key]}
+                          {active ? <span aria-hidden> {creators.direction === "asc" ? "↑" : "↓"}</span> : null}
+                        </Link>
+                      </th>
+                    );
+                  })}
+                  <th scope="col" className="py-2 font-medium">
+                    Status
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {creators.rows.map((row) => (
+                  <tr key={row.creatorId} className="border-t border-slate-100">
+                    <th scope="row" className="py-1.5 pr-3 font-medium">
+                      <Link to={`/c/${row.slug}`} className="link">
+                        {row.displayName}
+                      </Link>
+                    </th>
+                    <td className="py-1.5 pr-3 text-right tabular-nums">{row.orders.toLocaleString("en-US")}</td>
+                    <td className="py-1.5 pr-3 text-right tabular-nums">{formatMoney(row.gross, creators.currency)}</td>
+                    <td className="py-1.5 pr-3 text-right tabular-nums">{formatMoney(row.fees, creators.currency)}</td>
+                    <td className="py-1.5 pr-3 text-right tabular-nums">{row.rateBps === null ? "—" : `${(row.rateBps / 100).toFixed(2)}%`}</td>
+                    <td className="py-1.5 pr-3 text-right tabular-nums">{formatMoney(row.refunds, creators.currency)}</td>
+                    <td className="whitespace-nowrap py-1.5">{STATUS_WORDS[row.status as keyof typeof STATUS_WORDS]?.label ?? row.status}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <Pagination page={creators.page} pageCount={creators.pageCount} />
+      </section>
+    </div>
+  );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
+}

@@ -1,0 +1,39 @@
+// GET /staff/dashboard.csv?range=… : every creator's figures for the range, one line per creator and currency.
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { decimalAmount, toCsv } from "#app/components/dashboard.tsx";
+import { parseRange, platformCreatorRows } from "#app/domain/dashboards.server.ts";
+import { minorUnitDigits } from "#app/domain/money.ts";
+import { requireUser } from "#app/utils/auth.server.ts";
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requireUser(request, { role: "STAFF" });
+  const parsed = parseRange(new URL(request.url).searchParams);
+  if (!parsed.ok) return new Response(`Invalid date range: ${parsed.errors.from ?? parsed.errors.to}\n`, { status: 400 });
+  const { range, rows } = await platformCreatorRows({ range: parsed.range });
+  const csv = toCsv(
+    ["creator", "slug", "status", "currency", "orders", "gross", "platform_fees", "fee_rate_percent", "stripe_fees", "refunds", "dispute_losses"],
+    rows.map((r) => {
+      const d = minorUnitDigits(r.currency);
+      return [
+        r.displayName,
+        r.slug,
+        r.status.toLowerCase(),
+        r.currency.toUpperCase(),
+        r.orders,
+        decimalAmount(r.gross, d),
+        decimalAmount(r.fees, d),
+        r.gross > 0 ? ((r.fees * 100) / r.gross).toFixed(2) : null,
+        decimalAmount(r.stripeFees, d),
+        decimalAmount(r.refunds, d),
+        decimalAmount(r.disputeLosses, d),
+      ];
+    }),
+  );
+  return new Response(csv, {
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="platform-creators-${range.from}-to-${range.to}.csv"`,
+      "Cache-Control": "private, no-store",
+    },
+  });
+}
