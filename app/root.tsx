@@ -49,6 +49,7 @@ const NAV: Record<SessionUser["role"] | "ANONYMOUS", { to: string; label: string
     { to: "/staff/dashboard", label: "Revenue" },
     { to: "/staff/orders", label: "Orders" },
     { to: "/staff/disputes", label: "Disputes" },
+    { to: "/staff/refund-requests", label: "Refund requests" },
     { to: "/staff/audit", label: "Audit log" },
   ],
 };
@@ -64,12 +65,16 @@ function Header({ user }: { user: SessionUser | null }) {
           </span>
           Makers Market
         </Link>
-        <nav aria-label="Main" className="flex flex-1 flex-wrap items-center gap-1">
+        <nav
+          aria-label="Main"
+          className="order-last -mx-1 flex w-full items-center gap-1 overflow-x-auto whitespace-nowrap sm:order-none sm:mx-0 sm:w-auto sm:flex-1 sm:flex-wrap"
+        >
           {items.map((item) => (
             <NavLink
               key={item.to}
               to={item.to}
-              end={item.to === "/"}
+              // A section's home is active only on itself when another item lives under it.
+              end={item.to === "/" || items.some((other) => other.to.startsWith(`${item.to}/`))}
               className={({ isActive }) =>
                 `rounded-md px-3 py-1.5 text-sm font-medium ${isActive ? "bg-brand-50 text-brand-700" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900"}`
               }
@@ -78,7 +83,7 @@ function Header({ user }: { user: SessionUser | null }) {
             </NavLink>
           ))}
         </nav>
-        <div className="flex items-center gap-3 text-sm">
+        <div className="ml-auto flex items-center gap-3 text-sm">
           {user ? (
             <>
               <span className="hidden text-slate-600 sm:inline" data-testid="signed-in-as">
