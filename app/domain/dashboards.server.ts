@@ -395,15 +395,10 @@ export async function platformDashboard(input: {
   }
   const range = resolve(input.range, firstDay);
   const start = range.previous?.from ?? range.from;
-  const [rows, active] = await Promise.all([
-    db().$queryRaw<(DayRow & { newBuyerCount: number })[]>`
-      SELECT "day"::text AS "day", "currency", ${SUM_COLUMNS}, SUM("newBuyerCount")::int AS "newBuyerCount"
-      FROM "platform_daily_revenue" WHERE "day" BETWEEN ${start}::date AND ${range.to}::date
-      GROUP BY "day", "currency"`,
-    db().$queryRaw<{ count: number }[]>`
-      SELECT COUNT(DISTINCT "creatorId")::int AS "count" FROM "daily_revenue"
-      WHERE "day" BETWEEN ${range.from}::date AND ${range.to}::date AND "orderCount" > 0`,
-  ]);
+  const rows = await db().$queryRaw<(DayRow & { newBuyerCount: number })[]>`
+    SELECT "day"::text AS "day", "currency", ${SUM_COLUMNS}, SUM("newBuyerCount")::int AS "newBuyerCount"
+    FROM "platform_daily_revenue" WHERE "day" BETWEEN ${start}::date AND ${range.to}::date
+    GROUP BY "day", "currency"`;
   const newBuyers = new Map<string, { current: number; previous: number }>();
   for (const row of rows) {
     const entry = newBuyers.get(row.currency) ?? { current: 0, previous: 0 };
@@ -417,11 +412,17 @@ export async function platformDashboard(input: {
     previousNewBuyers: range.previous ? (newBuyers.get(figures.currency)?.previous ?? 0) : null,
   }));
   const currency = input.currency && currencies.some((c) => c.currency === input.currency) ? input.currency : (currencies[0]?.currency ?? "usd");
-  const creators = await creatorsTable({ range, currency, sort: input.sort ?? "gross", direction: input.direction ?? "desc", page: input.page ?? 1 });
+  const { activeCreators, ...creators } = await creatorsTable({
+    range,
+    currency,
+    sort: input.sort ?? "gross",
+    direction: input.direction ?? "desc",
+    page: input.page ?? 1,
+  });
   return {
     range,
     currencies,
-    activeCreators: active[0]?.count ?? 0,
+    activeCreators,
     newBuyers: [...newBuyers.values()].reduce((sum, n) => sum + n.current, 0),
     creators,
   };
@@ -431,28 +432,36 @@ async function creatorsTable(input: { range: { from: string; to: string }; curre
   const pageSize = input.pageSize ?? CREATORS_PAGE_SIZE;
   const page = Math.max(1, Math.floor(input.page));
   const order = Prisma.raw(`${SORT_SQL[input.sort]} ${input.direction === "asc" ? "ASC" : "DESC"} NULLS LAST, c."id"`);
-  const rows = await db().$queryRaw<(Omit<CreatorRow, "rateBps"> & { total: number })[]>`
-    WITH per AS (
-      SELECT "creatorId", SUM("orderCount")::int AS "orders", SUM("grossAmount")::int AS "gross",
+  // One pass over the range's creator-day rows gives both the page of the table and the active-creator count.
+  const rows = await db().$queryRaw<(Omit<CreatorRow, "rateBps" | "creatorId"> & { creatorId: string | null; total: number; active: number })[]>`
+    WITH per AS MATERIALIZED (
+      SELECT "creatorId", "currency", SUM("orderCount")::int AS "orders", SUM("grossAmount")::int AS "gross",
         (SUM("applicationFeeAmount") - SUM("applicationFeeRefunded"))::int AS "fees", SUM("refundedAmount")::int AS "refunds"
       FROM "daily_revenue"
-      WHERE "day" BETWEEN ${input.range.from}::date AND ${input.range.to}::date AND "currency" = ${input.currency}
-      GROUP BY "creatorId"
+      WHERE "day" BETWEEN ${input.range.from}::date AND ${input.range.to}::date
+      GROUP BY "creatorId", "currency"
+    ), page AS (
+      SELECT c."id" AS "creatorId", c."displayName", c."slug", c."onboardingStatus"::text AS "status",
+        per."orders", per."gross", per."fees", per."refunds", COUNT(*) OVER ()::int AS "total"
+      FROM per JOIN "creator_accounts" c ON c."id" = per."creatorId"
+      WHERE per."currency" = ${input.currency}
+      ORDER BY ${order}
+      LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}
     )
-    SELECT c."id" AS "creatorId", c."displayName", c."slug", c."onboardingStatus"::text AS "status",
-      per."orders", per."gross", per."fees", per."refunds", COUNT(*) OVER ()::int AS "total"
-    FROM per JOIN "creator_accounts" c ON c."id" = per."creatorId"
-    ORDER BY ${order}
-    LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`;
-  const total = rows[0]?.total ?? 0;
+    SELECT page.*, a."active" FROM (SELECT COUNT(DISTINCT "creatorId")::int AS "active" FROM per WHERE "orders" > 0) a
+    LEFT JOIN page ON TRUE`;
+  const activeCreators = rows[0]?.active ?? 0;
+  const listed = rows.filter((row) => row.creatorId !== null) as (Omit<CreatorRow, "rateBps"> & { total: number; active: number })[];
+  const total = listed[0]?.total ?? 0;
   return {
+    activeCreators,
     currency: input.currency,
     sort: input.sort,
     direction: input.direction,
     page,
     pageCount: Math.max(1, Math.ceil(total / pageSize)),
     total,
-    rows: rows.map(({ total: _total, ...row }) => ({ ...row, rateBps: row.gross > 0 ? Math.round((row.fees * 10_000) / row.gross) : null })),
+    rows: listed.map(({ total: _total, active: _active, ...row }) => ({ ...row, rateBps: row.gross > 0 ? Math.round((row.fees * 10_000) / row.gross) : null })),
   };
 }
 

@@ -190,7 +190,7 @@ describe("platform dashboard", () => {
     const before = await json(await callRoute(staffLoader, getRequest("/staff/dashboard?range=7d", { cookie })));
     const gmvBefore = (c: string) => before.dashboard.currencies.find((x: { currency: string }) => x.currency === c)?.current.gross ?? 0;
 
-    const creators = [];
+    const creators: { id: string }[] = [];
     for (let i = 0; i < 3; i++) creators.push((await onboardedCreator(stripeEnv.url)).creator);
     await sale({ creatorId: creators[0]!.id, amount: 3000, currency: "usd", paidAt: daysAgo(1), fee: 300, stripeFee: 117 });
     await sale({ creatorId: creators[1]!.id, amount: 10000, currency: "usd", paidAt: daysAgo(2), fee: 500, stripeFee: 320 });
