@@ -1,6 +1,14 @@
 import { Link } from "@remix-run/react";
 import { formatMoney } from "#app/domain/money.ts";
 
+const PLACEHOLDERS = [
+  "from-slate-100 to-brand-100 text-brand-700",
+  "from-amber-50 to-rose-100 text-rose-700",
+  "from-emerald-50 to-sky-100 text-sky-700",
+  "from-violet-50 to-fuchsia-100 text-fuchsia-700",
+  "from-orange-50 to-amber-100 text-amber-700",
+];
+
 /** A cover image, or a soft gradient with the title's first letter when there is none. */
 export function ProductCover({
   title,
@@ -25,7 +33,7 @@ export function ProductCover({
   return (
     <div
       aria-hidden
-      className={`grid aspect-[4/3] w-full place-items-center rounded-lg bg-gradient-to-br from-slate-100 to-brand-100 font-bold text-brand-700 ${large ? "text-7xl" : "text-4xl"} ${className}`}
+      className={`grid aspect-[4/3] w-full place-items-center rounded-lg bg-gradient-to-br font-bold ${PLACEHOLDERS[[...title].reduce((sum, c) => sum + c.charCodeAt(0), 0) % PLACEHOLDERS.length]} ${large ? "text-7xl" : "text-4xl"} ${className}`}
     >
       {title.slice(0, 1).toUpperCase()}
     </div>

@@ -101,7 +101,6 @@ export function ProductForm({
   const currencyId = useId();
   return (
     <Form method="post" encType="multipart/form-data" className="space-y-5" noValidate>
-      <input type="hidden" name="intent" value="save" />
       <FormError message={formError} />
       <Field label="Title" name="title" defaultValue={values.title} error={errors.title} maxLength={120} required />
       <Field
@@ -196,6 +195,7 @@ export function ProductForm({
         />
       </div>
       <div className="flex flex-wrap items-center gap-3 border-t border-slate-100 pt-5">
+        <input type="hidden" name="intent" value="save" />
         <button type="submit" className="btn-primary" disabled={busy}>
           {busy ? busyLabel : submitLabel}
         </button>

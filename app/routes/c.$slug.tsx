@@ -32,7 +32,7 @@ export default function CreatorPage() {
       <section className="card flex flex-col gap-4 sm:flex-row sm:items-center">
         <span
           aria-hidden
-          className="grid h-16 w-16 shrink-0 place-items-center rounded-full bg-gradient-to-br from-brand-500 to-brand-800 text-2xl font-bold text-white"
+          className="grid h-16 w-16 shrink-0 place-items-center rounded-full bg-gradient-to-br from-brand-500 to-brand-900 text-2xl font-bold text-white"
         >
           {creator.displayName.slice(0, 1).toUpperCase()}
         </span>

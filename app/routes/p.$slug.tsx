@@ -101,23 +101,11 @@ function BuyBox() {
 export default function ProductPage() {
   const { product } = useLoaderData<typeof loader>();
   return (
-    <article className="grid gap-8 lg:grid-cols-[minmax(0,1fr)_20rem]">
-      <div className="space-y-6">
+    <article className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem] lg:gap-8">
+      <div className="lg:col-start-1 lg:row-start-1">
         <ProductCover title={product.title} coverUrl={product.coverUrl} large className="shadow-sm" />
-        <section aria-labelledby="about-heading" className="card">
-          <h2 id="about-heading" className="text-lg font-semibold">
-            About this product
-          </h2>
-          {product.description ? (
-            <p className="mt-3 whitespace-pre-line break-words text-slate-700" data-testid="product-description">
-              {product.description}
-            </p>
-          ) : (
-            <p className="mt-3 text-slate-500">The creator hasn't written a description yet.</p>
-          )}
-        </section>
       </div>
-      <aside className="space-y-4 lg:sticky lg:top-6 lg:self-start">
+      <aside className="lg:sticky lg:top-6 lg:col-start-2 lg:row-span-2 lg:row-start-1 lg:self-start">
         <div className="card space-y-4">
           <div>
             <h1 className="text-2xl font-bold leading-tight">{product.title}</h1>
@@ -139,6 +127,18 @@ export default function ProductPage() {
           ) : null}
         </div>
       </aside>
+      <section aria-labelledby="about-heading" className="card lg:col-start-1 lg:row-start-2">
+        <h2 id="about-heading" className="text-lg font-semibold">
+          About this product
+        </h2>
+        {product.description ? (
+          <p className="mt-3 whitespace-pre-line break-words text-slate-700" data-testid="product-description">
+            {product.description}
+          </p>
+        ) : (
+          <p className="mt-3 text-slate-500">The creator hasn't written a description yet.</p>
+        )}
+      </section>
     </article>
   );
 }
