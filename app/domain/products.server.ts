@@ -153,6 +153,12 @@ export class ProductError extends Error {
   }
 }
 
+/** For loaders and actions: a missing (or someone else's) product or creator account becomes a 404 page. */
+export function rethrowAsNotFound(error: unknown): never {
+  if (error instanceof ProductError && error.status === 404) throw new Response(error.message, { status: 404 });
+  throw error;
+}
+
 export const SLUG_TAKEN = "That slug is already used by another product. Choose another one.";
 export const CHARGES_DISABLED =
   "You can't publish yet: finish Stripe onboarding on your creator studio (/creator) so you can accept payments.";

@@ -15,6 +15,7 @@ import {
   parseProductSubmission,
   ProductError,
   publishProduct,
+  rethrowAsNotFound,
   submittedValues,
   unpublishProduct,
   updateProduct,
@@ -27,17 +28,12 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data?.product.title ?? "Product"} · Edit · Makers Market` },
 ];
 
-/** A product the viewer doesn't own answers exactly like one that doesn't exist. */
-function notFound(error: unknown): never {
-  if (error instanceof ProductError && error.status === 404) throw new Response(error.message, { status: 404 });
-  throw error;
-}
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, { role: "CREATOR" });
   const [creator, product] = await Promise.all([
-    getCreatorStudioSummary(user.id),
-    getOwnedProduct({ userId: user.id, productId: params.productId ?? "" }).catch(notFound),
+    getCreatorStudioSummary(user.id).catch(rethrowAsNotFound),
+    // A product the viewer doesn't own answers exactly like one that doesn't exist.
+    getOwnedProduct({ userId: user.id, productId: params.productId ?? "" }).catch(rethrowAsNotFound),
   ]);
   return {
     chargesEnabled: creator.chargesEnabled,
@@ -79,7 +75,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
           { intent: parsed.data.intent, formError: error.message, fieldErrors: {}, values: null },
           { status: error.status },
         );
-      notFound(error);
+      rethrowAsNotFound(error);
     }
   }
 
@@ -105,7 +101,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         },
         error.status,
       );
-    notFound(error);
+    rethrowAsNotFound(error);
   }
 }
 

@@ -7,7 +7,7 @@ import { Pagination } from "#app/components/pagination.tsx";
 import { ProductCover } from "#app/components/product-card.tsx";
 import { coverUrl } from "#app/domain/catalog.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
-import { getCreatorStudioSummary, listOwnProducts } from "#app/domain/products.server.ts";
+import { getCreatorStudioSummary, listOwnProducts, rethrowAsNotFound } from "#app/domain/products.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Your products · Makers Market" }];
@@ -17,7 +17,7 @@ const querySchema = z.object({ page: z.coerce.number().int().min(1).max(10_000).
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request, { role: "CREATOR" });
   const { page } = querySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const [creator, list] = await Promise.all([getCreatorStudioSummary(user.id), listOwnProducts({ userId: user.id, page })]);
+  const [creator, list] = await Promise.all([getCreatorStudioSummary(user.id).catch(rethrowAsNotFound), listOwnProducts({ userId: user.id, page })]);
   return {
     chargesEnabled: creator.chargesEnabled,
     ...list,

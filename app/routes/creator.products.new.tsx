@@ -10,6 +10,7 @@ import {
   getCreatorStudioSummary,
   parseProductSubmission,
   ProductError,
+  rethrowAsNotFound,
   submittedValues,
 } from "#app/domain/products.server.ts";
 import { uploadHints } from "#app/domain/uploads.server.ts";
@@ -20,7 +21,7 @@ export const meta: MetaFunction = () => [{ title: "New product · Makers Market"
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request, { role: "CREATOR" });
-  const creator = await getCreatorStudioSummary(user.id);
+  const creator = await getCreatorStudioSummary(user.id).catch(rethrowAsNotFound);
   return { defaultCurrency: creator.defaultCurrency, chargesEnabled: creator.chargesEnabled, accept: uploadHints() };
 }
 
@@ -51,8 +52,7 @@ export async function action({ request }: ActionFunctionArgs) {
         error.status,
       );
     }
-    if (error instanceof ProductError) throw new Response(error.message, { status: 404 });
-    throw error;
+    rethrowAsNotFound(error);
   }
 }
 

@@ -98,6 +98,11 @@ describe("catalog in the browser", () => {
     expect(product.prices).toMatchObject([{ amount: 1200, currency: "usd", active: true }]);
     expect(product.coverImagePath).toMatch(/^covers\/[0-9a-f]{32}\.png$/);
     expect(fs.existsSync(path.join(uploads, product.deliverablePath!))).toBe(true);
+    // The file buyers pay for is not reachable by any public URL.
+    for (const guess of [`/${product.deliverablePath}`, `/uploads/${product.deliverablePath}`, `/data/uploads/${product.deliverablePath}`, `/media/covers/${product.id}/../../${product.deliverablePath}`]) {
+      const response = await fetch(`${app.url}${guess}`);
+      expect(response.status, guess).toBe(404);
+    }
 
     // The public finds it by search on the home page and opens it.
     const visitor = await browser.newPage({ viewport: VIEWPORTS.desktop });
