@@ -124,100 +124,91 @@ export function percentChange(current: number, previous: number | null | undefin
   return Math.round(((current - previous) / Math.abs(previous)) * 1000) / 10;
 }
 
+type Point = { day: string; value: number; orders: number };
+
+/** Days up to 92, then weeks (from Monday) up to ~400 days, then calendar months: at most ~60 bars, each readable. */
+export function bucketSeries(series: Point[]): { unit: "day" | "week" | "month"; points: Point[] } {
+  if (series.length <= 92) return { unit: "day", points: series };
+  const unit = series.length <= 400 ? "week" : "month";
+  const keyOf = (day: string) => {
+    if (unit === "month") return `${day.slice(0, 7)}-01`;
+    const d = new Date(`${day}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+    return d.toISOString().slice(0, 10);
+  };
+  const buckets = new Map<string, Point>();
+  for (const p of series) {
+    const key = keyOf(p.day);
+    const b = buckets.get(key) ?? { day: key, value: 0, orders: 0 };
+    b.value += p.value;
+    b.orders += p.orders;
+    buckets.set(key, b);
+  }
+  return { unit, points: [...buckets.values()] };
+}
+
 /**
- * Daily values of one currency as an SVG chart: bars up to 92 days, an area beyond. Readable without JavaScript;
- * screen readers get the title, the description and the table in the <details> below.
+ * Values of one currency per day (or week, or month for long ranges) as an SVG bar chart. Bars are placed in
+ * percentages and text in pixels, so labels stay legible from phone to laptop. Readable without JavaScript: screen
+ * readers get the title, the description and the table in the <details> below.
  */
-export function RevenueChart({
-  currency,
-  series,
-  title,
-  valueLabel,
-}: {
-  currency: string;
-  series: { day: string; value: number; orders: number }[];
-  title: string;
-  valueLabel: string;
-}) {
-  const width = 720;
-  const height = 220;
-  const pad = { top: 12, right: 12, bottom: 28, left: 72 };
-  const innerW = width - pad.left - pad.right;
-  const innerH = height - pad.top - pad.bottom;
-  const max = Math.max(0, ...series.map((p) => p.value));
-  const min = Math.min(0, ...series.map((p) => p.value));
+export function RevenueChart({ currency, series, valueLabel }: { currency: string; series: Point[]; valueLabel: string }) {
+  const height = 200;
+  const top = 18;
+  const bottom = 22;
+  const innerH = height - top - bottom;
+  const { unit, points } = bucketSeries(series);
+  const max = Math.max(0, ...points.map((p) => p.value));
+  const min = Math.min(0, ...points.map((p) => p.value));
   const span = max - min || 1;
-  const y = (v: number) => pad.top + innerH - ((v - min) / span) * innerH;
-  const step = innerW / Math.max(1, series.length);
-  const total = series.reduce((s, p) => s + p.value, 0);
-  const best = series.reduce((b, p) => (p.value > b.value ? p : b), series[0] ?? { day: "", value: 0, orders: 0 });
+  const y = (v: number) => top + innerH - ((v - min) / span) * innerH;
+  const step = 100 / Math.max(1, points.length);
+  const total = points.reduce((s, p) => s + p.value, 0);
+  const best = points.reduce((b, p) => (p.value > b.value ? p : b), points[0] ?? { day: "", value: 0, orders: 0 });
   const id = `chart-${currency}`;
-  const ticks = [min, min + span / 2, max].filter((v, i, all) => all.indexOf(v) === i);
-  const labelDays = series.length > 1 ? [series[0]!, series[Math.floor(series.length / 2)]!, series.at(-1)!] : series;
+  const unitWord = unit === "day" ? "day" : unit === "week" ? "week" : "month";
+  const title = `${valueLabel} per ${unitWord} in ${currency.toUpperCase()}`;
+  const label = (day: string) =>
+    unit === "month" ? formatDay(day, { month: "short", year: "2-digit" }) : formatDay(day, { month: "short", day: "numeric" });
   const description =
-    series.length === 0
+    points.length === 0
       ? "No days in this range."
-      : `${valueLabel} per day from ${formatDay(series[0]!.day)} to ${formatDay(series.at(-1)!.day)}: ${formatMoney(total, currency)} in total; ` +
-        `the best day was ${formatDay(best.day)} with ${formatMoney(best.value, currency)}.`;
+      : `${valueLabel} per ${unitWord} from ${formatDay(series[0]!.day)} to ${formatDay(series.at(-1)!.day)}: ${formatMoney(total, currency)} in total; ` +
+        `the best ${unitWord} was ${unit === "day" ? "" : "starting "}${formatDay(best.day)} with ${formatMoney(best.value, currency)}.`;
   return (
     <figure className="space-y-2">
-      <svg
-        viewBox={`0 0 ${width} ${height}`}
-        role="img"
-        aria-labelledby={`${id}-title ${id}-desc`}
-        className="h-auto w-full"
-        data-testid={`chart-${currency}`}
-      >
+      <svg width="100%" height={height} role="img" aria-labelledby={`${id}-title ${id}-desc`} data-testid={`chart-${currency}`} className="overflow-visible">
         <title id={`${id}-title`}>{title}</title>
         <desc id={`${id}-desc`}>{description}</desc>
-        {ticks.map((v) => (
-          <g key={v} aria-hidden>
-            <line x1={pad.left} x2={width - pad.right} y1={y(v)} y2={y(v)} stroke="#e2e8f0" strokeWidth={1} />
-            <text x={pad.left - 8} y={y(v) + 4} textAnchor="end" fontSize={12} fill="#64748b">
-              {formatMoney(Math.round(v), currency)}
-            </text>
+        {[max, min + span / 2, min].map((v, i) => (
+          <g key={i} aria-hidden>
+            <line x1="0" x2="100%" y1={y(v)} y2={y(v)} stroke={v === 0 ? "#94a3b8" : "#e2e8f0"} strokeWidth={1} />
+            {i < 2 ? (
+              <text x="0" y={y(v) - 4} fontSize={11} fill="#64748b">
+                {formatMoney(Math.round(v), currency)}
+              </text>
+            ) : null}
           </g>
         ))}
-        {series.length <= 92 ? (
-          series.map((p, i) => {
-            const top = y(Math.max(0, p.value));
-            const h = Math.abs(y(p.value) - y(0));
-            return (
-              <rect
-                key={p.day}
-                x={pad.left + i * step + step * 0.15}
-                y={top}
-                width={Math.max(1, step * 0.7)}
-                height={Math.max(p.value === 0 ? 0 : 1, h)}
-                rx={Math.min(3, step * 0.2)}
-                fill={p.value < 0 ? "#dc2626" : "#6d28d9"}
-              >
-                <title>{`${formatDay(p.day)}: ${formatMoney(p.value, currency)}, ${p.orders} order${p.orders === 1 ? "" : "s"}`}</title>
-              </rect>
-            );
-          })
-        ) : (
-          <path
-            aria-hidden
-            fill="#6d28d933"
-            stroke="#6d28d9"
-            strokeWidth={1.5}
-            d={`M ${pad.left} ${y(0)} ${series.map((p, i) => `L ${(pad.left + i * step + step / 2).toFixed(1)} ${y(p.value).toFixed(1)}`).join(" ")} L ${pad.left + innerW} ${y(0)} Z`}
-          />
-        )}
-        {labelDays.map((p, i) => (
-          <text
-            key={`${p.day}-${i}`}
-            aria-hidden
-            x={pad.left + series.indexOf(p) * step + step / 2}
-            y={height - 8}
-            textAnchor={i === 0 && labelDays.length > 1 ? "start" : i === labelDays.length - 1 && labelDays.length > 1 ? "end" : "middle"}
-            fontSize={12}
-            fill="#64748b"
+        {points.map((p, i) => (
+          <rect
+            key={p.day}
+            x={`${i * step + step * 0.15}%`}
+            y={y(Math.max(0, p.value))}
+            width={`${step * 0.7}%`}
+            height={Math.max(p.value === 0 ? 0 : 1, Math.abs(y(p.value) - y(0)))}
+            fill={p.value < 0 ? "#dc2626" : "#6d28d9"}
           >
-            {formatDay(p.day, { month: "short", day: "numeric" })}
-          </text>
+            <title>{`${label(p.day)}: ${formatMoney(p.value, currency)}, ${p.orders} order${p.orders === 1 ? "" : "s"}`}</title>
+          </rect>
         ))}
+        {points.length > 0
+          ? [0, points.length - 1].filter((v, i, all) => all.indexOf(v) === i).map((index, i) => (
+              <text key={index} aria-hidden x={i === 0 ? "0" : "100%"} y={height - 4} textAnchor={i === 0 ? "start" : "end"} fontSize={11} fill="#64748b">
+                {label(points[index]!.day)}
+              </text>
+            ))
+          : null}
       </svg>
       <details className="text-sm">
         <summary className="cursor-pointer text-slate-600">Show the numbers as a table</summary>
@@ -227,7 +218,7 @@ export function RevenueChart({
             <thead>
               <tr className="text-slate-500">
                 <th scope="col" className="py-1 pr-4 font-medium">
-                  Day
+                  {unit === "day" ? "Day" : unit === "week" ? "Week of" : "Month"}
                 </th>
                 <th scope="col" className="py-1 pr-4 text-right font-medium">
                   Orders
@@ -238,10 +229,10 @@ export function RevenueChart({
               </tr>
             </thead>
             <tbody>
-              {series.map((p) => (
+              {points.map((p) => (
                 <tr key={p.day} className="border-t border-slate-100">
                   <th scope="row" className="py-1 pr-4 font-normal">
-                    {formatDay(p.day)}
+                    {unit === "month" ? formatDay(p.day, { month: "long", year: "numeric" }) : formatDay(p.day)}
                   </th>
                   <td className="py-1 pr-4 text-right tabular-nums">{p.orders}</td>
                   <td className="py-1 text-right tabular-nums">{formatMoney(p.value, currency)}</td>

@@ -139,7 +139,6 @@ export default function CreatorDashboardPage() {
               </dl>
               <RevenueChart
                 currency={currency}
-                title={`Net revenue per day in ${upper}`}
                 valueLabel="Net revenue"
                 series={series.map((p) => ({ day: p.day, value: p.net, orders: p.orders }))}
               />

@@ -130,7 +130,7 @@ export default function PlatformDashboardPage() {
                   change={<Change value={percentChange(newBuyers, previousNewBuyers)} />}
                 />
               </dl>
-              <RevenueChart currency={currency} title={`GMV per day in ${upper}`} valueLabel="GMV" series={series.map((p) => ({ day: p.day, value: p.gross, orders: p.orders }))} />
+              <RevenueChart currency={currency} valueLabel="GMV" series={series.map((p) => ({ day: p.day, value: p.gross, orders: p.orders }))} />
             </section>
           );
         })

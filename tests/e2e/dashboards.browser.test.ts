@@ -84,7 +84,7 @@ beforeAll(async () => {
     const count = (day * 7) % 4; // 0–3 sales a day, uneven so the chart has a shape
     for (let k = 0; k < count; k++) {
       const product = usdProducts[(day + k) % usdProducts.length]!;
-      const refund = day === 4 && k === 0 ? 500 : 0;
+      const refund = day === 1 && k === 0 ? 500 : 0;
       await sale(demo.id, product, daysAgo(day), refund);
       totals.creatorUsd += product.prices[0]!.amount;
       totals.creatorUsdOrders += 1;
@@ -141,7 +141,9 @@ describe("revenue dashboards in the browser", () => {
     await page.getByRole("heading", { name: "Revenue", exact: true }).waitFor();
     expect(await page.getByTestId("gross-usd").textContent()).toBe(formatMoney(totals.creatorUsd, "usd"));
     expect(await page.getByTestId("orders-usd").textContent()).toBe(String(totals.creatorUsdOrders));
+    expect(totals.refundsUsd).toBe(500);
     expect(await page.getByTestId("refunds-usd").textContent()).toBe(formatMoney(totals.refundsUsd, "usd"));
+    expect(await page.getByTestId("refund-list").textContent()).toContain(formatMoney(500, "usd"));
     expect(await page.getByTestId("gross-jpy").textContent()).toBe(formatMoney(totals.creatorJpy, "jpy"));
     expect(await page.getByTestId("net-usd").textContent()).toBe(formatMoney(totals.creatorUsd - totals.feesUsd - totals.refundsUsd, "usd"));
     // The chart is an image with a name and a description screen readers can read, and a table behind it.
