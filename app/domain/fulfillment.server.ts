@@ -3,7 +3,7 @@
 // work, the other finds the order.
 import type Stripe from "stripe";
 import { retrievePaymentDetails } from "#app/stripe/checkout.server.ts";
-import { transaction } from "#app/utils/db.server.ts";
+import { db, transaction } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { rollupSale } from "./revenue.server.ts";
 
@@ -22,6 +22,8 @@ export async function fulfillCheckoutSession(
   const attemptId = attemptIdOf(session);
   if (!attemptId) return { status: "unknown_session" };
   if (session.payment_status !== "paid" || session.status !== "complete") return { status: "not_paid" };
+  // A session we never created (another integration on the same Stripe account): acknowledge, touch nothing.
+  if (!(await db().checkoutAttempt.count({ where: { id: attemptId } }))) return { status: "unknown_session" };
   const paymentIntentId = typeof session.payment_intent === "string" ? session.payment_intent : session.payment_intent?.id;
   if (!paymentIntentId) throw new Error(`Paid session ${session.id} has no payment intent`);
   // Network first, never while holding a lock.

@@ -1,6 +1,6 @@
 // Stripe Checkout calls.
 import type Stripe from "stripe";
-import { stripe } from "./client.server.ts";
+import { retryRateLimited, stripe } from "./client.server.ts";
 
 export interface DestinationCheckoutInput {
   idempotencyKey: string;
@@ -31,7 +31,7 @@ export function createDestinationCheckoutSession(input: DestinationCheckoutInput
     product_id: input.productId,
     creator_id: input.creatorId,
   };
-  return stripe().checkout.sessions.create(
+  return retryRateLimited(() => stripe().checkout.sessions.create(
     {
       mode: "payment",
       line_items: [
@@ -57,7 +57,7 @@ export function createDestinationCheckoutSession(input: DestinationCheckoutInput
       expires_at: Math.floor(input.expiresAt.getTime() / 1000),
     },
     { idempotencyKey: input.idempotencyKey },
-  );
+  ));
 }
 
 export function retrieveCheckoutSession(sessionId: string) {

@@ -9,14 +9,14 @@ let client: Stripe | undefined;
 let clientKey: string | undefined;
 
 export function stripe(): Stripe {
-  const { STRIPE_SECRET_KEY, STRIPE_API_BASE } = env();
-  const key = `${STRIPE_SECRET_KEY}|${STRIPE_API_BASE ?? ""}`;
+  const { STRIPE_SECRET_KEY, STRIPE_API_BASE, STRIPE_TIMEOUT_MS } = env();
+  const key = `${STRIPE_SECRET_KEY}|${STRIPE_API_BASE ?? ""}|${STRIPE_TIMEOUT_MS}`;
   if (!client || clientKey !== key) {
     const base = STRIPE_API_BASE ? new URL(STRIPE_API_BASE) : null;
     client = new Stripe(STRIPE_SECRET_KEY, {
       // Network errors, 409s, 429s and 5xx are retried by stripe-node with the same Idempotency-Key.
       maxNetworkRetries: 3,
-      timeout: 20_000,
+      timeout: STRIPE_TIMEOUT_MS,
       appInfo: { name: "makers-market", version: "0.1.0" },
       ...(base
         ? {
@@ -29,6 +29,21 @@ export function stripe(): Stripe {
     clientKey = key;
   }
   return client;
+}
+
+/**
+ * Runs an idempotent Stripe call (one with an Idempotency-Key), retrying rate limits (429) with back-off.
+ * stripe-node already retries network errors, 409s and 5xx; it retries a 429 only when Stripe says so in a header.
+ */
+export async function retryRateLimited<T>(call: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof Stripe.errors.StripeRateLimitError) || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** (attempt - 1) + Math.random() * 100));
+    }
+  }
 }
 
 /** A message a person can read for a Stripe failure, without internals. */

@@ -1,9 +1,9 @@
 // Stripe Connect calls: Express accounts, onboarding links, login links, balances.
 import type Stripe from "stripe";
-import { stripe } from "./client.server.ts";
+import { retryRateLimited, stripe } from "./client.server.ts";
 
 export function createExpressAccount(input: { userId: string; email: string; country: string; idempotencyKey: string }) {
-  return stripe().accounts.create(
+  return retryRateLimited(() => stripe().accounts.create(
     {
       type: "express",
       country: input.country,
@@ -12,7 +12,7 @@ export function createExpressAccount(input: { userId: string; email: string; cou
       metadata: { user_id: input.userId },
     },
     { idempotencyKey: input.idempotencyKey },
-  );
+  ));
 }
 
 export function retrieveAccount(accountId: string) {

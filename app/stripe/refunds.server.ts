@@ -1,6 +1,6 @@
 // Stripe calls for money going back: refunds, transfer reversals, balances.
 import type Stripe from "stripe";
-import { stripe } from "./client.server.ts";
+import { retryRateLimited, stripe } from "./client.server.ts";
 
 const REASONS = new Set(["duplicate", "fraudulent", "requested_by_customer"]);
 
@@ -13,7 +13,7 @@ export function createRefund(input: {
   metadata: Record<string, string>;
   idempotencyKey: string;
 }) {
-  return stripe().refunds.create(
+  return retryRateLimited(() => stripe().refunds.create(
     {
       charge: input.chargeId,
       amount: input.amount,
@@ -23,13 +23,15 @@ export function createRefund(input: {
       metadata: input.metadata,
     },
     { idempotencyKey: input.idempotencyKey },
-  );
+  ));
 }
 
 export function reverseTransfer(input: { transferId: string; amount: number; metadata: Record<string, string>; idempotencyKey: string }) {
-  return stripe().transfers.createReversal(
-    input.transferId,
-    { amount: input.amount, metadata: input.metadata },
-    { idempotencyKey: input.idempotencyKey },
+  return retryRateLimited(() =>
+    stripe().transfers.createReversal(
+      input.transferId,
+      { amount: input.amount, metadata: input.metadata },
+      { idempotencyKey: input.idempotencyKey },
+    ),
   );
 }

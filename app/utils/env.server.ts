@@ -37,6 +37,7 @@ const schema = z
       .regex(/^whsec_/, "must be a webhook signing secret (whsec_…)")
       .default(LOCAL_DEFAULTS.STRIPE_WEBHOOK_SECRET),
     STRIPE_API_BASE: z.string().url("must be a URL such as http://127.0.0.1:12111").optional(),
+    STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
     PLATFORM_FEE_PERCENT: percent.default(10),
     // "on": fees follow the creator's sales tier (15% / 10% / 5%, partners 2.5%); "off": PLATFORM_FEE_PERCENT for all.
     FEE_TIERS: z.enum(["on", "off"], { message: 'must be "on" or "off"' }).default("on"),
