@@ -148,7 +148,7 @@ export default function CreatorDashboardPage() {
       )}
 
       <div className="grid gap-6 lg:grid-cols-2">
-        <section className="card" aria-labelledby="balance-heading" data-testid="balance-card">
+        <section className="card min-w-0" aria-labelledby="balance-heading" data-testid="balance-card">
           <div className="flex flex-wrap items-center justify-between gap-2">
             <h2 id="balance-heading" className="text-lg font-semibold">
               Balance and payouts
@@ -199,7 +199,7 @@ export default function CreatorDashboardPage() {
           )}
         </section>
 
-        <section className="card" aria-labelledby="top-heading">
+        <section className="card min-w-0" aria-labelledby="top-heading">
           <h2 id="top-heading" className="text-lg font-semibold">
             Top products
           </h2>
@@ -221,7 +221,7 @@ export default function CreatorDashboardPage() {
       </div>
 
       <div className="grid gap-6 lg:grid-cols-2">
-        <section className="card" aria-labelledby="recent-heading">
+        <section className="card min-w-0" aria-labelledby="recent-heading">
           <h2 id="recent-heading" className="text-lg font-semibold">
             Recent orders
           </h2>
@@ -233,7 +233,7 @@ export default function CreatorDashboardPage() {
                 <thead className="text-slate-500">
                   <tr>
                     <th scope="col" className="py-1 pr-3 font-medium">Order</th>
-                    <th scope="col" className="py-1 pr-3 font-medium">Product</th>
+                    <th scope="col" className="hidden py-1 pr-3 font-medium sm:table-cell">Product</th>
                     <th scope="col" className="py-1 pr-3 font-medium">Date</th>
                     <th scope="col" className="py-1 text-right font-medium">Total</th>
                   </tr>
@@ -242,7 +242,7 @@ export default function CreatorDashboardPage() {
                   {dashboard.recentOrders.map((o) => (
                     <tr key={o.id} className="border-t border-slate-100">
                       <td className="py-1.5 pr-3 tabular-nums">#{o.number}</td>
-                      <td className="max-w-[12rem] truncate py-1.5 pr-3">{o.productTitle ?? "—"}</td>
+                      <td className="hidden max-w-[12rem] truncate py-1.5 pr-3 sm:table-cell">{o.productTitle ?? "—"}</td>
                       <td className="whitespace-nowrap py-1.5 pr-3">{formatDay(o.paidAt, { month: "short", day: "numeric" })}</td>
                       <td className="py-1.5 text-right tabular-nums">
                         {formatMoney(o.totalAmount, o.currency)}
@@ -256,7 +256,7 @@ export default function CreatorDashboardPage() {
           )}
         </section>
 
-        <section className="card" aria-labelledby="refunds-heading">
+        <section className="card min-w-0" aria-labelledby="refunds-heading">
           <h2 id="refunds-heading" className="text-lg font-semibold">
             Refunds
           </h2>

@@ -114,7 +114,7 @@ export default function PlatformDashboardPage() {
                   label="Refunds"
                   value={money(current.refunds)}
                   testId={`refunds-${currency}`}
-                  change={<span className="text-xs text-slate-500">{current.refundCount.toLocaleString("en-US")} refunds</span>}
+                  change={<span className="text-xs text-slate-500">{current.refundCount.toLocaleString("en-US")} refund{current.refundCount === 1 ? "" : "s"}</span>}
                 />
                 <Figure
                   label="Disputes"

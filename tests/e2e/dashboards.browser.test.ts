@@ -155,6 +155,7 @@ describe("revenue dashboards in the browser", () => {
     await page.screenshot({ path: `${SHOTS}/creator-1280.png`, fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${app.url}/creator/dashboard`);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390); // nothing sticks out sideways
     await page.screenshot({ path: `${SHOTS}/creator-390.png`, fullPage: true });
 
     const csv = await page.request.get(`${app.url}/creator/dashboard.csv?range=30d`);
@@ -189,6 +190,7 @@ describe("revenue dashboards in the browser", () => {
     await page.goto(`${app.url}/staff/dashboard`);
     await page.screenshot({ path: `${SHOTS}/staff-1280.png`, fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: `${SHOTS}/staff-390.png`, fullPage: true });
 
     const csv = await page.request.get(`${app.url}/staff/dashboard.csv?range=30d`);
