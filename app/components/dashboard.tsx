@@ -183,11 +183,6 @@ export function RevenueChart({ currency, series, valueLabel }: { currency: strin
         {[max, min + span / 2, min].map((v, i) => (
           <g key={i} aria-hidden>
             <line x1="0" x2="100%" y1={y(v)} y2={y(v)} stroke={v === 0 ? "#94a3b8" : "#e2e8f0"} strokeWidth={1} />
-            {i < 2 ? (
-              <text x="0" y={y(v) - 4} fontSize={11} fill="#64748b">
-                {formatMoney(Math.round(v), currency)}
-              </text>
-            ) : null}
           </g>
         ))}
         {points.map((p, i) => (
@@ -201,6 +196,12 @@ export function RevenueChart({ currency, series, valueLabel }: { currency: strin
           >
             <title>{`${label(p.day)}: ${formatMoney(p.value, currency)}, ${p.orders} order${p.orders === 1 ? "" : "s"}`}</title>
           </rect>
+        ))}
+        {[max, min + span / 2].map((v, i) => (
+          // Drawn after the bars, with a white halo, so a tall first bar never hides the value.
+          <text key={i} aria-hidden x="2" y={y(v) - 4} fontSize={11} fill="#475569" stroke="#ffffff" strokeWidth={3} paintOrder="stroke">
+            {formatMoney(Math.round(v), currency)}
+          </text>
         ))}
         {points.length > 0
           ? [0, points.length - 1].filter((v, i, all) => all.indexOf(v) === i).map((index, i) => (
