@@ -1,8 +1,9 @@
 // Buying: from "Buy" to a Stripe Checkout Session, at most one open payment path per buyer and price.
 import type { CheckoutAttempt } from "#app/generated/prisma/client.ts";
 import { isStripeError, Stripe } from "#app/stripe/client.server.ts";
-import { createDestinationCheckoutSession, expireCheckoutSession } from "#app/stripe/checkout.server.ts";
-import { db, lockUser, transaction } from "#app/utils/db.server.ts";
+import { createCheckoutSession, destinationSessionRequest, expireCheckoutSession } from "#app/stripe/checkout.server.ts";
+import { randomUUID } from "node:crypto";
+import { db, lockUser, Prisma, transaction } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { currentFeeRate } from "./creators.server.ts";
 import { ACCESS_GRANTING } from "./entitlements.server.ts";
@@ -66,8 +67,12 @@ export async function startCheckout(input: {
     });
     if (open) return { attempt: open, reused: true };
     const rate = await currentFeeRate(tx, product.creator);
+    const attemptId = randomUUID();
+    const fee = applicationFee(price.amount, rate.bps);
+    const expiresAt = new Date(Date.now() + CHECKOUT_LIFETIME_MS);
     const created = await tx.checkoutAttempt.create({
       data: {
+        id: attemptId,
         buyerId: input.buyer.id,
         creatorId: product.creatorId,
         productId: product.id,
@@ -75,8 +80,23 @@ export async function startCheckout(input: {
         amount: price.amount,
         currency: price.currency,
         feeBps: rate.bps,
-        applicationFeeAmount: applicationFee(price.amount, rate.bps),
-        expiresAt: new Date(Date.now() + CHECKOUT_LIFETIME_MS),
+        applicationFeeAmount: fee,
+        expiresAt,
+        sessionRequest: destinationSessionRequest({
+          attemptId,
+          buyerId: input.buyer.id,
+          buyerEmail: input.buyer.email,
+          productId: product.id,
+          productTitle: product.title,
+          creatorId: product.creatorId,
+          destinationAccountId: creatorAccountId,
+          amount: price.amount,
+          currency: price.currency,
+          applicationFeeAmount: fee,
+          expiresAt,
+          successUrl: `${input.appUrl}/checkout/success?session_id={CHECKOUT_SESSION_ID}`,
+          cancelUrl: `${input.appUrl}/checkout/cancel?attempt=${attemptId}`,
+        }) as unknown as Prisma.InputJsonValue,
       },
     });
     await audit(tx, {
@@ -92,41 +112,22 @@ export async function startCheckout(input: {
   });
 
   if (attempt.checkoutUrl) return { url: attempt.checkoutUrl, attemptId: attempt.id, reused };
-  const session = await openSession(attempt, {
-    buyerEmail: input.buyer.email,
-    productTitle: product.title,
-    destination: creatorAccountId,
-    appUrl: input.appUrl,
-  });
+  const session = await openSession(attempt);
   return { url: session.url!, attemptId: attempt.id, reused };
 }
 
 /**
- * Creates the attempt's Checkout Session. The idempotency key is the attempt's id and every parameter comes from the
- * attempt row, so retries (stripe-node's own, a double click, a second tab) all get the one same session.
+ * Sends the attempt's recorded Checkout Session request. The idempotency key is the attempt's id and the request is
+ * the one stored with the attempt, so every retry (stripe-node's own, a double click, a second tab, another app
+ * process) gets the one same session.
  */
-async function openSession(
-  attempt: CheckoutAttempt,
-  context: { buyerEmail: string; productTitle: string; destination: string; appUrl: string },
-) {
+async function openSession(attempt: CheckoutAttempt) {
   let session: Stripe.Checkout.Session;
   try {
-    session = await createDestinationCheckoutSession({
-      idempotencyKey: `checkout-attempt-${attempt.id}`,
-      attemptId: attempt.id,
-      buyerId: attempt.buyerId,
-      buyerEmail: context.buyerEmail,
-      productId: attempt.productId,
-      productTitle: context.productTitle,
-      creatorId: attempt.creatorId,
-      destinationAccountId: context.destination,
-      amount: attempt.amount,
-      currency: attempt.currency,
-      applicationFeeAmount: attempt.applicationFeeAmount,
-      expiresAt: attempt.expiresAt!,
-      successUrl: `${context.appUrl}/checkout/success?session_id={CHECKOUT_SESSION_ID}`,
-      cancelUrl: `${context.appUrl}/checkout/cancel?attempt=${attempt.id}`,
-    });
+    session = await createCheckoutSession(
+      attempt.sessionRequest as unknown as Stripe.Checkout.SessionCreateParams,
+      `checkout-attempt-${attempt.id}`,
+    );
   } catch (error) {
     // A request Stripe refused for good will be refused the same way on replay: close the attempt. Network errors,
     // 429s and 5xx leave it open, so the next click replays the same idempotency key.

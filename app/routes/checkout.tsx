@@ -11,8 +11,9 @@ import { env } from "#app/utils/env.server.ts";
 
 const buySchema = z.object({ productId: z.string().trim().min(1).max(64) });
 
+// No redirect here: after a refused "Buy", Remix runs this loader to render the action's error on this page.
 export async function loader(_: LoaderFunctionArgs) {
-  return redirect("/");
+  return null;
 }
 
 export async function action({ request }: ActionFunctionArgs) {

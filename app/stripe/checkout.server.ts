@@ -3,7 +3,6 @@ import type Stripe from "stripe";
 import { retryRateLimited, stripe } from "./client.server.ts";
 
 export interface DestinationCheckoutInput {
-  idempotencyKey: string;
   attemptId: string;
   buyerId: string;
   buyerEmail: string;
@@ -20,44 +19,45 @@ export interface DestinationCheckoutInput {
 }
 
 /**
- * A Checkout Session for one product as a destination charge: the platform charges the buyer, keeps
+ * The request for a Checkout Session for one product as a destination charge: the platform charges the buyer, keeps
  * `application_fee_amount`, and Stripe transfers the rest to the creator's connected account.
- * Every parameter is derived from the stored attempt, so a retry with the same idempotency key sends the same request.
  */
-export function createDestinationCheckoutSession(input: DestinationCheckoutInput) {
+export function destinationSessionRequest(input: DestinationCheckoutInput): Stripe.Checkout.SessionCreateParams {
   const metadata = {
     checkout_attempt_id: input.attemptId,
     buyer_id: input.buyerId,
     product_id: input.productId,
     creator_id: input.creatorId,
   };
-  return retryRateLimited(() => stripe().checkout.sessions.create(
-    {
-      mode: "payment",
-      line_items: [
-        {
-          quantity: 1,
-          price_data: {
-            currency: input.currency,
-            unit_amount: input.amount,
-            product_data: { name: input.productTitle, metadata: { product_id: input.productId } },
-          },
+  return {
+    mode: "payment",
+    line_items: [
+      {
+        quantity: 1,
+        price_data: {
+          currency: input.currency,
+          unit_amount: input.amount,
+          product_data: { name: input.productTitle, metadata: { product_id: input.productId } },
         },
-      ],
-      payment_intent_data: {
-        application_fee_amount: input.applicationFeeAmount,
-        transfer_data: { destination: input.destinationAccountId },
-        metadata,
       },
-      client_reference_id: input.attemptId,
-      customer_email: input.buyerEmail,
+    ],
+    payment_intent_data: {
+      application_fee_amount: input.applicationFeeAmount,
+      transfer_data: { destination: input.destinationAccountId },
       metadata,
-      success_url: input.successUrl,
-      cancel_url: input.cancelUrl,
-      expires_at: Math.floor(input.expiresAt.getTime() / 1000),
     },
-    { idempotencyKey: input.idempotencyKey },
-  ));
+    client_reference_id: input.attemptId,
+    customer_email: input.buyerEmail,
+    metadata,
+    success_url: input.successUrl,
+    cancel_url: input.cancelUrl,
+    expires_at: Math.floor(input.expiresAt.getTime() / 1000),
+  };
+}
+
+/** Sends a recorded Checkout Session request; the same key with the same request always yields the same session. */
+export function createCheckoutSession(request: Stripe.Checkout.SessionCreateParams, idempotencyKey: string) {
+  return retryRateLimited(() => stripe().checkout.sessions.create(request, { idempotencyKey }));
 }
 
 export function retrieveCheckoutSession(sessionId: string) {

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "checkout_attempts" ADD COLUMN     "sessionRequest" JSONB;
