@@ -175,6 +175,9 @@ export async function refundOrder(input: RefundRequestInput): Promise<Refund> {
   try {
     refund = await transaction(async (tx) => {
       await lockOrder(tx, input.orderId);
+      // The same form submitted again while the first was in flight: the first one's refund is the answer.
+      const duplicate = await tx.refund.findUnique({ where: { requestKey: input.requestKey } });
+      if (duplicate) return duplicate;
       const order = await tx.order.findUniqueOrThrow({ where: { id: input.orderId } });
       if (!order.stripeChargeId) throw new RefundRefused("This order has no Stripe charge to refund.", "not_paid");
       if (order.status === "DISPUTED" || order.status === "DISPUTE_LOST")

@@ -6,6 +6,7 @@
 // Uniqueness (Stripe ids, event ids, idempotency keys) is enforced by unique indexes, never by a read-then-insert.
 // Transactions that fail with a serialization failure or a deadlock (40001, 40P01) are retried with back-off.
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { Prisma, PrismaClient } from "#app/generated/prisma/client.ts";
 import { env } from "./env.server.ts";
 
@@ -14,8 +15,31 @@ export type Tx = Prisma.TransactionClient;
 
 const globalForPrisma = globalThis as unknown as { prisma?: PrismaClient; prismaUrl?: string };
 
+/**
+ * PostgreSQL text cannot hold a NUL character, and a query carrying one fails with an encoding error (a 500 to
+ * whoever typed it). No text in this marketplace needs NUL, so every query parameter is stored without it.
+ */
+function withoutNul(value: unknown): unknown {
+  if (typeof value === "string") return value.includes("\u0000") ? value.replaceAll("\u0000", "") : value;
+  if (Array.isArray(value)) return value.map(withoutNul);
+  return value;
+}
+
+class NulSafeClient extends pg.Client {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override query(...args: any[]): any {
+    const [config, values] = args;
+    if (Array.isArray(values)) args[1] = values.map(withoutNul);
+    else if (config && typeof config === "object" && Array.isArray(config.values))
+      args[0] = { ...config, values: config.values.map(withoutNul) };
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return (super.query as any)(...args);
+  }
+}
+
 function createClient(url: string) {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
+  const pool = new pg.Pool({ connectionString: url, max: 10, Client: NulSafeClient });
+  return new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
 }
 
 /** The shared client. In development the instance survives module reloads. */
