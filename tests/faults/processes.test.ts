@@ -178,4 +178,23 @@ describe("processes and the database", () => {
     expect(failed.length).toBeGreaterThan(0);
     await expectMarketplaceInvariants(emulator.url, emulator.secretKey);
   });
+
+  it("queues requests when the connection pool (10 per process) is exhausted, without errors", { timeout: 120_000 }, async () => {
+    const { creator } = await onboardedCreator(emulator.url);
+    const product = await publishedProduct(creator.id);
+    const now = Math.floor(Date.now() / 1000);
+    const events = Array.from({ length: 60 }, (_, i) => {
+      const payload = JSON.stringify({ id: `evt_pool_${i}_${now}`, object: "event", type: "customer.created", created: now, data: { object: { id: `cus_${i}` } } });
+      return { payload, signature: stripe.webhooks.generateTestHeaderString({ payload, secret: emulator.webhookSecret }) };
+    });
+    const requests = [
+      ...Array.from({ length: 120 }, () => fetch(`${appA.url}/p/${product.slug}`)),
+      ...events.map((e) =>
+        fetch(`${appA.url}/api/webhooks/stripe`, { method: "POST", headers: { "stripe-signature": e.signature }, body: e.payload }),
+      ),
+    ];
+    const statuses = (await Promise.all(requests)).map((r) => r.status);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    expect(await db().stripeEvent.count({ where: { id: { startsWith: "evt_pool_" } } })).toBe(60);
+  });
 });
