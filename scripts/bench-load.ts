@@ -33,6 +33,7 @@ const { values } = parseArgs({
     buyers: { type: "string", default: "2000" },
     fast: { type: "boolean", default: false },
     only: { type: "string" },
+    profile: { type: "string" },
   },
 });
 const DURATION = Number(values.duration);
@@ -42,7 +43,7 @@ const DUP_RATE = Number(values["dup-rate"]);
 const BUYERS = Number(values.buyers);
 const ONLY = values.only ? new Set(values.only.split(",")) : null;
 if (![DURATION, WARMUP, DUP_RATE, BUYERS, ...RATES].every((n) => Number.isFinite(n) && n >= 0) || DURATION < 1) {
-  console.error("Usage: npm run bench:load -- [--duration 10] [--warmup 2] [--rates 250,500,1000,2000] [--dup-rate 1000] [--buyers 2000] [--fast] [--only hello,product,...]");
+  console.error("Usage: npm run bench:load -- [--duration 10] [--warmup 2] [--rates 250,500,1000,2000] [--dup-rate 1000] [--buyers 2000] [--fast] [--only hello,product,...] [--profile DIR]");
   process.exit(2);
 }
 
@@ -97,7 +98,9 @@ function buildIfNeeded() {
 async function startApp(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: () => string }> {
   let output = "";
   // The child is node itself (tsx as a loader), and start.ts serves from that same process: its pid is the server's.
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(projectRoot, "scripts/start.ts"), "--no-build", "--ephemeral"], {
+  // --profile DIR: the app writes a V8 CPU profile (.cpuprofile, open in Chrome DevTools) into DIR when it stops.
+  const profile = values.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", path.join(projectRoot, "scripts/start.ts"), "--no-build", "--ephemeral"], {
     cwd: projectRoot,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -133,6 +136,32 @@ function procStatusKb(pid: number, field: "VmRSS" | "VmHWM"): number {
     return 0;
   }
 }
+// CPU during a scenario, from /proc: the app process (all its threads) and the whole machine, in % of one core. The
+// machine figure shows how much else (PostgreSQL, autocannon and the emulator here, and anything else running on the
+// machine, such as someone's test run) competed with the app.
+function cpuTicks(pid: number) {
+  const stat = fs.readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const machineBusy = stat.reduce((a, b) => a + b, 0) - stat[3]! - (stat[4] ?? 0); // minus idle and iowait
+  let app = 0;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    app = Number(fields[11]) + Number(fields[12]); // utime + stime
+  } catch {}
+  return { machineBusy, app, at: performance.now() };
+}
+function cpuProbe(pid: number) {
+  const start = cpuTicks(pid);
+  return {
+    stop() {
+      const end = cpuTicks(pid);
+      const hz = 100; // USER_HZ on Linux
+      const secondsElapsed = (end.at - start.at) / 1000;
+      const pct = (ticks: number) => Math.round((ticks / hz / secondsElapsed) * 100);
+      return { app: pct(end.app - start.app), machine: pct(end.machineBusy - start.machineBusy) };
+    },
+  };
+}
+
 function memoryProbe(pid: number) {
   let hwmReset = false;
   try {
@@ -198,10 +227,12 @@ async function runScenario(s: Scenario, extra: () => Promise<{ lost: number | nu
   if (s.warmup !== false && WARMUP > 0) await cannon(s, WARMUP);
   const statuses = new Map<number, number>();
   const memory = memoryProbe(appPid);
+  const cpu = cpuProbe(appPid);
   const started = performance.now();
   const result = await cannon(s, DURATION, (status) => statuses.set(status, (statuses.get(status) ?? 0) + 1));
   const elapsed = (performance.now() - started) / 1000;
   const peak = memory.stopMb();
+  const cpuUse = cpu.stop();
   const responses = [...statuses.values()].reduce((a, b) => a + b, 0);
   const unexpected = [...statuses.entries()].filter(([code]) => code !== s.expect);
   const errors = result.errors + statusErrors(result, s.expect);
@@ -209,6 +240,7 @@ async function runScenario(s: Scenario, extra: () => Promise<{ lost: number | nu
   if (s.name === "hello") ceilingRps = rps;
   const more = await extra();
   const notes = [
+    `CPU app ${cpuUse.app}%, machine ${cpuUse.machine}% of ${os.cpus().length * 100}%`,
     s.note ?? "",
     unexpected.length ? `statuses ${unexpected.map(([c, n]) => `${c}×${n}`).join(" ")}` : "",
     result.timeouts ? `${result.timeouts} timeouts` : "",
@@ -458,6 +490,9 @@ try {
   await runScenario(page("hello", "/bench/hello", 200));
   await runScenario(page("storefront", "/", 200));
   await runScenario(page("product", `/p/${productSlug}`, 200));
+  // The same page with 10 connections: its latency when the process is not saturated (200 closed-loop connections
+  // queue behind each other, so p99 there is mostly waiting: p99 < 50 ms at 200 needs more than 4,000 req/s).
+  await runScenario(page("product-c10", `/p/${productSlug}`, 10));
 
   // Checkout creation: POST /checkout as many different buyers, each always buying the same product (buyer i buys
   // product i mod n), so a buyer seen again reuses its open Checkout Session, as a double click or a return would.
