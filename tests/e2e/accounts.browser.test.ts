@@ -1,50 +1,37 @@
 // A person signs up, logs out and in, and is kept out of pages that are not theirs.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp } from "#tests/helpers/app-server.ts";
-import { launchBrowser } from "#tests/helpers/browser.ts";
+import { describe, expect, it } from "vitest";
+import { useBrowserApp } from "#tests/helpers/e2e.ts";
 
-let app: Awaited<ReturnType<typeof startTestApp>>;
-let browser: Browser;
-
-beforeAll(async () => {
-  app = await startTestApp({ databaseUrl: process.env.DATABASE_URL! });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const context = useBrowserApp();
 
 describe("accounts in the browser", () => {
   it("signs up a buyer, logs out, logs back in, and shows 403 pages for staff and creator areas", async () => {
-    const page = await browser.newPage();
-    await page.goto(`${app.url}/signup`);
+    const page = await context.browser.newPage();
+    await page.goto(`${context.app.url}/signup`);
     await page.getByLabel("Name").fill("Grace Hopper");
     await page.getByLabel("Email").fill("grace@example.com");
     await page.getByLabel("Password").fill("cobol-forever-1959");
     await page.getByRole("button", { name: "Create account" }).click();
-    await page.waitForURL(`${app.url}/library`);
+    await page.waitForURL(`${context.app.url}/library`);
     await expect(page.getByRole("heading", { name: "Your library" }).textContent()).resolves.toBe("Your library");
     expect(await page.getByTestId("signed-in-as").textContent()).toContain("Grace Hopper");
 
     await page.getByRole("button", { name: "Log out" }).click();
-    await page.waitForURL(`${app.url}/`);
+    await page.waitForURL(`${context.app.url}/`);
     await page.getByRole("link", { name: "Log in" }).waitFor();
     expect(await page.getByTestId("signed-in-as").count()).toBe(0);
 
-    await page.goto(`${app.url}/login`);
+    await page.goto(`${context.app.url}/login`);
     await page.getByLabel("Email").fill("grace@example.com");
     await page.getByLabel("Password").fill("wrong password");
     await page.getByRole("button", { name: "Log in" }).click();
     await expect(page.getByRole("alert").first().textContent()).resolves.toContain("don't match");
     await page.getByLabel("Password").fill("cobol-forever-1959");
     await page.getByRole("button", { name: "Log in" }).click();
-    await page.waitForURL(`${app.url}/library`);
+    await page.waitForURL(`${context.app.url}/library`);
 
     for (const path of ["/staff", "/creator"]) {
-      const response = await page.goto(`${app.url}${path}`);
+      const response = await page.goto(`${context.app.url}${path}`);
       expect(response?.status()).toBe(403);
       expect(await page.getByTestId("error-page").textContent()).toContain("You don't have access to this page");
     }
@@ -52,12 +39,12 @@ describe("accounts in the browser", () => {
   });
 
   it("logs in the seeded demo staff account", async () => {
-    const page = await browser.newPage();
-    await page.goto(`${app.url}/login`);
+    const page = await context.browser.newPage();
+    await page.goto(`${context.app.url}/login`);
     await page.getByLabel("Email").fill("staff@example.com");
     await page.getByLabel("Password").fill("staff-demo-password");
     await page.getByRole("button", { name: "Log in" }).click();
-    await page.waitForURL(`${app.url}/staff`);
+    await page.waitForURL(`${context.app.url}/staff`);
     expect(await page.getByTestId("stat-Published products").textContent()).toBe("4");
     await page.close();
   });
@@ -65,19 +52,19 @@ describe("accounts in the browser", () => {
   it("refuses a cross-site form post (CSRF) but accepts a same-origin one", async () => {
     const body = new URLSearchParams({ email: "staff@example.com", password: "staff-demo-password" });
     const headers = { "Content-Type": "application/x-www-form-urlencoded" };
-    const cross = await fetch(`${app.url}/login`, {
+    const cross = await fetch(`${context.app.url}/login`, {
       method: "POST",
       body,
       headers: { ...headers, Origin: "https://evil.example" },
       redirect: "manual",
     });
     expect(cross.status).toBe(403);
-    const same = await fetch(`${app.url}/login`, { method: "POST", body, headers: { ...headers, Origin: app.url }, redirect: "manual" });
+    const same = await fetch(`${context.app.url}/login`, { method: "POST", body, headers: { ...headers, Origin: context.app.url }, redirect: "manual" });
     expect(same.status).toBe(302);
   });
 
   it("serves /healthz as JSON", async () => {
-    const response = await fetch(`${app.url}/healthz`);
+    const response = await fetch(`${context.app.url}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: "ok", database: { ok: true } });
   });

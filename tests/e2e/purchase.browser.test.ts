@@ -2,52 +2,31 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { db } from "#app/utils/db.server.ts";
-import { startTestApp } from "#tests/helpers/app-server.ts";
-import { launchBrowser } from "#tests/helpers/browser.ts";
+import { eventually, useBrowserApp } from "#tests/helpers/e2e.ts";
 
-let app: Awaited<ReturnType<typeof startTestApp>>;
-let browser: Browser;
+const context = useBrowserApp();
 const shots = process.env.SCREENSHOT_DIR;
-
-beforeAll(async () => {
-  app = await startTestApp({ databaseUrl: process.env.DATABASE_URL! });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
 
 async function shot(page: Page, name: string) {
   if (shots) await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 }
 
 async function signUp(page: Page, input: { name: string; email: string; sell: boolean }) {
-  await page.goto(`${app.url}/signup`);
+  await page.goto(`${context.app.url}/signup`);
   if (input.sell) await page.getByLabel("Sell").check();
   await page.getByLabel("Name").fill(input.name);
   await page.getByLabel("Email").fill(input.email);
   await page.getByLabel("Password").fill("a-long-enough-password");
   await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(input.sell ? `${app.url}/creator` : `${app.url}/library`);
-}
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await page.waitForURL(input.sell ? `${context.app.url}/creator` : `${context.app.url}/library`);
 }
 
 describe("the purchase path", () => {
   it("a creator onboards and publishes; a buyer is declined, then pays, and downloads the file", { timeout: 90_000 }, async () => {
-    const creatorPage = await browser.newPage();
+    const creatorPage = await context.browser.newPage();
     await signUp(creatorPage, { name: "Rosa Maker", email: "rosa@example.com", sell: true });
     expect(await creatorPage.getByTestId("onboarding-status").textContent()).toBe("Not started");
 
@@ -56,14 +35,14 @@ describe("the purchase path", () => {
     await creatorPage.waitForURL(/\/setup\/|onboarding|connect/i);
     await shot(creatorPage, "emulator-onboarding");
     await creatorPage.click("#complete");
-    await creatorPage.waitForURL(`${app.url}/creator?onboarding=returned`);
+    await creatorPage.waitForURL(`${context.app.url}/creator?onboarding=returned`);
     expect(await creatorPage.getByTestId("onboarding-status").textContent()).toBe("Active");
     await shot(creatorPage, "creator-studio-active");
 
     // A product with a file, published.
     const file = path.join(os.tmpdir(), `zine-${Date.now()}.txt`);
     fs.writeFileSync(file, "Issue #1 of the zine");
-    await creatorPage.goto(`${app.url}/creator/products/new`);
+    await creatorPage.goto(`${context.app.url}/creator/products/new`);
     await creatorPage.fill("input[name=title]", "Risograph Zine");
     await creatorPage.fill("input[name=price]", "12.00");
     await creatorPage.setInputFiles("input[name=deliverable]", file);
@@ -76,9 +55,9 @@ describe("the purchase path", () => {
     await creatorPage.close();
 
     // A buyer finds it and tries a declined card first.
-    const page = await browser.newPage();
+    const page = await context.browser.newPage();
     await signUp(page, { name: "Ben Buyer", email: "ben@example.com", sell: false });
-    await page.goto(`${app.url}/p/${product.slug}`);
+    await page.goto(`${context.app.url}/p/${product.slug}`);
     await shot(page, "product-page");
     await page.getByTestId("buy-button").click();
     await page.waitForURL(/\/c\/pay\/cs_/);
@@ -95,19 +74,19 @@ describe("the purchase path", () => {
     await page.getByTestId("order-confirmation").waitFor();
     expect(await page.getByTestId("order-total").textContent()).toBe("$12.00");
     await shot(page, "checkout-success");
-    const orders = await waitFor(() => db().order.findMany({ include: { items: true } }), (o) => o.length === 1, "the order");
+    const orders = await eventually(() => db().order.findMany({ include: { items: true } }), (o) => o.length === 1, "the order");
     expect(orders[0]!.items[0]!.productTitle).toBe("Risograph Zine");
     expect(orders[0]!.applicationFeeAmount).toBe(180); // 15% for a new creator
 
     await page.getByRole("link", { name: "Go to your library" }).click();
-    await page.waitForURL(`${app.url}/library`);
+    await page.waitForURL(`${context.app.url}/library`);
     await shot(page, "library");
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download-link").click()]);
     const saved = await download.path();
     expect(fs.readFileSync(saved!, "utf8")).toBe("Issue #1 of the zine");
 
     // The webhook arrives too and changes nothing.
-    await waitFor(() => db().stripeEvent.count({ where: { type: "checkout.session.completed", processedAt: { not: null } } }), (n) => n === 1, "the webhook");
+    await eventually(() => db().stripeEvent.count({ where: { type: "checkout.session.completed", processedAt: { not: null } } }), (n) => n === 1, "the webhook");
     expect(await db().order.count()).toBe(1);
     expect(await db().entitlement.count()).toBe(1);
     await page.close();

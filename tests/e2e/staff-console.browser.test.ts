@@ -1,35 +1,19 @@
 // Staff in the browser on the built app: a real order made through the app's own Stripe emulator, found from the
 // Orders page, opened with its timeline, then the audit log and its CSV download. Screenshots go to /tmp/shots-staff/.
 import fs from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "#app/utils/db.server.ts";
-import { startTestApp } from "#tests/helpers/app-server.ts";
-import { launchBrowser } from "#tests/helpers/browser.ts";
+import { logIn as logInAt, useBrowserApp } from "#tests/helpers/e2e.ts";
 import { controls } from "#tests/helpers/stripe.ts";
 
 const SHOTS = "/tmp/shots-staff";
-let app: Awaited<ReturnType<typeof startTestApp>>;
-let browser: Browser;
-
-beforeAll(async () => {
-  app = await startTestApp({ databaseUrl: process.env.DATABASE_URL! });
-  browser = await launchBrowser();
+const context = useBrowserApp();
+beforeAll(() => {
   fs.mkdirSync(SHOTS, { recursive: true });
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
-
-async function logIn(page: Page, email: string, password: string) {
-  await page.goto(`${app.url}/login`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
-}
+const logIn = (page: Page, email: string, password: string) => logInAt(page, context.app.url, email, password);
 
 async function shoot(page: Page, name: string) {
   for (const width of [1280, 390]) {
@@ -42,15 +26,15 @@ async function shoot(page: Page, name: string) {
 
 /** The demo buyer pays for a demo product: POST /checkout in their session, then the emulator's pay control. */
 async function buyAsDemoBuyer() {
-  const emulatorUrl = /Stripe emulator on (http:\/\/[^\s]+?) /.exec(app.output())?.[1];
+  const emulatorUrl = /Stripe emulator on (http:\/\/[^\s]+?) /.exec(context.app.output())?.[1];
   expect(emulatorUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-  const context = await browser.newContext();
-  const page = await context.newPage();
+  const buyerContext = await context.browser.newContext();
+  const page = await buyerContext.newPage();
   await logIn(page, "buyer@example.com", "buyer-demo-password");
   const product = await db().product.findUniqueOrThrow({ where: { slug: "freelance-pricing-guide" } });
-  const response = await page.request.post(`${app.url}/checkout`, {
+  const response = await page.request.post(`${context.app.url}/checkout`, {
     form: { productId: product.id },
-    headers: { Origin: app.url },
+    headers: { Origin: context.app.url },
     maxRedirects: 0,
   });
   expect(response.status()).toBe(303);
@@ -58,7 +42,7 @@ async function buyAsDemoBuyer() {
   expect(sessionId).toBeTruthy();
   const payment = await controls.payCheckoutSession(emulatorUrl!, sessionId!);
   expect(payment.status).toBe("succeeded");
-  await context.close();
+  await buyerContext.close();
   // The app fulfils from the emulator's webhook; wait for it to land (bounded, not a timing assertion).
   for (let tries = 0; tries < 200; tries++) {
     const order = await db().order.findUnique({ where: { stripeCheckoutSessionId: sessionId! } });
@@ -71,12 +55,12 @@ async function buyAsDemoBuyer() {
 describe("staff console in the browser", () => {
   it("finds an order, shows its page and timeline, and exports the audit log as CSV", async () => {
     const order = await buyAsDemoBuyer();
-    const page = await browser.newPage();
+    const page = await context.browser.newPage();
     await logIn(page, "staff@example.com", "staff-demo-password");
     expect(new URL(page.url()).pathname).toBe("/staff");
 
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Orders" }).click();
-    await page.waitForURL(`${app.url}/staff/orders`);
+    await page.waitForURL(`${context.app.url}/staff/orders`);
     await page.getByRole("heading", { name: "Orders" }).waitFor();
     await page.getByLabel("Search", { exact: true }).fill("buyer@example.com");
     await page.getByRole("button", { name: "Search" }).click();
@@ -96,7 +80,7 @@ describe("staff console in the browser", () => {
     await page.getByRole("button", { name: "Search" }).click();
     await page.waitForURL(/q=pi_/);
     await page.getByRole("link", { name: `#${order.number}` }).click();
-    await page.waitForURL(`${app.url}/staff/orders/${order.id}`);
+    await page.waitForURL(`${context.app.url}/staff/orders/${order.id}`);
     await page.getByRole("heading", { name: `Order #${order.number}` }).waitFor();
     expect(await page.getByTestId("amount-gross").textContent()).toContain("$19.00");
     expect(await page.getByTestId("amount-refundable").textContent()).toContain("$19.00");
@@ -109,7 +93,7 @@ describe("staff console in the browser", () => {
     await shoot(page, "order-page");
 
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" }).click();
-    await page.waitForURL(`${app.url}/staff/audit`);
+    await page.waitForURL(`${context.app.url}/staff/audit`);
     await page.getByRole("heading", { name: "Audit log" }).waitFor();
     await page.getByTestId("audit-row").first().waitFor();
     await page.getByLabel("Action").fill("order.");
@@ -133,10 +117,10 @@ describe("staff console in the browser", () => {
   });
 
   it("shows a buyer the 403 page on the staff console", async () => {
-    const page = await browser.newPage();
+    const page = await context.browser.newPage();
     await logIn(page, "buyer@example.com", "buyer-demo-password");
     for (const path of ["/staff/orders", "/staff/audit", "/staff/disputes"]) {
-      const response = await page.goto(`${app.url}${path}`);
+      const response = await page.goto(`${context.app.url}${path}`);
       expect(response?.status()).toBe(403);
       expect(await page.getByTestId("error-page").textContent()).toContain("You don't have access to this page");
     }

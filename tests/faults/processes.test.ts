@@ -14,6 +14,7 @@ import { projectRoot } from "../../scripts/lib/database.ts";
 import { startStripeEmulator, type StripeEmulator } from "../../scripts/stripe-emulator/server.ts";
 import * as controls from "../../scripts/stripe-emulator/testing.ts";
 import { startTestApp, type TestApp } from "#tests/helpers/app-server.ts";
+import { emulatorClient } from "#tests/helpers/stripe.ts";
 import { expectMarketplaceInvariants } from "#tests/helpers/invariants.ts";
 import { onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
 import { createUser, sessionCookie } from "#tests/helpers/requests.ts";
@@ -40,8 +41,7 @@ beforeAll(async () => {
   await applyMigrations(databaseUrl);
 
   emulator = await startStripeEmulator({ port: 0, retryScheduleMs: [300, 1000, 2000, 4000, 8000], deliveryTimeoutMs: 30_000 });
-  const base = new URL(emulator.url);
-  stripe = new Stripe(emulator.secretKey, { host: base.hostname, port: Number(base.port), protocol: "http" });
+  stripe = emulatorClient(emulator.url, emulator.secretKey);
   // This test process talks to the same database and emulator as the apps.
   Object.assign(process.env, {
     DATABASE_URL: databaseUrl,

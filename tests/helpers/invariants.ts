@@ -1,14 +1,13 @@
 // The invariants every fault scenario ends by checking: one order per paid Checkout Session, one entitlement granting
 // access per paid item not fully refunded or lost, no order without a paid charge on Stripe, balances and rollups
 // reconciled to the cent, and an audit row for every money event.
-import Stripe from "stripe";
 import { expect } from "vitest";
 import { verifyRollups } from "#app/domain/revenue.server.ts";
 import { db } from "#app/utils/db.server.ts";
+import { emulatorClient } from "./stripe.ts";
 
 export async function expectMarketplaceInvariants(stripeUrl: string, secretKey: string) {
-  const base = new URL(stripeUrl);
-  const stripe = new Stripe(secretKey, { host: base.hostname, port: Number(base.port), protocol: "http" });
+  const stripe = emulatorClient(stripeUrl, secretKey);
   const orders = await db().order.findMany({ include: { items: { include: { entitlement: true } }, refunds: true, disputes: true } });
 
   // One order per paid session, and every paid session of ours has its order.

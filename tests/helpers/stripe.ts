@@ -1,14 +1,23 @@
 // The Stripe emulator in-process for a test file, with its webhooks signed and POSTed over HTTP into the app's real
 // webhook route (through a small Node HTTP server that hands the request to the route's action).
 import http from "node:http";
+import Stripe from "stripe";
 import type { AddressInfo } from "node:net";
 import { startStripeEmulator, type StripeEmulator } from "../../scripts/stripe-emulator/server.ts";
 import * as controls from "../../scripts/stripe-emulator/testing.ts";
 import { reloadEnv } from "#app/utils/env.server.ts";
 import { action as webhookAction } from "#app/routes/api.webhooks.stripe.ts";
 
+/** A stripe-node client of the test's own (not the app's), talking to the emulator at `url`. */
+export function emulatorClient(url: string, secretKey: string) {
+  const base = new URL(url);
+  return new Stripe(secretKey, { host: base.hostname, port: Number(base.port), protocol: "http" });
+}
+
 export interface TestStripe {
   emulator: StripeEmulator;
+  /** The test's own stripe-node client for reading what Stripe holds. */
+  stripe: Stripe;
   url: string;
   webhookUrl: string;
   /** Waits until every webhook delivery reached a final state. */
@@ -50,6 +59,7 @@ export async function startTestStripe(): Promise<TestStripe> {
   reloadEnv();
   return {
     emulator,
+    stripe: emulatorClient(emulator.url, emulator.secretKey),
     url: emulator.url,
     webhookUrl,
     async settle() {

@@ -19,8 +19,7 @@ let stripe: Stripe;
 
 beforeAll(async () => {
   stripeEnv = await startTestStripe();
-  const base = new URL(stripeEnv.url);
-  stripe = new Stripe(stripeEnv.emulator.secretKey, { host: base.hostname, port: Number(base.port), protocol: "http" });
+  stripe = stripeEnv.stripe;
 });
 afterAll(async () => stripeEnv?.stop());
 

@@ -15,8 +15,7 @@ let stripe: Stripe;
 let staff: AuditActor;
 beforeAll(async () => {
   stripeEnv = await startTestStripe();
-  const base = new URL(stripeEnv.url);
-  stripe = new Stripe(stripeEnv.emulator.secretKey, { host: base.hostname, port: Number(base.port), protocol: "http" });
+  stripe = stripeEnv.stripe;
   const { user } = await createUser({ role: "STAFF" });
   staff = { type: "USER", id: user.id };
 });
