@@ -9,15 +9,23 @@ export function minorUnitDigits(currency: string): number {
   return ZERO_DECIMAL.has(currency.toLowerCase()) ? 0 : 2;
 }
 
+const formatters = new Map<string, Intl.NumberFormat>();
+
 /** Formats minor units with the currency's own formatting, e.g. 1999 usd → "$19.99", 1500 jpy → "¥1,500". */
 export function formatMoney(amount: number, currency: string, locale = "en-US"): string {
   const digits = minorUnitDigits(currency);
-  return new Intl.NumberFormat(locale, {
-    style: "currency",
-    currency: currency.toUpperCase(),
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  }).format(amount / 10 ** digits);
+  const key = `${locale}|${currency}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.NumberFormat(locale, {
+      style: "currency",
+      currency: currency.toUpperCase(),
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
+    formatters.set(key, formatter);
+  }
+  return formatter.format(amount / 10 ** digits);
 }
 
 /**

@@ -37,8 +37,36 @@ class NulSafeClient extends pg.Client {
   }
 }
 
+/**
+ * pg-pool throws a connection away whenever a query on it fails, even for an ordinary SQL error such as a unique
+ * violation (an idempotent insert that lost a race). Reconnecting costs a full authentication; under load that halved
+ * webhook ingestion. A connection that answered with a SQL error is healthy: give it back to the pool. Connection-level
+ * failures (SQLSTATE classes 08 and 57, or no SQLSTATE) still discard it.
+ */
+class ReusingPool extends pg.Pool {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override query(...args: any[]): any {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    if (typeof args[args.length - 1] === "function") return (super.query as any)(...args);
+    return (async () => {
+      const client = await this.connect();
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const result = await (client.query as any)(...args);
+        client.release();
+        return result;
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        const healthy = typeof code === "string" && code.length === 5 && !/^(08|57)/.test(code);
+        client.release(healthy ? undefined : (error as Error));
+        throw error;
+      }
+    })();
+  }
+}
+
 function createClient(url: string) {
-  const pool = new pg.Pool({ connectionString: url, max: 10, Client: NulSafeClient });
+  const pool = new ReusingPool({ connectionString: url, max: 10, Client: NulSafeClient });
   return new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
 }
 

@@ -1,7 +1,7 @@
 // The webhook pipeline: verify the signature on the raw body → store the event by its id → process it → record the
 // outcome. A 2xx is answered only once the event is stored; a processing failure answers 500 so Stripe retries.
 import type Stripe from "stripe";
-import { db, isUniqueViolation, Prisma } from "#app/utils/db.server.ts";
+import { db } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
 import { stripe } from "../client.server.ts";
 import { handlerFor } from "./dispatch.server.ts";
@@ -21,6 +21,7 @@ export async function receiveWebhook(rawBody: string, signature: string | null):
   }
   const stored = await storeEvent(event);
   if (stored.alreadyProcessed) return { status: 200, body: { received: true, duplicate: true, handled: false } };
+  if (stored.processedNow) return { status: 200, body: { received: true, handled: false } };
   try {
     const handled = await processStoredEvent(event);
     return { status: 200, body: { received: true, handled } };
@@ -31,29 +32,19 @@ export async function receiveWebhook(rawBody: string, signature: string | null):
   }
 }
 
-/** Inserts the event by its unique id; a redelivery only bumps the delivery count. */
-export async function storeEvent(event: Stripe.Event): Promise<{ alreadyProcessed: boolean }> {
-  try {
-    await db().stripeEvent.create({
-      data: {
-        id: event.id,
-        type: event.type,
-        account: event.account ?? null,
-        apiVersion: event.api_version ?? null,
-        stripeCreatedAt: new Date(event.created * 1000),
-        payload: event as unknown as Prisma.InputJsonValue,
-      },
-    });
-    return { alreadyProcessed: false };
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    const existing = await db().stripeEvent.update({
-      where: { id: event.id },
-      data: { deliveries: { increment: 1 } },
-      select: { processedAt: true },
-    });
-    return { alreadyProcessed: existing.processedAt !== null };
-  }
+/** Inserts the event by its unique id; a redelivery only bumps the delivery count. One statement, one round trip. */
+export async function storeEvent(event: Stripe.Event): Promise<{ alreadyProcessed: boolean; processedNow?: boolean }> {
+  // Events without a handler are stored already processed (nothing to run), so they need no second statement.
+  const noHandler = !handlerFor(event.type);
+  const rows = await db().$queryRaw<{ inserted: boolean; processed: boolean }[]>`
+    INSERT INTO "stripe_events" ("id", "type", "account", "apiVersion", "stripeCreatedAt", "payload", "processedAt")
+    VALUES (${event.id}, ${event.type}, ${event.account ?? null}, ${event.api_version ?? null},
+      ${new Date(event.created * 1000)}, ${JSON.stringify(event)}::jsonb, ${noHandler ? new Date() : null})
+    ON CONFLICT ("id") DO UPDATE SET "deliveries" = "stripe_events"."deliveries" + 1
+    RETURNING (xmax = 0) AS inserted, "processedAt" IS NOT NULL AS processed`;
+  const row = rows[0]!;
+  if (row.inserted) return { alreadyProcessed: false, processedNow: noHandler };
+  return { alreadyProcessed: row.processed };
 }
 
 /**
