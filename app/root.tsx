@@ -45,11 +45,11 @@ const NAV: Record<SessionUser["role"] | "ANONYMOUS", { to: string; label: string
   ],
   STAFF: [
     { to: "/", label: "Discover" },
-    { to: "/staff", label: "Staff console" },
+    { to: "/staff", label: "Console" },
     { to: "/staff/dashboard", label: "Revenue" },
     { to: "/staff/orders", label: "Orders" },
     { to: "/staff/disputes", label: "Disputes" },
-    { to: "/staff/refund-requests", label: "Refund requests" },
+    { to: "/staff/refund-requests", label: "Refunds" },
     { to: "/staff/audit", label: "Audit log" },
   ],
 };
