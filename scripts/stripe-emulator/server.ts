@@ -9,7 +9,7 @@ import { Webhooks, API_VERSION } from "./webhooks.js";
 import { Emu, Router, publicView, type Ctx } from "./context.js";
 import { applyExpand } from "./expand.js";
 import { DEFAULT_FEE_TABLE } from "./money.js";
-import { rand } from "./ids.js";
+import { rand, now } from "./ids.js";
 import * as accounts from "./resources/accounts.js";
 import * as balance from "./resources/balance.js";
 import * as catalog from "./resources/catalog.js";
@@ -87,6 +87,11 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
   const faults: Faults = { rules: [] };
   const hanging = new Set<http.ServerResponse>();
 
+  function pruneIdempotency(): void {
+    const cutoff = now() * 1000 - IDEMPOTENCY_TTL_MS;
+    for (const [k, v] of Object.entries(store.data.idempotency)) if (v.created < cutoff) delete store.data.idempotency[k];
+  }
+
   async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const requestId = `req_${rand(14)}`;
     const version = (req.headers["stripe-version"] as string | undefined) ?? API_VERSION;
@@ -141,7 +146,7 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     if (idemStoreKey) {
       if (idemKey!.length > 255) return fail(400, { type: "invalid_request_error", message: "Idempotency key is too long (maximum 255 characters).", param: "Idempotency-Key" });
       const prev = store.data.idempotency[idemStoreKey];
-      if (prev && Date.now() - prev.created < IDEMPOTENCY_TTL_MS) {
+      if (prev && now() * 1000 - prev.created < IDEMPOTENCY_TTL_MS) {
         if (prev.hash !== hash)
           return fail(400, { type: "idempotency_error", message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idemKey}' if you meant to execute a different request.` });
         return sendJson(res, prev.status, prev.body, { ...baseHeaders, "idempotent-replayed": "true", "original-request": prev.requestId, "idempotency-key": idemKey! });
@@ -171,7 +176,8 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
       }
     }
     if (idemStoreKey && cacheable && status !== 401 && status !== 429) {
-      store.data.idempotency[idemStoreKey] = { hash, status, body: out, created: Date.now(), requestId };
+      store.data.idempotency[idemStoreKey] = { hash, status, body: out, created: now() * 1000, requestId };
+      pruneIdempotency();
     }
     if (method !== "GET") store.scheduleSave();
     sendJson(res, status, out, { ...baseHeaders, ...(idemKey ? { "idempotency-key": idemKey } : {}) });
