@@ -180,11 +180,3 @@ export async function markAttemptExpired(attemptId: string, actor: AuditActor, a
       await audit(tx, { actor, action, entityType: "checkout_attempt", entityId: attemptId });
   });
 }
-
-export function isRetryableStripeFailure(error: unknown) {
-  return (
-    error instanceof Stripe.errors.StripeConnectionError ||
-    error instanceof Stripe.errors.StripeAPIError ||
-    error instanceof Stripe.errors.StripeRateLimitError
-  );
-}
