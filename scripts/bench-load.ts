@@ -8,7 +8,7 @@
 // status other than the expected one), lost/doubled events, the app process's peak RSS, and the ratio to the ceiling.
 // Ends with one JSON line: {"scenarios":[{name,rps,p50_ms,p99_ms,errors,lost,doubled,peak_rss_mb,ratio_to_ceiling}]}.
 // Everything it started is stopped and the temp data dir deleted at the end, also on failure.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,6 +17,7 @@ import autocannon, { type RequestSpec, type Result } from "autocannon";
 import { createCookieSessionStorage } from "@remix-run/node";
 import pg from "pg";
 import Stripe from "stripe";
+import { buildIfNeeded } from "./lib/build.ts";
 import { projectRoot } from "./lib/database.ts";
 import { ensureDatabase, freePort, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
 import { applyMigrations } from "./lib/migrate.ts";
@@ -74,26 +75,6 @@ async function cleanup() {
 }
 process.on("SIGINT", () => void cleanup().finally(() => process.exit(130)));
 process.on("SIGTERM", () => void cleanup().finally(() => process.exit(143)));
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
-    newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-/** Same rule as `npm start`: build when build/ is missing or older than app/, public/ or vite.config.ts. */
-function buildIfNeeded() {
-  const serverBuild = path.join(projectRoot, "build/server/index.js");
-  const sources = ["app", "public"].map((d) => path.join(projectRoot, d)).filter((d) => fs.existsSync(d));
-  const sourceTime = Math.max(...sources.map(newestMtime), fs.statSync(path.join(projectRoot, "vite.config.ts")).mtimeMs);
-  if (fs.existsSync(serverBuild) && fs.statSync(serverBuild).mtimeMs >= sourceTime) return;
-  log("Building the app (build/ missing or older than the sources)…");
-  const result = spawnSync("npx", ["remix", "vite:build"], { cwd: projectRoot, stdio: ["ignore", "ignore", "inherit"] });
-  if (result.status !== 0) throw new Error("Build failed.");
-}
 
 async function startApp(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: () => string }> {
   let output = "";
@@ -404,7 +385,7 @@ cleanups.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
 let client: pg.Client | null = null;
 try {
   const t0 = performance.now();
-  buildIfNeeded();
+  buildIfNeeded(log, { quiet: true });
   fs.chmodSync(dataDir, 0o755); // run as root, PostgreSQL runs as the `postgres` user and must reach its data dir
   log(`Starting a throw-away PostgreSQL in ${dataDir}${values.fast ? " (fsync off)" : ""}…`);
   const server = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "data"), port: 5498, persistent: false, fast: values.fast });

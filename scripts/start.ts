@@ -1,9 +1,9 @@
 // `npm start`: builds if needed, starts the database (embedded PostgreSQL unless DATABASE_URL is set), applies
 // migrations, seeds demo data into an empty database, starts the Stripe emulator unless real Stripe keys are set,
 // and serves the app on APP_URL. Ctrl-C stops everything it started.
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { buildIfNeeded } from "./lib/build.ts";
 import { acquireDatabase, projectRoot } from "./lib/database.ts";
 import { applyMigrations } from "./lib/migrate.ts";
 
@@ -14,25 +14,6 @@ const skipBuild = dev || process.argv.includes("--no-build");
 const ephemeral = process.argv.includes("--ephemeral");
 const cleanups: (() => Promise<void>)[] = [];
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
-    newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-function buildIfNeeded() {
-  const serverBuild = path.join(projectRoot, "build/server/index.js");
-  const sources = ["app", "public"].map((d) => path.join(projectRoot, d)).filter((d) => fs.existsSync(d));
-  const sourceTime = Math.max(...sources.map(newestMtime), fs.statSync(path.join(projectRoot, "vite.config.ts")).mtimeMs);
-  if (fs.existsSync(serverBuild) && fs.statSync(serverBuild).mtimeMs >= sourceTime) return;
-  log("Building the app (first run or sources changed)…");
-  const result = spawnSync("npx", ["remix", "vite:build"], { cwd: projectRoot, stdio: "inherit" });
-  if (result.status !== 0) throw new Error("Build failed.");
-}
-
 async function shutdown(code = 0) {
   for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => console.error(e));
   process.exit(code);
@@ -41,7 +22,7 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 try {
-  if (!skipBuild) buildIfNeeded();
+  if (!skipBuild) buildIfNeeded(log);
 
   const database = await acquireDatabase();
   cleanups.push(database.stop);

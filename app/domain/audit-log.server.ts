@@ -1,5 +1,6 @@
 // Reading the append-only audit log for staff: filtered pages and a CSV export with the same filters.
 import { z } from "zod";
+import { dayRangeFilter } from "./day-range.ts";
 import type { AuditLog, Prisma } from "#app/generated/prisma/client.ts";
 import { db } from "#app/utils/db.server.ts";
 
@@ -35,15 +36,6 @@ export const auditSearchSchema = z
   });
 export type AuditSearchFilters = z.infer<typeof auditSearchSchema>;
 
-function dayStart(day: string) {
-  return new Date(`${day}T00:00:00.000Z`);
-}
-function nextDayStart(day: string) {
-  const date = dayStart(day);
-  date.setUTCDate(date.getUTCDate() + 1);
-  return date;
-}
-
 /**
  * The WHERE for the filters. The actor filter is "stripe", "system", a staff (or any user's) email, or a raw user id;
  * an email nobody has matches nothing.
@@ -62,13 +54,8 @@ export async function auditWhere(filters: Omit<AuditSearchFilters, "page">): Pro
   if (filters.action) and.push({ action: { startsWith: filters.action } });
   if (filters.entityType) and.push({ entityType: filters.entityType });
   if (filters.entityId) and.push({ entityId: filters.entityId });
-  if (filters.from || filters.to)
-    and.push({
-      createdAt: {
-        ...(filters.from ? { gte: dayStart(filters.from) } : {}),
-        ...(filters.to ? { lt: nextDayStart(filters.to) } : {}),
-      },
-    });
+  const days = dayRangeFilter(filters.from, filters.to);
+  if (days) and.push({ createdAt: days });
   return and.length ? { AND: and } : {};
 }
 

@@ -1,6 +1,7 @@
 // Read-only queries behind the staff console's order pages: search, one order with everything that happened to it,
 // and the disputes list. Nothing here writes; money actions live in refunds.server.ts and disputes.server.ts.
 import { z } from "zod";
+import { dayRangeFilter } from "./day-range.ts";
 import type { ActorType, OrderStatus, Prisma } from "#app/generated/prisma/client.ts";
 import { db } from "#app/utils/db.server.ts";
 
@@ -95,27 +96,13 @@ function searchWhere(term: SearchTerm): Prisma.OrderWhereInput {
   }
 }
 
-function dayStart(day: string) {
-  return new Date(`${day}T00:00:00.000Z`);
-}
-function nextDayStart(day: string) {
-  const date = dayStart(day);
-  date.setUTCDate(date.getUTCDate() + 1);
-  return date;
-}
-
 export function orderWhere(filters: OrderSearchFilters): Prisma.OrderWhereInput {
   const and: Prisma.OrderWhereInput[] = [];
   if (filters.q) and.push(searchWhere(classifySearch(filters.q)));
   if (filters.status) and.push({ status: filters.status });
   if (filters.creator) and.push({ creatorId: filters.creator });
-  if (filters.from || filters.to)
-    and.push({
-      paidAt: {
-        ...(filters.from ? { gte: dayStart(filters.from) } : {}),
-        ...(filters.to ? { lt: nextDayStart(filters.to) } : {}),
-      },
-    });
+  const days = dayRangeFilter(filters.from, filters.to);
+  if (days) and.push({ paidAt: days });
   return and.length ? { AND: and } : {};
 }
 
