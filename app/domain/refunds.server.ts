@@ -343,3 +343,59 @@ async function revokeIfFullySettled(tx: Tx, orderId: string, actor: AuditActor) 
   if (pending) return;
   await transitionOrderEntitlements(tx, { orderId, to: "REVOKED", cause: "order.fully_refunded", actor });
 }
+
+/**
+ * Records a refund someone made outside this app (Stripe's dashboard, another tool) so that the order, the rollups,
+ * access and the audit log still match Stripe to the cent. Idempotent by the Stripe refund id.
+ */
+export async function recordExternalRefund(input: {
+  orderId: string;
+  stripeRefund: { id: string; amount: number; currency: string; reason: string | null; status: "PENDING" | "SUCCEEDED" };
+  effects: { transferReversal: number; applicationFeeRefundedTotal: number };
+  actor: AuditActor;
+}) {
+  await transaction(async (tx) => {
+    await lockOrder(tx, input.orderId);
+    if (await tx.refund.findUnique({ where: { stripeRefundId: input.stripeRefund.id } })) return;
+    const order = await tx.order.findUniqueOrThrow({ where: { id: input.orderId } });
+    const feeRefund = Math.max(0, input.effects.applicationFeeRefundedTotal - order.applicationFeeRefunded);
+    const refund = await tx.refund.create({
+      data: {
+        orderId: order.id,
+        amount: input.stripeRefund.amount,
+        currency: order.currency,
+        reason: `made in Stripe: ${input.stripeRefund.reason ?? "no reason given"}`,
+        status: input.stripeRefund.status,
+        reverseTransfer: input.effects.transferReversal > 0,
+        refundApplicationFee: feeRefund > 0,
+        transferReversalAmount: input.effects.transferReversal,
+        applicationFeeRefundAmount: feeRefund,
+        stripeRefundId: input.stripeRefund.id,
+      },
+    });
+    const refundedAmount = Math.min(order.totalAmount, order.refundedAmount + refund.amount);
+    await tx.order.update({
+      where: { id: order.id },
+      data: {
+        refundedAmount,
+        transferReversedAmount: { increment: refund.transferReversalAmount },
+        applicationFeeRefunded: { increment: feeRefund },
+        ...(order.status === "PAID" || order.status === "PARTIALLY_REFUNDED" || order.status === "DISPUTE_WON"
+          ? { status: refundedAmount >= order.totalAmount ? "REFUNDED" : "PARTIALLY_REFUNDED" }
+          : {}),
+      },
+    });
+    await rollupRefund(tx, order, refund, 1);
+    await audit(tx, {
+      actor: input.actor,
+      action: "refund.recorded_from_stripe",
+      entityType: "refund",
+      entityId: refund.id,
+      orderId: order.id,
+      amount: refund.amount,
+      currency: refund.currency,
+      data: { stripeRefundId: input.stripeRefund.id, transferReversal: refund.transferReversalAmount, applicationFeeRefund: feeRefund },
+    });
+    if (refund.status === "SUCCEEDED" && refundedAmount >= order.totalAmount) await revokeIfFullySettled(tx, order.id, input.actor);
+  });
+}

@@ -35,3 +35,18 @@ export function reverseTransfer(input: { transferId: string; amount: number; met
     ),
   );
 }
+
+/**
+ * What a refund made outside this app (for example in Stripe's dashboard) did to the money around it: the transfer
+ * reversal it created, and the application fee refunded on the charge so far (Stripe does not tie a fee refund to the
+ * refund that caused it, so the charge's running total is the truth). Pass the refund with `transfer_reversal`
+ * expanded.
+ */
+export async function externalRefundEffects(input: { refund: Stripe.Refund; chargeId: string }) {
+  const reversal = input.refund.transfer_reversal;
+  if (typeof reversal === "string") throw new Error("externalRefundEffects needs the refund with transfer_reversal expanded");
+  const charge = await stripe().charges.retrieve(input.chargeId);
+  const feeId = typeof charge.application_fee === "string" ? charge.application_fee : charge.application_fee?.id;
+  const applicationFeeRefundedTotal = feeId ? (await stripe().applicationFees.retrieve(feeId)).amount_refunded : 0;
+  return { transferReversal: reversal?.amount ?? 0, applicationFeeRefundedTotal };
+}

@@ -179,6 +179,32 @@ describe("refunds on the emulator", () => {
   });
 });
 
+describe("refunds made outside the app", () => {
+  it("records a refund made in Stripe's dashboard so the order, rollups, access and balances still match", async () => {
+    const { creator, order, buyer } = await paidOrder(6_000);
+    const before = await balanceOf(creator.stripeAccountId!);
+    // Someone refunds half in Stripe's dashboard, reversing the transfer and returning the fee.
+    await stripe.refunds.create({ charge: order.stripeChargeId!, amount: 3_000, reverse_transfer: true, refund_application_fee: true });
+    await stripeEnv.settle();
+    const half = await db().order.findUniqueOrThrow({ where: { id: order.id }, include: { refunds: true } });
+    expect(half.refundedAmount).toBe(3_000);
+    expect(half.status).toBe("PARTIALLY_REFUNDED");
+    expect(half.refunds).toHaveLength(1);
+    expect(half.refunds[0]).toMatchObject({ status: "SUCCEEDED", amount: 3_000, transferReversalAmount: 3_000, applicationFeeRefundAmount: 450 });
+    expect(before - (await balanceOf(creator.stripeAccountId!))).toBe(3_000 - 450);
+    expect((await db().entitlement.findFirstOrThrow({ where: { userId: buyer.id } })).status).toBe("ACTIVE");
+    // And the rest, without reversal: access ends, every total still matches Stripe.
+    await stripe.refunds.create({ charge: order.stripeChargeId!, amount: 3_000 });
+    await stripeEnv.settle();
+    const all = await db().order.findUniqueOrThrow({ where: { id: order.id } });
+    expect(all).toMatchObject({ refundedAmount: 6_000, status: "REFUNDED", transferReversedAmount: 3_000, applicationFeeRefunded: 450 });
+    expect((await db().entitlement.findFirstOrThrow({ where: { userId: buyer.id } })).status).toBe("REVOKED");
+    expect(await db().auditLog.count({ where: { orderId: order.id, action: "refund.recorded_from_stripe" } })).toBe(2);
+    const rollups = await db().dailyRevenue.findMany({ where: { creatorId: creator.id } });
+    expect(rollups.reduce((s, r) => s + r.refundedAmount, 0)).toBe(6_000);
+  });
+});
+
 describe("disputes", () => {
   it("freezes access when opened and restores it when won", async () => {
     const { order, buyer } = await paidOrder(2_000);

@@ -2,9 +2,10 @@
 import type Stripe from "stripe";
 import { STRIPE_ACTOR } from "#app/domain/audit.server.ts";
 import { applyStripeDispute } from "#app/domain/disputes.server.ts";
-import { settleRefund } from "#app/domain/refunds.server.ts";
+import { recordExternalRefund, settleRefund } from "#app/domain/refunds.server.ts";
 import { db, transaction } from "#app/utils/db.server.ts";
 import { stripe } from "../../client.server.ts";
+import { externalRefundEffects } from "../../refunds.server.ts";
 import type { EventHandler } from "../dispatch.server.ts";
 
 const FINAL: Record<string, "SUCCEEDED" | "FAILED" | "CANCELED"> = {
@@ -17,7 +18,7 @@ async function applyStripeRefund(refund: Stripe.Refund, event: Stripe.Event) {
   const ours = refund.metadata?.refund_id
     ? await db().refund.findUnique({ where: { id: refund.metadata.refund_id } })
     : await db().refund.findUnique({ where: { stripeRefundId: refund.id } });
-  if (!ours) return; // a refund made outside this app (e.g. in Stripe's dashboard); see the README
+  if (!ours) return recordRefundMadeElsewhere(refund, event);
   if (!ours.stripeRefundId) await db().refund.updateMany({ where: { id: ours.id, stripeRefundId: null }, data: { stripeRefundId: refund.id } });
   const status = refund.status ? FINAL[refund.status] : undefined;
   if (status)
@@ -28,6 +29,25 @@ async function applyStripeRefund(refund: Stripe.Refund, event: Stripe.Event) {
       stripeRefundId: refund.id,
       actor: { ...STRIPE_ACTOR, id: event.id },
     });
+}
+
+/** A refund made outside this app (Stripe's dashboard, say) on one of our orders: record it so our money matches. */
+async function recordRefundMadeElsewhere(payload: Stripe.Refund, event: Stripe.Event) {
+  // The event may predate the refund's transfer reversal: read the refund as it is now.
+  const refund = await stripe().refunds.retrieve(payload.id, { expand: ["transfer_reversal"] });
+  const chargeId = typeof refund.charge === "string" ? refund.charge : refund.charge?.id;
+  const status = refund.status === "succeeded" ? "SUCCEEDED" : refund.status === "pending" ? "PENDING" : null;
+  if (!chargeId || !status) return;
+  const order = await db().order.findUnique({ where: { stripeChargeId: chargeId } });
+  if (!order) return;
+  const effects = await externalRefundEffects({ refund, chargeId });
+  await recordExternalRefund({
+    orderId: order.id,
+    stripeRefund: { id: refund.id, amount: refund.amount, currency: refund.currency, reason: refund.reason ?? null, status },
+    effects,
+    actor: { ...STRIPE_ACTOR, id: event.id },
+  });
+  // A pending external refund settles through the usual path on its next event.
 }
 
 const onRefund: EventHandler = (event) => applyStripeRefund(event.data.object as Stripe.Refund, event);
