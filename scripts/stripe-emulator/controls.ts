@@ -9,6 +9,7 @@ import { setOnboarding } from "./resources/accounts.js";
 import { openDispute, closeDispute } from "./resources/payments.js";
 import { balanceOf } from "./resources/balance.js";
 import { sweepExpired } from "./resources/checkout.js";
+import { advanceSubscriptionsFor } from "./resources/billing.js";
 import { advanceClock, resetClock, now } from "./ids.js";
 
 export interface FaultRule { path: string; method?: string; count: number; status: number; mode: "status" | "hang" }
@@ -50,6 +51,7 @@ export async function handleControl(em: Emu, faults: Faults, req: http.IncomingM
       if (method === "POST") {
         advanceClock(num(body.advance_seconds));
         sweepExpired(em);
+        advanceSubscriptionsFor(em, null, now());
       }
       return send(res, 200, { now: now() });
     }

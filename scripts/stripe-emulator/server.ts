@@ -16,6 +16,8 @@ import * as catalog from "./resources/catalog.js";
 import * as checkout from "./resources/checkout.js";
 import * as payments from "./resources/payments.js";
 import * as events from "./resources/events.js";
+import * as billing from "./resources/billing.js";
+import * as testclocks from "./resources/testclocks.js";
 import { handleControl, type Faults } from "./controls.js";
 import { handlePage } from "./pages/index.js";
 
@@ -52,6 +54,8 @@ function buildRouter(): Router {
   checkout.register(r);
   payments.register(r);
   events.register(r);
+  billing.register(r);
+  testclocks.register(r);
   return r;
 }
 

@@ -68,6 +68,9 @@ const KIND_NAMES: Record<string, string> = {
   event: "event",
   webhook_endpoint: "webhook endpoint",
   payout: "payout",
+  subscription: "subscription",
+  invoice: "invoice",
+  "test_helpers.test_clock": "test clock",
 };
 
 export class Store {

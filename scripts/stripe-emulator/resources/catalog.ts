@@ -162,15 +162,18 @@ export function register(r: Router): void {
     email: true, name: true, description: true, phone: true, metadata: "map", address: "any", shipping: "any",
     payment_method: true, invoice_settings: "any", preferred_locales: [true], tax_exempt: true,
   };
+  const CUSTOMER_CREATE_SHAPE: { [k: string]: Shape } = { ...CUSTOMER_SHAPE, test_clock: true };
   r.add("POST", "/v1/customers", (ctx) => {
-    validate(ctx.params, CUSTOMER_SHAPE);
+    validate(ctx.params, CUSTOMER_CREATE_SHAPE);
     const p = ctx.params;
+    const clock = str(p.test_clock as string) ?? null;
+    if (clock) ctx.em.store.get(clock, "test_helpers.test_clock", ctx.account, "test_clock");
     const c = {
       id: newId("cus"), object: "customer", address: null, balance: 0, created: now(), currency: null, default_source: null,
       delinquent: false, description: str(p.description as string) ?? null, email: str(p.email as string) ?? null,
       invoice_prefix: newId("").slice(1, 9).toUpperCase(), invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
       livemode: false, metadata: metadata(p.metadata), name: str(p.name as string) ?? null, phone: str(p.phone as string) ?? null,
-      preferred_locales: [], shipping: null, tax_exempt: "none", test_clock: null,
+      preferred_locales: [], shipping: null, tax_exempt: "none", test_clock: clock,
     } as Stripe.Customer;
     ctx.em.store.put(c, ctx.account);
     ctx.em.emit("customer.created", c, ctx.account, undefined, ctx);
@@ -178,7 +181,7 @@ export function register(r: Router): void {
   });
   r.add("GET", "/v1/customers", (ctx) => {
     validate(ctx.params, { ...LIST, email: true, test_clock: true });
-    return listBy<Stripe.Customer>(ctx, "customer", "/v1/customers", (x) => !ctx.params.email || x.email === ctx.params.email);
+    return listBy<Stripe.Customer>(ctx, "customer", "/v1/customers", (x) => (!ctx.params.email || x.email === ctx.params.email) && (!ctx.params.test_clock || x.test_clock === ctx.params.test_clock));
   });
   r.add("GET", "/v1/customers/:id", (ctx, [id]) => { validate(ctx.params, {}); return ctx.em.store.get(id, "customer", ctx.account, "customer"); });
   r.add("POST", "/v1/customers/:id", (ctx, [id]) => {

@@ -9,10 +9,17 @@ import { MINIMUM_AMOUNT, formatAmount } from "../money.js";
 import { buildPrice, buildProduct } from "./catalog.js";
 import { confirmWithCard, createPaymentIntent, finishPayment, type ConfirmResult, type PiData } from "./payments.js";
 import type { FormValue } from "../form.js";
+import { parseSubscriptionData, paySubscriptionSession, type SubData } from "./billing.js";
 
 const LINE_ITEM: Shape = {
   price: true, quantity: true, adjustable_quantity: "any", dynamic_tax_rates: [true], tax_rates: [true], metadata: "map",
   price_data: { "currency!": true, product: true, product_data: { "name!": true, description: true, images: [true], metadata: "map", tax_code: true, unit_label: true }, unit_amount: true, unit_amount_decimal: true, recurring: "any", tax_behavior: true },
+};
+
+const SUBSCRIPTION_DATA: Shape = {
+  trial_period_days: true, trial_end: true, application_fee_percent: true, transfer_data: { "destination!": true, amount_percent: true },
+  metadata: "map", description: true, on_behalf_of: true, default_tax_rates: [true], trial_settings: "any", billing_mode: "any",
+  proration_behavior: true, invoice_settings: "any", billing_cycle_anchor: true, missing_payment_method: true,
 };
 
 const SESSION_SHAPE: { [k: string]: Shape } = {
@@ -24,13 +31,13 @@ const SESSION_SHAPE: { [k: string]: Shape } = {
     description: true, transfer_group: true, receipt_email: true, statement_descriptor: true, statement_descriptor_suffix: true,
     capture_method: true, setup_future_usage: true, shipping: "any",
   },
-  subscription_data: "any", allowed_payment_method_types: [true], excluded_payment_method_types: [true], payment_method_collection: true,
+  subscription_data: SUBSCRIPTION_DATA, allowed_payment_method_types: [true], excluded_payment_method_types: [true], payment_method_collection: true,
   custom_text: "any", consent_collection: "any", phone_number_collection: "any", invoice_creation: "any", automatic_tax: "any",
   tax_id_collection: "any", shipping_address_collection: "any", custom_fields: "any", discounts: "any", payment_method_options: "any",
   customer_update: "any", after_expiration: "any", saved_payment_method_options: "any", payment_method_configuration: true,
 };
 
-interface SessionInternal { __pi?: PiData }
+interface SessionInternal { __pi?: PiData; __sub?: SubData }
 export type Session = Stripe.Checkout.Session & SessionInternal;
 
 export function sessionUrl(em: Emu, id: string): string {
@@ -44,13 +51,16 @@ function createSession(ctx: Ctx): Stripe.Checkout.Session {
   const mode = str(p.mode as string);
   if (!mode) throw missingParam("mode");
   if (!["payment", "subscription", "setup"].includes(mode)) throw invalidParam("mode", "Invalid mode: must be one of payment, setup, or subscription");
-  if (mode !== "payment") throw invalidParam("mode", `The Stripe emulator does not support \`${mode}\` mode yet; only \`payment\` mode is emulated.`);
+  if (mode === "setup") throw invalidParam("mode", "The Stripe emulator does not support `setup` mode yet; only `payment` and `subscription` modes are emulated.");
+  const subMode = mode === "subscription";
+  if (subMode && p.payment_intent_data) throw invalidParam("payment_intent_data", "You can not pass `payment_intent_data` in `subscription` mode.");
+  if (!subMode && p.subscription_data) throw invalidParam("subscription_data", "You can only pass `subscription_data` in `subscription` mode.");
   const uiMode = str(p.ui_mode as string) ?? "hosted_page";
   if (uiMode === "hosted" ) { /* older spelling */ }
   const successUrl = str(p.success_url as string);
   if (!successUrl && (uiMode === "hosted_page" || uiMode === "hosted")) throw missingParam("success_url");
   const items = p.line_items as Record<string, FormValue>[] | undefined;
-  if (!items || items.length === 0) throw invalidParam("line_items", "You must provide at least one line item for `payment` mode.", "parameter_missing");
+  if (!items || items.length === 0) throw invalidParam("line_items", `You must provide at least one line item for \`${mode}\` mode.`, "parameter_missing");
   if (items.length > 100) throw invalidParam("line_items", "You may only specify up to 100 line items in `payment` mode.");
   const customer = str(p.customer as string) ?? null;
   if (customer) em.store.get(customer, "customer", ctx.account, "customer");
@@ -77,7 +87,11 @@ function createSession(ctx: Ctx): Stripe.Checkout.Session {
     } else {
       throw missingParam(`line_items[${i}][price]`);
     }
-    if (price.type === "recurring")
+    if (subMode && price.type !== "recurring")
+      throw invalidParam(`line_items[${i}]`, "The Stripe emulator only supports recurring prices in `subscription` mode (one-time items on the first invoice are not emulated).");
+    if (subMode && lineItems.length && (lineItems[0].price?.recurring?.interval !== price.recurring?.interval || lineItems[0].price?.recurring?.interval_count !== price.recurring?.interval_count))
+      throw invalidParam(`line_items[${i}]`, "All recurring prices must have the same billing interval.");
+    if (!subMode && price.type === "recurring")
       throw invalidParam(`line_items[${i}]`, "You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.");
     if (currency && price.currency !== currency)
       throw invalidParam(`line_items[${i}]`, "All line items must use the same currency.");
@@ -115,6 +129,7 @@ function createSession(ctx: Ctx): Stripe.Checkout.Session {
   const expiresAt = int(p.expires_at, "expires_at") ?? created + 24 * 3600;
   if (expiresAt > created + 24 * 3600 + 5) throw invalidParam("expires_at", "The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.");
   if (expiresAt < created + 30 * 60 - 5) throw invalidParam("expires_at", "The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.");
+  const subData = subMode ? parseSubscriptionData(ctx, p.subscription_data as Record<string, FormValue> | undefined) : undefined;
   const id = `cs_test_${rand(58)}`;
   const piData: PiData = {
     application_fee_amount: fee, transfer_destination: td?.destination, transfer_amount: tAmount, on_behalf_of: obo,
@@ -132,7 +147,7 @@ function createSession(ctx: Ctx): Stripe.Checkout.Session {
     currency_conversion: null, custom_fields: [], custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
     customer, customer_account: null, customer_creation: customer ? null : "if_required", customer_details: null, customer_email: customerEmail,
     discounts: [], expires_at: expiresAt, integration_identifier: null, invoice: null, invoice_creation: null, livemode: false,
-    locale: (str(p.locale as string) ?? null) as Stripe.Checkout.Session.Locale | null, managed_payments: null, metadata: metadata(p.metadata), mode: "payment",
+    locale: (str(p.locale as string) ?? null) as Stripe.Checkout.Session.Locale | null, managed_payments: null, metadata: metadata(p.metadata), mode: mode as Stripe.Checkout.Session.Mode,
     origin_context: null, payment_intent: null, payment_link: null, payment_method_collection: "if_required",
     payment_method_configuration_details: null, payment_method_options: { card: { request_three_d_secure: "automatic" } }, payment_method_types: ["card"],
     payment_status: "unpaid", permissions: null, recovered_from: null, saved_payment_method_options: null, setup_intent: null,
@@ -140,7 +155,8 @@ function createSession(ctx: Ctx): Stripe.Checkout.Session {
     submit_type: (str(p.submit_type as string) ?? null) as Stripe.Checkout.Session.SubmitType | null, subscription: null,
     success_url: successUrl ?? null, total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
     ui_mode: uiMode as Stripe.Checkout.Session.UiMode, url: `${em.url}/c/pay/${id}`, wallet_options: null,
-    __pi: piData,
+    __pi: subMode ? undefined : piData,
+    __sub: subData,
   } as Session;
   em.store.put(session, ctx.account);
   em.store.data.lineItems[id] = lineItems.map((l) => l.id);
@@ -182,6 +198,13 @@ export function paySession(em: Emu, id: string, card: string, opts: { email?: st
   if (s.status !== "open") throw new ApiError(400, { type: "invalid_request_error", code: "checkout_session_not_open" as string, message: `This Checkout Session is no longer open (status: ${s.status}).` });
   const owner = em.store.ownerOf(id) ?? PLATFORM;
   const email = opts.email ?? s.customer_email ?? "customer@example.com";
+  if (s.mode === "subscription") {
+    const r = paySubscriptionSession(em, owner, s, card, { email, name: opts.name ?? null, authenticated: opts.authenticated });
+    delete em.store.data.pendingAuth[id];
+    if (r.status === "requires_action") em.store.data.pendingAuth[id] = { session: id, card, email, name: opts.name ?? "" };
+    em.store.scheduleSave();
+    return { status: r.status, session: publicView(s), error: r.error, payment_intent: r.payment_intent };
+  }
   let pi = s.payment_intent ? em.store.raw<Stripe.PaymentIntent>(s.payment_intent as string)! : null;
   if (!pi) {
     pi = createPaymentIntent(em, owner, s.amount_total ?? 0, s.currency ?? "usd", s.__pi ?? {}, s.customer as string | null);

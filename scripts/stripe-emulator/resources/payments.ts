@@ -76,6 +76,8 @@ export const TEST_CARDS: Record<string, CardOutcome> = {
   "4000002500003155": { kind: "authenticate" },
   "4000002760003184": { kind: "authenticate" },
   "4000000000000259": { kind: "success", dispute: true },
+  // attaches to a customer (subscription trials) but every charge is declined
+  "4000000000000341": { kind: "decline", code: "card_declined", decline_code: "generic_decline", message: "Your card was declined." },
 };
 
 export function cardOutcome(raw: string): CardOutcome {
