@@ -6,7 +6,7 @@ import { SYSTEM_ACTOR, type AuditActor } from "#app/domain/audit.server.ts";
 import { startCheckout } from "#app/domain/checkout.server.ts";
 import { creatorDashboard, naiveCreatorDashboard, naivePlatformDashboard, platformDashboard, presetRange } from "#app/domain/dashboards.server.ts";
 import { refundOrder, RefundRefused } from "#app/domain/refunds.server.ts";
-import { rebuildRollups, utcDay, verifyRollups } from "#app/domain/revenue.server.ts";
+import { rebuildRollups, ROLLUP_COLUMNS, utcDay, verifyRollups } from "#app/domain/revenue.server.ts";
 import { db, transaction } from "#app/utils/db.server.ts";
 import { onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
 import { createUser } from "#tests/helpers/requests.ts";
@@ -33,18 +33,7 @@ function mulberry32(seed: number) {
   };
 }
 
-const NUMERIC = [
-  "orderCount",
-  "grossAmount",
-  "applicationFeeAmount",
-  "stripeFeeAmount",
-  "refundCount",
-  "refundedAmount",
-  "applicationFeeRefunded",
-  "disputeCount",
-  "disputedAmount",
-  "disputeLostAmount",
-] as const;
+const NUMERIC = ROLLUP_COLUMNS;
 
 /** The stored rollups as comparable lines, rows of zeros left out (a refused refund leaves one behind). */
 async function snapshot() {
