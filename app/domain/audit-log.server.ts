@@ -1,6 +1,6 @@
 // Reading the append-only audit log for staff: filtered pages and a CSV export with the same filters.
 import { z } from "zod";
-import { dayRangeFilter } from "./day-range.ts";
+import { dayRangeFilter, emptyToUndefined, isoDay } from "./day-range.ts";
 import type { AuditLog, Prisma } from "#app/generated/prisma/client.ts";
 import { db } from "#app/utils/db.server.ts";
 
@@ -8,16 +8,7 @@ export const AUDIT_PAGE_SIZE = 50;
 export const AUDIT_CSV_MAX_ROWS = 100_000;
 const CSV_BATCH = 1000;
 
-const emptyToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
 const optionalText = (max: number) => z.preprocess(emptyToUndefined, z.string().trim().max(max).optional());
-const isoDay = z.preprocess(
-  emptyToUndefined,
-  z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date like 2026-01-31")
-    .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), "That is not a real date")
-    .optional(),
-);
 
 /** Query parameters of /staff/audit and /staff/audit.csv. */
 export const auditSearchSchema = z

@@ -1,7 +1,7 @@
 // Read-only queries behind the staff console's order pages: search, one order with everything that happened to it,
 // and the disputes list. Nothing here writes; money actions live in refunds.server.ts and disputes.server.ts.
 import { z } from "zod";
-import { dayRangeFilter } from "./day-range.ts";
+import { dayRangeFilter, emptyToUndefined, isoDay } from "./day-range.ts";
 import type { ActorType, OrderStatus, Prisma } from "#app/generated/prisma/client.ts";
 import { db } from "#app/utils/db.server.ts";
 
@@ -17,15 +17,6 @@ export const ORDER_STATUSES = [
   "DISPUTE_LOST",
 ] as const satisfies readonly OrderStatus[];
 
-const emptyToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
-const isoDay = z.preprocess(
-  emptyToUndefined,
-  z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date like 2026-01-31")
-    .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), "That is not a real date")
-    .optional(),
-);
 export const pageParam = z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100_000).default(1));
 
 /** Query parameters of /staff/orders. An end date before the start date is an error on `to`. */
