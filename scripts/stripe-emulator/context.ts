@@ -3,6 +3,7 @@ import type { FormObject } from "./form.js";
 import { Store, PLATFORM } from "./store.js";
 import { Webhooks } from "./webhooks.js";
 import type { FeeTable } from "./money.js";
+import { DEFAULT_BILLING, type BillingOptions } from "./resources/invoices.js";
 
 export interface Ctx {
   em: Emu;
@@ -41,6 +42,7 @@ export class Router {
 
 export class Emu {
   url = "";
+  billing: BillingOptions = { ...DEFAULT_BILLING };
   constructor(
     public store: Store,
     public webhooks: Webhooks,

@@ -70,6 +70,8 @@ const KIND_NAMES: Record<string, string> = {
   payout: "payout",
   subscription: "subscription",
   invoice: "invoice",
+  invoiceitem: "invoiceitem",
+  "billing_portal.session": "portal session",
   "test_helpers.test_clock": "test clock",
 };
 

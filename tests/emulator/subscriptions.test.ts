@@ -114,11 +114,12 @@ describe("subscription-mode Checkout", () => {
     expect(all.indexOf("transfer.created")).toBeGreaterThan(all.indexOf("checkout.session.completed"));
   });
 
-  it("starts a trial without charging: trialing, no invoice, no money moves", async () => {
+  it("starts a trial without charging: trialing, a paid $0 invoice, no money moves", async () => {
     const seller = await onboardedAccount(em, stripe);
     const price = await monthlyPrice(1500);
     const s = await subSession(price.id, seller.id, { trialDays: 14 });
     const before = await balances(seller.id);
+    const since = await marker();
     const r = await payCheckoutSession(em.url, s.id);
     expect(r).toMatchObject({ status: "succeeded", payment_intent: null });
     expect(r.session.payment_status).toBe("no_payment_required");
@@ -126,9 +127,16 @@ describe("subscription-mode Checkout", () => {
     expect(sub.status).toBe("trialing");
     expect(sub.trial_end! - sub.trial_start!).toBe(14 * DAY);
     expect(sub.items.data[0].current_period_end).toBe(sub.trial_end);
-    expect(sub.latest_invoice).toBeNull();
     const invoices = await stripe.invoices.list({ customer: sub.customer as string });
-    expect(invoices.data).toHaveLength(0);
+    expect(invoices.data).toHaveLength(1);
+    expect(sub.latest_invoice).toBe(invoices.data[0].id);
+    expect(invoices.data[0]).toMatchObject({
+      billing_reason: "subscription_create", status: "paid", total: 0, amount_due: 0, amount_paid: 0, attempt_count: 0,
+      period_start: sub.trial_start, period_end: sub.trial_end, payments: { data: [] },
+    });
+    expect(invoices.data[0].lines.data[0]).toMatchObject({ amount: 0, description: "Trial period for Membership" });
+    const order = ["customer.created", "customer.subscription.created", "invoice.created", "invoice.finalized", "invoice.paid", "invoice.payment_succeeded", "checkout.session.completed"];
+    expect(await eventTypes(since, [...order, "payment_intent.created", "charge.succeeded"])).toEqual(order);
     const after = await balances(seller.id);
     expect(after).toEqual(before);
   });
@@ -203,7 +211,9 @@ describe("subscriptions and invoices API", () => {
     expect(ev.data.previous_attributes).toMatchObject({ cancel_at_period_end: false, metadata: { membership: "m_1" } });
     const back = await stripe.subscriptions.update(sub.id, { cancel_at_period_end: false });
     expect(back).toMatchObject({ cancel_at_period_end: false, cancel_at: null });
-    await expect(stripe.subscriptions.update(sub.id, { items: [{ price: "price_x" }] })).rejects.toMatchObject({ code: "parameter_unknown" });
+    await expect(stripe.subscriptions.update(sub.id, { items: [{ price: "price_x" }] })).rejects.toMatchObject({ param: "items[0][id]" });
+    await expect(stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0].id, quantity: 2 }] })).rejects.toMatchObject({ param: "items[0][quantity]" });
+    await expect(stripe.subscriptions.update(sub.id, { trial_end: "now" })).rejects.toMatchObject({ code: "parameter_unknown" });
   });
 
   it("cancels now with DELETE, lists by customer and status", async () => {

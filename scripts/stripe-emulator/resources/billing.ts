@@ -1,14 +1,23 @@
-// Subscriptions and invoices: subscription-mode Checkout, renewals (driven by test clocks or the
-// emulator clock), cancellation. Money moves through the same functions as one-time payments.
+// Subscriptions: subscription-mode Checkout, renewals and dunning (driven by test clocks or the
+// emulator clock), price switches with prorations, pause_collection, paused/resume, cancellation.
+// Invoices are built and collected in invoices.ts; money moves through the same functions as
+// one-time payments.
 import type Stripe from "stripe";
 import { PLATFORM, type Ctx, type Emu, type Router } from "../context.js";
 import { newId, now, rand } from "../ids.js";
 import { applyCreatedFilter, paginate } from "../store.js";
-import { validate, LIST, int, bool, str, metadata } from "../validate.js";
-import { invalidParam } from "../errors.js";
-import type { FormValue } from "../form.js";
-import { cardOutcome, confirmWithCard, createPaymentIntent, finishPayment, type ConfirmResult } from "./payments.js";
+import { validate, LIST, int, bool, str, metadata, type Shape } from "../validate.js";
+import { invalidParam, missingParam } from "../errors.js";
+import type { FormObject, FormValue } from "../form.js";
+import { cardOutcome, finishPayment, type ConfirmResult } from "./payments.js";
+import {
+  attemptPayment, collectInvoice, createInvoice, itemLines, openInvoices, pendingItems, prorate, remainingTimeLine, timeFor,
+  unusedTimeLine, addPendingItem, type Collected, type Customer, type Invoice, type LineSpec,
+} from "./invoices.js";
 
+export { timeFor };
+
+type MissingPm = "cancel" | "create_invoice" | "pause";
 export interface SubData {
   trial_period_days?: number;
   trial_end?: number;
@@ -16,11 +25,9 @@ export interface SubData {
   destination?: string;
   metadata: Record<string, string>;
   description?: string;
+  missing_payment_method?: MissingPm;
 }
 
-/** Internal fields kept on customers that paid through subscription Checkout. */
-interface CustomerInternal { __card?: string }
-type Customer = Stripe.Customer & CustomerInternal;
 interface SubInternal { __trialWillEndSent?: boolean }
 export type Subscription = Stripe.Subscription & SubInternal;
 
@@ -47,14 +54,25 @@ export function parseSubscriptionData(ctx: Ctx, sd: Record<string, FormValue> | 
     if ((dest.capabilities as Record<string, string> | undefined)?.transfers !== "active")
       throw invalidParam("subscription_data[transfer_data][destination]", "Your destination account needs to have at least one of the following capabilities enabled: transfers, crypto_transfers, legacy_payments", "insufficient_capabilities_for_transfer");
   }
-  return { trial_period_days: trialDays, trial_end: trialEnd, application_fee_percent: pct, destination: td?.destination, metadata: metadata(d.metadata), description: str(d.description as string) };
+  return {
+    trial_period_days: trialDays, trial_end: trialEnd, application_fee_percent: pct, destination: td?.destination, metadata: metadata(d.metadata),
+    description: str(d.description as string), missing_payment_method: parseTrialSettings(d.trial_settings),
+  };
 }
 
-/** Seconds-level time for a customer: its test clock's frozen time, else the emulator clock. */
-export function timeFor(em: Emu, customer: string | null): number {
-  const c = customer ? em.store.raw<Stripe.Customer>(customer) : undefined;
-  const clock = c?.test_clock ? em.store.raw<Stripe.TestHelpers.TestClock>(c.test_clock as string) : undefined;
-  return clock ? clock.frozen_time : now();
+function parseTrialSettings(v: FormValue | undefined): MissingPm | undefined {
+  if (v === undefined || v === "") return undefined;
+  const param = "subscription_data[trial_settings]";
+  if (typeof v !== "object" || Array.isArray(v)) throw invalidParam(param, "Invalid object");
+  for (const k of Object.keys(v)) if (k !== "end_behavior") throw invalidParam(`${param}[${k}]`, `Received unknown parameter: ${param}[${k}]`, "parameter_unknown");
+  const eb = v.end_behavior as Record<string, FormValue> | undefined;
+  if (!eb || typeof eb !== "object") throw missingParam(`${param}[end_behavior]`);
+  for (const k of Object.keys(eb)) if (k !== "missing_payment_method") throw invalidParam(`${param}[end_behavior][${k}]`, `Received unknown parameter: ${param}[end_behavior][${k}]`, "parameter_unknown");
+  const m = eb.missing_payment_method;
+  if (m === undefined) throw missingParam(`${param}[end_behavior][missing_payment_method]`);
+  if (m !== "cancel" && m !== "create_invoice" && m !== "pause")
+    throw invalidParam(`${param}[end_behavior][missing_payment_method]`, "Invalid subscription_data[trial_settings][end_behavior][missing_payment_method]: must be one of cancel, create_invoice, or pause");
+  return m;
 }
 
 /** Add one billing interval, clamping the day of month like Stripe (Jan 31 + 1 month = Feb 28/29). */
@@ -70,9 +88,9 @@ export function addInterval(t: number, interval: string, count: number): number 
   return Math.floor(Date.UTC(y, m, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()) / 1000);
 }
 
-interface SessionLike { id: string; customer: string | Stripe.Customer | Stripe.DeletedCustomer | null; subscription: string | Stripe.Subscription | null; currency: string | null; status: string | null; payment_status: string; url: string | null; customer_details: Stripe.Checkout.Session.CustomerDetails | null; __sub?: SubData }
+interface SessionLike { id: string; customer: string | Stripe.Customer | Stripe.DeletedCustomer | null; subscription: string | Stripe.Subscription | null; currency: string | null; status: string | null; payment_status: string; url: string | null; customer_details: Stripe.Checkout.Session.CustomerDetails | null; payment_method_collection: string | null; __sub?: SubData }
 
-function ensureCustomer(em: Emu, owner: string, s: SessionLike, email: string, name: string | null, card: string): Customer {
+function ensureCustomer(em: Emu, owner: string, s: SessionLike, email: string, name: string | null, card: string | null): Customer {
   let c = s.customer ? em.store.raw<Customer>(s.customer as string) : undefined;
   if (!c) {
     c = {
@@ -81,11 +99,13 @@ function ensureCustomer(em: Emu, owner: string, s: SessionLike, email: string, n
       invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
       livemode: false, metadata: {}, name, phone: null, preferred_locales: [], shipping: null, tax_exempt: "none", test_clock: null,
     } as Customer;
-    c.__card = card;
-    c.invoice_settings.default_payment_method = newId("pm");
+    if (card) {
+      c.__card = card;
+      c.invoice_settings.default_payment_method = newId("pm");
+    }
     em.store.put(c, owner);
     em.emit("customer.created", c, owner);
-  } else {
+  } else if (card) {
     c.__card = card;
     c.invoice_settings.default_payment_method = newId("pm");
     em.store.put(c, owner);
@@ -111,6 +131,10 @@ function setPeriod(sub: Stripe.Subscription, start: number, end: number): void {
     it.current_period_start = start;
     it.current_period_end = end;
   }
+}
+
+function itemsSnapshot(sub: Stripe.Subscription): Stripe.ApiList<Stripe.SubscriptionItem> {
+  return { ...sub.items, data: sub.items.data.map((i) => ({ ...i })) };
 }
 
 function buildSubscription(em: Emu, owner: string, customer: Customer, items: Stripe.LineItem[], d: SubData, currency: string): Subscription {
@@ -139,13 +163,13 @@ function buildSubscription(em: Emu, owner: string, customer: Customer, items: St
     payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: "off" },
     pending_invoice_item_interval: null, pending_setup_intent: null, pending_update: null, schedule: null, start_date: start,
     status: trialEnd ? "trialing" : "active", test_clock: customer.test_clock, transfer_data: d.destination ? { amount_percent: null, destination: d.destination } : null,
-    trial_end: trialEnd, trial_settings: { end_behavior: { missing_payment_method: "create_invoice" } }, trial_start: trialEnd ? start : null,
+    trial_end: trialEnd, trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: d.missing_payment_method ?? "create_invoice" } }, trial_start: trialEnd ? start : null,
   } as unknown as Subscription;
   em.store.put(sub, owner);
   return sub;
 }
 
-function planOf(price: Stripe.Price): Stripe.Plan {
+export function planOf(price: Stripe.Price): Stripe.Plan {
   return {
     id: price.id, object: "plan", active: price.active, amount: price.unit_amount, amount_decimal: price.unit_amount_decimal,
     billing_scheme: "per_unit", created: price.created, currency: price.currency, interval: price.recurring!.interval,
@@ -154,120 +178,31 @@ function planOf(price: Stripe.Price): Stripe.Plan {
   } as unknown as Stripe.Plan;
 }
 
-function buildInvoice(em: Emu, owner: string, sub: Subscription, reason: "subscription_create" | "subscription_cycle", start: number, end: number): Stripe.Invoice {
-  const c = em.store.raw<Customer>(sub.customer as string)!;
-  const t = timeFor(em, c.id);
-  const id = newId("in");
-  const amount = subAmount(sub);
-  const lines = sub.items.data.map((it) => ({
-    id: newId("il"), object: "line_item", amount: (it.price.unit_amount ?? 0) * (it.quantity ?? 1), currency: sub.currency,
-    description: `${it.quantity ?? 1} × ${it.price.nickname ?? it.price.id}`, discount_amounts: [], discountable: true, discounts: [], invoice: id,
-    livemode: false, metadata: {}, parent: {
-      invoice_item_details: null, type: "subscription_item_details",
-      subscription_item_details: { invoice_item: null, proration: false, proration_details: { credited_items: null }, subscription: sub.id, subscription_item: it.id },
-    }, period: { end, start }, pretax_credit_amounts: [], pricing: { price_details: { price: it.price.id, product: it.price.product as string }, type: "price_details", unit_amount_decimal: it.price.unit_amount_decimal },
-    quantity: it.quantity ?? 1, quantity_decimal: String(it.quantity ?? 1), subscription: sub.id, subtotal: (it.price.unit_amount ?? 0) * (it.quantity ?? 1), taxes: [],
-  }) as unknown as Stripe.InvoiceLineItem);
-  const inv = {
-    id, object: "invoice", account_country: "US", account_name: "Emulator Marketplace", account_tax_ids: null, amount_due: amount,
-    amount_overpaid: 0, amount_paid: 0, amount_remaining: amount, amount_shipping: 0, application: null, attempt_count: 0, attempted: false,
-    auto_advance: true, automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
-    automatically_finalizes_at: null, billing_reason: reason, collection_method: "charge_automatically", created: t, currency: sub.currency,
-    custom_fields: null, customer: c.id, customer_account: null, customer_address: null, customer_email: c.email, customer_name: c.name,
-    customer_phone: null, customer_shipping: null, customer_tax_exempt: "none", customer_tax_ids: [], default_payment_method: null,
-    default_source: null, default_tax_rates: [], description: null, discounts: [], due_date: null, effective_at: null, ending_balance: null,
-    footer: null, from_invoice: null, hosted_invoice_url: null, invoice_pdf: null, issuer: { type: "self" }, last_finalization_error: null,
-    latest_revision: null, lines: { object: "list", data: lines, has_more: false, url: `/v1/invoices/${id}/lines` }, livemode: false,
-    metadata: {}, next_payment_attempt: null, number: null, on_behalf_of: null,
-    parent: { quote_details: null, subscription_details: { metadata: { ...sub.metadata }, subscription: sub.id }, type: "subscription_details" },
-    payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
-    payments: { object: "list", data: [], has_more: false, url: `/v1/invoice_payments?invoice=${id}` },
-    period_end: end, period_start: start, post_payment_credit_notes_amount: 0, pre_payment_credit_notes_amount: 0, receipt_number: null,
-    rendering: null, shipping_cost: null, shipping_details: null, starting_balance: 0, statement_descriptor: null, status: "draft",
-    status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null }, subtotal: amount,
-    subtotal_excluding_tax: amount, test_clock: sub.test_clock, total: amount, total_discount_amounts: [], total_excluding_tax: amount,
-    total_pretax_credit_amounts: [], total_taxes: [], webhooks_delivered_at: t,
-  } as unknown as Stripe.Invoice;
-  em.store.put(inv, owner);
-  em.emit("invoice.created", inv, owner);
-  inv.status = "open";
-  // numbered per customer prefix, like Stripe's default customer-level sequence (survives snapshots)
-  const seq = em.store.all<Stripe.Invoice>("invoice", owner, (x) => x.customer === c.id && x.number !== null).length + 1;
-  inv.number = `${c.invoice_prefix}-${String(seq).padStart(4, "0")}`;
-  inv.effective_at = t;
-  inv.status_transitions.finalized_at = t;
-  inv.hosted_invoice_url = `${em.url}/invoices/${id}`;
-  em.store.put(inv, owner);
-  em.emit("invoice.finalized", inv, owner, { status: "draft", number: null });
-  sub.latest_invoice = id;
-  em.store.put(sub, owner);
-  return inv;
-}
-
-export interface InvoicePayResult { status: ConfirmResult["status"]; result: ConfirmResult; payment_intent: string }
-
-/** Charge an open invoice with a card: PI + charge + fee + transfer exactly as one-time payments. */
-function payInvoice(em: Emu, owner: string, sub: Subscription, inv: Stripe.Invoice, card: string, opts: { email: string | null; name: string | null; authenticated?: boolean | "failed" }): InvoicePayResult {
-  const amount = inv.amount_due;
-  const pct = sub.application_fee_percent;
-  const fee = pct !== null && pct !== undefined ? Math.round((amount * pct) / 100) : undefined;
-  const dest = sub.transfer_data?.destination as string | undefined;
-  const pi = createPaymentIntent(em, owner, amount, inv.currency, {
-    application_fee_amount: fee, transfer_destination: dest, metadata: {},
-    description: inv.billing_reason === "subscription_create" ? "Subscription creation" : "Subscription update",
-  }, sub.customer as string);
-  const r = confirmWithCard(em, owner, pi, card, { email: opts.email, name: opts.name, authenticated: opts.authenticated });
-  const t = timeFor(em, sub.customer as string);
-  inv.attempt_count += 1;
-  inv.attempted = true;
-  inv.payments!.data.unshift({
-    id: newId("inpay"), object: "invoice_payment", amount_paid: r.status === "succeeded" ? amount : null, amount_requested: amount, created: t,
-    currency: inv.currency, invoice: inv.id, is_default: true, livemode: false, payment: { payment_intent: pi.id, type: "payment_intent" },
-    status: r.status === "succeeded" ? "paid" : "open", status_transitions: { canceled_at: null, paid_at: r.status === "succeeded" ? t : null },
-  } as Stripe.InvoicePayment);
-  if (r.status === "succeeded") {
-    inv.status = "paid";
-    inv.amount_paid = amount;
-    inv.amount_remaining = 0;
-    inv.status_transitions.paid_at = t;
-    inv.next_payment_attempt = null;
-    em.store.put(inv, owner);
-    em.emit("invoice.paid", inv, owner, { status: "open", amount_paid: 0, amount_remaining: amount });
-    em.emit("invoice.payment_succeeded", inv, owner);
-  } else if (r.status === "failed") {
-    inv.next_payment_attempt = null; // smart retries are not emulated
-    em.store.put(inv, owner);
-    em.emit("invoice.payment_failed", inv, owner);
-  } else {
-    em.store.put(inv, owner);
-  }
-  return { status: r.status, result: r, payment_intent: pi.id };
-}
-
 export interface SubscriptionPayResult { status: ConfirmResult["status"]; error?: ConfirmResult["error"]; payment_intent: string | null }
 
-/** Pay a subscription-mode Checkout Session (hosted page and /_emulator control). */
+/** Pay a subscription-mode Checkout Session (hosted page and /_emulator control). An empty card starts a card-less trial when allowed. */
 export function paySubscriptionSession(em: Emu, owner: string, s: SessionLike, card: string, opts: { email: string; name: string | null; authenticated?: boolean | "failed" }): SubscriptionPayResult {
   const d = s.__sub ?? { metadata: {} };
   const trial = d.trial_end !== undefined || d.trial_period_days !== undefined;
-  const outcome = cardOutcome(card);
-  // Decide the card's fate before creating anything, so a declined Checkout leaves no customer/subscription behind.
-  if (outcome.kind === "invalid") return { status: "failed", error: { code: outcome.code!, message: outcome.message! }, payment_intent: null };
-  if (outcome.kind === "authenticate" && opts.authenticated === undefined) return { status: "requires_action", payment_intent: null };
-  if (opts.authenticated === "failed")
-    return { status: "failed", error: { code: "setup_intent_authentication_failure", message: "We are unable to authenticate your payment method. Please choose a different payment method and try again." }, payment_intent: null };
-  const attachesThenFails = card.replace(/[\s-]/g, "") === "4000000000000341";
-  if (outcome.kind === "decline" && (!trial || !attachesThenFails)) return { status: "failed", error: { code: outcome.code!, decline_code: outcome.decline_code, message: outcome.message! }, payment_intent: null };
+  const noCard = card.trim() === "" && trial && s.payment_method_collection === "if_required";
+  if (!noCard) {
+    const outcome = cardOutcome(card);
+    // Decide the card's fate before creating anything, so a declined Checkout leaves no customer/subscription behind.
+    if (outcome.kind === "invalid") return { status: "failed", error: { code: outcome.code!, message: outcome.message! }, payment_intent: null };
+    if (outcome.kind === "authenticate" && opts.authenticated === undefined) return { status: "requires_action", payment_intent: null };
+    if (opts.authenticated === "failed")
+      return { status: "failed", error: { code: "setup_intent_authentication_failure", message: "We are unable to authenticate your payment method. Please choose a different payment method and try again." }, payment_intent: null };
+    const attachesThenFails = card.replace(/[\s-]/g, "") === "4000000000000341";
+    if (outcome.kind === "decline" && (!trial || !attachesThenFails)) return { status: "failed", error: { code: outcome.code!, decline_code: outcome.decline_code, message: outcome.message! }, payment_intent: null };
+  }
   const items = lineItemsOf(em, s.id);
-  const customer = ensureCustomer(em, owner, s, opts.email, opts.name, card);
+  const customer = ensureCustomer(em, owner, s, opts.email, opts.name, noCard ? null : card);
   const sub = buildSubscription(em, owner, customer, items, d, s.currency ?? "usd");
   em.emit("customer.subscription.created", sub, owner);
-  let payment: InvoicePayResult | null = null;
-  if (!trial) {
-    const { start, end } = periodOf(sub);
-    const inv = buildInvoice(em, owner, sub, "subscription_create", start, end);
-    payment = payInvoice(em, owner, sub, inv, card, { email: opts.email, name: opts.name, authenticated: true });
-  }
+  const { start, end } = periodOf(sub);
+  // with a trial Stripe still creates (and pays) a $0 invoice
+  const inv = createInvoice(em, owner, sub, "subscription_create", { start, end }, itemLines(em, sub, start, end, trial));
+  const collected = collectInvoice(em, owner, sub, inv, start, trial ? undefined : { number: card, onSession: true });
   const prev = { status: "open", payment_status: "unpaid", url: s.url };
   s.status = "complete";
   s.payment_status = trial ? "no_payment_required" : "paid";
@@ -277,15 +212,12 @@ export function paySubscriptionSession(em: Emu, owner: string, s: SessionLike, c
   s.customer_details = { address: null, business_name: null, email: opts.email, individual_name: null, name: opts.name, phone: null, tax_exempt: "none", tax_ids: [] } as Stripe.Checkout.Session.CustomerDetails;
   em.store.put(s, owner);
   em.emit("checkout.session.completed", s, owner, prev);
-  if (payment) finishPayment(em, owner, payment.result);
-  return { status: "succeeded", payment_intent: payment?.payment_intent ?? null };
+  if (collected.result) finishPayment(em, owner, collected.result);
+  const pi = collected.result?.charge?.payment_intent;
+  return { status: "succeeded", payment_intent: (pi as string | undefined) ?? null };
 }
 
-// ---------------------------------------------------------------- renewals
-
-function emitUpdated(em: Emu, owner: string, sub: Subscription, prev: Record<string, unknown>): void {
-  em.emit("customer.subscription.updated", sub, owner, prev);
-}
+// ---------------------------------------------------------------- state changes shared by renewals, the API and the portal
 
 type CancelDetails = Stripe.Subscription.CancellationDetails;
 function details(base: CancelDetails | null, patch: { comment?: string | null; feedback?: string | null; reason?: CancelDetails["reason"] }): CancelDetails {
@@ -298,7 +230,7 @@ function details(base: CancelDetails | null, patch: { comment?: string | null; f
   };
 }
 
-function cancelNow(em: Emu, owner: string, sub: Subscription, at: number, reason: Stripe.Subscription.CancellationDetails.Reason, ctx?: Ctx): void {
+function cancelNow(em: Emu, owner: string, sub: Subscription, at: number, reason: CancelDetails["reason"], ctx?: Ctx): void {
   sub.status = "canceled";
   sub.canceled_at = sub.canceled_at ?? at;
   sub.ended_at = at;
@@ -307,38 +239,127 @@ function cancelNow(em: Emu, owner: string, sub: Subscription, at: number, reason
   em.emit("customer.subscription.deleted", sub, owner, undefined, ctx);
 }
 
-/** Move a subscription forward to time `t`: trial_will_end, renewals (invoice + payment), period-end cancellation. */
-export function advanceSubscription(em: Emu, sub: Subscription, t: number): void {
-  const owner = em.store.ownerOf(sub.id) ?? PLATFORM;
-  for (let guard = 0; guard < 1000; guard++) {
-    if (sub.status === "canceled" || sub.status === "past_due" || sub.status === "incomplete_expired") return;
-    if (sub.status === "trialing" && sub.trial_end && !sub.__trialWillEndSent && t >= sub.trial_end - 3 * DAY) {
+/** After an invoice of `sub` got paid: past_due/unpaid subscriptions with nothing left open become active again. */
+function reactivate(em: Emu, owner: string, sub: Subscription, prev: Record<string, unknown>): void {
+  if ((sub.status === "past_due" || sub.status === "unpaid") && openInvoices(em, owner, sub.id).length === 0) {
+    prev.status = sub.status;
+    sub.status = "active";
+    em.store.put(sub, owner);
+  }
+}
+
+/** Apply a collection outcome to the subscription's status (into `prev`), without emitting. */
+function settle(em: Emu, owner: string, sub: Subscription, c: Collected, prev: Record<string, unknown>): void {
+  if (c.outcome === "paid") return reactivate(em, owner, sub, prev);
+  if ((c.outcome === "failed" || c.outcome === "requires_action") && sub.status !== "past_due" && sub.status !== "unpaid") {
+    if (prev.status === undefined) prev.status = sub.status;
+    sub.status = "past_due";
+    em.store.put(sub, owner);
+  }
+}
+
+// ---------------------------------------------------------------- renewals and dunning
+
+function renew(em: Emu, owner: string, sub: Subscription, end: number): void {
+  if (sub.cancel_at_period_end) return cancelNow(em, owner, sub, end, "cancellation_requested");
+  const c = em.store.raw<Customer>(sub.customer as string)!;
+  if (sub.status === "trialing" && !c.__card) {
+    const behavior = sub.trial_settings?.end_behavior.missing_payment_method ?? "create_invoice";
+    if (behavior === "cancel") {
+      sub.canceled_at = end;
+      return cancelNow(em, owner, sub, end, null);
+    }
+    if (behavior === "pause") return pauseAtTrialEnd(em, owner, sub, end);
+  }
+  const price = sub.items.data[0].price;
+  const nextEnd = addInterval(end, price.recurring!.interval, price.recurring!.interval_count);
+  const prev: Record<string, unknown> = { items: itemsSnapshot(sub), latest_invoice: sub.latest_invoice };
+  if (sub.status === "trialing") prev.status = "trialing";
+  setPeriod(sub, end, nextEnd);
+  if (sub.status === "trialing") sub.status = "active";
+  em.store.put(sub, owner);
+  const inv = createInvoice(em, owner, sub, "subscription_cycle", { start: end, end: nextEnd }, itemLines(em, sub, end, nextEnd));
+  const collected = collectInvoice(em, owner, sub, inv, end);
+  settle(em, owner, sub, collected, prev);
+  em.emit("customer.subscription.updated", sub, owner, prev);
+  if (collected.result && collected.outcome === "paid") finishPayment(em, owner, collected.result);
+}
+
+function pauseAtTrialEnd(em: Emu, owner: string, sub: Subscription, end: number): void {
+  sub.status = "paused";
+  (sub as unknown as { status_details: Stripe.Subscription.StatusDetails }).status_details = {
+    paused: { subscription: { type: "trial_end_without_payment_method" }, transitioned_at: end, type: "subscription" },
+  } as Stripe.Subscription.StatusDetails;
+  em.store.put(sub, owner);
+  em.emit("customer.subscription.updated", sub, owner, { status: "trialing", status_details: null });
+  em.emit("customer.subscription.paused", sub, owner);
+}
+
+/** A dunning retry of an open invoice; the last failed retry cancels (or marks unpaid) the subscription. */
+function retry(em: Emu, owner: string, sub: Subscription, inv: Invoice, at: number): void {
+  const c = attemptPayment(em, owner, sub, inv, at);
+  const prev: Record<string, unknown> = {};
+  if (c.outcome === "paid") {
+    reactivate(em, owner, sub, prev);
+    if (Object.keys(prev).length) em.emit("customer.subscription.updated", sub, owner, prev);
+    if (c.result) finishPayment(em, owner, c.result);
+    return;
+  }
+  if (c.outcome !== "failed" || inv.next_payment_attempt !== null) return;
+  if (em.billing.finalAction === "unpaid") {
+    if (sub.status === "unpaid") return;
+    prev.status = sub.status;
+    sub.status = "unpaid";
+    em.store.put(sub, owner);
+    em.emit("customer.subscription.updated", sub, owner, prev);
+    return;
+  }
+  sub.canceled_at = at;
+  cancelNow(em, owner, sub, at, "payment_failed");
+}
+
+interface Due { at: number; rank: number; run: () => void }
+
+/** The next thing that happens to `sub` at or before `t` (in time order; ties in rank order). */
+function nextDue(em: Emu, owner: string, sub: Subscription, t: number): Due | null {
+  const due: Due[] = [];
+  if (sub.status === "trialing" && sub.trial_end && !sub.__trialWillEndSent && t >= sub.trial_end - 3 * DAY) {
+    due.push({ at: sub.trial_end - 3 * DAY, rank: 0, run: () => {
       sub.__trialWillEndSent = true;
       em.store.put(sub, owner);
       em.emit("customer.subscription.trial_will_end", sub, owner);
-    }
-    const { end } = periodOf(sub);
-    if (t < end) return;
-    if (sub.cancel_at_period_end) return cancelNow(em, owner, sub, end, "cancellation_requested");
-    const price = sub.items.data[0].price;
-    const nextEnd = addInterval(end, price.recurring!.interval, price.recurring!.interval_count);
-    const prev: Record<string, unknown> = { items: { ...sub.items, data: sub.items.data.map((i) => ({ ...i })) }, latest_invoice: sub.latest_invoice };
-    if (sub.status === "trialing") prev.status = "trialing";
-    setPeriod(sub, end, nextEnd);
-    if (sub.status === "trialing") sub.status = "active";
-    em.store.put(sub, owner);
-    const inv = buildInvoice(em, owner, sub, "subscription_cycle", end, nextEnd);
-    const c = em.store.raw<Customer>(sub.customer as string)!;
-    const r = payInvoice(em, owner, sub, inv, c.__card ?? "4242424242424242", { email: c.email, name: c.name ?? null, authenticated: true });
-    if (r.status !== "succeeded") {
-      if (prev.status === undefined) prev.status = sub.status;
-      sub.status = "past_due";
+    } });
+  }
+  const resumesAt = sub.pause_collection?.resumes_at;
+  if (resumesAt && resumesAt <= t) {
+    due.push({ at: resumesAt, rank: 1, run: () => {
+      const prev = { pause_collection: sub.pause_collection };
+      sub.pause_collection = null;
       em.store.put(sub, owner);
-      emitUpdated(em, owner, sub, prev);
-      return;
-    }
-    emitUpdated(em, owner, sub, prev);
-    finishPayment(em, owner, r.result);
+      em.emit("customer.subscription.updated", sub, owner, prev);
+    } });
+  }
+  if (sub.status === "past_due" || sub.status === "active") {
+    for (const inv of openInvoices(em, owner, sub.id))
+      if (inv.next_payment_attempt !== null && inv.next_payment_attempt <= t) {
+        const at = inv.next_payment_attempt;
+        due.push({ at, rank: 2, run: () => retry(em, owner, sub, inv, at) });
+      }
+  }
+  const { end } = periodOf(sub);
+  if ((sub.status === "active" || sub.status === "trialing" || sub.status === "past_due") && end <= t) due.push({ at: end, rank: 3, run: () => renew(em, owner, sub, end) });
+  due.sort((a, b) => a.at - b.at || a.rank - b.rank);
+  return due[0] ?? null;
+}
+
+/** Move a subscription forward to time `t`: trial_will_end, renewals, dunning retries, pause_collection resumption, period-end cancellation. */
+export function advanceSubscription(em: Emu, sub: Subscription, t: number): void {
+  const owner = em.store.ownerOf(sub.id) ?? PLATFORM;
+  for (let guard = 0; guard < 1000; guard++) {
+    if (sub.status === "canceled" || sub.status === "incomplete_expired") return;
+    const d = nextDue(em, owner, sub, t);
+    if (!d) return;
+    d.run();
   }
 }
 
@@ -346,6 +367,258 @@ export function advanceSubscription(em: Emu, sub: Subscription, t: number): void
 export function advanceSubscriptionsFor(em: Emu, clock: string | null, t: number): void {
   const subs = em.store.all<Subscription>("subscription", null, (s) => (s.test_clock ?? null) === clock && s.status !== "canceled").reverse();
   for (const sub of subs) advanceSubscription(em, sub, t);
+}
+
+// ---------------------------------------------------------------- updates (API and portal)
+
+type Proration = "create_prorations" | "none" | "always_invoice";
+
+const UPDATE_SHAPE: { [k: string]: Shape } = {
+  cancel_at_period_end: true, metadata: "map", description: true, cancellation_details: { comment: true, feedback: true },
+  proration_behavior: true, proration_date: true, billing_cycle_anchor: "any", items: "any", pause_collection: "any", payment_behavior: true,
+};
+
+function oneOf<T extends string>(v: FormValue | undefined, param: string, values: readonly T[]): T | undefined {
+  if (v === undefined || v === "") return undefined;
+  if (typeof v !== "string" || !values.includes(v as T)) throw invalidParam(param, `Invalid ${param}: must be one of ${values.join(", ")}`);
+  return v as T;
+}
+
+/** `billing_cycle_anchor[type]` (API 2026-10-28 takes an object, not the older `now` string). */
+function parseAnchor(v: FormValue | undefined): "now" | "unchanged" | undefined {
+  if (v === undefined || v === "") return undefined;
+  if (typeof v === "string")
+    throw invalidParam("billing_cycle_anchor", "Invalid object: in API version 2026-10-28.endive pass `billing_cycle_anchor[type]=now` or `billing_cycle_anchor[type]=unchanged`.");
+  const o = v as Record<string, FormValue>;
+  for (const k of Object.keys(o)) if (k !== "type") throw invalidParam(`billing_cycle_anchor[${k}]`, `Received unknown parameter: billing_cycle_anchor[${k}]`, "parameter_unknown");
+  const type = oneOf(o.type, "billing_cycle_anchor[type]", ["now", "unchanged"] as const);
+  if (!type) throw missingParam("billing_cycle_anchor[type]");
+  return type;
+}
+
+function parseItems(em: Emu, owner: string, sub: Subscription, v: FormValue | undefined): Stripe.Price | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) throw invalidParam("items", "Invalid array");
+  if (v.length !== 1) throw invalidParam("items", "The Stripe emulator only supports changing the price of the subscription's single item (`items[0][id]` + `items[0][price]`).");
+  const it = v[0] as Record<string, FormValue>;
+  for (const k of Object.keys(it))
+    if (k !== "id" && k !== "price") throw invalidParam(`items[0][${k}]`, `The Stripe emulator does not support \`items[0][${k}]\` on subscription updates; only \`items[0][id]\` + \`items[0][price]\` (a price switch) is emulated.`);
+  if (!it.id) throw invalidParam("items[0][id]", "Adding subscription items is not emulated: pass `items[0][id]` (the existing subscription item) with `items[0][price]`.", "parameter_missing");
+  if (!sub.items.data.some((x) => x.id === it.id)) throw invalidParam("items[0][id]", `No such subscription item: '${String(it.id)}'`, "resource_missing");
+  if (!it.price) throw missingParam("items[0][price]");
+  const price = em.store.get<Stripe.Price>(String(it.price), "price", owner, "items[0][price]");
+  if (!price.active) throw invalidParam("items[0][price]", `The price specified (${price.id}) is inactive. This field only accepts active prices.`);
+  if (price.type !== "recurring") throw invalidParam("items[0][price]", `The price specified (${price.id}) is a one-time price. Subscription items only accept recurring prices.`);
+  if (price.currency !== sub.currency) throw invalidParam("items[0][price]", `The price specified has a currency of \`${price.currency}\`, but the subscription's currency is \`${sub.currency}\`.`);
+  return price;
+}
+
+function parsePause(v: FormValue | undefined, t: number): Stripe.Subscription.PauseCollection | null | undefined {
+  if (v === undefined) return undefined;
+  if (v === "") return null;
+  if (typeof v !== "object" || Array.isArray(v)) throw invalidParam("pause_collection", "Invalid object");
+  for (const k of Object.keys(v)) if (k !== "behavior" && k !== "resumes_at") throw invalidParam(`pause_collection[${k}]`, `Received unknown parameter: pause_collection[${k}]`, "parameter_unknown");
+  const behavior = oneOf(v.behavior, "pause_collection[behavior]", ["keep_as_draft", "mark_uncollectible", "void"] as const);
+  if (!behavior) throw missingParam("pause_collection[behavior]");
+  const resumesAt = int(v.resumes_at, "pause_collection[resumes_at]");
+  if (resumesAt !== undefined && resumesAt <= t) throw invalidParam("pause_collection[resumes_at]", "`pause_collection[resumes_at]` must be in the future.");
+  return { behavior, resumes_at: resumesAt ?? null };
+}
+
+export interface UpdateResult { sub: Subscription; after: () => void }
+
+/** POST /v1/subscriptions/:id — also used by the portal so both emit the same events. */
+export function updateSubscription(em: Emu, owner: string, sub: Subscription, p: FormObject, ctx?: Ctx): UpdateResult {
+  validate(p, UPDATE_SHAPE);
+  if (sub.status === "canceled") {
+    const allowed = Object.keys(p).every((k) => k === "metadata" || k === "cancellation_details" || k === "expand");
+    if (!allowed) throw invalidParam("id", "A canceled subscription can only update its cancellation_details and metadata.");
+  }
+  const t = timeFor(em, sub.customer as string);
+  const pb = oneOf(p.payment_behavior, "payment_behavior", ["allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"] as const);
+  if (pb && pb !== "allow_incomplete") throw invalidParam("payment_behavior", `The Stripe emulator only emulates \`payment_behavior=allow_incomplete\` (the default), not \`${pb}\`.`);
+  const proration = oneOf(p.proration_behavior, "proration_behavior", ["create_prorations", "none", "always_invoice"] as const) ?? "create_prorations";
+  const anchor = parseAnchor(p.billing_cycle_anchor);
+  const price = parseItems(em, owner, sub, p.items);
+  const prorationDate = int(p.proration_date, "proration_date");
+  const pause = parsePause(p.pause_collection, t);
+  const { start, end } = periodOf(sub);
+  if (prorationDate !== undefined && (prorationDate < start || prorationDate > end))
+    throw invalidParam("proration_date", "`proration_date` must be within the current billing period.");
+  if (anchor === "now" && !price && sub.status !== "trialing") throw invalidParam("billing_cycle_anchor", "The Stripe emulator only resets `billing_cycle_anchor` together with a price switch (`items[0][price]`).");
+
+  const prev: Record<string, unknown> = {};
+  const cape = bool(p.cancel_at_period_end, "cancel_at_period_end");
+  if (cape !== undefined && cape !== sub.cancel_at_period_end) {
+    prev.cancel_at_period_end = sub.cancel_at_period_end;
+    prev.cancel_at = sub.cancel_at;
+    prev.canceled_at = sub.canceled_at;
+    sub.cancel_at_period_end = cape;
+    sub.cancel_at = cape ? end : null;
+    sub.canceled_at = cape ? t : null;
+    sub.cancellation_details = details(sub.cancellation_details, { reason: cape ? "cancellation_requested" : null });
+  }
+  const cd = p.cancellation_details as Record<string, string> | undefined;
+  if (cd) sub.cancellation_details = details(sub.cancellation_details, { comment: cd.comment, feedback: cd.feedback });
+  if (p.description !== undefined) { prev.description = sub.description; sub.description = str(p.description as string) ?? null; }
+  if (p.metadata !== undefined) { prev.metadata = sub.metadata; sub.metadata = metadata(p.metadata, sub.metadata); }
+  if (pause !== undefined) { prev.pause_collection = sub.pause_collection; sub.pause_collection = pause; }
+  let collected: Collected | null = null;
+  if (price && price.id !== sub.items.data[0].price.id) collected = switchPrice(em, owner, sub, price, proration, anchor, prorationDate ?? t, prev);
+  em.store.put(sub, owner);
+  if (Object.keys(prev).length) em.emit("customer.subscription.updated", sub, owner, prev, ctx);
+  return { sub, after: () => { if (collected?.result && collected.outcome === "paid") finishPayment(em, owner, collected.result, ctx); } };
+}
+
+/**
+ * Switch the subscription's price. Same interval: prorations for the rest of the period (pending items,
+ * or invoiced now with always_invoice). Interval change or anchor reset: the period restarts now and is
+ * invoiced at once (unused time credited unless proration_behavior=none). Trials are never prorated.
+ */
+function switchPrice(em: Emu, owner: string, sub: Subscription, price: Stripe.Price, proration: Proration, anchor: "now" | "unchanged" | undefined, t: number, prev: Record<string, unknown>): Collected | null {
+  const it = sub.items.data[0];
+  const old = it.price;
+  prev.items = itemsSnapshot(sub);
+  const swap = () => {
+    it.price = price;
+    (it as unknown as { plan: Stripe.Plan }).plan = planOf(price);
+  };
+  if (sub.status === "trialing") {
+    swap();
+    return null;
+  }
+  const { start, end } = periodOf(sub);
+  const q = it.quantity ?? 1;
+  const oldAmount = (old.unit_amount ?? 0) * q;
+  const newAmount = (price.unit_amount ?? 0) * q;
+  const intervalChange = old.recurring!.interval !== price.recurring!.interval || old.recurring!.interval_count !== price.recurring!.interval_count;
+  const credit = proration === "none" ? 0 : prorate(oldAmount, t, start, end);
+  if (intervalChange || anchor === "now") {
+    const lines: LineSpec[] = credit ? [unusedTimeLine(em, it, credit, t, end)] : [];
+    swap();
+    const newEnd = addInterval(t, price.recurring!.interval, price.recurring!.interval_count);
+    setPeriod(sub, t, newEnd);
+    prev.billing_cycle_anchor = sub.billing_cycle_anchor;
+    sub.billing_cycle_anchor = t;
+    return invoiceNow(em, owner, sub, { start: t, end: newEnd }, [...lines, ...itemLines(em, sub, t, newEnd)], t, prev);
+  }
+  swap();
+  if (proration === "none") return null;
+  const lines = [unusedTimeLine(em, it, credit, t, end), remainingTimeLine(em, it, price, prorate(newAmount, t, start, end), t, end)].filter((l) => l.amount !== 0);
+  if (proration === "create_prorations") {
+    for (const l of lines) addPendingItem(em, owner, sub, l);
+    return null;
+  }
+  return invoiceNow(em, owner, sub, { start: t, end }, lines, t, prev);
+}
+
+function invoiceNow(em: Emu, owner: string, sub: Subscription, period: { start: number; end: number }, lines: LineSpec[], t: number, prev: Record<string, unknown>): Collected {
+  if (prev.latest_invoice === undefined) prev.latest_invoice = sub.latest_invoice;
+  const inv = createInvoice(em, owner, sub, "subscription_update", period, lines);
+  const c = collectInvoice(em, owner, sub, inv, t);
+  settle(em, owner, sub, c, prev);
+  return c;
+}
+
+/** POST /v1/subscriptions/:id/resume — a paused subscription becomes active and is invoiced. */
+export function resumeSubscription(em: Emu, owner: string, sub: Subscription, p: FormObject, ctx?: Ctx): UpdateResult {
+  validate(p, { billing_cycle_anchor: "any", proration_behavior: true, proration_date: true, payment_behavior: true });
+  if (sub.status !== "paused") throw invalidParam("subscription", `Only a subscription with status \`paused\` can be resumed; this subscription's status is \`${sub.status}\`.`);
+  const anchor = parseAnchor(p.billing_cycle_anchor) ?? "now";
+  const proration = oneOf(p.proration_behavior, "proration_behavior", ["create_prorations", "none", "always_invoice"] as const) ?? "create_prorations";
+  const pb = oneOf(p.payment_behavior, "payment_behavior", ["resume_on_payment_attempt", "resume_on_payment_success"] as const);
+  if (pb === "resume_on_payment_success") throw invalidParam("payment_behavior", "The Stripe emulator only emulates `payment_behavior=resume_on_payment_attempt` (the default).");
+  const t = int(p.proration_date, "proration_date") ?? timeFor(em, sub.customer as string);
+  const it = sub.items.data[0];
+  const rec = it.price.recurring!;
+  const prev: Record<string, unknown> = { status: "paused", status_details: (sub as { status_details?: unknown }).status_details ?? null, items: itemsSnapshot(sub), latest_invoice: sub.latest_invoice };
+  delete (sub as { status_details?: unknown }).status_details;
+  sub.status = "active";
+  let collected: Collected | null = null;
+  if (anchor === "now") {
+    const end = addInterval(t, rec.interval, rec.interval_count);
+    setPeriod(sub, t, end);
+    prev.billing_cycle_anchor = sub.billing_cycle_anchor;
+    sub.billing_cycle_anchor = t;
+    collected = invoiceNow(em, owner, sub, { start: t, end }, itemLines(em, sub, t, end), t, prev);
+  } else {
+    // keep the anchor: the period that contains now, prorated from now to its end
+    let { start, end } = periodOf(sub);
+    while (end <= t) { start = end; end = addInterval(end, rec.interval, rec.interval_count); }
+    setPeriod(sub, start, end);
+    const amount = proration === "none" ? 0 : prorate(subAmount(sub), t, start, end);
+    const line = remainingTimeLine(em, it, it.price, amount, t, end);
+    if (amount > 0 && proration === "create_prorations") addPendingItem(em, owner, sub, line);
+    if (amount > 0 && proration === "always_invoice") collected = invoiceNow(em, owner, sub, { start: t, end }, [line], t, prev);
+  }
+  em.store.put(sub, owner);
+  em.emit("customer.subscription.updated", sub, owner, prev, ctx);
+  em.emit("customer.subscription.resumed", sub, owner, undefined, ctx);
+  return { sub, after: () => { if (collected?.result && collected.outcome === "paid") finishPayment(em, owner, collected.result, ctx); } };
+}
+
+// ---------------------------------------------------------------- customer card (portal)
+
+export interface CardUpdateResult { ok: boolean; error?: string; paid: string[]; failed: string[] }
+
+/**
+ * Attach a new default card (portal form; same test-card rules as Checkout: declines are refused at
+ * attach time, …0341 attaches but its charges fail, 3-D Secure is approved) and retry every open
+ * invoice of the customer's past_due/unpaid subscriptions with it right away.
+ */
+export function setCustomerCard(em: Emu, owner: string, customerId: string, card: string): CardUpdateResult {
+  const c = em.store.get<Customer>(customerId, "customer", owner, "customer");
+  const num = card.replace(/[\s-]/g, "");
+  const outcome = cardOutcome(num);
+  if (outcome.kind === "invalid") return { ok: false, error: outcome.message, paid: [], failed: [] };
+  if (outcome.kind === "decline" && num !== "4000000000000341") return { ok: false, error: outcome.message, paid: [], failed: [] };
+  const prevPm = c.invoice_settings.default_payment_method;
+  c.__card = num;
+  c.invoice_settings.default_payment_method = newId("pm");
+  em.store.put(c, owner);
+  em.emit("customer.updated", c, owner, { invoice_settings: { default_payment_method: prevPm } });
+  const out: CardUpdateResult = { ok: true, paid: [], failed: [] };
+  const subs = em.store.all<Subscription>("subscription", owner, (s) => s.customer === c.id && s.status !== "canceled").reverse();
+  for (const sub of subs) {
+    const prev: Record<string, unknown> = { default_payment_method: sub.default_payment_method };
+    sub.default_payment_method = c.invoice_settings.default_payment_method as string;
+    const paid: ConfirmResult[] = [];
+    if (sub.status === "past_due" || sub.status === "unpaid") {
+      for (const inv of openInvoices(em, owner, sub.id)) {
+        const r = attemptPayment(em, owner, sub, inv, timeFor(em, c.id), { number: num, onSession: true });
+        (r.outcome === "paid" ? out.paid : out.failed).push(inv.id);
+        if (r.outcome === "paid" && r.result) paid.push(r.result);
+      }
+      if (paid.length) reactivate(em, owner, sub, prev);
+    }
+    em.store.put(sub, owner);
+    em.emit("customer.subscription.updated", sub, owner, prev);
+    for (const r of paid) finishPayment(em, owner, r);
+  }
+  return out;
+}
+
+/** Hosted invoice page: pay an open invoice with a card, or finish its 3-D Secure authentication. */
+export function afterInvoicePayment(em: Emu, inv: Invoice, c: Collected): void {
+  const owner = em.store.ownerOf(inv.id) ?? PLATFORM;
+  const subId = inv.parent?.subscription_details?.subscription as string | undefined;
+  const sub = subId ? em.store.raw<Subscription>(subId) : undefined;
+  if (sub && c.outcome === "paid") {
+    const prev: Record<string, unknown> = {};
+    reactivate(em, owner, sub, prev);
+    if (Object.keys(prev).length) em.emit("customer.subscription.updated", sub, owner, prev);
+  }
+  if (c.result && c.outcome === "paid") finishPayment(em, owner, c.result);
+}
+
+export function payInvoiceWithCard(em: Emu, inv: Invoice, card: string): Collected {
+  const owner = em.store.ownerOf(inv.id) ?? PLATFORM;
+  const sub = em.store.raw<Subscription>(inv.parent!.subscription_details!.subscription as string)!;
+  const outcome = cardOutcome(card);
+  if (outcome.kind === "invalid") return { outcome: "failed", result: { status: "failed", error: { code: outcome.code!, message: outcome.message! } } };
+  const c = attemptPayment(em, owner, sub, inv, timeFor(em, inv.customer as string), { number: card, onSession: true });
+  afterInvoicePayment(em, inv, c);
+  return c;
 }
 
 // ---------------------------------------------------------------- routes
@@ -363,27 +636,16 @@ export function register(r: Router): void {
     return paginate(items, p as Record<string, string>, "/v1/subscriptions");
   });
   r.add("POST", "/v1/subscriptions/:id", (ctx, [id]) => {
-    validate(ctx.params, { cancel_at_period_end: true, metadata: "map", description: true, cancellation_details: { comment: true, feedback: true }, proration_behavior: true });
     const sub = ctx.em.store.get<Subscription>(id, "subscription", ctx.account);
-    if (sub.status === "canceled") throw invalidParam("id", "A canceled subscription can only update its cancellation_details and metadata.");
-    const prev: Record<string, unknown> = {};
-    const cape = bool(ctx.params.cancel_at_period_end, "cancel_at_period_end");
-    if (cape !== undefined && cape !== sub.cancel_at_period_end) {
-      prev.cancel_at_period_end = sub.cancel_at_period_end;
-      prev.cancel_at = sub.cancel_at;
-      prev.canceled_at = sub.canceled_at;
-      sub.cancel_at_period_end = cape;
-      sub.cancel_at = cape ? periodOf(sub).end : null;
-      sub.canceled_at = cape ? timeFor(ctx.em, sub.customer as string) : null;
-      sub.cancellation_details = details(sub.cancellation_details, { reason: cape ? "cancellation_requested" : null });
-    }
-    const cd = ctx.params.cancellation_details as Record<string, string> | undefined;
-    if (cd) sub.cancellation_details = details(sub.cancellation_details, { comment: cd.comment, feedback: cd.feedback });
-    if (ctx.params.description !== undefined) { prev.description = sub.description; sub.description = str(ctx.params.description as string) ?? null; }
-    if (ctx.params.metadata !== undefined) { prev.metadata = sub.metadata; sub.metadata = metadata(ctx.params.metadata, sub.metadata); }
-    ctx.em.store.put(sub, ctx.account);
-    if (Object.keys(prev).length) ctx.em.emit("customer.subscription.updated", sub, ctx.account, prev, ctx);
-    return sub;
+    const u = updateSubscription(ctx.em, ctx.account, sub, ctx.params, ctx);
+    u.after();
+    return u.sub;
+  });
+  r.add("POST", "/v1/subscriptions/:id/resume", (ctx, [id]) => {
+    const sub = ctx.em.store.get<Subscription>(id, "subscription", ctx.account, "subscription");
+    const u = resumeSubscription(ctx.em, ctx.account, sub, ctx.params, ctx);
+    u.after();
+    return u.sub;
   });
   r.add("DELETE", "/v1/subscriptions/:id", (ctx, [id]) => {
     validate(ctx.params, { cancellation_details: { comment: true, feedback: true }, invoice_now: true, prorate: true });
@@ -405,4 +667,15 @@ export function register(r: Router): void {
       (!p.subscription || i.parent?.subscription_details?.subscription === p.subscription)), p.created);
     return paginate(items, p as Record<string, string>, "/v1/invoices");
   });
+  r.add("GET", "/v1/invoiceitems/:id", (ctx, [id]) => { validate(ctx.params, {}); return ctx.em.store.get(id, "invoiceitem", ctx.account); });
+  r.add("GET", "/v1/invoiceitems", (ctx) => {
+    validate(ctx.params, { ...LIST, customer: true, invoice: true, pending: true });
+    const p = ctx.params;
+    const pending = bool(p.pending, "pending");
+    const items = applyCreatedFilter(ctx.em.store.all<Stripe.InvoiceItem & { created: number }>("invoiceitem", ctx.account, (i) =>
+      (!p.customer || i.customer === p.customer) && (!p.invoice || i.invoice === p.invoice) && (pending === undefined || (i.invoice === null) === pending)).map((i) => ({ ...i, created: i.date })), p.created);
+    return paginate(items, p as Record<string, string>, "/v1/invoiceitems");
+  });
 }
+
+export { pendingItems };

@@ -130,6 +130,10 @@ function createSession(ctx: Ctx): Stripe.Checkout.Session {
   if (expiresAt > created + 24 * 3600 + 5) throw invalidParam("expires_at", "The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.");
   if (expiresAt < created + 30 * 60 - 5) throw invalidParam("expires_at", "The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.");
   const subData = subMode ? parseSubscriptionData(ctx, p.subscription_data as Record<string, FormValue> | undefined) : undefined;
+  const pmc = str(p.payment_method_collection as string) ?? "always";
+  if (pmc !== "always" && pmc !== "if_required") throw invalidParam("payment_method_collection", "Invalid payment_method_collection: must be one of always or if_required");
+  if (pmc === "if_required" && !subMode)
+    throw invalidParam("payment_method_collection", "The Stripe emulator only supports `payment_method_collection=if_required` in `subscription` mode (a trial can then start without a card).");
   const id = `cs_test_${rand(58)}`;
   const piData: PiData = {
     application_fee_amount: fee, transfer_destination: td?.destination, transfer_amount: tAmount, on_behalf_of: obo,
@@ -148,7 +152,7 @@ function createSession(ctx: Ctx): Stripe.Checkout.Session {
     customer, customer_account: null, customer_creation: customer ? null : "if_required", customer_details: null, customer_email: customerEmail,
     discounts: [], expires_at: expiresAt, integration_identifier: null, invoice: null, invoice_creation: null, livemode: false,
     locale: (str(p.locale as string) ?? null) as Stripe.Checkout.Session.Locale | null, managed_payments: null, metadata: metadata(p.metadata), mode: mode as Stripe.Checkout.Session.Mode,
-    origin_context: null, payment_intent: null, payment_link: null, payment_method_collection: "if_required",
+    origin_context: null, payment_intent: null, payment_link: null, payment_method_collection: pmc as Stripe.Checkout.Session.PaymentMethodCollection,
     payment_method_configuration_details: null, payment_method_options: { card: { request_three_d_secure: "automatic" } }, payment_method_types: ["card"],
     payment_status: "unpaid", permissions: null, recovered_from: null, saved_payment_method_options: null, setup_intent: null,
     shipping_address_collection: null, shipping_cost: null, shipping_options: [], status: "open",
