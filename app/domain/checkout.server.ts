@@ -1,13 +1,15 @@
 // Buying: from "Buy" to a Stripe Checkout Session, at most one open payment path per buyer and price.
-import type { CheckoutAttempt } from "#app/generated/prisma/client.ts";
+import type { BillingInterval, CheckoutAttempt } from "#app/generated/prisma/client.ts";
 import { isStripeError, Stripe } from "#app/stripe/client.server.ts";
 import { createCheckoutSession, destinationSessionRequest, expireCheckoutSession } from "#app/stripe/checkout.server.ts";
+import { membershipSessionRequest } from "#app/stripe/memberships.server.ts";
 import { randomUUID } from "node:crypto";
 import { db, lockUser, Prisma, transaction } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { currentFeeRate } from "./creators.server.ts";
 import { ACCESS_GRANTING } from "./entitlements.server.ts";
 import { applicationFee } from "./fees.ts";
+import { ensureMembershipStripePrices, LIVE_MEMBERSHIP } from "./memberships.server.ts";
 
 /** How long a Checkout Session stays payable (Stripe allows 30 minutes to 24 hours). */
 export const CHECKOUT_LIFETIME_MS = 60 * 60 * 1000;
@@ -27,18 +29,31 @@ export class CheckoutRefused extends Error {
 export async function startCheckout(input: {
   buyer: { id: string; email: string };
   productId: string;
+  /** Memberships: which of the product's prices (monthly by default when it has one). */
+  interval?: BillingInterval;
   appUrl: string;
   actor: AuditActor;
 }): Promise<{ url: string; attemptId: string; reused: boolean }> {
-  const product = await db().product.findUnique({
-    where: { id: input.productId },
-    include: {
-      creator: true,
-      prices: { where: { active: true }, orderBy: { createdAt: "desc" }, take: 1 },
-    },
-  });
+  const findProduct = () =>
+    db().product.findUnique({
+      where: { id: input.productId },
+      include: {
+        creator: true,
+        prices: { where: { active: true }, orderBy: { createdAt: "desc" } },
+      },
+    });
+  let product = await findProduct();
   if (!product) throw new CheckoutRefused("That product doesn't exist.", "not_found", 404);
-  const price = product.prices[0];
+  const isMembership = product.kind === "MEMBERSHIP";
+  if (isMembership && product.published && product.prices.some((p) => !p.stripePriceId)) {
+    // Prices are created in Stripe when saved; one that failed then is created now.
+    await ensureMembershipStripePrices(product.id);
+    product = (await findProduct())!;
+  }
+  const price = isMembership
+    ? (product.prices.find((p) => p.interval === (input.interval ?? "MONTH")) ??
+      (input.interval ? undefined : product.prices.find((p) => p.interval !== null)))
+    : product.prices.find((p) => p.interval === null);
   if (!product.published || !price) throw new CheckoutRefused("This product isn't for sale right now.", "unpublished");
   if (product.creator.userId === input.buyer.id)
     throw new CheckoutRefused("This is your own product — you can't buy it.", "own_product");
@@ -52,7 +67,10 @@ export async function startCheckout(input: {
   const { attempt, reused } = await transaction(async (tx) => {
     // One buyer's purchases run one at a time, so a double click or a second tab finds the first attempt.
     await lockUser(tx, input.buyer.id);
-    const owned = await tx.entitlement.count({
+    const memberships = isMembership ? await tx.membership.findMany({ where: { buyerId: input.buyer.id, productId: product.id } }) : [];
+    if (memberships.some((m) => LIVE_MEMBERSHIP.includes(m.status)))
+      throw new CheckoutRefused("You're already a member. Manage your membership from your library.", "already_owned");
+    const owned = isMembership ? 0 : await tx.entitlement.count({
       where: { userId: input.buyer.id, productId: product.id, status: { in: ACCESS_GRANTING } },
     });
     if (owned) throw new CheckoutRefused("You already own this product. Find it in your library.", "already_owned");
@@ -70,6 +88,42 @@ export async function startCheckout(input: {
     const attemptId = randomUUID();
     const fee = applicationFee(price.amount, rate.bps);
     const expiresAt = new Date(Date.now() + CHECKOUT_LIFETIME_MS);
+    const buyer = await tx.user.findUniqueOrThrow({ where: { id: input.buyer.id }, select: { stripeCustomerId: true } });
+    const successUrl = `${input.appUrl}/checkout/success?session_id={CHECKOUT_SESSION_ID}`;
+    const cancelUrl = `${input.appUrl}/checkout/cancel?attempt=${attemptId}`;
+    const sessionRequest = isMembership
+      ? membershipSessionRequest({
+          attemptId,
+          buyerId: input.buyer.id,
+          buyerEmail: input.buyer.email,
+          stripeCustomerId: buyer.stripeCustomerId,
+          productId: product.id,
+          priceId: price.id,
+          creatorId: product.creatorId,
+          stripePriceId: price.stripePriceId!,
+          destinationAccountId: creatorAccountId,
+          applicationFeePercent: rate.bps / 100,
+          // One free trial per buyer and membership.
+          trialDays: memberships.length === 0 ? product.trialDays : null,
+          expiresAt,
+          successUrl,
+          cancelUrl,
+        })
+      : destinationSessionRequest({
+          attemptId,
+          buyerId: input.buyer.id,
+          buyerEmail: input.buyer.email,
+          productId: product.id,
+          productTitle: product.title,
+          creatorId: product.creatorId,
+          destinationAccountId: creatorAccountId,
+          amount: price.amount,
+          currency: price.currency,
+          applicationFeeAmount: fee,
+          expiresAt,
+          successUrl,
+          cancelUrl,
+        });
     const created = await tx.checkoutAttempt.create({
       data: {
         id: attemptId,
@@ -82,21 +136,7 @@ export async function startCheckout(input: {
         feeBps: rate.bps,
         applicationFeeAmount: fee,
         expiresAt,
-        sessionRequest: destinationSessionRequest({
-          attemptId,
-          buyerId: input.buyer.id,
-          buyerEmail: input.buyer.email,
-          productId: product.id,
-          productTitle: product.title,
-          creatorId: product.creatorId,
-          destinationAccountId: creatorAccountId,
-          amount: price.amount,
-          currency: price.currency,
-          applicationFeeAmount: fee,
-          expiresAt,
-          successUrl: `${input.appUrl}/checkout/success?session_id={CHECKOUT_SESSION_ID}`,
-          cancelUrl: `${input.appUrl}/checkout/cancel?attempt=${attemptId}`,
-        }) as unknown as Prisma.InputJsonValue,
+        sessionRequest: sessionRequest as unknown as Prisma.InputJsonValue,
       },
     });
     await audit(tx, {

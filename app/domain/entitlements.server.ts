@@ -6,19 +6,29 @@ import { db, type Tx } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 
-/** States in which the buyer may download the product. */
-export const ACCESS_GRANTING: EntitlementStatus[] = ["ACTIVE", "RESTORED"];
+/** States in which the buyer may download the product (GRACE only until its `accessEndsAt`). */
+export const ACCESS_GRANTING: EntitlementStatus[] = ["ACTIVE", "RESTORED", "GRACE"];
 
 export const ACCESS_WORDS: Record<EntitlementStatus, string> = {
   ACTIVE: "Ready to download",
   RESTORED: "Ready to download",
   FROZEN: "On hold while a payment dispute is reviewed",
   REVOKED: "No longer available (refunded or charged back)",
+  GRACE: "Available for now — the last membership payment failed",
+  PAUSED: "Paused with your membership",
+  ENDED: "Your membership has ended",
 };
 
+/** Whether an entitlement lets its owner download right now. */
+export function grantsAccess(entitlement: { status: EntitlementStatus; accessEndsAt: Date | null }, now = new Date()) {
+  if (entitlement.status === "GRACE") return entitlement.accessEndsAt !== null && entitlement.accessEndsAt > now;
+  return ACCESS_GRANTING.includes(entitlement.status);
+}
+
+/** The buyer's purchases (membership access is listed with the memberships). */
 export function listLibrary(userId: string) {
   return db().entitlement.findMany({
-    where: { userId },
+    where: { userId, orderId: { not: null } },
     orderBy: { createdAt: "desc" },
     select: {
       id: true,
@@ -35,7 +45,7 @@ export function listLibrary(userId: string) {
       },
       order: { select: { number: true, totalAmount: true, refundedAmount: true, currency: true, paidAt: true } },
     },
-  });
+  }).then((rows) => rows.flatMap((row) => (row.order ? [{ ...row, order: row.order }] : [])));
 }
 
 export class DownloadRefused extends Error {
@@ -57,8 +67,13 @@ export async function deliverableFor(input: { userId: string; entitlementId: str
     include: { product: { select: { deliverablePath: true, deliverableName: true, deliverableMimeType: true } } },
   });
   if (!entitlement) throw new DownloadRefused("We couldn't find that download in your library.", 404);
-  if (!ACCESS_GRANTING.includes(entitlement.status))
-    throw new DownloadRefused(`This download is unavailable: ${ACCESS_WORDS[entitlement.status].toLowerCase()}.`, 403);
+  if (!grantsAccess(entitlement))
+    throw new DownloadRefused(
+      entitlement.status === "GRACE"
+        ? "This download is unavailable: your membership's grace period after a failed payment has ended."
+        : `This download is unavailable: ${ACCESS_WORDS[entitlement.status].toLowerCase()}.`,
+      403,
+    );
   const { deliverablePath, deliverableName, deliverableMimeType } = entitlement.product;
   if (!deliverablePath) throw new DownloadRefused("The creator hasn't uploaded this file yet.", 404);
   const root = path.resolve(env().UPLOADS_DIR);
@@ -74,14 +89,18 @@ export async function deliverableFor(input: { userId: string; entitlementId: str
 }
 
 /**
- * The one state machine for access: ACTIVE → FROZEN (dispute open) → RESTORED (won) or REVOKED (lost, or fully
- * refunded); ACTIVE/RESTORED → REVOKED on a full refund. Any other move is ignored, so replays change nothing.
+ * The one state machine for a purchase's access: ACTIVE → FROZEN (dispute open) → RESTORED (won) or REVOKED (lost,
+ * or fully refunded); ACTIVE/RESTORED → REVOKED on a full refund. Any other move is ignored, so replays change
+ * nothing. Membership access is not a state machine: it is rewritten from the subscription's current state.
  */
 const TRANSITIONS: Record<EntitlementStatus, EntitlementStatus[]> = {
   ACTIVE: ["FROZEN", "REVOKED"],
   FROZEN: ["RESTORED", "REVOKED"],
   RESTORED: ["FROZEN", "REVOKED"],
   REVOKED: [],
+  GRACE: [],
+  PAUSED: [],
+  ENDED: [],
 };
 
 export function canTransition(from: EntitlementStatus, to: EntitlementStatus) {

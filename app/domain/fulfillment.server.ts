@@ -5,10 +5,12 @@ import type Stripe from "stripe";
 import { retrievePaymentDetails } from "#app/stripe/checkout.server.ts";
 import { db, transaction } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
+import { recordInvoicePayment, syncMembership } from "./memberships.server.ts";
 import { rollupSale } from "./revenue.server.ts";
 
 export type FulfillmentResult =
   | { status: "fulfilled" | "already_fulfilled"; orderId: string; orderNumber: number }
+  | { status: "membership_started"; membershipId: string }
   | { status: "not_paid" | "unknown_session" };
 
 export function attemptIdOf(session: Stripe.Checkout.Session) {
@@ -21,6 +23,7 @@ export async function fulfillCheckoutSession(
 ): Promise<FulfillmentResult> {
   const attemptId = attemptIdOf(session);
   if (!attemptId) return { status: "unknown_session" };
+  if (session.mode === "subscription") return startMembership(session, options.actor);
   if (session.payment_status !== "paid" || session.status !== "complete") return { status: "not_paid" };
   // A session we never created (another integration on the same Stripe account): acknowledge, touch nothing.
   if (!(await db().checkoutAttempt.count({ where: { id: attemptId } }))) return { status: "unknown_session" };
@@ -114,4 +117,15 @@ export async function fulfillCheckoutSession(
     });
     return { status: "fulfilled", orderId: order.id, orderNumber: order.number } as const;
   });
+}
+
+/** A completed subscription-mode session: the membership is the subscription's mirror; its invoices become orders. */
+async function startMembership(session: Stripe.Checkout.Session, actor: AuditActor): Promise<FulfillmentResult> {
+  const subscriptionId = typeof session.subscription === "string" ? session.subscription : session.subscription?.id;
+  if (session.status !== "complete" || !subscriptionId) return { status: "not_paid" };
+  const synced = await syncMembership(subscriptionId, actor);
+  if (synced.status !== "synced") return { status: "unknown_session" };
+  // The first invoice (none with a trial, or $0) becomes the first order now, whether or not its webhook came yet.
+  if (synced.latestInvoiceId) await recordInvoicePayment(synced.latestInvoiceId, actor);
+  return { status: "membership_started", membershipId: synced.membershipId };
 }

@@ -42,6 +42,8 @@ const schema = z
     // "on": fees follow the creator's sales tier (15% / 10% / 5%, partners 2.5%); "off": PLATFORM_FEE_PERCENT for all.
     FEE_TIERS: z.enum(["on", "off"], { message: 'must be "on" or "off"' }).default("on"),
     UPLOADS_DIR: z.string().default("data/uploads"),
+    // How long a member keeps access after a renewal payment fails (Stripe keeps retrying meanwhile).
+    MEMBERSHIP_GRACE_DAYS: z.coerce.number().int().min(0).max(60).default(7),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== "production") return;

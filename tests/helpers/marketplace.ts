@@ -1,6 +1,8 @@
 // Building marketplace state through the same domain functions the app uses.
 import { refreshFromStripe, startOnboarding } from "#app/domain/creators.server.ts";
+import type Stripe from "stripe";
 import { SYSTEM_ACTOR } from "#app/domain/audit.server.ts";
+import { ensureMembershipStripePrices } from "#app/domain/memberships.server.ts";
 import { db } from "#app/utils/db.server.ts";
 import { controls } from "./stripe.ts";
 import { createUser } from "./requests.ts";
@@ -33,4 +35,39 @@ export async function publishedProduct(creatorId: string, price: { amount: numbe
     },
     include: { prices: true },
   });
+}
+
+/** A published membership with monthly and/or yearly prices, its Stripe product and prices created as the app does. */
+export async function publishedMembership(
+  creatorId: string,
+  options: { monthly?: number; yearly?: number; currency?: string; trialDays?: number | null } = {},
+) {
+  sequence += 1;
+  const currency = options.currency ?? "usd";
+  const prices = [
+    ...(options.monthly !== 0 ? [{ amount: options.monthly ?? 1000, currency, interval: "MONTH" as const }] : []),
+    ...(options.yearly ? [{ amount: options.yearly, currency, interval: "YEAR" as const }] : []),
+  ];
+  const product = await db().product.create({
+    data: {
+      creatorId,
+      kind: "MEMBERSHIP",
+      title: `Membership ${sequence}`,
+      slug: `membership-${sequence}-${Date.now()}`,
+      trialDays: options.trialDays ?? null,
+      published: true,
+      publishedAt: new Date(),
+      prices: { create: prices },
+    },
+  });
+  return ensureMembershipStripePrices(product.id);
+}
+
+/** A buyer whose Stripe customer follows a test clock frozen at `frozenTime` (so the test can move their time). */
+export async function buyerOnTestClock(stripe: Stripe, frozenTime = Math.floor(Date.now() / 1000)) {
+  const { user, password } = await createUser();
+  const clock = await stripe.testHelpers.testClocks.create({ frozen_time: frozenTime, name: user.email });
+  const customer = await stripe.customers.create({ email: user.email, test_clock: clock.id });
+  await db().user.update({ where: { id: user.id }, data: { stripeCustomerId: customer.id } });
+  return { user, password, clock, customer };
 }

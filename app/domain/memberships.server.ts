@@ -1,0 +1,377 @@
+// Memberships: a buyer's subscription to a creator's membership product.
+//
+// Stripe is the source of truth. Every lifecycle event (customer.subscription.*, invoice.*) makes us read the
+// subscription's *current* state from Stripe and rewrite the membership row and its entitlement from it, under a
+// per-subscription lock; so duplicates, retries and any arrival order end in the same row. A paid invoice with an
+// amount becomes an order (one per invoice, by its unique id), so refunds, disputes, rollups and the staff console
+// treat renewals like any sale.
+import type Stripe from "stripe";
+import type { BillingInterval, EntitlementStatus, MembershipStatus } from "#app/generated/prisma/client.ts";
+import { retrievePaymentDetails } from "#app/stripe/checkout.server.ts";
+import { stripe } from "#app/stripe/client.server.ts";
+import {
+  archiveRecurringPrice,
+  createMembershipStripeProduct,
+  createRecurringPrice,
+  paymentIntentOfInvoice,
+  retrieveInvoice,
+  retrieveSubscription,
+  subscriptionIdOfInvoice,
+} from "#app/stripe/memberships.server.ts";
+import { db, Prisma, transaction, type Tx } from "#app/utils/db.server.ts";
+import { env } from "#app/utils/env.server.ts";
+import { audit, type AuditActor } from "./audit.server.ts";
+import { rollupSale } from "./revenue.server.ts";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const MEMBERSHIP_STATUS_WORDS: Record<MembershipStatus, string> = {
+  INCOMPLETE: "Waiting for the first payment",
+  INCOMPLETE_EXPIRED: "First payment never completed",
+  TRIALING: "Free trial",
+  ACTIVE: "Active",
+  PAST_DUE: "Payment failed",
+  UNPAID: "Ended — unpaid",
+  PAUSED: "Paused",
+  CANCELED: "Canceled",
+};
+
+/** Statuses that still count as a member (for "already a member" and active-member counts). */
+export const LIVE_MEMBERSHIP: MembershipStatus[] = ["INCOMPLETE", "TRIALING", "ACTIVE", "PAST_DUE", "PAUSED"];
+
+export const INTERVAL_WORDS: Record<BillingInterval, { adverb: string; noun: string }> = {
+  MONTH: { adverb: "monthly", noun: "month" },
+  YEAR: { adverb: "yearly", noun: "year" },
+};
+
+export function membershipStatusOf(status: Stripe.Subscription.Status): MembershipStatus {
+  return status.toUpperCase() as MembershipStatus;
+}
+
+/**
+ * What a membership's entitlement says, from the subscription's state: trialing and paid-up members have access; a
+ * failed renewal keeps access for the grace period (from when we first saw it past due); paused, canceled and unpaid
+ * memberships have none.
+ */
+export function membershipAccess(
+  membership: { status: MembershipStatus; pausedCollection: boolean; pastDueSince: Date | null },
+  graceDays = env().MEMBERSHIP_GRACE_DAYS,
+): { status: EntitlementStatus; accessEndsAt: Date | null } {
+  switch (membership.status) {
+    case "TRIALING":
+    case "ACTIVE":
+      return membership.pausedCollection ? { status: "PAUSED", accessEndsAt: null } : { status: "ACTIVE", accessEndsAt: null };
+    case "PAST_DUE":
+      return {
+        status: "GRACE",
+        accessEndsAt: new Date((membership.pastDueSince ?? new Date()).getTime() + graceDays * DAY_MS),
+      };
+    case "PAUSED":
+      return { status: "PAUSED", accessEndsAt: null };
+    default:
+      return { status: "ENDED", accessEndsAt: null };
+  }
+}
+
+/** One lock per subscription, held while its state is read from Stripe and written, so two syncs can't interleave. */
+async function lockSubscription(tx: Tx, subscriptionId: string) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`subscription:${subscriptionId}`}, 0))`;
+}
+
+const toDate = (seconds: number | null | undefined) => (seconds ? new Date(seconds * 1000) : null);
+
+export type SyncResult =
+  | { status: "synced"; membershipId: string; membershipStatus: MembershipStatus; latestInvoiceId: string | null }
+  | { status: "unknown_subscription" };
+
+/**
+ * Rewrites the membership for a Stripe subscription from Stripe's current state (creating it on first sight, from the
+ * ids our Checkout put in its metadata). Subscriptions we did not create are acknowledged and ignored.
+ */
+export async function syncMembership(subscriptionId: string, actor: AuditActor): Promise<SyncResult> {
+  return transaction(async (tx) => {
+    await lockSubscription(tx, subscriptionId);
+    // Read under the lock: a sync that started earlier can't overwrite a newer state with an older one.
+    const sub = await retrieveSubscription(subscriptionId);
+    const existing = await tx.membership.findUnique({ where: { stripeSubscriptionId: subscriptionId } });
+    const meta = sub.metadata ?? {};
+    const item = sub.items.data[0];
+    const stripePrice = item?.price;
+    const priceRow = stripePrice
+      ? await tx.price.findUnique({ where: { stripePriceId: stripePrice.id } })
+      : null;
+    const productId = existing?.productId ?? meta.product_id;
+    const buyerId = existing?.buyerId ?? meta.buyer_id;
+    if (!productId || !buyerId) return { status: "unknown_subscription" } as const;
+    const product = await tx.product.findUnique({ where: { id: productId }, select: { id: true, creatorId: true, title: true } });
+    const buyer = await tx.user.findUnique({ where: { id: buyerId }, select: { id: true, stripeCustomerId: true } });
+    if (!product || !buyer) return { status: "unknown_subscription" } as const;
+    const priceId = priceRow?.id ?? existing?.priceId ?? meta.price_id;
+    if (!priceId) return { status: "unknown_subscription" } as const;
+
+    const status = membershipStatusOf(sub.status);
+    const now = new Date();
+    const customerId = typeof sub.customer === "string" ? sub.customer : sub.customer.id;
+    const latestInvoice = typeof sub.latest_invoice === "object" ? sub.latest_invoice : null;
+    const problem = await paymentProblemOf(status, latestInvoice);
+    const paidOrders = existing ? await tx.order.count({ where: { membershipId: existing.id } }) : 0;
+    const invoicePaidAfterTrial = latestInvoice?.status === "paid" && latestInvoice.amount_paid > 0;
+    const converted = sub.trial_start !== null && (paidOrders > 0 || invoicePaidAfterTrial);
+    const ended = status === "CANCELED" || status === "UNPAID" || status === "INCOMPLETE_EXPIRED";
+    const unitAmount = (stripePrice?.unit_amount ?? priceRow?.amount ?? existing?.amount ?? 0) * (item?.quantity ?? 1);
+    const interval: BillingInterval = stripePrice?.recurring?.interval === "year" ? "YEAR" : "MONTH";
+    const fields = {
+      priceId,
+      status,
+      amount: unitAmount,
+      currency: stripePrice?.currency ?? sub.currency,
+      interval,
+      applicationFeePercent: sub.application_fee_percent === null ? null : new Prisma.Decimal(sub.application_fee_percent),
+      trialEndsAt: toDate(sub.trial_end),
+      currentPeriodEnd: toDate(item?.current_period_end),
+      cancelAtPeriodEnd: sub.cancel_at_period_end,
+      cancelAt: toDate(sub.cancel_at),
+      canceledAt: toDate(sub.canceled_at),
+      pausedCollection: sub.pause_collection !== null && sub.pause_collection !== undefined,
+      paymentProblem: problem?.kind ?? null,
+      paymentProblemUrl: problem?.url ?? null,
+      pastDueSince: status === "PAST_DUE" ? (existing?.pastDueSince ?? now) : null,
+      convertedAt: converted ? (existing?.convertedAt ?? now) : null,
+      endedAt: ended ? (existing?.endedAt ?? now) : null,
+      lastSyncedAt: now,
+    };
+    const membership = existing
+      ? await tx.membership.update({ where: { id: existing.id }, data: fields })
+      : await tx.membership.create({
+          data: {
+            ...fields,
+            buyerId: buyer.id,
+            creatorId: product.creatorId,
+            productId: product.id,
+            checkoutAttemptId: meta.checkout_attempt_id
+              ? ((await tx.checkoutAttempt.findUnique({ where: { id: meta.checkout_attempt_id }, select: { id: true } }))?.id ?? null)
+              : null,
+            stripeSubscriptionId: sub.id,
+            stripeCustomerId: customerId,
+          },
+        });
+    if (!existing) {
+      await audit(tx, {
+        actor,
+        action: "membership.started",
+        entityType: "membership",
+        entityId: membership.id,
+        amount: membership.amount,
+        currency: membership.currency,
+        data: { subscriptionId: sub.id, status, interval, productId: product.id, trialEndsAt: fields.trialEndsAt?.toISOString() ?? null },
+      });
+      if (membership.checkoutAttemptId)
+        await tx.checkoutAttempt.updateMany({ where: { id: membership.checkoutAttemptId, status: "OPEN" }, data: { status: "COMPLETED" } });
+      if (!buyer.stripeCustomerId)
+        await tx.user.updateMany({ where: { id: buyer.id, stripeCustomerId: null }, data: { stripeCustomerId: customerId } });
+    } else if (existing.status !== status || existing.priceId !== priceId || existing.cancelAtPeriodEnd !== fields.cancelAtPeriodEnd) {
+      await audit(tx, {
+        actor,
+        action: "membership.updated",
+        entityType: "membership",
+        entityId: membership.id,
+        amount: membership.amount,
+        currency: membership.currency,
+        data: {
+          subscriptionId: sub.id,
+          from: { status: existing.status, priceId: existing.priceId, cancelAtPeriodEnd: existing.cancelAtPeriodEnd },
+          to: { status, priceId, cancelAtPeriodEnd: fields.cancelAtPeriodEnd },
+        },
+      });
+    }
+    await writeMembershipEntitlement(tx, membership, actor);
+    const latestInvoiceId = typeof sub.latest_invoice === "string" ? sub.latest_invoice : (latestInvoice?.id ?? null);
+    return { status: "synced", membershipId: membership.id, membershipStatus: status, latestInvoiceId } as const;
+  });
+}
+
+/** A failed or unauthenticated renewal, for the buyer's banner: from the latest invoice, while it is still open. */
+async function paymentProblemOf(status: MembershipStatus, invoice: Stripe.Invoice | null) {
+  if (!invoice || invoice.status !== "open" || invoice.attempt_count === 0) return null;
+  if (status !== "PAST_DUE" && status !== "UNPAID" && status !== "INCOMPLETE") return null;
+  const intentId = paymentIntentOfInvoice(invoice);
+  const intent = intentId ? await stripe().paymentIntents.retrieve(intentId) : null;
+  return {
+    kind: intent?.status === "requires_action" ? ("action_required" as const) : ("failed" as const),
+    url: invoice.hosted_invoice_url ?? null,
+  };
+}
+
+async function writeMembershipEntitlement(
+  tx: Tx,
+  membership: { id: string; buyerId: string; productId: string; status: MembershipStatus; pausedCollection: boolean; pastDueSince: Date | null },
+  actor: AuditActor,
+) {
+  const access = membershipAccess(membership);
+  const current = await tx.entitlement.findUnique({ where: { membershipId: membership.id } });
+  if (current && current.status === access.status && current.accessEndsAt?.getTime() === access.accessEndsAt?.getTime()) return;
+  const entitlement = current
+    ? await tx.entitlement.update({
+        where: { id: current.id },
+        data: { status: access.status, accessEndsAt: access.accessEndsAt, statusReason: `membership.${membership.status.toLowerCase()}` },
+      })
+    : await tx.entitlement.create({
+        data: {
+          userId: membership.buyerId,
+          productId: membership.productId,
+          membershipId: membership.id,
+          status: access.status,
+          accessEndsAt: access.accessEndsAt,
+          statusReason: `membership.${membership.status.toLowerCase()}`,
+        },
+      });
+  await audit(tx, {
+    actor,
+    action: current ? `entitlement.${access.status.toLowerCase()}` : "entitlement.granted",
+    entityType: "entitlement",
+    entityId: entitlement.id,
+    data: {
+      membershipId: membership.id,
+      from: current?.status ?? null,
+      to: access.status,
+      accessEndsAt: access.accessEndsAt?.toISOString() ?? null,
+      cause: `membership.${membership.status.toLowerCase()}`,
+    },
+  });
+}
+
+export type InvoiceResult =
+  | { status: "recorded" | "already_recorded"; orderId: string; membershipId: string }
+  | { status: "nothing_to_record" | "unknown_subscription" };
+
+/**
+ * A paid invoice with an amount becomes an order, once (its id is unique on orders). $0 invoices (a trial's start)
+ * move no money and make no order. The membership is synced first, so the order can point at it whatever the order of
+ * events was.
+ */
+export async function recordInvoicePayment(invoiceId: string, actor: AuditActor): Promise<InvoiceResult> {
+  const invoice = await retrieveInvoice(invoiceId);
+  const subscriptionId = subscriptionIdOfInvoice(invoice);
+  if (!subscriptionId) return { status: "unknown_subscription" };
+  const synced = await syncMembership(subscriptionId, actor);
+  if (synced.status !== "synced") return synced;
+  if (invoice.status !== "paid" || invoice.amount_paid <= 0) return { status: "nothing_to_record" };
+  const intentId = paymentIntentOfInvoice(invoice);
+  if (!intentId) throw new Error(`Paid invoice ${invoice.id} has no payment intent`);
+  // Network first, never while holding a lock.
+  const payment = await retrievePaymentDetails(intentId);
+
+  return transaction(async (tx) => {
+    await lockSubscription(tx, subscriptionId);
+    const existing = await tx.order.findUnique({ where: { stripeInvoiceId: invoice.id } });
+    if (existing) return { status: "already_recorded", orderId: existing.id, membershipId: synced.membershipId } as const;
+    const membership = await tx.membership.findUniqueOrThrow({
+      where: { id: synced.membershipId },
+      include: { product: { select: { title: true } }, buyer: { select: { email: true } } },
+    });
+    const totalAmount = invoice.amount_paid;
+    const applicationFeeAmount = payment.applicationFeeAmount ?? 0;
+    const feeBps = membership.applicationFeePercent ? Math.round(Number(membership.applicationFeePercent) * 100) : 0;
+    const order = await tx.order.create({
+      data: {
+        buyerId: membership.buyerId,
+        creatorId: membership.creatorId,
+        membershipId: membership.id,
+        stripeInvoiceId: invoice.id,
+        billingReason: invoice.billing_reason,
+        buyerEmail: invoice.customer_email ?? membership.buyer.email,
+        currency: invoice.currency,
+        totalAmount,
+        applicationFeeAmount,
+        creatorAmount: totalAmount - applicationFeeAmount,
+        stripeFeeAmount: payment.stripeFee,
+        stripePaymentIntentId: payment.paymentIntentId,
+        stripeChargeId: payment.chargeId,
+        stripeTransferId: payment.transferId,
+        paidAt: new Date(),
+        items: {
+          create: {
+            productId: membership.productId,
+            priceId: membership.priceId,
+            productTitle: membership.product.title,
+            quantity: 1,
+            unitAmount: totalAmount,
+            amount: totalAmount,
+            currency: invoice.currency,
+            applicationFeeAmount,
+            feeBps,
+          },
+        },
+      },
+    });
+    await rollupSale(tx, order);
+    await audit(tx, {
+      actor,
+      action: "order.paid",
+      entityType: "order",
+      entityId: order.id,
+      orderId: order.id,
+      amount: totalAmount,
+      currency: order.currency,
+      data: {
+        orderNumber: order.number,
+        membershipId: membership.id,
+        invoiceId: invoice.id,
+        billingReason: invoice.billing_reason,
+        applicationFee: applicationFeeAmount,
+        creatorAmount: order.creatorAmount,
+        stripeFee: payment.stripeFee,
+        paymentIntentId: payment.paymentIntentId,
+        chargeId: payment.chargeId,
+      },
+    });
+    return { status: "recorded", orderId: order.id, membershipId: membership.id } as const;
+  });
+}
+
+/**
+ * Makes sure a membership product has its Stripe product and a Stripe price for each active price row (created after
+ * the rows are saved, so a Stripe outage never loses a creator's edit; retried at checkout). Replaced prices are
+ * archived in Stripe: members on them keep paying them, new buyers and the portal see only the current ones.
+ */
+export async function ensureMembershipStripePrices(productId: string) {
+  const product = await db().product.findUniqueOrThrow({
+    where: { id: productId },
+    include: { prices: { where: { interval: { not: null } } } },
+  });
+  if (product.kind !== "MEMBERSHIP") return product;
+  let stripeProductId = product.stripeProductId;
+  if (!stripeProductId) {
+    const created = await createMembershipStripeProduct({ productId: product.id, title: product.title }, `membership-product-${product.id}`);
+    stripeProductId = created.id;
+    await db().product.update({ where: { id: product.id }, data: { stripeProductId } });
+  }
+  for (const price of product.prices) {
+    if (price.active && !price.stripePriceId) {
+      const created = await createRecurringPrice({
+        stripeProductId,
+        priceId: price.id,
+        amount: price.amount,
+        currency: price.currency,
+        interval: price.interval === "YEAR" ? "year" : "month",
+      });
+      await db().price.update({ where: { id: price.id }, data: { stripePriceId: created.id } });
+    } else if (!price.active && price.stripePriceId) {
+      await archiveRecurringPrice(price.stripePriceId);
+    }
+  }
+  return db().product.findUniqueOrThrow({ where: { id: productId }, include: { prices: true } });
+}
+
+/** A buyer's memberships for the library, newest first. */
+export function listMemberships(buyerId: string) {
+  return db().membership.findMany({
+    where: { buyerId },
+    orderBy: { createdAt: "desc" },
+    include: {
+      product: { select: { title: true, slug: true, deliverableName: true, creator: { select: { displayName: true } } } },
+      entitlement: { select: { id: true, status: true, accessEndsAt: true } },
+      orders: { select: { number: true, totalAmount: true, currency: true, paidAt: true, refundedAmount: true }, orderBy: { paidAt: "desc" }, take: 12 },
+    },
+  });
+}
