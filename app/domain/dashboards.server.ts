@@ -1,12 +1,14 @@
 // Revenue dashboards for creators and staff. Everything here reads the daily rollups (`daily_revenue` per creator,
 // `platform_daily_revenue` for the whole marketplace), never a scan of all orders; the few lists (recent orders, top
-// products, refunds) read one creator's rows through their indexes. Every amount is per currency: nothing here adds
+// products, refunds) read one creator's rows through their indexes. Membership figures (MRR, members, trial conversion,
+// churn) come from one grouped query over `memberships` (membership-metrics.server.ts). Every amount is per currency: nothing here adds
 // amounts of different currencies together.
 //
 // The `naive…` functions compute the same figures by aggregating orders, refunds and disputes on every call. They are
 // the benchmark's baseline and the tests' cross-check, not something a page should call.
 import { z } from "zod";
 import { db, Prisma } from "#app/utils/db.server.ts";
+import { membershipMetrics, type MembershipMetrics } from "./membership-metrics.server.ts";
 import { utcDay } from "./revenue.server.ts";
 
 const DAY_MS = 86_400_000;
@@ -113,6 +115,11 @@ function resolve(range: RangeInput, firstDay: Date | null): ResolvedRange {
 }
 
 /** Every day of the range, for charts with no gaps. */
+/** The resolved range as instants for the membership figures; "All time" has no lower bound. */
+function instantRange(range: ResolvedRange) {
+  return { from: range.preset === "all" ? null : new Date(`${range.from}T00:00:00Z`), to: addDays(new Date(`${range.to}T00:00:00Z`), 1) };
+}
+
 export function daysOf(range: { from: string; to: string }) {
   const out: string[] = [];
   for (let d = new Date(`${range.from}T00:00:00Z`); dayString(d) <= range.to; d = addDays(d, 1)) out.push(dayString(d));
@@ -264,6 +271,7 @@ export interface CreatorDashboard {
     status: string;
   }[];
   refunds: { id: string; orderNumber: number; createdAt: string; amount: number; currency: string; status: string; reason: string }[];
+  memberships: MembershipMetrics & { hasMembershipProduct: boolean };
 }
 
 export async function creatorDashboard(input: { creatorId: string; range: RangeInput }): Promise<CreatorDashboard> {
@@ -276,14 +284,24 @@ export async function creatorDashboard(input: { creatorId: string; range: RangeI
   }
   const range = resolve(input.range, firstDay);
   const start = range.previous?.from ?? range.from;
-  const [rows, lists] = await Promise.all([
+  const [rows, lists, memberships] = await Promise.all([
     db().$queryRaw<DayRow[]>`
       SELECT "day"::text AS "day", "currency", ${SUM_COLUMNS} FROM "daily_revenue"
       WHERE "creatorId" = ${creatorId} AND "day" BETWEEN ${start}::date AND ${range.to}::date
       GROUP BY "day", "currency"`,
     creatorLists(creatorId, range),
+    creatorMemberships(creatorId, range),
   ]);
-  return { range, currencies: figuresFrom(rows, range), ...lists };
+  return { range, currencies: figuresFrom(rows, range), ...lists, memberships };
+}
+
+/** The creator's membership figures, and whether they have a membership product at all (for the empty state). */
+async function creatorMemberships(creatorId: string, range: ResolvedRange): Promise<CreatorDashboard["memberships"]> {
+  const [metrics, product] = await Promise.all([
+    membershipMetrics({ creatorId, range: instantRange(range) }),
+    db().product.findFirst({ where: { creatorId, kind: "MEMBERSHIP" }, select: { id: true } }),
+  ]);
+  return { ...metrics, hasMembershipProduct: product !== null };
 }
 
 /** Top products, recent orders and refunds of one creator in the range (through the creator's indexes). */
@@ -369,6 +387,7 @@ export interface PlatformDashboard {
   currencies: (CurrencyFigures & { newBuyers: number; previousNewBuyers: number | null })[];
   activeCreators: number;
   newBuyers: number;
+  memberships: MembershipMetrics;
   creators: { currency: string; sort: CreatorSort; direction: "asc" | "desc"; page: number; pageCount: number; total: number; rows: CreatorRow[] };
 }
 
@@ -395,10 +414,13 @@ export async function platformDashboard(input: {
   }
   const range = resolve(input.range, firstDay);
   const start = range.previous?.from ?? range.from;
-  const rows = await db().$queryRaw<(DayRow & { newBuyerCount: number })[]>`
-    SELECT "day"::text AS "day", "currency", ${SUM_COLUMNS}, SUM("newBuyerCount")::int AS "newBuyerCount"
-    FROM "platform_daily_revenue" WHERE "day" BETWEEN ${start}::date AND ${range.to}::date
-    GROUP BY "day", "currency"`;
+  const [rows, memberships] = await Promise.all([
+    db().$queryRaw<(DayRow & { newBuyerCount: number })[]>`
+      SELECT "day"::text AS "day", "currency", ${SUM_COLUMNS}, SUM("newBuyerCount")::int AS "newBuyerCount"
+      FROM "platform_daily_revenue" WHERE "day" BETWEEN ${start}::date AND ${range.to}::date
+      GROUP BY "day", "currency"`,
+    membershipMetrics({ creatorId: null, range: instantRange(range) }),
+  ]);
   const newBuyers = new Map<string, { current: number; previous: number }>();
   for (const row of rows) {
     const entry = newBuyers.get(row.currency) ?? { current: 0, previous: 0 };
@@ -424,6 +446,7 @@ export async function platformDashboard(input: {
     currencies,
     activeCreators,
     newBuyers: [...newBuyers.values()].reduce((sum, n) => sum + n.current, 0),
+    memberships,
     creators,
   };
 }
@@ -524,11 +547,12 @@ export async function naiveCreatorDashboard(input: { creatorId: string; range: R
     firstDay = first?.day ?? null;
   }
   const range = resolve(input.range, firstDay);
-  const [rows, lists] = await Promise.all([
+  const [rows, lists, memberships] = await Promise.all([
     naiveDayRows({ creatorId: input.creatorId, from: range.previous?.from ?? range.from, to: range.to }),
     creatorLists(input.creatorId, range),
+    creatorMemberships(input.creatorId, range),
   ]);
-  return { range, currencies: figuresFrom(rows, range), ...lists };
+  return { range, currencies: figuresFrom(rows, range), ...lists, memberships };
 }
 
 /** The platform dashboard's figures from raw rows (benchmark baseline, test cross-check). */
