@@ -18,6 +18,8 @@ import * as payments from "./resources/payments.js";
 import * as events from "./resources/events.js";
 import * as billing from "./resources/billing.js";
 import * as testclocks from "./resources/testclocks.js";
+import * as portal from "./resources/portal.js";
+import { DEFAULT_BILLING } from "./resources/invoices.js";
 import { handleControl, type Faults } from "./controls.js";
 import { handlePage } from "./pages/index.js";
 
@@ -31,6 +33,8 @@ export interface StripeEmulatorOptions {
   retryScheduleMs?: number[]; // webhook retry back-off, e.g. [100, 500, 2000]
   deliveryTimeoutMs?: number;
   feeTable?: Record<string, { percentBps: number; fixed: number }>; // per currency processing fee, default usd 290bps + 30
+  dunningRetryDays?: number[]; // failed renewal retries, in days after the first failed attempt; default [3, 5, 7]
+  dunningFinalAction?: "cancel" | "unpaid"; // when the last retry fails; default "cancel"
 }
 export interface StripeEmulator {
   url: string; // e.g. http://127.0.0.1:12111
@@ -56,6 +60,7 @@ function buildRouter(): Router {
   events.register(r);
   billing.register(r);
   testclocks.register(r);
+  portal.register(r);
   return r;
 }
 
@@ -87,6 +92,7 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     envSecret: webhookSecret,
   });
   const em = new Emu(store, webhooks, { ...DEFAULT_FEE_TABLE, ...(opts.feeTable ?? {}) });
+  em.billing = { retryDays: opts.dunningRetryDays ?? DEFAULT_BILLING.retryDays, finalAction: opts.dunningFinalAction ?? DEFAULT_BILLING.finalAction };
   const router = buildRouter();
   const faults: Faults = { rules: [] };
   const hanging = new Set<http.ServerResponse>();
@@ -213,6 +219,10 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
   for (const s of store.all<{ id: string; url: string | null; status: string }>("checkout.session", null)) {
     if (s.status === "open") s.url = `${url}/c/pay/${s.id}`;
   }
+  for (const inv of store.all<{ id: string; hosted_invoice_url: string | null }>("invoice", null)) {
+    if (inv.hosted_invoice_url) inv.hosted_invoice_url = `${url}/invoices/${inv.id}`;
+  }
+  for (const ps of store.all<{ url: string; __token: string }>("billing_portal.session", null)) ps.url = `${url}/p/session/${ps.__token}`;
   return {
     url,
     port,

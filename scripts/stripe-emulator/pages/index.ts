@@ -1,7 +1,6 @@
 // Hosted pages: Checkout, Express onboarding, Express dashboard.
 import type http from "node:http";
 import type Stripe from "stripe";
-import { parseForm } from "../form.js";
 import { ApiError } from "../errors.js";
 import { PLATFORM, type Emu } from "../context.js";
 import { now } from "../ids.js";
@@ -10,23 +9,17 @@ import { paySession, sweepExpired, type Session } from "../resources/checkout.js
 import { setOnboarding } from "../resources/accounts.js";
 import { balanceOf } from "../resources/balance.js";
 import { esc, page } from "./layout.js";
-
-function html(res: http.ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { "content-type": "text/html; charset=utf-8", "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
-  res.end(body);
-}
-function redirect(res: http.ServerResponse, to: string): void {
-  res.writeHead(303, { location: to });
-  res.end();
-}
-async function form(req: http.IncomingMessage): Promise<Record<string, string>> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return parseForm(Buffer.concat(chunks).toString("utf8")) as Record<string, string>;
-}
+import { html, redirect, form } from "./http.js";
+import { handlePortalPage } from "./portal.js";
+import { handleInvoicePage } from "./invoice.js";
 
 function successUrl(s: Session): string {
   return (s.success_url ?? "/").replace(/\{CHECKOUT_SESSION_ID\}/g, s.id);
+}
+
+/** Subscription trial with payment_method_collection=if_required: the card may be left empty. */
+function cardOptional(s: Session): boolean {
+  return s.mode === "subscription" && s.payment_method_collection === "if_required" && !!(s.__sub?.trial_period_days || s.__sub?.trial_end);
 }
 
 function checkoutPage(em: Emu, s: Session, err?: string, vals: Record<string, string> = {}): string {
@@ -46,10 +39,11 @@ function checkoutPage(em: Emu, s: Session, err?: string, vals: Record<string, st
     <h2>Pay with card</h2>
     <form method="post" action="/c/pay/${esc(s.id)}">
       <label for="email">Email</label><input type="email" id="email" name="email" required value="${esc(email)}" autocomplete="email">
-      <label for="cardnumber">Card information</label><input type="text" id="cardnumber" name="card" inputmode="numeric" placeholder="4242 4242 4242 4242" required value="${esc(vals.card ?? "")}" autocomplete="cc-number">
+      <label for="cardnumber">Card information</label><input type="text" id="cardnumber" name="card" inputmode="numeric" placeholder="4242 4242 4242 4242"${cardOptional(s) ? "" : " required"} value="${esc(vals.card ?? "")}" autocomplete="cc-number">
       <div class="row"><div><label for="exp">Expiry</label><input type="text" id="exp" name="exp" placeholder="MM / YY" value="${esc(vals.exp ?? "12 / 34")}"></div>
       <div><label for="cvc">CVC</label><input type="text" id="cvc" name="cvc" placeholder="123" value="${esc(vals.cvc ?? "123")}"></div></div>
       <label for="name">Cardholder name</label><input type="text" id="name" name="name" value="${esc(vals.name ?? "")}" autocomplete="cc-name">
+      ${cardOptional(s) ? `<p class="muted" id="card-optional">No card needed to start the free trial; leave the card number empty.</p>` : ""}
       ${err ? `<div class="error" role="alert" id="error">${esc(err)}</div>` : ""}
       <button type="submit" id="pay">Pay ${esc(formatAmount(s.amount_total ?? 0, cur))}</button>
     </form>
@@ -66,6 +60,8 @@ export async function handlePage(em: Emu, req: http.IncomingMessage, res: http.S
   if (path === "/" || path === "") {
     return html(res, 200, page("Stripe emulator", `<div class="card"><h1>Stripe emulator</h1><p>Point stripe-node at <code>${esc(em.url)}</code>. See <code>/_emulator/deliveries</code> for webhook deliveries.</p></div>`));
   }
+  if (await handlePortalPage(em, req, res, url)) return;
+  if (await handleInvoicePage(em, req, res, url)) return;
   // ---- Checkout
   if ((m = /^\/c\/pay\/([^/]+)(\/3ds)?$/.exec(path))) {
     sweepExpired(em);
