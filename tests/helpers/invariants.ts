@@ -1,5 +1,6 @@
-// The invariants every fault scenario ends by checking: one order per paid Checkout Session, one entitlement granting
-// access per paid item not fully refunded or lost, no order without a paid charge on Stripe, balances and rollups
+// The invariants every fault scenario ends by checking: one order per paid Checkout Session (and per paid membership
+// invoice), one entitlement granting access per paid item not fully refunded or lost, membership access matching the
+// subscription, no order without a paid charge on Stripe, balances and rollups
 // reconciled to the cent, and an audit row for every money event.
 import { expect } from "vitest";
 import { verifyRollups } from "#app/domain/revenue.server.ts";
@@ -12,13 +13,34 @@ export async function expectMarketplaceInvariants(stripeUrl: string, secretKey: 
 
   // One order per paid session, and every paid session of ours has its order.
   const sessions = new Set<string>();
-  for (const order of orders) {
+  const purchases = orders.filter((order) => order.membershipId === null);
+  for (const order of purchases) {
     expect(sessions.has(order.stripeCheckoutSessionId!), `two orders for ${order.stripeCheckoutSessionId}`).toBe(false);
     sessions.add(order.stripeCheckoutSessionId!);
   }
   for await (const session of stripe.checkout.sessions.list({ limit: 100 })) {
-    if (session.payment_status === "paid" && session.client_reference_id)
+    if (session.mode === "subscription" && session.status === "complete" && session.client_reference_id) {
+      const membership = await db().membership.count({ where: { stripeSubscriptionId: session.subscription as string } });
+      expect(membership, `completed subscription session ${session.id} has no membership`).toBe(1);
+    } else if (session.payment_status === "paid" && session.client_reference_id)
       expect(sessions.has(session.id), `paid session ${session.id} has no order`).toBe(true);
+  }
+
+  // One order per paid membership invoice with an amount, and none for anything else.
+  const invoiceOrders = new Map(orders.filter((o) => o.stripeInvoiceId).map((o) => [o.stripeInvoiceId!, o]));
+  expect(invoiceOrders.size).toBe(orders.length - purchases.length);
+  const memberships = await db().membership.findMany({ include: { entitlement: true } });
+  for (const membership of memberships) {
+    for await (const invoice of stripe.invoices.list({ subscription: membership.stripeSubscriptionId, limit: 100 })) {
+      const paid = invoice.status === "paid" && invoice.amount_paid > 0;
+      expect(invoiceOrders.has(invoice.id!), `invoice ${invoice.id} (${invoice.status}, ${invoice.amount_paid})`).toBe(paid);
+      if (paid) expect(invoiceOrders.get(invoice.id!)!.totalAmount).toBe(invoice.amount_paid);
+    }
+    // The mirror matches Stripe, and access matches the mirror.
+    const subscription = await stripe.subscriptions.retrieve(membership.stripeSubscriptionId);
+    expect(membership.status, `membership ${membership.id}`).toBe(subscription.status.toUpperCase());
+    const expected = { TRIALING: "ACTIVE", ACTIVE: "ACTIVE", PAST_DUE: "GRACE", PAUSED: "PAUSED" }[membership.status as string] ?? "ENDED";
+    expect(membership.entitlement?.status, `membership ${membership.id} access`).toBe(membership.pausedCollection && expected === "ACTIVE" ? "PAUSED" : expected);
   }
 
   for (const order of orders) {
@@ -33,7 +55,7 @@ export async function expectMarketplaceInvariants(stripeUrl: string, secretKey: 
     const lost = order.disputes.some((d) => d.outcome === "LOST");
     const open = order.disputes.some((d) => d.outcome === "OPEN");
     const fullyRefunded = !pending && settledRefunds >= order.totalAmount;
-    for (const item of order.items) {
+    for (const item of order.membershipId ? [] : order.items) {
       expect(item.entitlement, `order #${order.number} item without entitlement`).not.toBeNull();
       const status = item.entitlement!.status;
       if (lost || fullyRefunded) expect(status).toBe("REVOKED");
