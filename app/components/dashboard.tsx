@@ -2,6 +2,7 @@
 // without JavaScript (title, description, labels, and the same numbers as a table in a <details>).
 import { Form, Link, useLocation } from "@remix-run/react";
 import type { ReactNode } from "react";
+import type { MembershipMetrics } from "#app/domain/membership-metrics.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 
 export const PRESET_LABELS = {
@@ -122,6 +123,97 @@ export function Figure({ label, value, change, testId, hint }: { label: string; 
 export function percentChange(current: number, previous: number | null | undefined) {
   if (previous === undefined || previous === null || previous === 0) return null;
   return Math.round(((current - previous) / Math.abs(previous)) * 1000) / 10;
+}
+
+/** A rate in basis points as a percent with one decimal, or "—" when there is nothing to divide by. */
+export function formatRate(bps: number | null) {
+  return bps === null ? "—" : `${(bps / 100).toFixed(1)}%`;
+}
+
+const plural = (n: number, word: string, many = `${word}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? word : many}`;
+
+/**
+ * The "Memberships" row: per currency, MRR and members now, and trial conversion and churn over the selected range.
+ * `empty` is shown when there is no membership at all; the platform view adds the estimated platform fee MRR.
+ */
+export function MembershipFigures({ memberships, platform = false, empty }: { memberships: MembershipMetrics; platform?: boolean; empty: ReactNode }) {
+  return (
+    <section className="card space-y-5" aria-labelledby="memberships-heading" data-testid="memberships">
+      <div>
+        <h2 id="memberships-heading" className="text-lg font-semibold">
+          Memberships
+        </h2>
+        <p className="text-sm text-slate-500">MRR and members as of now; trial conversion and churn over the selected range.</p>
+      </div>
+      {!memberships.hasMemberships ? (
+        empty
+      ) : memberships.currencies.length === 0 ? (
+        <p className="text-sm text-slate-600">No current members, and no trials or members ended in this range.</p>
+      ) : (
+        memberships.currencies.map((m) => {
+          const money = (n: number) => formatMoney(n, m.currency);
+          const notes = [
+            m.pastDue > 0 ? (
+              <span key="failed" className="block text-xs font-medium text-amber-700" data-testid={`payment-failed-${m.currency}`}>
+                <span aria-hidden>⚠</span> {m.pastDue.toLocaleString("en-US")} payment{m.pastDue === 1 ? "" : "s"} failed
+              </span>
+            ) : null,
+            m.cancelsSoon > 0 ? (
+              <span key="cancels" className="block text-xs text-slate-500" data-testid={`cancels-soon-${m.currency}`}>
+                {m.cancelsSoon.toLocaleString("en-US")} cancel{m.cancelsSoon === 1 ? "s" : ""} soon
+              </span>
+            ) : null,
+          ].filter(Boolean);
+          return (
+            <div key={m.currency} className="space-y-2" data-testid={`memberships-${m.currency}`}>
+              {memberships.currencies.length > 1 ? <h3 className="text-sm font-semibold text-slate-700">{m.currency.toUpperCase()}</h3> : null}
+              <dl className={`grid grid-cols-2 gap-3 ${platform ? "sm:grid-cols-3 xl:grid-cols-6" : "sm:grid-cols-3 lg:grid-cols-5"}`}>
+                <Figure label="MRR" hint="Monthly recurring revenue of active members (yearly plans ÷ 12); trials not included" value={money(m.mrr)} testId={`mrr-${m.currency}`} />
+                {platform ? (
+                  <Figure
+                    label="Est. platform fee MRR"
+                    hint="MRR at each membership's application fee percent (before refunds and plan changes)"
+                    value={money(m.platformFeeMrr)}
+                    testId={`platform-fee-mrr-${m.currency}`}
+                  />
+                ) : null}
+                <Figure
+                  label="Active members"
+                  hint="Paying members, including those whose latest payment failed"
+                  value={m.activeMembers.toLocaleString("en-US")}
+                  testId={`active-members-${m.currency}`}
+                  change={notes.length ? <>{notes}</> : undefined}
+                />
+                <Figure label="In trial" value={m.trialing.toLocaleString("en-US")} testId={`trialing-${m.currency}`} />
+                <Figure
+                  label="Trial conversion"
+                  hint="Trials that converted to a paid membership in the range, out of trials that converted or ended"
+                  value={formatRate(m.conversionRateBps)}
+                  testId={`trial-conversion-${m.currency}`}
+                  change={
+                    <span className="text-xs text-slate-500">
+                      {m.converted.toLocaleString("en-US")} of {plural(m.converted + m.trialsEndedUnconverted, "trial")}
+                    </span>
+                  }
+                />
+                <Figure
+                  label="Churn"
+                  hint="Members at the start of the range whose membership ended (canceled or unpaid) within it"
+                  value={formatRate(m.churnRateBps)}
+                  testId={`churn-${m.currency}`}
+                  change={
+                    <span className="text-xs text-slate-500">
+                      {m.churned.toLocaleString("en-US")} of {plural(m.membersAtStart, "member")} at start
+                    </span>
+                  }
+                />
+              </dl>
+            </div>
+          );
+        })
+      )}
+    </section>
+  );
 }
 
 type Point = { day: string; value: number; orders: number };

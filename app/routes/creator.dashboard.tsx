@@ -1,11 +1,12 @@
-// The creator's revenue dashboard: figures per currency for a date range (from the daily rollups), a daily chart, top
-// products, recent orders and refunds, and the Stripe balance and payouts of their connected account.
+// The creator's revenue dashboard: figures per currency for a date range (from the daily rollups), a daily chart,
+// membership figures (MRR, members, trial conversion, churn), top products, recent orders and refunds, and the Stripe
+// balance and payouts of their connected account.
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
 import type Stripe from "stripe";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { EmptyState, Notice } from "#app/components/forms.tsx";
-import { Change, Figure, formatDay, percentChange, RangePicker, RevenueChart } from "#app/components/dashboard.tsx";
+import { Change, Figure, formatDay, MembershipFigures, percentChange, RangePicker, RevenueChart } from "#app/components/dashboard.tsx";
 import { creatorDashboard, parseRange } from "#app/domain/dashboards.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { listConnectedPayouts, retrieveConnectedBalance } from "#app/stripe/connect.server.ts";
@@ -146,6 +147,22 @@ export default function CreatorDashboardPage() {
           );
         })
       )}
+
+      <MembershipFigures
+        memberships={dashboard.memberships}
+        empty={
+          dashboard.memberships.hasMembershipProduct ? (
+            <EmptyState title="No members yet">Share your membership's page: members and trials show up here as they join.</EmptyState>
+          ) : (
+            <EmptyState title="No memberships yet">
+              <Link to="/creator/products/new" className="link">
+                Add a membership product
+              </Link>{" "}
+              to earn recurring revenue.
+            </EmptyState>
+          )
+        }
+      />
 
       <div className="grid gap-6 lg:grid-cols-2">
         <section className="card min-w-0" aria-labelledby="balance-heading" data-testid="balance-card">

@@ -1,12 +1,13 @@
 // The platform's revenue dashboard for staff: marketplace totals per currency from the platform rollup, a daily chart,
-// and every creator's sales and fees for the range (sortable, paginated, one currency at a time).
+// membership figures across all creators (MRR, estimated platform fee MRR, members, trial conversion, churn), and every
+// creator's sales and fees for the range (sortable, paginated, one currency at a time).
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useLocation } from "@remix-run/react";
 import { z } from "zod";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { EmptyState, Notice } from "#app/components/forms.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
-import { Change, Figure, percentChange, RangePicker, RevenueChart } from "#app/components/dashboard.tsx";
+import { Change, Figure, MembershipFigures, percentChange, RangePicker, RevenueChart } from "#app/components/dashboard.tsx";
 import { CREATOR_SORTS, parseRange, platformDashboard, type CreatorSort } from "#app/domain/dashboards.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { STATUS_WORDS } from "#app/domain/onboarding-status.ts";
@@ -135,6 +136,12 @@ export default function PlatformDashboardPage() {
           );
         })
       )}
+
+      <MembershipFigures
+        memberships={dashboard.memberships}
+        platform
+        empty={<EmptyState title="No memberships yet">Creators earn recurring revenue once they add a membership product and members join.</EmptyState>}
+      />
 
       <section className="card" aria-labelledby="creators-heading">
         <div className="flex flex-wrap items-center justify-between gap-3">
