@@ -41,6 +41,18 @@ const DEMO_PRODUCTS = [
   },
 ];
 
+/** A membership: monthly or yearly, with a free week first. */
+const DEMO_MEMBERSHIP = {
+  title: "Casey's Studio Pass",
+  slug: "studio-pass",
+  description: "Every new template and preset pack the month it comes out, plus the monthly behind-the-scenes notes.",
+  trialDays: 7,
+  prices: [
+    { amount: 800, currency: "usd", interval: "MONTH" as const },
+    { amount: 8000, currency: "usd", interval: "YEAR" as const },
+  ],
+};
+
 export async function seedDemoData(log: (line: string) => void = console.log) {
   if ((await db().user.count()) > 0) {
     log("Database already has users: demo data not seeded.");
@@ -73,9 +85,22 @@ export async function seedDemoData(log: (line: string) => void = console.log) {
         },
       });
     }
+    await tx.product.create({
+      data: {
+        creatorId: creator.id,
+        kind: "MEMBERSHIP",
+        title: DEMO_MEMBERSHIP.title,
+        slug: DEMO_MEMBERSHIP.slug,
+        description: DEMO_MEMBERSHIP.description,
+        trialDays: DEMO_MEMBERSHIP.trialDays,
+        published: true,
+        publishedAt: new Date(),
+        prices: { create: DEMO_MEMBERSHIP.prices },
+      },
+    });
     await audit(tx, { actor: SYSTEM_ACTOR, action: "demo.seeded", entityType: "system", entityId: "seed" });
   });
-  log(`Seeded demo data: ${DEMO_LOGINS.length} accounts, ${DEMO_PRODUCTS.length} products.`);
+  log(`Seeded demo data: ${DEMO_LOGINS.length} accounts, ${DEMO_PRODUCTS.length} products and a membership.`);
   return true;
 }
 
@@ -88,7 +113,11 @@ export async function connectDemoCreator(emulatorUrl: string, appUrl: string, lo
     where: { user: { email: DEMO_LOGINS[1].email } },
     select: { userId: true, stripeAccountId: true, chargesEnabled: true },
   });
-  if (!creator || creator.chargesEnabled) return;
+  if (!creator) return;
+  const { ensureMembershipStripePrices } = await import("../app/domain/memberships.server.ts");
+  for (const membership of await db().product.findMany({ where: { kind: "MEMBERSHIP" }, select: { id: true } }))
+    await ensureMembershipStripePrices(membership.id);
+  if (creator.chargesEnabled) return;
   const { startOnboarding, refreshFromStripe } = await import("../app/domain/creators.server.ts");
   const { completeOnboarding } = await import("../scripts/stripe-emulator/testing.ts");
   await startOnboarding({ userId: creator.userId, appUrl, actor: SYSTEM_ACTOR });
