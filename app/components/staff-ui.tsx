@@ -35,6 +35,14 @@ const STATUS_TONES: Record<string, Tone> = {
   REFUNDED: "slate",
   CANCELED: "slate",
   NOT_STARTED: "slate",
+  TRIALING: "blue",
+  PAST_DUE: "red",
+  GRACE: "amber",
+  PAUSED: "slate",
+  ENDED: "slate",
+  UNPAID: "red",
+  INCOMPLETE: "amber",
+  INCOMPLETE_EXPIRED: "slate",
 };
 
 export function statusWords(status: string) {

@@ -159,6 +159,7 @@ type TimelineOrder = {
   stripePaymentIntentId: string | null;
   stripeChargeId: string | null;
   stripeCheckoutSessionId: string | null;
+  stripeInvoiceId?: string | null;
 };
 
 function summarize(data: Prisma.JsonValue | null): string | null {
@@ -178,7 +179,7 @@ export async function orderTimeline(order: TimelineOrder): Promise<TimelineEntry
   const auditWhere: Prisma.AuditLogWhereInput[] = [{ orderId: order.id }];
   if (order.checkoutAttemptId) auditWhere.push({ entityType: "checkout_attempt", entityId: order.checkoutAttemptId });
   // Quoted, so pi_123 never matches pi_1234; strpos needs no LIKE escaping of the ids' underscores.
-  const needles = [order.stripePaymentIntentId, order.stripeChargeId, order.stripeCheckoutSessionId]
+  const needles = [order.stripePaymentIntentId, order.stripeChargeId, order.stripeCheckoutSessionId, order.stripeInvoiceId]
     .filter((id): id is string => Boolean(id))
     .map((id) => JSON.stringify(id));
 
@@ -278,6 +279,16 @@ export async function staffOrderDetail(orderId: string) {
       refunds: { orderBy: { createdAt: "asc" } },
       disputes: { orderBy: { createdAt: "asc" } },
       refundRequests: { orderBy: { createdAt: "asc" } },
+      // A membership invoice's access comes from the membership, not from the order.
+      membership: {
+        select: {
+          id: true,
+          status: true,
+          interval: true,
+          stripeSubscriptionId: true,
+          entitlement: { select: { id: true, status: true, statusReason: true, accessEndsAt: true } },
+        },
+      },
     },
   });
   if (!order) return null;

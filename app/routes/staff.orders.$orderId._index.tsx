@@ -100,7 +100,12 @@ export default function StaffOrder() {
             {[
               ["Payment intent", order.stripePaymentIntentId],
               ["Charge", order.stripeChargeId],
-              ["Checkout session", order.stripeCheckoutSessionId],
+              ...(order.membership
+                ? [
+                    ["Subscription", order.membership.stripeSubscriptionId],
+                    ["Invoice", order.stripeInvoiceId],
+                  ]
+                : [["Checkout session", order.stripeCheckoutSessionId]]),
               ["Transfer", order.stripeTransferId],
             ].map(([label, value]) => (
               <div key={label} className="flex flex-wrap gap-x-2">
@@ -150,8 +155,17 @@ export default function StaffOrder() {
         </StaffTable>
       </Section>
 
-      <Section title="Access" count={order.entitlements.length}>
-        {order.entitlements.length === 0 ? (
+      <Section title="Access" count={order.membership ? 1 : order.entitlements.length}>
+        {order.membership ? (
+          <p className="card flex flex-wrap items-center justify-between gap-2 text-sm" data-testid="membership-access">
+            <span>
+              Membership invoice ({statusWords(order.billingReason ?? "invoice")}): access follows the{" "}
+              {order.membership.interval === "YEAR" ? "yearly" : "monthly"} membership, now{" "}
+              <StatusBadge status={order.membership.status} />. A refund of this invoice doesn't end it.
+            </span>
+            {order.membership.entitlement ? <StatusBadge status={order.membership.entitlement.status} /> : null}
+          </p>
+        ) : order.entitlements.length === 0 ? (
           <None>No entitlements were granted for this order.</None>
         ) : (
           <ul className="card divide-y divide-slate-100 p-0">
