@@ -206,6 +206,23 @@ describe("membership lifecycle", () => {
       const state = await endState(await lifecycleWithEventsIn(seed, script));
       expect(state, `events shuffled with seed ${seed}`).toEqual({ ...inOrder, trialEndsAt: state.trialEndsAt, currentPeriodEnd: state.currentPeriodEnd });
     }
+
+    // And live: every event delivered twice, in held-back batches delivered newest first, while the lifecycle runs.
+    const { creator } = await onboardedCreator(stripeEnv.url);
+    const product = await publishedMembership(creator.id, { monthly: 1_500, yearly: 15_000, trialDays: 7 });
+    const buyer = await buyerOnTestClock(stripe, START);
+    await stripeEnv.settle();
+    await controls.setWebhookControls(stripeEnv.url, { duplicate: 1_000, reorder: 7 });
+    let live: string;
+    try {
+      live = await script(buyer, product.id);
+    } finally {
+      await controls.setWebhookControls(stripeEnv.url, { duplicate: 0, reorder: 0 });
+      await controls.releaseHeldWebhooks(stripeEnv.url);
+    }
+    await stripeEnv.settle();
+    const state = await endState(live);
+    expect(state, "events duplicated and reordered live").toEqual({ ...inOrder, trialEndsAt: state.trialEndsAt, currentPeriodEnd: state.currentPeriodEnd });
   });
 
   it("a card that fails at the trial's end keeps access through the grace period, then Stripe's retries give up and access ends — in any event order", async () => {
