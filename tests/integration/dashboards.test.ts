@@ -1,5 +1,7 @@
 // The dashboard loaders and CSV exports through real Requests: figures from sales on chosen days in two currencies,
-// ranges and their validation, the previous-period change, the creators table, roles, and Stripe being unreachable.
+// ranges and their validation, the previous-period change, the creators table, roles, Stripe being unreachable, and
+// memberships (their invoices in the sales figures, their members in the Memberships row; the figures themselves are
+// covered in membership-metrics.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rollupRefund, rollupSale, utcDay } from "#app/domain/revenue.server.ts";
 import { parseRange } from "#app/domain/dashboards.server.ts";
@@ -138,6 +140,7 @@ describe("creator dashboard", () => {
     expect(body.dashboard.topProducts[0].gross).toBe(5000);
     expect(body.stripe.status).toBe("ok");
     expect(body.stripe.available.concat(body.stripe.pending)).toEqual(expect.any(Array));
+    expect(body.dashboard.memberships).toEqual({ hasMemberships: false, hasMembershipProduct: false, currencies: [] });
 
     const all = await json(await callRoute(creatorLoader, getRequest("/creator/dashboard?range=all", { cookie })));
     expect(all.dashboard.range.from).toBe(iso(daysAgo(200)));
@@ -174,6 +177,80 @@ describe("creator dashboard", () => {
     const body = await json(await callRoute(creatorLoader, getRequest("/creator/dashboard", { cookie: await sessionCookie(user.id) })));
     expect(body.stripe.status).toBe("unavailable");
     expect(body.dashboard.currencies[0].current.gross).toBe(1234);
+  });
+
+  it("counts a membership's paid invoice in the sales figures and its member in the Memberships row, on both dashboards", async () => {
+    const { user, creator } = await onboardedCreator(stripeEnv.url);
+    const product = await db().product.create({
+      data: {
+        creatorId: creator.id,
+        kind: "MEMBERSHIP",
+        title: "Studio club",
+        slug: `studio-club-${creator.id}`,
+        published: true,
+        publishedAt: new Date(),
+        prices: { create: { amount: 12_000, currency: "chf", interval: "YEAR" } },
+      },
+      include: { prices: true },
+    });
+    const { user: buyer } = await createUser();
+    const membership = await db().membership.create({
+      data: {
+        buyerId: buyer.id,
+        creatorId: creator.id,
+        productId: product.id,
+        priceId: product.prices[0]!.id,
+        stripeSubscriptionId: `sub_dashboard_${creator.id}`,
+        stripeCustomerId: `cus_dashboard_${buyer.id}`,
+        status: "ACTIVE",
+        amount: 12_000,
+        currency: "chf",
+        interval: "YEAR",
+        applicationFeePercent: "10",
+      },
+    });
+    await transaction(async (tx) => {
+      const order = await tx.order.create({
+        data: {
+          buyerId: buyer.id,
+          creatorId: creator.id,
+          buyerEmail: buyer.email,
+          currency: "chf",
+          totalAmount: 12_000,
+          applicationFeeAmount: 1200,
+          creatorAmount: 10_800,
+          paidAt: daysAgo(1),
+          membershipId: membership.id,
+          billingReason: "subscription_create",
+          items: {
+            create: {
+              productId: product.id,
+              priceId: product.prices[0]!.id,
+              productTitle: product.title,
+              unitAmount: 12_000,
+              amount: 12_000,
+              currency: "chf",
+              applicationFeeAmount: 1200,
+              feeBps: 1000,
+            },
+          },
+        },
+      });
+      await rollupSale(tx, order);
+    });
+
+    const body = await json(await callRoute(creatorLoader, getRequest("/creator/dashboard?range=7d", { cookie: await sessionCookie(user.id) })));
+    expect(body.dashboard.currencies.find((c: { currency: string }) => c.currency === "chf").current.gross).toBe(12_000);
+    expect(body.dashboard.memberships).toMatchObject({ hasMemberships: true, hasMembershipProduct: true });
+    expect(body.dashboard.memberships.currencies).toEqual([expect.objectContaining({ currency: "chf", mrr: 1000, activeMembers: 1, trialing: 0 })]);
+
+    const { user: staff } = await createUser({ role: "STAFF" });
+    const platform = await json(await callRoute(staffLoader, getRequest("/staff/dashboard?range=7d", { cookie: await sessionCookie(staff.id) })));
+    expect(platform.dashboard.memberships.currencies.find((c: { currency: string }) => c.currency === "chf")).toMatchObject({
+      mrr: 1000,
+      platformFeeMrr: 100,
+      activeMembers: 1,
+    });
   });
 
   it("is for creators only", async () => {
