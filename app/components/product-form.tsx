@@ -1,7 +1,8 @@
 import { Form, useNavigation } from "@remix-run/react";
-import { useId, type ReactNode } from "react";
-import { Field, FormError } from "#app/components/forms.tsx";
+import { useId, useState, type ReactNode } from "react";
+import { Field, FormError, Notice } from "#app/components/forms.tsx";
 import { ProductCover } from "#app/components/product-card.tsx";
+import { parseMoney } from "#app/domain/money.ts";
 
 export const CURRENCY_OPTIONS = [
   { value: "usd", label: "USD — US dollar" },
@@ -12,12 +13,38 @@ export const CURRENCY_OPTIONS = [
   { value: "aud", label: "AUD — Australian dollar" },
 ];
 
+export type ProductKindValue = "DOWNLOAD" | "MEMBERSHIP";
+
+export const KIND_WORDS: Record<ProductKindValue, { label: string; hint: string }> = {
+  DOWNLOAD: { label: "One-time download", hint: "Buyers pay once and download your file." },
+  MEMBERSHIP: { label: "Membership", hint: "Members pay monthly or yearly until they cancel." },
+};
+
 export interface ProductFormValues {
+  kind?: string;
   title?: string;
   slug?: string;
   description?: string;
   price?: string;
+  monthlyPrice?: string;
+  yearlyPrice?: string;
+  trialDays?: string;
   currency?: string;
+}
+
+/** How much cheaper a year is on the yearly price than on twelve monthly ones, in whole percent; null if it isn't. */
+export function yearlySavingPercent(monthlyAmount: number, yearlyAmount: number): number | null {
+  const saving = Math.round(((12 * monthlyAmount - yearlyAmount) * 100) / (12 * monthlyAmount));
+  return saving > 0 ? saving : null;
+}
+
+/** "Members save 17% with yearly" while both typed prices are valid and the yearly one is cheaper. */
+function savingHint(monthly: string, yearly: string, currency: string) {
+  const m = parseMoney(monthly, currency);
+  const y = parseMoney(yearly, currency);
+  if (!m.ok || !y.ok) return null;
+  const saving = yearlySavingPercent(m.amount, y.amount);
+  return saving ? `Members save ${saving}% with yearly` : null;
 }
 
 export interface ProductFormFiles {
@@ -77,12 +104,66 @@ function FileField({
   );
 }
 
-/** The create/edit form: text fields, price and currency, cover image and the deliverable file (multipart). */
+/** "One-time download" or "Membership": radio cards when creating, a fixed line (and hidden field) when editing. */
+function KindChoice({
+  kind,
+  fixed,
+  error,
+  onChange,
+}: {
+  kind: ProductKindValue;
+  fixed: boolean;
+  error?: string;
+  onChange: (kind: ProductKindValue) => void;
+}) {
+  const id = useId();
+  if (fixed)
+    return (
+      <div>
+        <input type="hidden" name="kind" value={kind} />
+        <p className="label">Kind</p>
+        <p className="text-sm text-slate-700" data-testid="product-kind">
+          <span className="font-medium">{KIND_WORDS[kind].label}</span>{" "}
+          <span className="text-slate-500">— {KIND_WORDS[kind].hint} The kind can't change after creation.</span>
+        </p>
+      </div>
+    );
+  return (
+    <fieldset aria-describedby={error ? `${id}-error` : undefined}>
+      <legend className="label">What are you selling?</legend>
+      <div className="grid gap-3 sm:grid-cols-2">
+        {(Object.keys(KIND_WORDS) as ProductKindValue[]).map((value) => (
+          <label
+            key={value}
+            className={`flex cursor-pointer gap-3 rounded-lg border px-4 py-3 ${kind === value ? "border-brand-500 bg-brand-50/60 ring-1 ring-brand-500" : "border-slate-300 bg-white hover:border-slate-400"}`}
+          >
+            <input
+              type="radio"
+              name="kind"
+              value={value}
+              checked={kind === value}
+              onChange={() => onChange(value)}
+              className="mt-1 accent-brand-600"
+            />
+            <span>
+              <span className="block text-sm font-semibold text-slate-900">{KIND_WORDS[value].label}</span>
+              <span className="block text-xs text-slate-600">{KIND_WORDS[value].hint}</span>
+            </span>
+          </label>
+        ))}
+      </div>
+      <ErrorText id={`${id}-error`} error={error} />
+    </fieldset>
+  );
+}
+
+/** The create/edit form: kind, text fields, price(s) and currency, cover image and the deliverable file (multipart). */
 export function ProductForm({
   values,
   errors,
   formError,
   files,
+  fixedKind,
   submitLabel,
   busyLabel,
   accept,
@@ -91,6 +172,8 @@ export function ProductForm({
   errors: Record<string, string | undefined>;
   formError?: string | null;
   files?: ProductFormFiles;
+  /** Editing: the product's kind, which can't change. */
+  fixedKind?: ProductKindValue;
   submitLabel: string;
   busyLabel: string;
   accept: { cover: string; deliverable: string; coverHint: string; deliverableHint: string };
@@ -99,9 +182,39 @@ export function ProductForm({
   const busy = navigation.state === "submitting" && navigation.formData?.get("intent") === "save";
   const descriptionId = useId();
   const currencyId = useId();
+  const [kind, setKind] = useState<ProductKindValue>(
+    fixedKind ?? (values.kind === "MEMBERSHIP" ? "MEMBERSHIP" : "DOWNLOAD"),
+  );
+  const [currency, setCurrency] = useState(values.currency ?? "usd");
+  const [monthly, setMonthly] = useState(values.monthlyPrice ?? "");
+  const [yearly, setYearly] = useState(values.yearlyPrice ?? "");
+  const saving = kind === "MEMBERSHIP" ? savingHint(monthly, yearly, currency) : null;
+  const currencySelect = (
+    <div>
+      <label htmlFor={currencyId} className="label">
+        Currency
+      </label>
+      <select
+        id={currencyId}
+        name="currency"
+        value={currency}
+        onChange={(event) => setCurrency(event.target.value)}
+        aria-invalid={errors.currency ? true : undefined}
+        className={`input ${errors.currency ? "border-red-500" : ""}`}
+      >
+        {CURRENCY_OPTIONS.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+      <ErrorText id={`${currencyId}-error`} error={errors.currency} />
+    </div>
+  );
   return (
     <Form method="post" encType="multipart/form-data" className="space-y-5" noValidate>
       <FormError message={formError} />
+      <KindChoice kind={kind} fixed={Boolean(fixedKind)} error={errors.kind} onChange={setKind} />
       <Field label="Title" name="title" defaultValue={values.title} error={errors.title} maxLength={120} required />
       <Field
         label="Slug"
@@ -131,37 +244,69 @@ export function ProductForm({
           <p className="mt-1 text-xs text-slate-500">Plain text; line breaks are kept.</p>
         )}
       </div>
-      <div className="grid gap-4 sm:grid-cols-[1fr_14rem]">
-        <Field
-          label="Price"
-          name="price"
-          inputMode="decimal"
-          defaultValue={values.price}
-          error={errors.price}
-          placeholder="12.00"
-          hint="In the chosen currency, e.g. 12.00 (or 1500 for yen)."
-          required
-        />
-        <div>
-          <label htmlFor={currencyId} className="label">
-            Currency
-          </label>
-          <select
-            id={currencyId}
-            name="currency"
-            defaultValue={values.currency ?? "usd"}
-            aria-invalid={errors.currency ? true : undefined}
-            className={`input ${errors.currency ? "border-red-500" : ""}`}
-          >
-            {CURRENCY_OPTIONS.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
-          </select>
-          <ErrorText id={`${currencyId}-error`} error={errors.currency} />
+      {kind === "DOWNLOAD" ? (
+        <div className="grid gap-4 sm:grid-cols-[1fr_14rem]">
+          <Field
+            label="Price"
+            name="price"
+            inputMode="decimal"
+            defaultValue={values.price}
+            error={errors.price}
+            placeholder="12.00"
+            hint="In the chosen currency, e.g. 12.00 (or 1500 for yen)."
+            required
+          />
+          {currencySelect}
         </div>
-      </div>
+      ) : (
+        <fieldset className="space-y-4 rounded-lg border border-slate-200 bg-slate-50/60 p-4">
+          <legend className="px-1 text-sm font-semibold text-slate-900">Membership pricing</legend>
+          <div className="grid gap-4 sm:grid-cols-[1fr_1fr_14rem]">
+            <Field
+              label="Monthly price"
+              name="monthlyPrice"
+              inputMode="decimal"
+              value={monthly}
+              onChange={(event) => setMonthly(event.target.value)}
+              error={errors.monthlyPrice}
+              placeholder="10.00"
+              hint="Charged every month."
+            />
+            <Field
+              label="Yearly price"
+              name="yearlyPrice"
+              inputMode="decimal"
+              value={yearly}
+              onChange={(event) => setYearly(event.target.value)}
+              error={errors.yearlyPrice}
+              placeholder="100.00"
+              hint="Charged every year."
+            />
+            {currencySelect}
+          </div>
+          <p className="text-xs text-slate-500" data-testid="membership-price-hint">
+            Set a monthly price, a yearly price or both.{" "}
+            {saving ? <span className="font-medium text-emerald-700">{saving}.</span> : null}
+          </p>
+          <div className="sm:w-56">
+            <Field
+              label="Free trial (days)"
+              name="trialDays"
+              inputMode="numeric"
+              defaultValue={values.trialDays}
+              error={errors.trialDays}
+              placeholder="0"
+              hint="Blank or 0 for no trial; at most 730 days."
+            />
+          </div>
+          {fixedKind ? (
+            <Notice>
+              Existing members keep the price they signed up with. New prices and a new trial length apply to new
+              members only.
+            </Notice>
+          ) : null}
+        </fieldset>
+      )}
       <div className="grid gap-5 sm:grid-cols-2">
         <FileField
           label="Cover image"
@@ -179,7 +324,7 @@ export function ProductForm({
           }
         />
         <FileField
-          label="Product file"
+          label={kind === "MEMBERSHIP" ? "Members' file (optional)" : "Product file"}
           name="deliverable"
           accept={accept.deliverable}
           hint={accept.deliverableHint}

@@ -2,10 +2,17 @@
 // price change deactivates the old row and adds a new one, so past orders keep the price they paid. Products are
 // never deleted (orders point at them); they are unpublished instead. Every change writes an audit row in the same
 // transaction as the change.
+//
+// A product is a one-time download (one price without an interval) or a membership (a monthly and/or a yearly price,
+// optionally a free trial); the kind is fixed at creation. A membership's Stripe product and recurring prices are made
+// after the rows are committed (`ensureMembershipStripePrices`), so a Stripe outage never loses an edit; checkout
+// retries the same step.
 import { z } from "zod";
-import type { Prisma } from "#app/generated/prisma/client.ts";
+import type { BillingInterval, Prisma, ProductKind } from "#app/generated/prisma/client.ts";
+import { isStripeError } from "#app/stripe/client.server.ts";
 import { db, isUniqueViolation, transaction, type Tx } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
+import { ensureMembershipStripePrices, INTERVAL_WORDS } from "./memberships.server.ts";
 import { formatMoney, minorUnitDigits, parseMoney } from "./money.ts";
 import { parseForm, type FieldErrors } from "#app/utils/forms.server.ts";
 import {
@@ -39,9 +46,38 @@ export function slugify(text: string) {
     .replace(/-+$/g, "");
 }
 
-/** The text fields of the product form. `price` is the decimal the creator typed; it becomes `amount` exactly. */
+export const PRODUCT_KINDS = ["DOWNLOAD", "MEMBERSHIP"] as const satisfies readonly ProductKind[];
+export const INTERVALS = ["MONTH", "YEAR"] as const satisfies readonly BillingInterval[];
+export const MAX_TRIAL_DAYS = 730;
+
+/** The form field holding the price for each interval (`price` is a one-time download's). */
+export const PRICE_FIELD = { MONTH: "monthlyPrice", YEAR: "yearlyPrice" } as const satisfies Record<BillingInterval, string>;
+
+const optionalText = z.string().trim().optional().default("");
+
+/** Parses one typed amount, with Stripe's minimum for the currency; adds an issue on `field` instead when it's wrong. */
+function checkedAmount(text: string, currency: Currency, fail: (message: string) => void): number | null {
+  const parsed = parseMoney(text, currency);
+  if (!parsed.ok) {
+    fail(parsed.error);
+    return null;
+  }
+  const minimum = MINIMUM_AMOUNT[currency];
+  if (parsed.amount < minimum) {
+    fail(`The lowest price Stripe accepts in ${currency.toUpperCase()} is ${formatMoney(minimum, currency)}`);
+    return null;
+  }
+  return parsed.amount;
+}
+
+/**
+ * The text fields of the product form. Amounts are the decimals the creator typed; they become minor units exactly.
+ * A download has one `price`; a membership has `monthlyPrice` and/or `yearlyPrice` (same currency) and `trialDays`
+ * (blank or 0 for none). `kind` defaults to a download.
+ */
 export const productFormSchema = z
   .object({
+    kind: z.enum(PRODUCT_KINDS, { errorMap: () => ({ message: "Choose a one-time download or a membership" }) }).default("DOWNLOAD"),
     title: z
       .string({ required_error: "Enter a title" })
       .trim()
@@ -57,35 +93,48 @@ export const productFormSchema = z
       .default(""),
     description: z.string().max(5000, "Use at most 5,000 characters").optional().default(""),
     currency: z.enum(CURRENCIES, { errorMap: () => ({ message: "Choose a currency" }) }),
-    price: z.string({ required_error: "Enter a price" }).trim().min(1, "Enter a price"),
+    price: optionalText,
+    monthlyPrice: optionalText,
+    yearlyPrice: optionalText,
+    trialDays: optionalText,
   })
   .transform((input, ctx) => {
-    const parsed = parseMoney(input.price, input.currency);
-    if (!parsed.ok) {
-      ctx.addIssue({ code: "custom", path: ["price"], message: parsed.error });
-      return z.NEVER;
-    }
-    const minimum = MINIMUM_AMOUNT[input.currency];
-    if (parsed.amount < minimum) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["price"],
-        message: `The lowest price Stripe accepts in ${input.currency.toUpperCase()} is ${formatMoney(minimum, input.currency)}`,
-      });
-      return z.NEVER;
+    let failed = false;
+    const failOn = (field: string) => (message: string) => {
+      failed = true;
+      ctx.addIssue({ code: "custom", path: [field], message });
+    };
+    const prices: { interval: BillingInterval | null; amount: number }[] = [];
+    let trialDays: number | null = null;
+    if (input.kind === "DOWNLOAD") {
+      const amount = input.price ? checkedAmount(input.price, input.currency, failOn("price")) : failOn("price")("Enter a price");
+      if (amount) prices.push({ interval: null, amount });
+    } else {
+      if (!input.monthlyPrice && !input.yearlyPrice) failOn("monthlyPrice")("Enter a monthly price, a yearly price or both");
+      for (const interval of INTERVALS) {
+        const text = input[PRICE_FIELD[interval]];
+        const amount = text ? checkedAmount(text, input.currency, failOn(PRICE_FIELD[interval])) : null;
+        if (amount) prices.push({ interval, amount });
+      }
+      if (input.trialDays) {
+        const days = /^\d{1,4}$/.test(input.trialDays) ? Number(input.trialDays) : NaN;
+        if (!(days <= MAX_TRIAL_DAYS)) failOn("trialDays")(`Enter a whole number of days from 0 to ${MAX_TRIAL_DAYS}`);
+        else trialDays = days === 0 ? null : days;
+      }
     }
     const slug = input.slug || slugify(input.title);
-    if (!slug) {
-      ctx.addIssue({ code: "custom", path: ["slug"], message: "Enter a slug with letters or digits" });
-      return z.NEVER;
-    }
+    if (!slug) failOn("slug")("Enter a slug with letters or digits");
+    // Every problem in the prices, trial and slug is reported at once; nothing is returned while there is one.
+    if (failed) return z.NEVER;
     return {
+      kind: input.kind,
       title: input.title,
       slug,
       slugGenerated: !input.slug,
       description: input.description.replace(/\r\n/g, "\n").trim(),
-      amount: parsed.amount,
       currency: input.currency,
+      prices,
+      trialDays,
     };
   });
 
@@ -135,12 +184,32 @@ export function amountToInput(amount: number, currency: string) {
 /** The form values to show again after a refusal that came after parsing (e.g. a slug conflict). */
 export function submittedValues(data: ProductInput): Record<string, string> {
   return {
+    kind: data.kind,
     title: data.title,
     slug: data.slugGenerated ? "" : data.slug,
     description: data.description,
-    price: amountToInput(data.amount, data.currency),
     currency: data.currency,
+    ...priceInputs(data.prices, data.currency),
+    trialDays: data.trialDays ? String(data.trialDays) : "",
   };
+}
+
+/** The price fields of the form for a product's current prices. */
+export function priceInputs(prices: { interval: BillingInterval | null; amount: number }[], currency: string) {
+  const fields: Record<string, string> = {};
+  for (const price of prices) fields[price.interval ? PRICE_FIELD[price.interval] : "price"] = amountToInput(price.amount, currency);
+  return fields;
+}
+
+/** "$10.00 / month · $100.00 / year" for a membership, "$12.00" for a download. */
+export function describePrices(prices: { interval: BillingInterval | null; amount: number; currency: string }[]) {
+  return prices
+    .map((p) => formatMoney(p.amount, p.currency) + (p.interval ? ` / ${INTERVAL_WORDS[p.interval].noun}` : ""))
+    .join(" · ");
+}
+
+export function describeTrial(trialDays: number | null) {
+  return trialDays ? `${trialDays}-day free trial` : null;
 }
 
 export class ProductError extends Error {
@@ -178,13 +247,27 @@ const productSelect = {
   publishedAt: true,
   createdAt: true,
   updatedAt: true,
+  kind: true,
+  trialDays: true,
   prices: {
     where: { active: true },
     orderBy: { createdAt: "desc" },
-    take: 1,
-    select: { id: true, amount: true, currency: true },
+    select: { id: true, amount: true, currency: true, interval: true, stripePriceId: true },
   },
 } satisfies Prisma.ProductSelect;
+
+type ActivePrice = Prisma.PriceGetPayload<{ select: (typeof productSelect)["prices"]["select"] }>;
+
+/**
+ * The current prices: `price`, a download's one-time price (or, for a membership, its first current price) and
+ * `prices`, all current ones with the monthly before the yearly.
+ */
+function withPrices<T extends { kind: ProductKind; prices: ActivePrice[] }>({ prices, ...product }: T) {
+  const order = (p: ActivePrice) => (p.interval === null ? 0 : INTERVALS.indexOf(p.interval) + 1);
+  const current = product.kind === "MEMBERSHIP" ? prices.filter((p) => p.interval !== null) : prices.filter((p) => p.interval === null).slice(0, 1);
+  current.sort((a, b) => order(a) - order(b));
+  return { ...product, price: current[0] ?? null, prices: current };
+}
 
 async function creatorFor(tx: Tx | ReturnType<typeof db>, userId: string) {
   const creator = await tx.creatorAccount.findUnique({
@@ -202,8 +285,7 @@ async function ownedProduct(tx: Tx | ReturnType<typeof db>, userId: string, prod
     select: productSelect,
   });
   if (!product) throw new ProductError("We couldn't find that product in your shop.", 404);
-  const { prices, ...rest } = product;
-  return { ...rest, price: prices[0] ?? null };
+  return withPrices(product);
 }
 
 export async function getOwnedProduct(input: { userId: string; productId: string }) {
@@ -232,7 +314,7 @@ export async function listOwnProducts(input: { userId: string; page?: number; pa
     total,
     page,
     pageCount: Math.max(1, Math.ceil(total / pageSize)),
-    products: rows.map(({ prices, ...product }) => ({ ...product, price: prices[0] ?? null })),
+    products: rows.map(withPrices),
   };
 }
 
@@ -290,9 +372,35 @@ async function withFiles<T>(files: Files, work: (stored: Partial<Record<UploadKi
   }
 }
 
+/** What happened in Stripe after a save: a membership's prices are `ready`, or Stripe was `unreachable` (retried at checkout). */
+export type StripeSetup = "ready" | "unreachable" | null;
+
+export const STRIPE_UNREACHABLE =
+  "Saved. We couldn't reach Stripe to set up the prices; we'll retry when someone subscribes.";
+
+/**
+ * After a membership's rows are committed: its Stripe product and prices, and archiving replaced prices in Stripe. A
+ * Stripe failure keeps the saved product (checkout runs the same step again); anything else is a real error.
+ */
+async function setUpStripePrices(product: { id: string; kind: ProductKind }): Promise<StripeSetup> {
+  if (product.kind !== "MEMBERSHIP") return null;
+  try {
+    await ensureMembershipStripePrices(product.id);
+    return "ready";
+  } catch (error) {
+    if (isStripeError(error)) return "unreachable";
+    throw error;
+  }
+}
+
+/** The audit fields of a price: its interval only for memberships. */
+function priceAudit(price: { id: string; amount: number; currency: string; interval: BillingInterval | null }) {
+  return { priceId: price.id, amount: price.amount, currency: price.currency, interval: price.interval };
+}
+
 export async function createProduct(input: { userId: string; data: ProductInput; files: Files; actor: AuditActor }) {
   const { data } = input;
-  return withFiles(input.files, (stored) =>
+  const created = await withFiles(input.files, (stored) =>
     transaction(async (tx) => {
       const creator = await creatorFor(tx, input.userId);
       const slug = data.slugGenerated ? await freeSlug(tx, data.slug) : data.slug;
@@ -301,26 +409,36 @@ export async function createProduct(input: { userId: string; data: ProductInput;
       const product = await tx.product.create({
         data: {
           creatorId: creator.id,
+          kind: data.kind,
+          trialDays: data.trialDays,
           title: data.title,
           slug,
           description: data.description,
           ...fileColumns(stored),
-          prices: { create: { amount: data.amount, currency: data.currency } },
+          prices: { create: data.prices.map((p) => ({ amount: p.amount, currency: data.currency, interval: p.interval })) },
         },
-        select: { id: true, slug: true, prices: { select: { id: true } } },
+        select: { id: true, slug: true, kind: true, prices: { select: { id: true, amount: true, currency: true, interval: true } } },
       });
+      const prices = data.prices.map((wanted) => product.prices.find((p) => p.interval === wanted.interval)!);
       await audit(tx, {
         actor: input.actor,
         action: "product.created",
         entityType: "product",
         entityId: product.id,
-        amount: data.amount,
+        amount: prices[0]!.amount,
         currency: data.currency,
-        data: { slug, title: data.title, priceId: product.prices[0]!.id },
+        data: {
+          slug,
+          title: data.title,
+          kind: data.kind,
+          priceId: prices[0]!.id,
+          ...(data.kind === "MEMBERSHIP" ? { prices: prices.map(priceAudit), trialDays: data.trialDays } : {}),
+        },
       });
-      return { id: product.id, slug: product.slug };
+      return { id: product.id, slug: product.slug, kind: product.kind };
     }),
   );
+  return { ...created, stripe: await setUpStripePrices(created) };
 }
 
 export async function updateProduct(input: {
@@ -335,32 +453,49 @@ export async function updateProduct(input: {
   const result = await withFiles(input.files, (stored) =>
     transaction(async (tx) => {
       const current = await ownedProduct(tx, input.userId, input.productId);
+      if (data.kind !== current.kind) throw new ProductError("A product's kind can't change after it's created.", 400);
       let slug = data.slug;
       if (data.slugGenerated) slug = current.slug;
       else if (slug !== current.slug && (await tx.product.count({ where: { slug, id: { not: current.id } } })))
         throw new ProductError(SLUG_TAKEN, 409, "slug");
       await tx.product.update({
         where: { id: current.id },
-        data: { title: data.title, slug, description: data.description, ...fileColumns(stored) },
+        data: {
+          title: data.title,
+          slug,
+          description: data.description,
+          // Only new members get the new trial: a subscription's trial is set when it starts.
+          ...(current.kind === "MEMBERSHIP" ? { trialDays: data.trialDays } : {}),
+          ...fileColumns(stored),
+        },
       });
-      const priceChanged = !current.price || current.price.amount !== data.amount || current.price.currency !== data.currency;
-      if (priceChanged) {
-        await tx.price.updateMany({ where: { productId: current.id, active: true }, data: { active: false } });
-        const price = await tx.price.create({
-          data: { productId: current.id, amount: data.amount, currency: data.currency },
-        });
+      // Prices are immutable rows, one current row per interval (downloads: the one without). A changed, added or
+      // removed price deactivates the old row and adds the new one; members and past orders keep the row they have.
+      const intervals = data.kind === "MEMBERSHIP" ? INTERVALS : ([null] as const);
+      let priceChanged = false;
+      for (const interval of intervals) {
+        const before = current.prices.find((p) => p.interval === interval) ?? null;
+        const wanted = data.prices.find((p) => p.interval === interval) ?? null;
+        if (before && wanted && before.amount === wanted.amount && before.currency === data.currency) continue;
+        if (!before && !wanted) continue;
+        priceChanged = true;
+        if (before) await tx.price.updateMany({ where: { productId: current.id, interval, active: true }, data: { active: false } });
+        const price = wanted
+          ? await tx.price.create({ data: { productId: current.id, amount: wanted.amount, currency: data.currency, interval } })
+          : null;
         await audit(tx, {
           actor: input.actor,
           action: "product.price_changed",
           entityType: "product",
           entityId: current.id,
-          amount: data.amount,
-          currency: data.currency,
+          amount: price?.amount ?? null,
+          currency: price?.currency ?? null,
           data: {
-            priceId: price.id,
-            previousPriceId: current.price?.id ?? null,
-            previousAmount: current.price?.amount ?? null,
-            previousCurrency: current.price?.currency ?? null,
+            ...(current.kind === "MEMBERSHIP" ? { interval } : {}),
+            priceId: price?.id ?? null,
+            previousPriceId: before?.id ?? null,
+            previousAmount: before?.amount ?? null,
+            previousCurrency: before?.currency ?? null,
           },
         });
       }
@@ -374,28 +509,34 @@ export async function updateProduct(input: {
           title: data.title,
           coverReplaced: Boolean(stored.cover),
           deliverableReplaced: Boolean(stored.deliverable),
+          ...(current.kind === "MEMBERSHIP" && current.trialDays !== data.trialDays
+            ? { trialDays: data.trialDays, previousTrialDays: current.trialDays }
+            : {}),
         },
       });
       if (stored.cover) replaced.push(current.coverImagePath);
       if (stored.deliverable) replaced.push(current.deliverablePath);
-      return { id: current.id, slug, priceChanged };
+      return { id: current.id, slug, kind: current.kind, priceChanged };
     }),
   );
   // Only after the commit: the files the product no longer points at. (A download already streaming keeps its handle.)
   await removeStored(replaced);
-  return result;
+  return { ...result, stripe: await setUpStripePrices(result) };
 }
 
-/** Publishing needs charges enabled on the creator's Stripe account, a current price and a file to deliver. */
+/**
+ * Publishing needs charges enabled on the creator's Stripe account and a current price; a download also needs a file
+ * to deliver (a membership's file is optional).
+ */
 export async function publishProduct(input: { userId: string; productId: string; actor: AuditActor }) {
-  return transaction(async (tx) => {
+  const result = await transaction(async (tx) => {
     const creator = await creatorFor(tx, input.userId);
     const product = await ownedProduct(tx, input.userId, input.productId);
     if (!creator.chargesEnabled) throw new ProductError(CHARGES_DISABLED, 409);
-    if (!product.deliverablePath)
+    if (product.kind === "DOWNLOAD" && !product.deliverablePath)
       throw new ProductError("Upload the file buyers will download before publishing.", 409, "deliverable");
     if (!product.price) throw new ProductError("Set a price before publishing.", 409);
-    if (product.published) return { id: product.id, slug: product.slug, changed: false };
+    if (product.published) return { id: product.id, slug: product.slug, kind: product.kind, changed: false };
     await tx.product.update({ where: { id: product.id }, data: { published: true, publishedAt: new Date() } });
     await audit(tx, {
       actor: input.actor,
@@ -404,10 +545,15 @@ export async function publishProduct(input: { userId: string; productId: string;
       entityId: product.id,
       amount: product.price.amount,
       currency: product.price.currency,
-      data: { slug: product.slug, priceId: product.price.id },
+      data: {
+        slug: product.slug,
+        priceId: product.price.id,
+        ...(product.kind === "MEMBERSHIP" ? { prices: product.prices.map(priceAudit), trialDays: product.trialDays } : {}),
+      },
     });
-    return { id: product.id, slug: product.slug, changed: true };
+    return { id: product.id, slug: product.slug, kind: product.kind, changed: true };
   });
+  return { ...result, stripe: await setUpStripePrices(result) };
 }
 
 /** Takes a product off sale. Buyers keep their access; nothing is deleted. */

@@ -7,18 +7,21 @@ import { FormError, Notice } from "#app/components/forms.tsx";
 import { ProductForm } from "#app/components/product-form.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { coverUrl } from "#app/domain/catalog.server.ts";
-import { formatMoney } from "#app/domain/money.ts";
 import {
-  amountToInput,
+  describePrices,
+  describeTrial,
   getCreatorStudioSummary,
   getOwnedProduct,
   parseProductSubmission,
   ProductError,
   publishProduct,
+  priceInputs,
   rethrowAsNotFound,
+  STRIPE_UNREACHABLE,
   submittedValues,
   unpublishProduct,
   updateProduct,
+  type StripeSetup,
 } from "#app/domain/products.server.ts";
 import { formatBytes, uploadHints } from "#app/domain/uploads.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
@@ -44,8 +47,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       slug: product.slug,
       description: product.description,
       published: product.published,
-      price: product.price,
-      priceInput: product.price ? amountToInput(product.price.amount, product.price.currency) : "",
+      kind: product.kind,
+      currency: product.price?.currency ?? "usd",
+      priceInputs: product.price ? priceInputs(product.prices, product.price.currency) : {},
+      priceSummary: product.prices.length ? describePrices(product.prices) : null,
+      trialDays: product.trialDays,
+      trial: describeTrial(product.trialDays),
       coverUrl: coverUrl(product),
       deliverable: product.deliverableName
         ? { name: product.deliverableName, size: formatBytes(product.deliverableSizeBytes ?? 0) }
@@ -55,6 +62,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 const intentSchema = z.object({ intent: z.enum(["publish", "unpublish"]) });
+
+/** Where a save lands; a membership saved while Stripe was unreachable carries that along for the warning. */
+function savedUrl(productId: string, saved: string, stripe: StripeSetup) {
+  return `/creator/products/${productId}?saved=${saved}${stripe === "unreachable" ? "&stripe=unreachable" : ""}`;
+}
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request, { role: "CREATOR" });
@@ -66,9 +78,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const parsed = intentSchema.safeParse(Object.fromEntries(await request.formData()));
     if (!parsed.success) return badRequest({ intent: "unknown", formError: "Unknown action.", fieldErrors: {}, values: null });
     try {
-      const change = parsed.data.intent === "publish" ? publishProduct : unpublishProduct;
-      await change({ userId: user.id, productId, actor });
-      return redirect(`/creator/products/${productId}?saved=${parsed.data.intent}ed`);
+      if (parsed.data.intent === "publish") {
+        const published = await publishProduct({ userId: user.id, productId, actor });
+        return redirect(savedUrl(productId, "published", published.stripe));
+      }
+      await unpublishProduct({ userId: user.id, productId, actor });
+      return redirect(savedUrl(productId, "unpublished", null));
     } catch (error) {
       if (error instanceof ProductError && error.status !== 404)
         return data(
@@ -88,8 +103,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     );
   }
   try {
-    await updateProduct({ userId: user.id, productId, data: submission.data, files: submission.files, actor });
-    return redirect(`/creator/products/${productId}?saved=updated`);
+    const result = await updateProduct({ userId: user.id, productId, data: submission.data, files: submission.files, actor });
+    return redirect(savedUrl(productId, "updated", result.stripe));
   } catch (error) {
     if (error instanceof ProductError && error.status !== 404)
       return badRequest(
@@ -109,8 +124,15 @@ const SAVED_WORDS: Record<string, string> = {
   created: "Product created as a draft. Publish it when you're ready.",
   updated: "Changes saved.",
   published: "Published: your product is on sale.",
-  unpublished: "Unpublished: the product is hidden from the storefront. Buyers keep their downloads.",
+  unpublished: "Unpublished: the product is hidden from the storefront.",
 };
+
+const KEEP_ACCESS = {
+  DOWNLOAD: "buyers keep their downloads",
+  MEMBERSHIP: "existing members keep their memberships",
+} as const;
+
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function StatusPanel() {
   const { product, chargesEnabled } = useLoaderData<typeof loader>();
@@ -139,7 +161,8 @@ function StatusPanel() {
             <Link to={`/p/${product.slug}`} className="link break-all">
               /p/{product.slug}
             </Link>
-            {product.price ? ` for ${formatMoney(product.price.amount, product.price.currency)}` : ""}.
+            {product.priceSummary ? ` for ${product.priceSummary}` : ""}
+            {product.trial ? `, with a ${product.trial}` : ""}.
           </p>
           {!chargesEnabled ? (
             <Notice tone="warning">
@@ -153,7 +176,7 @@ function StatusPanel() {
               className="btn-secondary w-full"
               disabled={pending === "unpublish"}
               onClick={(event) => {
-                if (!confirm("Unpublish this product? It disappears from the storefront; buyers keep their downloads."))
+                if (!confirm(`Unpublish this product? It disappears from the storefront; ${KEEP_ACCESS[product.kind]}.`))
                   event.preventDefault();
               }}
             >
@@ -195,14 +218,19 @@ export default function EditProduct() {
   const { product, accept } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const [searchParams] = useSearchParams();
-  const saved = SAVED_WORDS[searchParams.get("saved") ?? ""];
+  const savedKey = searchParams.get("saved") ?? "";
+  let saved = SAVED_WORDS[savedKey];
+  if (saved && savedKey === "unpublished") saved += ` ${capitalized(KEEP_ACCESS[product.kind])}.`;
+  const stripeUnreachable = searchParams.get("stripe") === "unreachable";
   const saveData = actionData?.intent === "save" ? actionData : null;
   const values: Record<string, string | undefined> = saveData?.values ?? {
     title: product.title,
     slug: product.slug,
     description: product.description,
-    price: product.priceInput,
-    currency: product.price?.currency ?? "usd",
+    kind: product.kind,
+    ...product.priceInputs,
+    trialDays: product.trialDays ? String(product.trialDays) : "",
+    currency: product.currency,
   };
   return (
     <div className="space-y-6">
@@ -215,7 +243,13 @@ export default function EditProduct() {
         </p>
         <h1 className="mt-1 text-2xl font-bold">{product.title}</h1>
       </div>
-      {saved && !actionData ? <Notice tone="success">{saved}</Notice> : null}
+      {saved && !actionData ? (
+        stripeUnreachable ? (
+          <Notice tone="warning">{STRIPE_UNREACHABLE}</Notice>
+        ) : (
+          <Notice tone="success">{saved}</Notice>
+        )
+      ) : null}
       <div className="grid gap-6 lg:grid-cols-[1fr_18rem]">
         <div className="card order-2 lg:order-1">
           <ProductForm
@@ -224,6 +258,7 @@ export default function EditProduct() {
             errors={saveData?.fieldErrors ?? {}}
             formError={saveData?.formError}
             files={{ coverUrl: product.coverUrl, title: product.title, deliverable: product.deliverable }}
+            fixedKind={product.kind}
             submitLabel="Save changes"
             busyLabel="Saving…"
             accept={accept}

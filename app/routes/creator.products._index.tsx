@@ -6,8 +6,13 @@ import { EmptyState, Notice } from "#app/components/forms.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
 import { ProductCover } from "#app/components/product-card.tsx";
 import { coverUrl } from "#app/domain/catalog.server.ts";
-import { formatMoney } from "#app/domain/money.ts";
-import { getCreatorStudioSummary, listOwnProducts, rethrowAsNotFound } from "#app/domain/products.server.ts";
+import {
+  describePrices,
+  describeTrial,
+  getCreatorStudioSummary,
+  listOwnProducts,
+  rethrowAsNotFound,
+} from "#app/domain/products.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Your products · Makers Market" }];
@@ -26,9 +31,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
       title: p.title,
       slug: p.slug,
       published: p.published,
-      price: p.price,
+      kind: p.kind,
+      prices: p.prices.length ? describePrices(p.prices) : null,
+      trial: describeTrial(p.trialDays),
       coverUrl: coverUrl(p),
-      hasFile: Boolean(p.deliverablePath),
+      // A membership's file is optional.
+      missingFile: p.kind === "DOWNLOAD" && !p.deliverablePath,
       sales: p._count.orderItems,
     })),
   };
@@ -65,7 +73,7 @@ export default function CreatorProducts() {
       ) : null}
       {products.length === 0 ? (
         <EmptyState title="No products yet">
-          Add your first product: a title, a price and the file buyers will download.
+          Add your first product: a file buyers pay for once, or a membership they pay for monthly or yearly.
           <div className="mt-4">
             <Link to="/creator/products/new" className="btn-primary">
               Create a product
@@ -82,14 +90,27 @@ export default function CreatorProducts() {
                   <ProductCover title={product.title} coverUrl={product.coverUrl} className="text-xl" />
                 </div>
                 <div className="min-w-0 flex-1">
-                  <Link to={`/creator/products/${product.id}`} className="font-semibold text-slate-900 hover:underline">
-                    {product.title}
-                  </Link>
+                  <div className="flex flex-wrap items-center gap-2">
+                    <Link to={`/creator/products/${product.id}`} className="font-semibold text-slate-900 hover:underline">
+                      {product.title}
+                    </Link>
+                    {product.kind === "MEMBERSHIP" ? (
+                      <span className="rounded-full bg-brand-50 px-2 py-0.5 text-xs font-semibold text-brand-700" data-testid="product-kind">
+                        Membership
+                      </span>
+                    ) : null}
+                  </div>
                   <p className="truncate text-xs text-slate-500">
                     /p/{product.slug}
-                    {product.hasFile ? "" : " · no file yet"}
+                    {product.missingFile ? " · no file yet" : ""}
+                    {product.trial ? ` · ${product.trial}` : ""}
                     {product.sales ? ` · ${product.sales} sold` : ""}
                   </p>
+                  {product.kind === "MEMBERSHIP" ? (
+                    <p className="mt-0.5 text-sm font-medium text-slate-800 sm:hidden" data-testid="product-prices">
+                      {product.prices ?? "No price yet"}
+                    </p>
+                  ) : null}
                 </div>
                 <span
                   className={`hidden rounded-full px-2.5 py-0.5 text-xs font-semibold sm:inline ${product.published ? "bg-emerald-100 text-emerald-800" : "bg-slate-100 text-slate-700"}`}
@@ -97,8 +118,11 @@ export default function CreatorProducts() {
                 >
                   {product.published ? "Published" : "Draft"}
                 </span>
-                <span className="w-24 text-right text-sm font-medium">
-                  {product.price ? formatMoney(product.price.amount, product.price.currency) : "—"}
+                <span
+                  className={`text-right text-sm font-medium ${product.kind === "MEMBERSHIP" ? "hidden w-48 sm:inline" : "w-24"}`}
+                  data-testid={product.kind === "MEMBERSHIP" ? undefined : "product-prices"}
+                >
+                  {product.prices ?? "—"}
                 </span>
                 <Link to={`/creator/products/${product.id}`} className="btn-secondary py-1.5">
                   Edit

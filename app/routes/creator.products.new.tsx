@@ -39,7 +39,8 @@ export async function action({ request }: ActionFunctionArgs) {
       files: submission.files,
       actor: actorFromRequest(request, user.id),
     });
-    return redirect(`/creator/products/${product.id}?saved=created`);
+    // A membership saved while Stripe was unreachable says so on the next page (its prices are made at checkout).
+    return redirect(`/creator/products/${product.id}?saved=created${product.stripe === "unreachable" ? "&stripe=unreachable" : ""}`);
   } catch (error) {
     if (error instanceof ProductError && error.status !== 404) {
       const values = submittedValues(submission.data);
