@@ -267,6 +267,24 @@ describe("trials without a payment method", () => {
   });
 });
 
+describe("card-less trial on the hosted Checkout page", () => {
+  it("starts the trial with an empty card number when payment_method_collection is if_required", async () => {
+    const seller = await onboardedAccount(em, stripe);
+    const { monthly } = await product();
+    const s = await stripe.checkout.sessions.create({
+      mode: "subscription", payment_method_collection: "if_required", line_items: [{ price: monthly.id, quantity: 1 }], success_url: "http://localhost:3000/s",
+      subscription_data: { trial_period_days: 14, transfer_data: { destination: seller.id }, trial_settings: { end_behavior: { missing_payment_method: "pause" } } },
+    });
+    expect(await (await fetch(s.url!)).text()).toContain("No card needed to start the free trial");
+    const res = await fetch(s.url!, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ email: "trial@example.com", card: "" }).toString() });
+    expect(res.status).toBe(303);
+    const done = await stripe.checkout.sessions.retrieve(s.id, { expand: ["subscription", "customer"] });
+    expect(done).toMatchObject({ status: "complete", payment_status: "no_payment_required", payment_method_collection: "if_required" });
+    expect((done.subscription as Stripe.Subscription).status).toBe("trialing");
+    expect((done.customer as Stripe.Customer).invoice_settings.default_payment_method).toBeNull();
+  });
+});
+
 describe("dunning", () => {
   it("retries 3, 5 and 7 days after the first failure, then cancels with reason payment_failed", async () => {
     const { sub, clock } = await subscribe({ card: "4000000000000341", trialDays: 7 });
