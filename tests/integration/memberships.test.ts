@@ -247,6 +247,36 @@ describe("membership lifecycle", () => {
     }
   });
 
+  it("a renewal that needs the buyer's authentication shows Stripe's page to confirm it; confirming it pays the invoice", async () => {
+    const { creator } = await onboardedCreator(stripeEnv.url);
+    const product = await publishedMembership(creator.id, { monthly: 1_200 });
+    const buyer = await buyerOnTestClock(stripe, START);
+    const sub = await subscribe(buyer, product.id, { card: "4000002760003184" }); // approved at Checkout (on session)
+    await advance(buyer, START + 32 * DAY); // off session, the bank wants the buyer
+    await stripeEnv.settle();
+    let membership = await membershipOf(sub);
+    expect(membership).toMatchObject({ status: "PAST_DUE", paymentProblem: "action_required" });
+    expect(membership.entitlement?.status).toBe("GRACE");
+    expect(membership.paymentProblemUrl).toMatch(/^http/);
+    expect(membership.orders).toHaveLength(1);
+
+    // The buyer follows the link and completes authentication on Stripe's hosted invoice page.
+    const page = await fetch(membership.paymentProblemUrl!);
+    expect(await page.text()).toContain("Complete authentication");
+    const confirmed = await fetch(membership.paymentProblemUrl!, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "action=approve",
+      redirect: "manual",
+    });
+    expect(confirmed.status).toBeLessThan(400);
+    await stripeEnv.settle();
+    membership = await membershipOf(sub);
+    expect(membership).toMatchObject({ status: "ACTIVE", paymentProblem: null, paymentProblemUrl: null, pastDueSince: null });
+    expect(membership.entitlement?.status).toBe("ACTIVE");
+    expect(membership.orders.map((o) => o.billingReason)).toEqual(["subscription_create", "subscription_cycle"]);
+  });
+
   it("grace access runs out by our clock even if Stripe keeps the subscription past due", () => {
     const since = new Date("2026-12-01T00:00:00Z");
     const access = membershipAccess({ status: "PAST_DUE", pausedCollection: false, pastDueSince: since }, 7);
