@@ -40,6 +40,20 @@ export function ProductCover({
   );
 }
 
+export type PlanInterval = "MONTH" | "YEAR";
+
+const INTERVAL_NOUN: Record<PlanInterval, string> = { MONTH: "month", YEAR: "year" };
+
+export function intervalNoun(interval: PlanInterval) {
+  return INTERVAL_NOUN[interval];
+}
+
+/** "$20.00" for a one-time price, "$10.00 / month" for a membership's. */
+export function priceText(price: { amount: number; currency: string; interval?: PlanInterval | null }, separator = " / ") {
+  const money = formatMoney(price.amount, price.currency);
+  return price.interval ? `${money}${separator}${INTERVAL_NOUN[price.interval]}` : money;
+}
+
 export interface ProductCardData {
   id: string;
   title: string;
@@ -47,7 +61,7 @@ export interface ProductCardData {
   description: string;
   coverUrl: string | null;
   creator: { displayName: string; slug: string };
-  price: { amount: number; currency: string } | null;
+  price: { amount: number; currency: string; interval?: PlanInterval | null } | null;
 }
 
 export function ProductCard({ product, showCreator = true }: { product: ProductCardData; showCreator?: boolean }) {
@@ -62,7 +76,7 @@ export function ProductCard({ product, showCreator = true }: { product: ProductC
       {showCreator ? <p className="text-sm text-slate-500">by {product.creator.displayName}</p> : null}
       <p className="mt-2 line-clamp-2 flex-1 text-sm text-slate-600">{product.description}</p>
       <p className="mt-4 text-lg font-semibold" data-testid="product-price">
-        {product.price ? formatMoney(product.price.amount, product.price.currency) : "Not for sale"}
+        {product.price ? priceText(product.price) : "Not for sale"}
       </p>
     </li>
   );

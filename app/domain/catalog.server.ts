@@ -1,8 +1,9 @@
 // The public catalog: published products with their current price, product pages, creator pages and covers.
 // Unpublished products exist only for their creator (everyone else gets a 404).
-import type { Prisma } from "#app/generated/prisma/client.ts";
+import type { BillingInterval, Prisma, ProductKind } from "#app/generated/prisma/client.ts";
 import { db } from "#app/utils/db.server.ts";
 import { ACCESS_GRANTING } from "./entitlements.server.ts";
+import { LIVE_MEMBERSHIP } from "./memberships.server.ts";
 import { coverFile } from "./uploads.server.ts";
 
 const cardSelect = {
@@ -11,8 +12,15 @@ const cardSelect = {
   slug: true,
   description: true,
   coverImagePath: true,
+  kind: true,
   creator: { select: { displayName: true, slug: true } },
-  prices: { where: { active: true }, orderBy: { createdAt: "desc" }, take: 1, select: { amount: true, currency: true } },
+  // A membership has one active price per interval; a download one without an interval.
+  prices: {
+    where: { active: true },
+    orderBy: { createdAt: "desc" },
+    take: 4,
+    select: { id: true, amount: true, currency: true, interval: true },
+  },
 } satisfies Prisma.ProductSelect;
 
 type CardRow = Prisma.ProductGetPayload<{ select: typeof cardSelect }>;
@@ -24,8 +32,30 @@ export function coverUrl(product: { id: string; coverImagePath: string | null })
   return `/media/covers/${product.id}?v=${version}`;
 }
 
+type PriceRow = CardRow["prices"][number];
+
+/** A membership's current plans, monthly first, one per interval (the newest active price of each). */
+function plansOf(kind: ProductKind, prices: PriceRow[]) {
+  if (kind !== "MEMBERSHIP") return [];
+  const order: BillingInterval[] = ["MONTH", "YEAR"];
+  return order.flatMap((interval) => {
+    const price = prices.find((p) => p.interval === interval);
+    return price ? [{ ...price, interval }] : [];
+  });
+}
+
+/** The price a card shows: a download's one-time price, or a membership's monthly price (else its yearly one). */
+function displayPrice(kind: ProductKind, prices: PriceRow[]) {
+  const price = kind === "MEMBERSHIP" ? plansOf(kind, prices)[0] : prices.find((p) => p.interval === null);
+  return price ? { amount: price.amount, currency: price.currency, interval: price.interval } : null;
+}
+
 function toCard({ prices, coverImagePath, ...product }: CardRow) {
-  return { ...product, coverUrl: coverUrl({ id: product.id, coverImagePath }), price: prices[0] ?? null };
+  return {
+    ...product,
+    coverUrl: coverUrl({ id: product.id, coverImagePath }),
+    price: displayPrice(product.kind, prices),
+  };
 }
 
 export type ProductCard = ReturnType<typeof toCard>;
@@ -81,14 +111,19 @@ export async function getCreatorPage({ slug, page = 1, pageSize = 12 }: { slug: 
  * What the product page offers the viewer, decided in this order:
  * - `own`: the viewer is the creator (a preview, with a link to edit; no Buy).
  * - `owned`: the viewer has an entitlement that grants access now (ACTIVE or RESTORED) — "go to your library".
+ * - `member`: a membership the viewer already has a live membership of (trialing, active, past due or paused).
  * - `unavailable`: not published, no current price, or the creator can't accept payments (charges disabled).
  * - `buy`: everyone else, including anonymous visitors (checkout sends them to log in).
+ * - `subscribe`: the same for a membership, with the free trial the viewer would get (only one per buyer and
+ *   membership, as checkout decides).
  */
 export type PurchaseState =
   | { kind: "own" }
   | { kind: "owned" }
+  | { kind: "member" }
   | { kind: "unavailable"; reason: "unpublished" | "no_price" | "creator_cannot_charge" }
-  | { kind: "buy" };
+  | { kind: "buy" }
+  | { kind: "subscribe"; trialDays: number | null };
 
 /** A product page for `viewerId` (null for anonymous), or null when the viewer may not see it (a 404). */
 export async function getProductPage({ slug, viewerId }: { slug: string; viewerId: string | null }) {
@@ -97,6 +132,7 @@ export async function getProductPage({ slug, viewerId }: { slug: string; viewerI
     select: {
       ...cardSelect,
       published: true,
+      trialDays: true,
       deliverableName: true,
       deliverableMimeType: true,
       deliverableSizeBytes: true,
@@ -106,25 +142,36 @@ export async function getProductPage({ slug, viewerId }: { slug: string; viewerI
   if (!product) return null;
   const isOwner = viewerId !== null && product.creator.userId === viewerId;
   if (!product.published && !isOwner) return null;
+  const isMembership = product.kind === "MEMBERSHIP";
+  const viewerBuys = viewerId !== null && !isOwner;
+  const memberships =
+    viewerBuys && isMembership
+      ? await db().membership.findMany({ where: { buyerId: viewerId, productId: product.id }, select: { status: true } })
+      : [];
   const owned =
-    viewerId !== null && !isOwner
+    viewerBuys && !isMembership
       ? (await db().entitlement.count({
-          where: { userId: viewerId, productId: product.id, status: { in: ACCESS_GRANTING } },
+          where: { userId: viewerId, productId: product.id, orderId: { not: null }, status: { in: ACCESS_GRANTING } },
         })) > 0
       : false;
-  const price = product.prices[0] ?? null;
+  const { trialDays, ...cardRow } = product;
+  const card = toCard(cardRow);
   let purchase: PurchaseState;
   if (isOwner) purchase = { kind: "own" };
   else if (owned) purchase = { kind: "owned" };
+  else if (memberships.some((m) => LIVE_MEMBERSHIP.includes(m.status))) purchase = { kind: "member" };
   else if (!product.published) purchase = { kind: "unavailable", reason: "unpublished" };
-  else if (!price) purchase = { kind: "unavailable", reason: "no_price" };
+  else if (!card.price) purchase = { kind: "unavailable", reason: "no_price" };
   else if (!product.creator.chargesEnabled) purchase = { kind: "unavailable", reason: "creator_cannot_charge" };
+  else if (isMembership) purchase = { kind: "subscribe", trialDays: memberships.length === 0 && trialDays ? trialDays : null };
   else purchase = { kind: "buy" };
   const { userId: _owner, chargesEnabled, ...creator } = product.creator;
-  const card = toCard({ ...product, creator });
   return {
     product: {
       ...card,
+      creator,
+      plans: plansOf(product.kind, product.prices).map(({ id: _id, ...plan }) => plan),
+      trialDays: isMembership ? trialDays : null,
       published: product.published,
       deliverableName: product.deliverableName,
       deliverableMimeType: product.deliverableMimeType,

@@ -4,12 +4,17 @@ import { Link, useActionData } from "@remix-run/react";
 import { z } from "zod";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { CheckoutRefused, startCheckout } from "#app/domain/checkout.server.ts";
+import { emptyToUndefined } from "#app/domain/day-range.ts";
 import { friendlyStripeError, isStripeError } from "#app/stripe/client.server.ts";
 import { getUser } from "#app/utils/auth.server.ts";
 import { db } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
 
-const buySchema = z.object({ productId: z.string().trim().min(1).max(64) });
+const buySchema = z.object({
+  productId: z.string().trim().min(1).max(64),
+  // Memberships only: the plan chosen on the product page (checkout picks monthly when absent).
+  interval: z.preprocess(emptyToUndefined, z.enum(["MONTH", "YEAR"]).optional()),
+});
 
 // No redirect here: after a refused "Buy", Remix runs this loader to render the action's error on this page.
 export async function loader(_: LoaderFunctionArgs) {
@@ -18,8 +23,11 @@ export async function loader(_: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const parsed = buySchema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) return data({ error: "Choose a product to buy.", productSlug: null }, { status: 400 });
-  const { productId } = parsed.data;
+  if (!parsed.success) {
+    const error = parsed.error.flatten().fieldErrors.interval ? "Choose a monthly or yearly plan." : "Choose a product to buy.";
+    return data({ error, productSlug: null }, { status: 400 });
+  }
+  const { productId, interval } = parsed.data;
   const user = await getUser(request);
   const product = await db().product.findUnique({ where: { id: productId }, select: { slug: true } });
   if (!user) {
@@ -30,6 +38,7 @@ export async function action({ request }: ActionFunctionArgs) {
     const checkout = await startCheckout({
       buyer: user,
       productId,
+      interval,
       appUrl: env().APP_URL,
       actor: actorFromRequest(request, user.id),
     });

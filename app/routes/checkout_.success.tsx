@@ -1,9 +1,11 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
+import { priceText } from "#app/components/product-card.tsx";
 import { z } from "zod";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { attemptIdOf, fulfillCheckoutSession } from "#app/domain/fulfillment.server.ts";
+import { listMemberships, MEMBERSHIP_STATUS_WORDS } from "#app/domain/memberships.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { orderForCheckoutSession } from "#app/domain/orders.server.ts";
 import { retrieveCheckoutSession } from "#app/stripe/checkout.server.ts";
@@ -32,13 +34,37 @@ export async function loader({ request }: LoaderFunctionArgs) {
     const attempt = attemptId ? await db().checkoutAttempt.findUnique({ where: { id: attemptId } }) : null;
     if (!session || !attempt || attempt.buyerId !== user.id)
       throw new Response("We couldn't find that purchase.", { status: 404 });
+    // A membership's session has no order of its own (its invoices do): the membership is what to show. It exists
+    // once the webhook came; if not yet, fulfilling starts it from Stripe's state, as the webhook would.
     const result = await fulfillCheckoutSession(session, { actor: actorFromRequest(request, user.id) });
-    if (result.status === "not_paid") return { state: "processing" as const, order: null };
+    if (result.status === "not_paid") return { state: "processing" as const, order: null, membership: null };
+    if (result.status === "membership_started") {
+      const membership = (await listMemberships(user.id)).find((m) => m.id === result.membershipId);
+      if (!membership) throw new Response("We couldn't find that membership.", { status: 404 });
+      return {
+        state: "member" as const,
+        order: null,
+        membership: {
+          productTitle: membership.product.title,
+          productSlug: membership.product.slug,
+          creator: membership.product.creator.displayName,
+          status: membership.status,
+          statusText: MEMBERSHIP_STATUS_WORDS[membership.status],
+          amount: membership.amount,
+          currency: membership.currency,
+          interval: membership.interval,
+          trialEndsAt: membership.status === "TRIALING" ? membership.trialEndsAt : null,
+          nextChargeAt: membership.currentPeriodEnd,
+          firstInvoice: membership.orders.at(-1)?.number ?? null,
+        },
+      };
+    }
     order = await orderForCheckoutSession({ buyerId: user.id, sessionId });
   }
   if (!order) throw new Response("We couldn't find that purchase.", { status: 404 });
   return {
     state: "paid" as const,
+    membership: null,
     order: {
       number: order.number,
       totalAmount: order.totalAmount,
@@ -49,8 +75,66 @@ export async function loader({ request }: LoaderFunctionArgs) {
   };
 }
 
+const longDate = (iso: string | Date) =>
+  new Date(iso).toLocaleDateString("en-US", { dateStyle: "long", timeZone: "UTC" });
+
+function MembershipWelcome() {
+  const membership = useLoaderData<typeof loader>().membership!;
+  const price = priceText(membership, "/");
+  return (
+    <div className="mx-auto max-w-lg">
+      <div className="card text-center" data-testid="membership-confirmation">
+        <div aria-hidden className="mx-auto grid h-12 w-12 place-items-center rounded-full bg-emerald-100 text-2xl text-emerald-700">
+          ✓
+        </div>
+        <h1 className="mt-4 text-2xl font-bold">Welcome — you're a member of {membership.productTitle}</h1>
+        <p className="mt-2 text-slate-600">by {membership.creator}</p>
+        <dl className="mt-6 divide-y divide-slate-200 rounded-lg border border-slate-200 text-left text-sm">
+          <div className="flex justify-between gap-4 px-4 py-3">
+            <dt className="text-slate-500">Plan</dt>
+            <dd className="font-medium">{price}</dd>
+          </div>
+          <div className="flex justify-between gap-4 px-4 py-3">
+            <dt className="text-slate-500">Status</dt>
+            <dd className="font-medium">{membership.statusText}</dd>
+          </div>
+          {membership.trialEndsAt ? (
+            <div className="flex justify-between gap-4 px-4 py-3" data-testid="membership-trial-end">
+              <dt className="text-slate-500">Free trial until</dt>
+              <dd className="font-medium">{longDate(membership.trialEndsAt)}</dd>
+            </div>
+          ) : null}
+          {membership.nextChargeAt ? (
+            <div className="flex justify-between gap-4 px-4 py-3" data-testid="membership-next-charge">
+              <dt className="text-slate-500">{membership.trialEndsAt ? "First charge" : "Next charge"}</dt>
+              <dd className="font-medium">
+                {price} on {longDate(membership.nextChargeAt)}
+              </dd>
+            </div>
+          ) : null}
+        </dl>
+        <p className="mt-4 text-sm text-slate-500">
+          {membership.trialEndsAt
+            ? "You won't be charged before your trial ends. Cancel anytime from your library."
+            : "Your receipts and billing are in your library. Cancel anytime."}
+        </p>
+        <div className="mt-6 flex justify-center gap-3">
+          <Link to="/library" className="btn-primary">
+            Go to your library
+          </Link>
+          {membership.firstInvoice ? (
+            <Link to={`/library/orders/${membership.firstInvoice}`} className="btn-secondary">
+              View receipt
+            </Link>
+          ) : null}
+        </div>
+      </div>
+    </div>
+  );
+}
+
 export default function CheckoutSuccess() {
-  const { state, order } = useLoaderData<typeof loader>();
+  const { state, order, membership } = useLoaderData<typeof loader>();
   const revalidator = useRevalidator();
   useEffect(() => {
     if (state !== "processing") return;
@@ -58,6 +142,7 @@ export default function CheckoutSuccess() {
     return () => clearTimeout(timer);
   }, [state, revalidator]);
 
+  if (state === "member" && membership) return <MembershipWelcome />;
   if (state === "processing" || !order)
     return (
       <div className="card mx-auto max-w-lg text-center" aria-live="polite">

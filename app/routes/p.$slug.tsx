@@ -1,8 +1,9 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
+import { useState } from "react";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { Notice } from "#app/components/forms.tsx";
-import { ProductCover } from "#app/components/product-card.tsx";
+import { intervalNoun, type PlanInterval, priceText, ProductCover } from "#app/components/product-card.tsx";
 import { getProductPage } from "#app/domain/catalog.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { formatBytes } from "#app/domain/uploads.server.ts";
@@ -28,7 +29,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       slug: product.slug,
       description: product.description,
       coverUrl: product.coverUrl,
+      kind: product.kind,
       price: product.price,
+      plans: product.plans,
       published: product.published,
       creator: { displayName: creator.displayName, slug: creator.slug },
       file: product.deliverableName
@@ -45,11 +48,93 @@ function fileKind(name: string) {
   return ext.length > 0 && ext.length <= 5 ? ext : "File";
 }
 
+type Plan = { amount: number; currency: string; interval: PlanInterval };
+
+const PLAN_NAMES: Record<PlanInterval, string> = { MONTH: "Monthly", YEAR: "Yearly" };
+
+/** How much a yearly plan saves against twelve monthly payments, when it does. */
+function yearlySaving(plans: Plan[]) {
+  const monthly = plans.find((p) => p.interval === "MONTH");
+  const yearly = plans.find((p) => p.interval === "YEAR");
+  if (!monthly || !yearly || monthly.currency !== yearly.currency) return null;
+  const saved = monthly.amount * 12 - yearly.amount;
+  if (saved <= 0) return null;
+  return { amount: saved, currency: yearly.currency, percent: Math.round((saved / (monthly.amount * 12)) * 100) };
+}
+
+function SubscribeBox({ plans, trialDays }: { plans: Plan[]; trialDays: number | null }) {
+  const { product } = useLoaderData<typeof loader>();
+  const navigation = useNavigation();
+  const busy = navigation.state !== "idle" && navigation.formAction === "/checkout";
+  const [interval, chooseInterval] = useState<PlanInterval>(plans[0]!.interval);
+  const chosen = plans.find((p) => p.interval === interval) ?? plans[0]!;
+  const saving = yearlySaving(plans);
+  return (
+    <Form method="post" action="/checkout" className="space-y-3">
+      <input type="hidden" name="productId" value={product.id} />
+      {plans.length > 1 ? (
+        <fieldset>
+          <legend className="label">Choose your plan</legend>
+          <div className="mt-1 space-y-2">
+            {plans.map((plan) => (
+              <label
+                key={plan.interval}
+                className={`flex cursor-pointer items-center gap-3 rounded-lg border px-3 py-2.5 text-sm transition ${
+                  plan.interval === interval ? "border-brand-600 bg-brand-50 ring-1 ring-brand-600" : "border-slate-300 hover:border-slate-400"
+                }`}
+                data-testid={`plan-${plan.interval.toLowerCase()}`}
+              >
+                <input
+                  type="radio"
+                  name="interval"
+                  value={plan.interval}
+                  checked={plan.interval === interval}
+                  onChange={() => chooseInterval(plan.interval)}
+                  className="h-4 w-4 text-brand-600 focus:ring-brand-500"
+                />
+                <span className="flex-1">
+                  <span className="block font-semibold">{PLAN_NAMES[plan.interval]}</span>
+                  <span className="block text-slate-600">{priceText(plan, "/")}</span>
+                </span>
+                {plan.interval === "YEAR" && saving ? (
+                  <span className="rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-800" data-testid="yearly-saving">
+                    Save {saving.percent}%
+                  </span>
+                ) : null}
+              </label>
+            ))}
+          </div>
+          {saving ? (
+            <p className="mt-2 text-xs text-slate-500">
+              Yearly costs {formatMoney(saving.amount, saving.currency)} less than twelve monthly payments.
+            </p>
+          ) : null}
+        </fieldset>
+      ) : (
+        <input type="hidden" name="interval" value={chosen.interval} />
+      )}
+      {trialDays ? (
+        <p className="rounded-lg bg-slate-50 px-3 py-2 text-sm text-slate-700" data-testid="trial-text">
+          <strong>{trialDays}-day free trial</strong>, then {priceText(chosen, "/")} — cancel anytime
+        </p>
+      ) : null}
+      <button type="submit" className="btn-primary w-full py-3 text-base" data-testid="subscribe-button" disabled={busy}>
+        {busy ? "Opening checkout…" : trialDays ? "Start free trial" : `Subscribe for ${priceText(chosen, "/")}`}
+      </button>
+      <p className="text-center text-xs text-slate-500">
+        Secure payment with Stripe. {trialDays ? "You won't be charged until the trial ends. " : ""}Manage or cancel from
+        your library.
+      </p>
+    </Form>
+  );
+}
+
 function BuyBox() {
   const { product, purchase } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   const busy = navigation.state !== "idle" && navigation.formAction === "/checkout";
   const price = product.price ? formatMoney(product.price.amount, product.price.currency) : null;
+  const isMembership = product.kind === "MEMBERSHIP";
   switch (purchase.kind) {
     case "owned":
       return (
@@ -62,12 +147,26 @@ function BuyBox() {
           </span>
         </Notice>
       );
+    case "member":
+      return (
+        <Notice tone="success">
+          <span data-testid="member-notice">
+            <strong>You're a member.</strong>{" "}
+            <Link to="/library" className="link">
+              Go to your library
+            </Link>{" "}
+            for downloads and billing.
+          </span>
+        </Notice>
+      );
+    case "subscribe":
+      return <SubscribeBox plans={product.plans} trialDays={purchase.trialDays} />;
     case "own":
       return (
         <div className="space-y-3">
           <Notice tone={product.published ? "info" : "warning"}>
             {product.published
-              ? "This is your product. Buyers see a Buy button here."
+              ? `This is your product. Buyers see a ${isMembership ? "Subscribe" : "Buy"} button here.`
               : "Draft preview: only you can see this page until you publish it."}
           </Notice>
           <Link to={`/creator/products/${product.id}`} className="btn-secondary w-full">
@@ -81,7 +180,7 @@ function BuyBox() {
           <Notice tone="warning">
             {purchase.reason === "creator_cannot_charge"
               ? "This creator can't accept payments right now, so this product can't be bought at the moment. Please check back later."
-              : "This product isn't for sale right now."}
+              : `This ${isMembership ? "membership" : "product"} isn't for sale right now.`}
           </Notice>
         </div>
       );
@@ -117,12 +216,23 @@ export default function ProductPage() {
             </p>
           </div>
           <p className="text-3xl font-bold" data-testid="product-price">
-            {product.price ? formatMoney(product.price.amount, product.price.currency) : "Not for sale"}
+            {product.price ? (
+              <>
+                {formatMoney(product.price.amount, product.price.currency)}
+                {product.price.interval ? (
+                  <span className="text-base font-medium text-slate-500"> / {intervalNoun(product.price.interval)}</span>
+                ) : null}
+              </>
+            ) : (
+              "Not for sale"
+            )}
           </p>
           <BuyBox />
           {product.file ? (
             <p className="border-t border-slate-100 pt-3 text-sm text-slate-500">
-              Includes one {product.file.kind} file ({product.file.size}).
+              {product.kind === "MEMBERSHIP"
+                ? `Members can download one ${product.file.kind} file (${product.file.size}).`
+                : `Includes one ${product.file.kind} file (${product.file.size}).`}
             </p>
           ) : null}
         </div>
