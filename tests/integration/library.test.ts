@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_ACTOR } from "#app/domain/audit.server.ts";
 import { startCheckout } from "#app/domain/checkout.server.ts";
 import { loader as downloadLoader } from "#app/routes/library_.download.$entitlementId.ts";
-import { loader as libraryLoader } from "#app/routes/library.tsx";
+import { action as libraryAction, loader as libraryLoader } from "#app/routes/library.tsx";
 import { loader as receiptLoader } from "#app/routes/library_.orders.$number.tsx";
 import { db } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
-import { onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
-import { callRoute, createUser, getRequest, sessionCookie } from "#tests/helpers/requests.ts";
+import { onboardedCreator, publishedMembership, publishedProduct } from "#tests/helpers/marketplace.ts";
+import { callRoute, createUser, formRequest, getRequest, sessionCookie } from "#tests/helpers/requests.ts";
 import { controls, startTestStripe, type TestStripe } from "#tests/helpers/stripe.ts";
 
 let stripeEnv: TestStripe;
@@ -92,6 +92,80 @@ describe("library and downloads", () => {
       { number: String(order.number) },
     );
     expect(hidden.status).toBe(404);
+  });
+});
+
+async function membership() {
+  const { creator } = await onboardedCreator(stripeEnv.url);
+  const product = await publishedMembership(creator.id, { monthly: 800 });
+  const { user } = await createUser();
+  const cookie = await sessionCookie(user.id);
+  const { url } = await startCheckout({ buyer: user, productId: product.id, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR });
+  await controls.payCheckoutSession(stripeEnv.url, /\/(cs_[A-Za-z0-9_]+)/.exec(url)![1]!);
+  await stripeEnv.settle();
+  const row = await db().membership.findFirstOrThrow({ where: { buyerId: user.id }, include: { entitlement: true } });
+  return { product, user, cookie, membership: row };
+}
+
+const manageBilling = (membershipId: string, cookie: string) =>
+  callRoute(libraryAction, formRequest("/library", { intent: "manage-billing", membershipId }, { cookie }));
+
+describe("memberships in the library", () => {
+  it("is empty for a new buyer, and lists memberships apart from purchases", async () => {
+    const { user } = await createUser();
+    const empty = await (await callRoute(libraryLoader, getRequest("/library", { cookie: await sessionCookie(user.id) }))).json();
+    expect(empty).toMatchObject({ items: [], memberships: [] });
+
+    const { cookie, membership: row } = await membership();
+    const library = await (await callRoute(libraryLoader, getRequest("/library", { cookie }))).json();
+    expect(library.items).toEqual([]);
+    expect(library.memberships).toHaveLength(1);
+    expect(library.memberships[0]).toMatchObject({ id: row.id, status: "ACTIVE", amount: 800, interval: "MONTH" });
+    expect(library.memberships[0].invoices).toHaveLength(1);
+  });
+
+  it("opens the billing portal for the buyer's own membership only", async () => {
+    const { cookie, membership: row } = await membership();
+    const own = await manageBilling(row.id, cookie);
+    expect(own.status).toBe(303);
+    expect(own.headers.get("Location")!.startsWith(stripeEnv.url)).toBe(true);
+
+    const stranger = await createUser();
+    const refused = await manageBilling(row.id, await sessionCookie(stranger.user.id));
+    expect(refused.status).toBe(404);
+    const invalid = await callRoute(libraryAction, formRequest("/library", { intent: "something-else" }, { cookie }));
+    expect(invalid.status).toBe(400);
+  });
+
+  it("says so kindly when Stripe can't be reached", async () => {
+    const { cookie, membership: row } = await membership();
+    await controls.injectFault(stripeEnv.url, { path: "/v1/billing_portal/sessions", method: "POST", count: 10, status: 500 });
+    try {
+      const failed = await manageBilling(row.id, cookie);
+      expect(failed.status).toBe(502);
+      expect(await failed.json()).toMatchObject({ membershipId: row.id, error: expect.stringMatching(/couldn't reach our payment provider/) });
+    } finally {
+      await controls.clearFaults(stripeEnv.url);
+    }
+  });
+
+  it("downloads a membership's file while its entitlement grants access, with the same owner check", async () => {
+    const { product, cookie, membership: row } = await membership();
+    const stored = `deliverables/${product.id}.txt`;
+    fs.mkdirSync(path.join(env().UPLOADS_DIR, "deliverables"), { recursive: true });
+    fs.writeFileSync(path.join(env().UPLOADS_DIR, stored), "issue one");
+    await db().product.update({ where: { id: product.id }, data: { deliverablePath: stored, deliverableName: "issue.txt" } });
+    const entitlementId = row.entitlement!.id;
+    const fetchFile = (c: string) => callRoute(downloadLoader, getRequest(`/library/download/${entitlementId}`, { cookie: c }), { entitlementId });
+    expect((await fetchFile(cookie)).status).toBe(200);
+    const stranger = await createUser();
+    expect((await fetchFile(await sessionCookie(stranger.user.id))).status).toBe(404);
+    for (const [status, accessEndsAt] of [["PAUSED", null], ["ENDED", null], ["GRACE", new Date(Date.now() - 1000)]] as const) {
+      await db().entitlement.update({ where: { id: entitlementId }, data: { status, accessEndsAt } });
+      expect((await fetchFile(cookie)).status).toBe(403);
+      const library = await (await callRoute(libraryLoader, getRequest("/library", { cookie }))).json();
+      expect(library.memberships[0].entitlementId).toBeNull();
+    }
   });
 });
 
