@@ -58,6 +58,18 @@ export const validProductFields = {
   currency: "usd",
 };
 
+/** The product form for a membership: $10 a month or $100 a year, with a 7-day free trial. */
+export const membershipFields = {
+  kind: "MEMBERSHIP",
+  title: "Makers Club",
+  slug: "",
+  description: "Monthly patterns and a members' forum.",
+  monthlyPrice: "10.00",
+  yearlyPrice: "100.00",
+  trialDays: "7",
+  currency: "usd",
+};
+
 /** A multipart POST as the browser sends the product form. */
 export function productFormRequest(
   pathname: string,

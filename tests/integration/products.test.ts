@@ -1,7 +1,8 @@
 // Creators create, edit, publish and unpublish products with uploaded files, always scoped to their own shop.
 import fs from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import type Stripe from "stripe";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { action as newAction } from "#app/routes/creator.products.new.tsx";
 import { action as editAction, loader as editLoader } from "#app/routes/creator.products.$productId.tsx";
 import { loader as listLoader } from "#app/routes/creator.products._index.tsx";
@@ -10,6 +11,7 @@ import {
   creatorWithAccount,
   file,
   filesUnder,
+  membershipFields,
   PDF_BYTES,
   PNG_BYTES,
   productFormRequest,
@@ -17,8 +19,21 @@ import {
   validProductFields,
 } from "#tests/helpers/catalog.ts";
 import { callRoute, createUser, formRequest, getRequest, sessionCookie } from "#tests/helpers/requests.ts";
+import { controls, startTestStripe, type TestStripe } from "#tests/helpers/stripe.ts";
 
 const uploads = useTemporaryUploadsDir();
+
+// Memberships get their Stripe product and prices when saved: the emulator stands in for Stripe.
+let stripeEnv: TestStripe;
+let stripe: Stripe;
+beforeAll(async () => {
+  stripeEnv = await startTestStripe();
+  stripe = stripeEnv.stripe;
+});
+afterEach(async () => {
+  if (stripeEnv) await controls.clearFaults(stripeEnv.url);
+});
+afterAll(async () => stripeEnv?.stop());
 
 async function counts() {
   return {
@@ -356,5 +371,207 @@ describe("ownership", () => {
     const titles = [...page1.products, ...page2.products].map((p: { title: string }) => p.title);
     expect(titles).not.toContain("Not mine");
     expect(new Set(titles).size).toBe(21);
+  });
+});
+
+describe("memberships", () => {
+  const createMembership = (cookie: string, fields: Record<string, string> = {}) =>
+    callRoute(newAction, productFormRequest("/creator/products/new", { ...membershipFields, ...fields }, {}, { cookie }));
+  const editMembership = (cookie: string, product: { id: string; slug: string }, fields: Record<string, string>) =>
+    callRoute(
+      editAction,
+      productFormRequest(`/creator/products/${product.id}`, { ...membershipFields, slug: product.slug, ...fields }, {}, { cookie }),
+      { productId: product.id },
+    );
+  const activePrices = (productId: string) =>
+    db().price.findMany({ where: { productId, active: true }, orderBy: { interval: "asc" } });
+
+  it("creates a membership with monthly and yearly prices and a trial, in the database and in Stripe", async () => {
+    const { cookie, user } = await creatorWithAccount();
+    const response = await createMembership(cookie);
+    expect(response.headers.get("Location")).toMatch(/\?saved=created$/);
+    const product = await createdProduct(response);
+    expect(product).toMatchObject({ kind: "MEMBERSHIP", trialDays: 7, title: "Makers Club", published: false, deliverablePath: null });
+    expect(product.stripeProductId).toMatch(/^prod_/);
+    const prices = await activePrices(product.id);
+    expect(prices).toMatchObject([
+      { interval: "MONTH", amount: 1000, currency: "usd", active: true },
+      { interval: "YEAR", amount: 10000, currency: "usd", active: true },
+    ]);
+    for (const price of prices) {
+      const inStripe = await stripe.prices.retrieve(price.stripePriceId!);
+      expect(inStripe).toMatchObject({
+        product: product.stripeProductId,
+        unit_amount: price.amount,
+        currency: "usd",
+        active: true,
+        recurring: { interval: price.interval === "YEAR" ? "year" : "month" },
+      });
+    }
+    const row = await db().auditLog.findFirstOrThrow({ where: { entityId: product.id, action: "product.created" } });
+    expect(row).toMatchObject({ actorId: user.id, amount: 1000, currency: "usd" });
+    expect(row.data).toMatchObject({
+      kind: "MEMBERSHIP",
+      trialDays: 7,
+      prices: [
+        { priceId: prices[0]!.id, interval: "MONTH", amount: 1000 },
+        { priceId: prices[1]!.id, interval: "YEAR", amount: 10000 },
+      ],
+    });
+
+    const list = await (await callRoute(listLoader, getRequest("/creator/products", { cookie }))).json();
+    expect(list.products[0]).toMatchObject({
+      kind: "MEMBERSHIP",
+      prices: "$10.00 / month · $100.00 / year",
+      trial: "7-day free trial",
+      missingFile: false,
+    });
+    const page = await (await callRoute(editLoader, getRequest(`/creator/products/${product.id}`, { cookie }), { productId: product.id })).json();
+    expect(page.product).toMatchObject({
+      kind: "MEMBERSHIP",
+      priceInputs: { monthlyPrice: "10.00", yearlyPrice: "100.00" },
+      trialDays: 7,
+      priceSummary: "$10.00 / month · $100.00 / year",
+    });
+  });
+
+  it("sells monthly only or yearly only, and publishes without a file", async () => {
+    const { cookie } = await creatorWithAccount();
+    const yearly = await createdProduct(await createMembership(cookie, { title: "Yearly club", monthlyPrice: "", trialDays: "" }));
+    expect(yearly.trialDays).toBeNull();
+    expect(await activePrices(yearly.id)).toMatchObject([{ interval: "YEAR", amount: 10000 }]);
+    const monthly = await createdProduct(await createMembership(cookie, { title: "Monthly club", yearlyPrice: "", trialDays: "0" }));
+    expect(monthly.trialDays).toBeNull();
+    expect(await activePrices(monthly.id)).toMatchObject([{ interval: "MONTH", amount: 1000 }]);
+
+    const published = await callRoute(
+      editAction,
+      formRequest(`/creator/products/${monthly.id}`, { intent: "publish" }, { cookie }),
+      { productId: monthly.id },
+    );
+    expect(published.headers.get("Location")).toBe(`/creator/products/${monthly.id}?saved=published`);
+    expect((await db().product.findUniqueOrThrow({ where: { id: monthly.id } })).published).toBe(true);
+    const audit = await db().auditLog.findFirstOrThrow({ where: { entityId: monthly.id, action: "product.published" } });
+    expect(audit).toMatchObject({ amount: 1000, currency: "usd" });
+  });
+
+  it.each([
+    [{ monthlyPrice: "", yearlyPrice: "" }, "monthlyPrice", "Enter a monthly price, a yearly price or both"],
+    [{ monthlyPrice: "ten" }, "monthlyPrice", "Enter an amount such as 19.99"],
+    [{ yearlyPrice: "0.49" }, "yearlyPrice", "The lowest price Stripe accepts in USD is $0.50"],
+    [{ currency: "jpy", yearlyPrice: "100.5", monthlyPrice: "1000" }, "yearlyPrice", "JPY has no decimal places"],
+    [{ trialDays: "731" }, "trialDays", "Enter a whole number of days from 0 to 730"],
+    [{ trialDays: "-3" }, "trialDays", "Enter a whole number of days from 0 to 730"],
+    [{ trialDays: "2.5" }, "trialDays", "Enter a whole number of days from 0 to 730"],
+    [{ kind: "BUNDLE" }, "kind", "Choose a one-time download or a membership"],
+  ] as [Record<string, string>, string, string][])("refuses %o with a clear message and writes nothing, here or in Stripe", async (override, field, message) => {
+    const { cookie } = await creatorWithAccount();
+    const before = await counts();
+    const stripeProducts = (await stripe.products.list({ limit: 100 })).data.length;
+    const response = await createMembership(cookie, override);
+    expect(response.status).toBe(400);
+    const body = await response.json();
+    expect(body.fieldErrors[field]).toBe(message);
+    expect(body.values).toMatchObject({ kind: override.kind ?? "MEMBERSHIP", title: "Makers Club" });
+    expect(await counts()).toEqual(before);
+    expect((await stripe.products.list({ limit: 100 })).data.length).toBe(stripeProducts);
+  });
+
+  it("replaces a changed or removed price with a new row, archives the old Stripe price, and keeps trials for new members", async () => {
+    const { cookie } = await creatorWithAccount();
+    const product = await createdProduct(await createMembership(cookie));
+    const [oldMonthly, oldYearly] = await activePrices(product.id);
+
+    // Monthly 10 → 12, yearly unchanged, trial 7 → 14.
+    const changed = await editMembership(cookie, product, { monthlyPrice: "12", trialDays: "14" });
+    expect(changed.headers.get("Location")).toBe(`/creator/products/${product.id}?saved=updated`);
+    let prices = await db().price.findMany({ where: { productId: product.id }, orderBy: { createdAt: "asc" } });
+    expect(prices).toHaveLength(3);
+    expect(prices.find((p) => p.id === oldMonthly!.id)).toMatchObject({ active: false, amount: 1000 });
+    expect(prices.find((p) => p.id === oldYearly!.id)).toMatchObject({ active: true, amount: 10000 });
+    const newMonthly = prices.find((p) => p.active && p.interval === "MONTH")!;
+    expect(newMonthly).toMatchObject({ amount: 1200, currency: "usd" });
+    expect(newMonthly.stripePriceId).toMatch(/^price_/);
+    expect(newMonthly.stripePriceId).not.toBe(oldMonthly!.stripePriceId);
+    expect((await stripe.prices.retrieve(oldMonthly!.stripePriceId!)).active).toBe(false);
+    expect(await stripe.prices.retrieve(oldMonthly!.stripePriceId!)).toMatchObject({ unit_amount: 1000 });
+    expect(await stripe.prices.retrieve(newMonthly.stripePriceId!)).toMatchObject({ unit_amount: 1200, active: true });
+    expect((await stripe.prices.retrieve(oldYearly!.stripePriceId!)).active).toBe(true);
+    expect((await db().product.findUniqueOrThrow({ where: { id: product.id } })).trialDays).toBe(14);
+    const priceAudit = await db().auditLog.findMany({ where: { entityId: product.id, action: "product.price_changed" } });
+    expect(priceAudit).toHaveLength(1);
+    expect(priceAudit[0]).toMatchObject({ amount: 1200, currency: "usd" });
+    expect(priceAudit[0]!.data).toMatchObject({ interval: "MONTH", priceId: newMonthly.id, previousPriceId: oldMonthly!.id, previousAmount: 1000 });
+    const updated = await db().auditLog.findFirstOrThrow({ where: { entityId: product.id, action: "product.updated" } });
+    expect(updated.data).toMatchObject({ trialDays: 14, previousTrialDays: 7 });
+
+    // Saving again unchanged adds nothing.
+    expect((await editMembership(cookie, product, { monthlyPrice: "12.00", trialDays: "14" })).status).toBe(302);
+    expect(await db().price.count({ where: { productId: product.id } })).toBe(3);
+
+    // Removing the yearly price deactivates it and archives it in Stripe; monthly stays.
+    expect((await editMembership(cookie, product, { monthlyPrice: "12", yearlyPrice: "", trialDays: "" })).status).toBe(302);
+    expect(await activePrices(product.id)).toMatchObject([{ id: newMonthly.id }]);
+    expect((await stripe.prices.retrieve(oldYearly!.stripePriceId!)).active).toBe(false);
+    const removal = await db().auditLog.findFirstOrThrow({
+      where: { entityId: product.id, action: "product.price_changed", amount: null },
+    });
+    expect(removal.data).toMatchObject({ interval: "YEAR", priceId: null, previousPriceId: oldYearly!.id });
+    expect((await db().product.findUniqueOrThrow({ where: { id: product.id } })).trialDays).toBeNull();
+
+    // Adding a yearly price back is a new row with its own Stripe price.
+    expect((await editMembership(cookie, product, { monthlyPrice: "12", yearlyPrice: "120" })).status).toBe(302);
+    const readded = (await activePrices(product.id)).find((p) => p.interval === "YEAR")!;
+    expect(readded).toMatchObject({ amount: 12000 });
+    expect(readded.id).not.toBe(oldYearly!.id);
+    expect(await stripe.prices.retrieve(readded.stripePriceId!)).toMatchObject({ unit_amount: 12000, active: true });
+  });
+
+  it("keeps a product's kind", async () => {
+    const { cookie } = await creatorWithAccount();
+    const membership = await createdProduct(await createMembership(cookie));
+    const before = await counts();
+    const response = await editMembership(cookie, membership, { kind: "DOWNLOAD", price: "12.00" });
+    expect(response.status).toBe(400);
+    expect((await response.json()).formError).toBe("A product's kind can't change after it's created.");
+    const download = await createdProduct(await create(cookie, { title: "A download" }));
+    const other = await callRoute(
+      editAction,
+      productFormRequest(`/creator/products/${download.id}`, { ...membershipFields, slug: download.slug }, {}, { cookie }),
+      { productId: download.id },
+    );
+    expect(other.status).toBe(400);
+    expect((await db().product.findUniqueOrThrow({ where: { id: download.id } })).kind).toBe("DOWNLOAD");
+    expect((await counts()).prices).toBe(before.prices + 1);
+  });
+
+  it("keeps the saved membership and warns when Stripe can't be reached; the next save or publish sets the prices up", async () => {
+    const { cookie } = await creatorWithAccount();
+    await controls.injectFault(stripeEnv.url, { path: "/v1/prices", status: 500, count: 10 });
+    const response = await createMembership(cookie);
+    expect(response.headers.get("Location")).toMatch(/\?saved=created&stripe=unreachable$/);
+    const product = await createdProduct(response);
+    const prices = await activePrices(product.id);
+    expect(prices).toMatchObject([
+      { interval: "MONTH", amount: 1000, stripePriceId: null },
+      { interval: "YEAR", amount: 10000, stripePriceId: null },
+    ]);
+    await controls.clearFaults(stripeEnv.url);
+    const published = await callRoute(
+      editAction,
+      formRequest(`/creator/products/${product.id}`, { intent: "publish" }, { cookie }),
+      { productId: product.id },
+    );
+    expect(published.headers.get("Location")).toBe(`/creator/products/${product.id}?saved=published`);
+    for (const price of await activePrices(product.id)) expect(price.stripePriceId).toMatch(/^price_/);
+
+    // An edit while Stripe is down is saved too; the replaced price stays on its Stripe price until it can be archived.
+    await controls.injectFault(stripeEnv.url, { path: "/v1/prices", status: 500, count: 10 });
+    const edited = await editMembership(cookie, product, { monthlyPrice: "11" });
+    expect(edited.headers.get("Location")).toBe(`/creator/products/${product.id}?saved=updated&stripe=unreachable`);
+    expect(await activePrices(product.id)).toMatchObject([
+      { interval: "MONTH", amount: 1100, stripePriceId: null },
+      { interval: "YEAR", amount: 10000 },
+    ]);
   });
 });
