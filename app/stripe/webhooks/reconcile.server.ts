@@ -8,6 +8,8 @@ import { processStoredEvent, storeEvent } from "./receive.server.ts";
 
 /** Look back this far before the newest processed event, to cover events created out of order around it. */
 const OVERLAP_SECONDS = 60 * 60;
+/** Stripe's limit for `types[]` on a list of events. */
+const MAX_TYPES_PER_LIST = 20;
 /** Stripe keeps events for 30 days. */
 const MAX_LOOKBACK_SECONDS = 30 * 24 * 60 * 60;
 
@@ -34,15 +36,19 @@ export async function reconcileEvents(options: { since?: Date; onProgress?: (lin
   sinceSeconds = Math.max(sinceSeconds, now - MAX_LOOKBACK_SECONDS);
   const report: ReconcileReport = { since: new Date(sinceSeconds * 1000), seen: 0, processed: 0, alreadyDone: 0, failed: [] };
 
-  // Stripe lists newest first; collect, then process oldest first as they happened.
+  // Stripe lists newest first and filters by at most 20 types per list; collect every group, then process oldest
+  // first as they happened.
   const events: Stripe.Event[] = [];
-  for await (const event of stripe().events.list({
-    created: { gte: sinceSeconds },
-    types: handledEventTypes(),
-    limit: 100,
-  })) {
-    events.push(event);
-    if (events.length % 500 === 0) options.onProgress?.(`listed ${events.length} events…`);
+  const types = handledEventTypes();
+  for (let start = 0; start < types.length; start += MAX_TYPES_PER_LIST) {
+    for await (const event of stripe().events.list({
+      created: { gte: sinceSeconds },
+      types: types.slice(start, start + MAX_TYPES_PER_LIST),
+      limit: 100,
+    })) {
+      events.push(event);
+      if (events.length % 500 === 0) options.onProgress?.(`listed ${events.length} events…`);
+    }
   }
   events.sort((a, b) => a.created - b.created);
   report.seen = events.length;
