@@ -9,6 +9,7 @@ import { startCheckout } from "#app/domain/checkout.server.ts";
 import { grantsAccess } from "#app/domain/entitlements.server.ts";
 import { membershipAccess } from "#app/domain/memberships.server.ts";
 import { refundOrder } from "#app/domain/refunds.server.ts";
+import { reconcileEvents } from "#app/stripe/webhooks/reconcile.server.ts";
 import { action as webhookAction } from "#app/routes/api.webhooks.stripe.ts";
 import { db } from "#app/utils/db.server.ts";
 import { expectMarketplaceInvariants } from "#tests/helpers/invariants.ts";
@@ -275,6 +276,29 @@ describe("membership lifecycle", () => {
     expect(membership).toMatchObject({ status: "ACTIVE", paymentProblem: null, paymentProblemUrl: null, pastDueSince: null });
     expect(membership.entitlement?.status).toBe("ACTIVE");
     expect(membership.orders.map((o) => o.billingReason)).toEqual(["subscription_create", "subscription_cycle"]);
+  });
+
+  it("a lifecycle whose webhooks were all lost is recovered by reconciliation", async () => {
+    const { creator } = await onboardedCreator(stripeEnv.url);
+    const product = await publishedMembership(creator.id, { monthly: 700, trialDays: 3 });
+    const buyer = await buyerOnTestClock(stripe, START);
+    await stripeEnv.settle();
+    await setWebhookUrl(null);
+    let sub: string;
+    try {
+      sub = await subscribe(buyer, product.id);
+      await advance(buyer, START + 4 * DAY);
+    } finally {
+      await setWebhookUrl(stripeEnv.webhookUrl);
+    }
+    // Checkout's own success page would have started it; here nothing arrived at all.
+    expect(await db().membership.count({ where: { stripeSubscriptionId: sub } })).toBe(0);
+    const report = await reconcileEvents({ since: new Date(Date.now() - 60 * 60 * 1000) });
+    expect(report.failed).toEqual([]);
+    const membership = await membershipOf(sub);
+    expect(membership).toMatchObject({ status: "ACTIVE", amount: 700 });
+    expect(membership.convertedAt).not.toBeNull();
+    expect(membership.orders.map((o) => o.totalAmount)).toEqual([700]);
   });
 
   it("grace access runs out by our clock even if Stripe keeps the subscription past due", () => {
