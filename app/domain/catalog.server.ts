@@ -47,7 +47,11 @@ function plansOf(kind: ProductKind, prices: PriceRow[]) {
 /** The price a card shows: a download's one-time price, or a membership's monthly price (else its yearly one). */
 function displayPrice(kind: ProductKind, prices: PriceRow[]) {
   const price = kind === "MEMBERSHIP" ? plansOf(kind, prices)[0] : prices.find((p) => p.interval === null);
-  return price ? { amount: price.amount, currency: price.currency, interval: price.interval } : null;
+  if (!price) return null;
+  // A one-time price keeps its plain shape; a membership's says per what.
+  return price.interval
+    ? { amount: price.amount, currency: price.currency, interval: price.interval }
+    : { amount: price.amount, currency: price.currency };
 }
 
 function toCard({ prices, coverImagePath, ...product }: CardRow) {
