@@ -41,6 +41,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return {
     chargesEnabled: creator.chargesEnabled,
     accept: uploadHints(),
+    // After a membership save that couldn't reach Stripe (see `savedUrl`).
+    stripeWarning: new URL(request.url).searchParams.get("stripe") === "unreachable" ? STRIPE_UNREACHABLE : null,
     product: {
       id: product.id,
       title: product.title,
@@ -215,13 +217,12 @@ function StatusPanel() {
 }
 
 export default function EditProduct() {
-  const { product, accept } = useLoaderData<typeof loader>();
+  const { product, accept, stripeWarning } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const [searchParams] = useSearchParams();
   const savedKey = searchParams.get("saved") ?? "";
   let saved = SAVED_WORDS[savedKey];
   if (saved && savedKey === "unpublished") saved += ` ${capitalized(KEEP_ACCESS[product.kind])}.`;
-  const stripeUnreachable = searchParams.get("stripe") === "unreachable";
   const saveData = actionData?.intent === "save" ? actionData : null;
   const values: Record<string, string | undefined> = saveData?.values ?? {
     title: product.title,
@@ -244,8 +245,8 @@ export default function EditProduct() {
         <h1 className="mt-1 text-2xl font-bold">{product.title}</h1>
       </div>
       {saved && !actionData ? (
-        stripeUnreachable ? (
-          <Notice tone="warning">{STRIPE_UNREACHABLE}</Notice>
+        stripeWarning ? (
+          <Notice tone="warning">{stripeWarning}</Notice>
         ) : (
           <Notice tone="success">{saved}</Notice>
         )

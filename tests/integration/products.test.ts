@@ -556,6 +556,15 @@ describe("memberships", () => {
       { interval: "MONTH", amount: 1000, stripePriceId: null },
       { interval: "YEAR", amount: 10000, stripePriceId: null },
     ]);
+    const page = await callRoute(
+      editLoader,
+      getRequest(`/creator/products/${product.id}?saved=created&stripe=unreachable`, { cookie }),
+      { productId: product.id },
+    );
+    expect((await page.json()).stripeWarning).toBe(
+      "Saved. We couldn't reach Stripe to set up the prices; we'll retry when someone subscribes.",
+    );
+
     await controls.clearFaults(stripeEnv.url);
     const published = await callRoute(
       editAction,
