@@ -32,8 +32,12 @@ export interface ProductFormValues {
   currency?: string;
 }
 
-/** How much cheaper a year is on the yearly price than on twelve monthly ones, in whole percent; null if it isn't. */
+/**
+ * How much cheaper a year is on the yearly price than on twelve monthly ones, in whole percent; null if it isn't, or
+ * if a year costs less than a month (more likely a typo than a deal).
+ */
 export function yearlySavingPercent(monthlyAmount: number, yearlyAmount: number): number | null {
+  if (yearlyAmount < monthlyAmount) return null;
   const saving = Math.round(((12 * monthlyAmount - yearlyAmount) * 100) / (12 * monthlyAmount));
   return saving > 0 ? saving : null;
 }
@@ -288,7 +292,7 @@ export function ProductForm({
             Set a monthly price, a yearly price or both.{" "}
             {saving ? <span className="font-medium text-emerald-700">{saving}.</span> : null}
           </p>
-          <div className="sm:w-56">
+          <div className="sm:w-72">
             <Field
               label="Free trial (days)"
               name="trialDays"

@@ -116,6 +116,8 @@ describe("membership wording", () => {
     expect(yearlySavingPercent(999, 9990)).toBe(17);
     expect(yearlySavingPercent(1000, 11990)).toBeNull(); // 0.08% rounds to 0
     expect(yearlySavingPercent(1000, 6000)).toBe(50);
+    expect(yearlySavingPercent(1000, 1000)).toBe(92);
+    expect(yearlySavingPercent(1000, 10)).toBeNull(); // a year for less than a month: a typo, not a saving
   });
 });
 

@@ -119,7 +119,7 @@ export default function CreatorProducts() {
                   {product.published ? "Published" : "Draft"}
                 </span>
                 <span
-                  className={`text-right text-sm font-medium ${product.kind === "MEMBERSHIP" ? "hidden w-48 sm:inline" : "w-24"}`}
+                  className={`text-right text-sm font-medium ${product.kind === "MEMBERSHIP" ? "hidden whitespace-nowrap sm:inline" : "w-24"}`}
                   data-testid={product.kind === "MEMBERSHIP" ? undefined : "product-prices"}
                 >
                   {product.prices ?? "—"}
