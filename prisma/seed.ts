@@ -2,7 +2,10 @@
 // `npm start` runs it when the database has no users; `npm run db:seed` runs it by hand.
 import { hashPassword } from "../app/domain/users.server.ts";
 import { audit, SYSTEM_ACTOR } from "../app/domain/audit.server.ts";
+import fs from "node:fs";
+import path from "node:path";
 import { db, transaction } from "../app/utils/db.server.ts";
+import { env } from "../app/utils/env.server.ts";
 
 export const DEMO_LOGINS = [
   { role: "STAFF", email: "staff@example.com", password: "staff-demo-password", name: "Sam Staff" },
@@ -53,11 +56,27 @@ const DEMO_MEMBERSHIP = {
   ],
 };
 
+/** The file members download: a small text file in the uploads folder. */
+function writeMembersFile() {
+  const relative = "demo/studio-pass-welcome.txt";
+  const file = path.resolve(env().UPLOADS_DIR, relative);
+  const text = "Welcome to Casey's Studio Pass!\n\nThis month: the Autumn preset pack and the planner refresh.\n";
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+  return {
+    deliverablePath: relative,
+    deliverableName: "studio-pass-welcome.txt",
+    deliverableMimeType: "text/plain",
+    deliverableSizeBytes: Buffer.byteLength(text),
+  };
+}
+
 export async function seedDemoData(log: (line: string) => void = console.log) {
   if ((await db().user.count()) > 0) {
     log("Database already has users: demo data not seeded.");
     return false;
   }
+  const membersFile = writeMembersFile();
   const hashes = await Promise.all(DEMO_LOGINS.map((login) => hashPassword(login.password)));
   await transaction(async (tx) => {
     const users = [];
@@ -93,6 +112,7 @@ export async function seedDemoData(log: (line: string) => void = console.log) {
         slug: DEMO_MEMBERSHIP.slug,
         description: DEMO_MEMBERSHIP.description,
         trialDays: DEMO_MEMBERSHIP.trialDays,
+        ...membersFile,
         published: true,
         publishedAt: new Date(),
         prices: { create: DEMO_MEMBERSHIP.prices },
