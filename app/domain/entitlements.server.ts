@@ -5,6 +5,7 @@ import type { EntitlementStatus } from "#app/generated/prisma/client.ts";
 import { db, type Tx } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
+import { refreshMembershipAccess } from "./memberships.server.ts";
 
 /** States in which the buyer may download the product (GRACE only until its `accessEndsAt`). */
 export const ACCESS_GRANTING: EntitlementStatus[] = ["ACTIVE", "RESTORED", "GRACE"];
@@ -112,6 +113,12 @@ export async function transitionOrderEntitlements(
   tx: Tx,
   input: { orderId: string; to: EntitlementStatus; cause: string; actor: AuditActor },
 ) {
+  // A membership invoice grants nothing itself: the membership's access is re-derived (a dispute freezes it).
+  const order = await tx.order.findUnique({ where: { id: input.orderId }, select: { membershipId: true } });
+  if (order?.membershipId) {
+    await refreshMembershipAccess(tx, order.membershipId, input.actor);
+    return 0;
+  }
   const entitlements = await tx.entitlement.findMany({ where: { orderId: input.orderId } });
   let moved = 0;
   for (const entitlement of entitlements) {

@@ -51,12 +51,14 @@ export function membershipStatusOf(status: Stripe.Subscription.Status): Membersh
 /**
  * What a membership's entitlement says, from the subscription's state: trialing and paid-up members have access; a
  * failed renewal keeps access for the grace period (from when we first saw it past due); paused, canceled and unpaid
- * memberships have none.
+ * memberships have none. While one of its invoices is disputed, access is frozen, as for a purchase.
  */
 export function membershipAccess(
-  membership: { status: MembershipStatus; pausedCollection: boolean; pastDueSince: Date | null },
+  membership: { status: MembershipStatus; pausedCollection: boolean; pastDueSince: Date | null; disputed?: boolean },
   graceDays = env().MEMBERSHIP_GRACE_DAYS,
 ): { status: EntitlementStatus; accessEndsAt: Date | null } {
+  const ended = membership.status === "CANCELED" || membership.status === "UNPAID" || membership.status === "INCOMPLETE_EXPIRED";
+  if (membership.disputed && !ended) return { status: "FROZEN", accessEndsAt: null };
   switch (membership.status) {
     case "TRIALING":
     case "ACTIVE":
@@ -202,12 +204,19 @@ async function paymentProblemOf(status: MembershipStatus, invoice: Stripe.Invoic
   };
 }
 
+/** Re-derives a membership's access after something outside the subscription changed (a dispute on an invoice). */
+export async function refreshMembershipAccess(tx: Tx, membershipId: string, actor: AuditActor) {
+  const membership = await tx.membership.findUnique({ where: { id: membershipId } });
+  if (membership) await writeMembershipEntitlement(tx, membership, actor);
+}
+
 async function writeMembershipEntitlement(
   tx: Tx,
   membership: { id: string; buyerId: string; productId: string; status: MembershipStatus; pausedCollection: boolean; pastDueSince: Date | null },
   actor: AuditActor,
 ) {
-  const access = membershipAccess(membership);
+  const disputed = (await tx.order.count({ where: { membershipId: membership.id, status: "DISPUTED" } })) > 0;
+  const access = membershipAccess({ ...membership, disputed });
   const current = await tx.entitlement.findUnique({ where: { membershipId: membership.id } });
   if (current && current.status === access.status && current.accessEndsAt?.getTime() === access.accessEndsAt?.getTime()) return;
   const entitlement = current

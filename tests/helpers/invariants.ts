@@ -40,7 +40,9 @@ export async function expectMarketplaceInvariants(stripeUrl: string, secretKey: 
     const subscription = await stripe.subscriptions.retrieve(membership.stripeSubscriptionId);
     expect(membership.status, `membership ${membership.id}`).toBe(subscription.status.toUpperCase());
     const expected = { TRIALING: "ACTIVE", ACTIVE: "ACTIVE", PAST_DUE: "GRACE", PAUSED: "PAUSED" }[membership.status as string] ?? "ENDED";
-    expect(membership.entitlement?.status, `membership ${membership.id} access`).toBe(membership.pausedCollection && expected === "ACTIVE" ? "PAUSED" : expected);
+    const disputed = (await db().order.count({ where: { membershipId: membership.id, status: "DISPUTED" } })) > 0;
+    const access = disputed && expected !== "ENDED" ? "FROZEN" : membership.pausedCollection && expected === "ACTIVE" ? "PAUSED" : expected;
+    expect(membership.entitlement?.status, `membership ${membership.id} access`).toBe(access);
   }
 
   for (const order of orders) {

@@ -301,6 +301,27 @@ describe("membership lifecycle", () => {
     expect(membership.orders.map((o) => o.totalAmount)).toEqual([700]);
   });
 
+  it("a dispute on an invoice freezes the membership's access until it is won", async () => {
+    const { creator } = await onboardedCreator(stripeEnv.url);
+    const product = await publishedMembership(creator.id, { monthly: 1_100 });
+    const buyer = await buyerOnTestClock(stripe, START);
+    const sub = await subscribe(buyer, product.id);
+    await stripeEnv.settle();
+    const order = (await membershipOf(sub)).orders[0]!;
+    const dispute = await controls.openDispute(stripeEnv.url, order.stripeChargeId!);
+    await stripeEnv.settle();
+    expect((await membershipOf(sub)).entitlement?.status).toBe("FROZEN");
+    // A renewal meanwhile doesn't unfreeze it.
+    await advance(buyer, START + 32 * DAY);
+    await stripeEnv.settle();
+    expect((await membershipOf(sub)).entitlement?.status).toBe("FROZEN");
+    await controls.closeDispute(stripeEnv.url, dispute.id, "won");
+    await stripeEnv.settle();
+    const after = await membershipOf(sub);
+    expect(after.entitlement?.status).toBe("ACTIVE");
+    expect(after.orders.find((o) => o.id === order.id)?.status).toBe("DISPUTE_WON");
+  });
+
   it("grace access runs out by our clock even if Stripe keeps the subscription past due", () => {
     const since = new Date("2026-12-01T00:00:00Z");
     const access = membershipAccess({ status: "PAST_DUE", pausedCollection: false, pastDueSince: since }, 7);
