@@ -94,28 +94,29 @@ function MembershipWelcome() {
             <dt className="text-slate-500">Plan</dt>
             <dd className="font-medium">{price}</dd>
           </div>
-          <div className="flex justify-between gap-4 px-4 py-3">
-            <dt className="text-slate-500">Status</dt>
-            <dd className="font-medium">{membership.statusText}</dd>
-          </div>
+          {membership.status !== "TRIALING" && membership.status !== "ACTIVE" ? (
+            <div className="flex justify-between gap-4 px-4 py-3">
+              <dt className="text-slate-500">Status</dt>
+              <dd className="font-medium">{membership.statusText}</dd>
+            </div>
+          ) : null}
           {membership.trialEndsAt ? (
             <div className="flex justify-between gap-4 px-4 py-3" data-testid="membership-trial-end">
               <dt className="text-slate-500">Free trial until</dt>
               <dd className="font-medium">{longDate(membership.trialEndsAt)}</dd>
             </div>
-          ) : null}
-          {membership.nextChargeAt ? (
+          ) : membership.nextChargeAt ? (
             <div className="flex justify-between gap-4 px-4 py-3" data-testid="membership-next-charge">
-              <dt className="text-slate-500">{membership.trialEndsAt ? "First charge" : "Next charge"}</dt>
+              <dt className="text-slate-500">Next charge</dt>
               <dd className="font-medium">
-                {price} on {longDate(membership.nextChargeAt)}
+                {formatMoney(membership.amount, membership.currency)} on {longDate(membership.nextChargeAt)}
               </dd>
             </div>
           ) : null}
         </dl>
         <p className="mt-4 text-sm text-slate-500">
           {membership.trialEndsAt
-            ? "You won't be charged before your trial ends. Cancel anytime from your library."
+            ? `Your first charge of ${formatMoney(membership.amount, membership.currency)} is when the trial ends — cancel before then from your library and you pay nothing.`
             : "Your receipts and billing are in your library. Cancel anytime."}
         </p>
         <div className="mt-6 flex justify-center gap-3">

@@ -51,7 +51,9 @@ function toMembershipView(m: MembershipRow) {
     schedule: scheduleOf(m),
     problem: problemOf(m),
     entitlementId: canDownload ? m.entitlement!.id : null,
-    accessText: m.entitlement && !canDownload && m.product.deliverableName ? ACCESS_WORDS[m.entitlement.status] : null,
+    // Ended and paused memberships say so in their schedule line; a grace period that ran out needs saying here.
+    accessText:
+      live && m.entitlement?.status === "GRACE" && !canDownload ? "Downloads are on hold until your payment goes through." : null,
     invoices: m.orders.map((order) => ({
       number: order.number,
       amount: order.totalAmount,
@@ -141,9 +143,9 @@ function ScheduleLine({ membership }: { membership: MembershipView }) {
     cancels: schedule.date
       ? `Cancels${on(schedule.date)} — you keep access until then`
       : "Cancels at the end of this period — you keep access until then",
-    paused: "Paused — you won't be charged until it resumes",
+    paused: "Paused — no charges and no downloads until it resumes",
     incomplete: "Waiting for the first payment to go through",
-    past_due: "Renewal payment failed — Stripe will retry your card",
+    past_due: "The renewal payment didn't go through — it will be retried automatically",
     ended: `Ended${on(schedule.date)}`,
   }[schedule.kind];
   const tone = schedule.kind === "cancels" || schedule.kind === "paused" || schedule.kind === "incomplete" ? "text-amber-700" : "text-slate-600";

@@ -62,11 +62,13 @@ function yearlySaving(plans: Plan[]) {
   return { amount: saved, currency: yearly.currency, percent: Math.round((saved / (monthly.amount * 12)) * 100) };
 }
 
-function SubscribeBox({ plans, trialDays }: { plans: Plan[]; trialDays: number | null }) {
+type PlanChoice = { interval: PlanInterval; choose: (interval: PlanInterval) => void };
+
+function SubscribeBox({ plans, trialDays, choice }: { plans: Plan[]; trialDays: number | null; choice: PlanChoice }) {
   const { product } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   const busy = navigation.state !== "idle" && navigation.formAction === "/checkout";
-  const [interval, chooseInterval] = useState<PlanInterval>(plans[0]!.interval);
+  const { interval, choose: chooseInterval } = choice;
   const chosen = plans.find((p) => p.interval === interval) ?? plans[0]!;
   const saving = yearlySaving(plans);
   return (
@@ -119,7 +121,7 @@ function SubscribeBox({ plans, trialDays }: { plans: Plan[]; trialDays: number |
         </p>
       ) : null}
       <button type="submit" className="btn-primary w-full py-3 text-base" data-testid="subscribe-button" disabled={busy}>
-        {busy ? "Opening checkout…" : trialDays ? "Start free trial" : `Subscribe for ${priceText(chosen, "/")}`}
+        {busy ? "Opening checkout…" : trialDays ? "Start free trial" : "Subscribe"}
       </button>
       <p className="text-center text-xs text-slate-500">
         Secure payment with Stripe. {trialDays ? "You won't be charged until the trial ends. " : ""}Manage or cancel from
@@ -129,7 +131,7 @@ function SubscribeBox({ plans, trialDays }: { plans: Plan[]; trialDays: number |
   );
 }
 
-function BuyBox() {
+function BuyBox({ choice }: { choice: PlanChoice }) {
   const { product, purchase } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   const busy = navigation.state !== "idle" && navigation.formAction === "/checkout";
@@ -160,7 +162,7 @@ function BuyBox() {
         </Notice>
       );
     case "subscribe":
-      return <SubscribeBox plans={product.plans} trialDays={purchase.trialDays} />;
+      return <SubscribeBox plans={product.plans} trialDays={purchase.trialDays} choice={choice} />;
     case "own":
       return (
         <div className="space-y-3">
@@ -199,6 +201,9 @@ function BuyBox() {
 
 export default function ProductPage() {
   const { product } = useLoaderData<typeof loader>();
+  // A membership's plan, chosen in the buy box; the headline price follows it.
+  const [interval, choose] = useState<PlanInterval>(product.plans[0]?.interval ?? "MONTH");
+  const shown = product.plans.find((plan) => plan.interval === interval) ?? product.price;
   return (
     <article className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem] lg:gap-8">
       <div className="lg:col-start-1 lg:row-start-1">
@@ -216,18 +221,18 @@ export default function ProductPage() {
             </p>
           </div>
           <p className="text-3xl font-bold" data-testid="product-price">
-            {product.price ? (
+            {shown ? (
               <>
-                {formatMoney(product.price.amount, product.price.currency)}
-                {product.price.interval ? (
-                  <span className="text-base font-medium text-slate-500"> / {intervalNoun(product.price.interval)}</span>
+                {formatMoney(shown.amount, shown.currency)}
+                {shown.interval ? (
+                  <span className="text-base font-medium text-slate-500"> / {intervalNoun(shown.interval)}</span>
                 ) : null}
               </>
             ) : (
               "Not for sale"
             )}
           </p>
-          <BuyBox />
+          <BuyBox choice={{ interval, choose }} />
           {product.file ? (
             <p className="border-t border-slate-100 pt-3 text-sm text-slate-500">
               {product.kind === "MEMBERSHIP"
