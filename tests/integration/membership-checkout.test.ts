@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { action as checkoutAction } from "#app/routes/checkout.tsx";
 import { loader as successLoader } from "#app/routes/checkout_.success.tsx";
 import { loader as downloadLoader } from "#app/routes/library_.download.$entitlementId.ts";
+import { loader as receiptLoader } from "#app/routes/library_.orders.$number.tsx";
 import { action as libraryAction, loader as libraryLoader } from "#app/routes/library.tsx";
 import { loader as productLoader } from "#app/routes/p.$slug.tsx";
 import { loader as homeLoader } from "#app/routes/_index.tsx";
@@ -169,6 +170,11 @@ describe("joining a membership", () => {
     const order = await db().order.findFirstOrThrow({ where: { membershipId: membership.id } });
     expect(renewed.invoices[0]).toMatchObject({ number: order.number, amount: 10000, currency: "usd" });
     expect(order.totalAmount).toBe(10000);
+    const receipt = await callRoute(receiptLoader, getRequest(`/library/orders/${order.number}`, { cookie }), {
+      number: String(order.number),
+    });
+    expect(receipt.status).toBe(200);
+    expect((await receipt.json()).order).toMatchObject({ number: order.number, totalAmount: 10000 });
     expect((await download(membership.entitlementId, cookie)).status).toBe(200);
   });
 
