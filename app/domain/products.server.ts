@@ -12,7 +12,7 @@ import type { BillingInterval, Prisma, ProductKind } from "#app/generated/prisma
 import { isStripeError } from "#app/stripe/client.server.ts";
 import { db, isUniqueViolation, transaction, type Tx } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
-import { ensureMembershipStripePrices, INTERVAL_WORDS } from "./memberships.server.ts";
+import { ensureMembershipStripePrices, INTERVAL_WORDS, LIVE_MEMBERSHIP } from "./memberships.server.ts";
 import { formatMoney, minorUnitDigits, parseMoney } from "./money.ts";
 import { parseForm, type FieldErrors } from "#app/utils/forms.server.ts";
 import {
@@ -307,7 +307,10 @@ export async function listOwnProducts(input: { userId: string; page?: number; pa
       orderBy: [{ updatedAt: "desc" }, { id: "asc" }],
       skip: (page - 1) * pageSize,
       take: pageSize,
-      select: { ...productSelect, _count: { select: { orderItems: true } } },
+      select: {
+        ...productSelect,
+        _count: { select: { orderItems: true, memberships: { where: { status: { in: LIVE_MEMBERSHIP } } } } },
+      },
     }),
   ]);
   return {

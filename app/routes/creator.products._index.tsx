@@ -37,7 +37,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
       coverUrl: coverUrl(p),
       // A membership's file is optional.
       missingFile: p.kind === "DOWNLOAD" && !p.deliverablePath,
-      sales: p._count.orderItems,
+      // A membership's orders are its invoices (renewals included): its current members say more.
+      sales: p.kind === "MEMBERSHIP" ? null : p._count.orderItems,
+      members: p.kind === "MEMBERSHIP" ? p._count.memberships : null,
     })),
   };
 }
@@ -105,6 +107,7 @@ export default function CreatorProducts() {
                     {product.missingFile ? " · no file yet" : ""}
                     {product.trial ? ` · ${product.trial}` : ""}
                     {product.sales ? ` · ${product.sales} sold` : ""}
+                    {product.members ? ` · ${product.members} ${product.members === 1 ? "member" : "members"}` : ""}
                   </p>
                   {product.kind === "MEMBERSHIP" ? (
                     <p className="mt-0.5 text-sm font-medium text-slate-800 sm:hidden" data-testid="product-prices">

@@ -419,12 +419,32 @@ describe("memberships", () => {
       ],
     });
 
+    // The list counts current members (not invoices): one trialing member counts, a canceled one doesn't.
+    for (const [n, status] of [[1, "TRIALING"], [2, "CANCELED"]] as const) {
+      const { user: buyer } = await createUser();
+      await db().membership.create({
+        data: {
+          buyerId: buyer.id,
+          creatorId: product.creatorId,
+          productId: product.id,
+          priceId: prices[0]!.id,
+          stripeSubscriptionId: `sub_list_${product.id}_${n}`,
+          stripeCustomerId: `cus_list_${n}`,
+          status,
+          amount: 1000,
+          currency: "usd",
+          interval: "MONTH",
+        },
+      });
+    }
     const list = await (await callRoute(listLoader, getRequest("/creator/products", { cookie }))).json();
     expect(list.products[0]).toMatchObject({
       kind: "MEMBERSHIP",
       prices: "$10.00 / month · $100.00 / year",
       trial: "7-day free trial",
       missingFile: false,
+      members: 1,
+      sales: null,
     });
     const page = await (await callRoute(editLoader, getRequest(`/creator/products/${product.id}`, { cookie }), { productId: product.id })).json();
     expect(page.product).toMatchObject({
