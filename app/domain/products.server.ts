@@ -107,14 +107,15 @@ export const productFormSchema = z
     const prices: { interval: BillingInterval | null; amount: number }[] = [];
     let trialDays: number | null = null;
     if (input.kind === "DOWNLOAD") {
-      const amount = input.price ? checkedAmount(input.price, input.currency, failOn("price")) : failOn("price")("Enter a price");
-      if (amount) prices.push({ interval: null, amount });
+      const amount = input.price ? checkedAmount(input.price, input.currency, failOn("price")) : null;
+      if (!input.price) failOn("price")("Enter a price");
+      if (amount !== null) prices.push({ interval: null, amount });
     } else {
       if (!input.monthlyPrice && !input.yearlyPrice) failOn("monthlyPrice")("Enter a monthly price, a yearly price or both");
       for (const interval of INTERVALS) {
         const text = input[PRICE_FIELD[interval]];
         const amount = text ? checkedAmount(text, input.currency, failOn(PRICE_FIELD[interval])) : null;
-        if (amount) prices.push({ interval, amount });
+        if (amount !== null) prices.push({ interval, amount });
       }
       if (input.trialDays) {
         const days = /^\d{1,4}$/.test(input.trialDays) ? Number(input.trialDays) : NaN;
