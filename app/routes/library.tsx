@@ -36,6 +36,13 @@ function problemOf(m: MembershipRow) {
   return null;
 }
 
+/** Why a live membership's file can't be downloaded now (ended and paused ones say so in their schedule line). */
+function accessTextOf(m: MembershipRow, live: boolean, canDownload: boolean) {
+  if (!live || canDownload || !m.entitlement || m.entitlement.status === "PAUSED") return null;
+  if (m.entitlement.status === "GRACE") return "Downloads are on hold until your payment goes through.";
+  return ACCESS_WORDS[m.entitlement.status];
+}
+
 function toMembershipView(m: MembershipRow) {
   const live = LIVE_MEMBERSHIP.includes(m.status);
   const canDownload = m.entitlement !== null && grantsAccess(m.entitlement) && m.product.deliverableName !== null;
@@ -51,9 +58,7 @@ function toMembershipView(m: MembershipRow) {
     schedule: scheduleOf(m),
     problem: problemOf(m),
     entitlementId: canDownload ? m.entitlement!.id : null,
-    // Ended and paused memberships say so in their schedule line; a grace period that ran out needs saying here.
-    accessText:
-      live && m.entitlement?.status === "GRACE" && !canDownload ? "Downloads are on hold until your payment goes through." : null,
+    accessText: accessTextOf(m, live, canDownload),
     invoices: m.orders.map((order) => ({
       number: order.number,
       amount: order.totalAmount,

@@ -160,11 +160,19 @@ describe("memberships in the library", () => {
     expect((await fetchFile(cookie)).status).toBe(200);
     const stranger = await createUser();
     expect((await fetchFile(await sessionCookie(stranger.user.id))).status).toBe(404);
-    for (const [status, accessEndsAt] of [["PAUSED", null], ["ENDED", null], ["GRACE", new Date(Date.now() - 1000)]] as const) {
+    const cases = [
+      ["PAUSED", null, null],
+      ["ENDED", null, /ended/],
+      ["GRACE", new Date(Date.now() - 1000), /on hold until your payment/],
+      ["FROZEN", null, /dispute/],
+    ] as const;
+    for (const [status, accessEndsAt, explained] of cases) {
       await db().entitlement.update({ where: { id: entitlementId }, data: { status, accessEndsAt } });
       expect((await fetchFile(cookie)).status).toBe(403);
       const library = await (await callRoute(libraryLoader, getRequest("/library", { cookie }))).json();
       expect(library.memberships[0].entitlementId).toBeNull();
+      if (explained) expect(library.memberships[0].accessText).toMatch(explained);
+      else expect(library.memberships[0].accessText).toBeNull();
     }
   });
 });
