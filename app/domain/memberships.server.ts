@@ -10,8 +10,10 @@ import type { BillingInterval, EntitlementStatus, MembershipStatus } from "#app/
 import { retrievePaymentDetails } from "#app/stripe/checkout.server.ts";
 import { stripe } from "#app/stripe/client.server.ts";
 import {
+  activeStripePriceIds,
   archiveRecurringPrice,
   createMembershipStripeProduct,
+  renameMembershipStripeProduct,
   createRecurringPrice,
   paymentIntentOfInvoice,
   retrieveInvoice,
@@ -354,7 +356,12 @@ export async function ensureMembershipStripePrices(productId: string) {
     const created = await createMembershipStripeProduct({ productId: product.id, title: product.title }, `membership-product-${product.id}`);
     stripeProductId = created.id;
     await db().product.update({ where: { id: product.id }, data: { stripeProductId } });
+  } else {
+    // The name buyers see on Checkout, the portal and invoices follows a rename.
+    await renameMembershipStripeProduct(stripeProductId, product.title);
   }
+  // One list of what Stripe still offers, so only prices replaced since the last call are archived.
+  const offeredInStripe = new Set(await activeStripePriceIds(stripeProductId));
   for (const price of product.prices) {
     if (price.active && !price.stripePriceId) {
       const created = await createRecurringPrice({
@@ -365,7 +372,7 @@ export async function ensureMembershipStripePrices(productId: string) {
         interval: price.interval === "YEAR" ? "year" : "month",
       });
       await db().price.update({ where: { id: price.id }, data: { stripePriceId: created.id } });
-    } else if (!price.active && price.stripePriceId) {
+    } else if (!price.active && price.stripePriceId && offeredInStripe.has(price.stripePriceId)) {
       await archiveRecurringPrice(price.stripePriceId);
     }
   }

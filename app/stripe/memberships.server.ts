@@ -33,6 +33,17 @@ export function createRecurringPrice(
   );
 }
 
+export function renameMembershipStripeProduct(stripeProductId: string, title: string) {
+  return retryRateLimited(() => stripe().products.update(stripeProductId, { name: title }));
+}
+
+/** The ids of the product's prices Stripe still offers (active). */
+export async function activeStripePriceIds(stripeProductId: string) {
+  const ids: string[] = [];
+  for await (const price of stripe().prices.list({ product: stripeProductId, active: true, limit: 100 })) ids.push(price.id);
+  return ids;
+}
+
 /** A replaced price stays valid for the members already on it; it only stops being offered (and in the portal). */
 export function archiveRecurringPrice(stripePriceId: string) {
   return retryRateLimited(() => stripe().prices.update(stripePriceId, { active: false }));
