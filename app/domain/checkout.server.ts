@@ -1,7 +1,12 @@
 // Buying: from "Buy" to a Stripe Checkout Session, at most one open payment path per buyer and price.
 import type { BillingInterval, CheckoutAttempt } from "#app/generated/prisma/client.ts";
 import { isStripeError, Stripe } from "#app/stripe/client.server.ts";
-import { createCheckoutSession, destinationSessionRequest, expireCheckoutSession } from "#app/stripe/checkout.server.ts";
+import {
+  createCheckoutSession,
+  destinationSessionRequest,
+  expireCheckoutSession,
+  retrieveCheckoutSession,
+} from "#app/stripe/checkout.server.ts";
 import { membershipSessionRequest } from "#app/stripe/memberships.server.ts";
 import { randomUUID } from "node:crypto";
 import { db, lockUser, Prisma, transaction } from "#app/utils/db.server.ts";
@@ -9,6 +14,7 @@ import { audit, type AuditActor } from "./audit.server.ts";
 import { currentFeeRate } from "./creators.server.ts";
 import { ACCESS_GRANTING } from "./entitlements.server.ts";
 import { applicationFee } from "./fees.ts";
+import { fulfillCheckoutSession } from "./fulfillment.server.ts";
 import { ensureMembershipStripePrices, LIVE_MEMBERSHIP } from "./memberships.server.ts";
 
 /** How long a Checkout Session stays payable (Stripe allows 30 minutes to 24 hours). */
@@ -63,6 +69,7 @@ export async function startCheckout(input: {
       "creator_cannot_charge",
     );
   const creatorAccountId = product.creator.stripeAccountId;
+  if (isMembership) await closeOtherMembershipCheckouts({ buyerId: input.buyer.id, productId: product.id, keepPriceId: price.id, actor: input.actor });
 
   const { attempt, reused } = await transaction(async (tx) => {
     // One buyer's purchases run one at a time, so a double click or a second tab finds the first attempt.
@@ -188,6 +195,33 @@ async function openSession(attempt: CheckoutAttempt) {
     },
   });
   return session;
+}
+
+/**
+ * One membership per buyer and product: starting Checkout for one plan closes the buyer's open Checkout for the
+ * other plan, so the two can't both be paid. One that was paid meanwhile (its webhook not here yet) is fulfilled now,
+ * so the "already a member" check sees it.
+ */
+async function closeOtherMembershipCheckouts(input: { buyerId: string; productId: string; keepPriceId: string; actor: AuditActor }) {
+  const others = await db().checkoutAttempt.findMany({
+    where: { buyerId: input.buyerId, productId: input.productId, status: "OPEN", priceId: { not: input.keepPriceId } },
+  });
+  for (const other of others) {
+    if (other.stripeCheckoutSessionId) {
+      try {
+        await expireCheckoutSession(other.stripeCheckoutSessionId);
+      } catch (error) {
+        if (!isStripeError(error)) throw error;
+        const session = await retrieveCheckoutSession(other.stripeCheckoutSessionId);
+        if (session.status === "complete") {
+          await fulfillCheckoutSession(session, { actor: input.actor });
+          continue;
+        }
+        if (session.status === "open") throw error; // couldn't close it: don't open a second payment path
+      }
+    }
+    await markAttemptExpired(other.id, input.actor, "checkout.replaced");
+  }
 }
 
 /** The buyer left Checkout: close the session so it can't be paid later, and the attempt with it. */

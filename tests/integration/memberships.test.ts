@@ -322,6 +322,32 @@ describe("membership lifecycle", () => {
     expect(after.orders.find((o) => o.id === order.id)?.status).toBe("DISPUTE_WON");
   });
 
+  it("one membership per buyer: choosing the other plan closes the first Checkout, and a paid one is found before a second", async () => {
+    const { creator } = await onboardedCreator(stripeEnv.url);
+    const product = await publishedMembership(creator.id, { monthly: 900, yearly: 9_000, trialDays: 7 });
+    const buyer = await buyerOnTestClock(stripe, START);
+    const start = (interval: "MONTH" | "YEAR") =>
+      startCheckout({ buyer: buyer.user, productId: product.id, interval, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR });
+    const sessionOf = (url: string) => /\/(cs_[A-Za-z0-9_]+)/.exec(url)![1]!;
+
+    const yearly = sessionOf((await start("YEAR")).url);
+    const monthly = sessionOf((await start("MONTH")).url);
+    expect((await stripe.checkout.sessions.retrieve(yearly)).status).toBe("expired");
+    const late = await controls.payCheckoutSession(stripeEnv.url, yearly).catch((error: Error) => error);
+    expect(late).toBeInstanceOf(Error);
+
+    // The monthly one is paid while webhooks are down and the buyer never sees the success page; then they try yearly.
+    await setWebhookUrl(null);
+    try {
+      await controls.payCheckoutSession(stripeEnv.url, monthly);
+      await expect(start("YEAR")).rejects.toMatchObject({ code: "already_owned" });
+    } finally {
+      await setWebhookUrl(stripeEnv.webhookUrl);
+    }
+    const memberships = await db().membership.findMany({ where: { buyerId: buyer.user.id } });
+    expect(memberships.map((m) => [m.status, m.interval])).toEqual([["TRIALING", "MONTH"]]);
+  });
+
   it("grace access runs out by our clock even if Stripe keeps the subscription past due", () => {
     const since = new Date("2026-12-01T00:00:00Z");
     const access = membershipAccess({ status: "PAST_DUE", pausedCollection: false, pastDueSince: since }, 7);
