@@ -11,6 +11,7 @@ import { retrievePaymentDetails } from "#app/stripe/checkout.server.ts";
 import { stripe } from "#app/stripe/client.server.ts";
 import {
   activeStripePriceIds,
+  createBillingPortalSession,
   archiveRecurringPrice,
   createMembershipStripeProduct,
   renameMembershipStripeProduct,
@@ -390,4 +391,18 @@ export function listMemberships(buyerId: string) {
       orders: { select: { number: true, totalAmount: true, currency: true, paidAt: true, refundedAmount: true }, orderBy: { paidAt: "desc" }, take: 12 },
     },
   });
+}
+
+/**
+ * Stripe's billing portal for one of the buyer's memberships (cancel, switch plan, card, invoices), coming back to
+ * `returnUrl`; null when the membership isn't the buyer's.
+ */
+export async function openBillingPortal(input: { buyerId: string; membershipId: string; returnUrl: string }) {
+  const membership = await db().membership.findFirst({
+    where: { id: input.membershipId, buyerId: input.buyerId },
+    select: { stripeCustomerId: true },
+  });
+  if (!membership) return null;
+  const portal = await createBillingPortalSession({ customer: membership.stripeCustomerId, returnUrl: input.returnUrl });
+  return portal.url;
 }

@@ -5,10 +5,9 @@ import { z } from "zod";
 import { EmptyState, FormError } from "#app/components/forms.tsx";
 import { priceText } from "#app/components/product-card.tsx";
 import { ACCESS_GRANTING, ACCESS_WORDS, grantsAccess, listLibrary } from "#app/domain/entitlements.server.ts";
-import { LIVE_MEMBERSHIP, listMemberships, MEMBERSHIP_STATUS_WORDS } from "#app/domain/memberships.server.ts";
+import { LIVE_MEMBERSHIP, listMemberships, MEMBERSHIP_STATUS_WORDS, openBillingPortal } from "#app/domain/memberships.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { friendlyStripeError, isStripeError } from "#app/stripe/client.server.ts";
-import { createBillingPortalSession } from "#app/stripe/memberships.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { env } from "#app/utils/env.server.ts";
 
@@ -95,19 +94,16 @@ export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request, { role: ["BUYER", "CREATOR"] });
   const parsed = billingSchema.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return data({ error: "Choose a membership to manage.", membershipId: null }, { status: 400 });
-  const membership = (await listMemberships(user.id)).find((m) => m.id === parsed.data.membershipId);
-  if (!membership) throw new Response("We couldn't find that membership.", { status: 404 });
+  const { membershipId } = parsed.data;
+  let url: string | null;
   try {
-    const portal = await createBillingPortalSession({
-      customer: membership.stripeCustomerId,
-      returnUrl: `${env().APP_URL}/library`,
-    });
-    return redirect(portal.url, 303);
+    url = await openBillingPortal({ buyerId: user.id, membershipId, returnUrl: `${env().APP_URL}/library` });
   } catch (error) {
-    if (isStripeError(error))
-      return data({ error: friendlyStripeError(error), membershipId: membership.id }, { status: 502 });
+    if (isStripeError(error)) return data({ error: friendlyStripeError(error), membershipId }, { status: 502 });
     throw error;
   }
+  if (!url) throw new Response("We couldn't find that membership.", { status: 404 });
+  return redirect(url, 303);
 }
 
 function formatBytes(bytes: number | null) {
