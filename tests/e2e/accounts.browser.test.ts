@@ -45,7 +45,7 @@ describe("accounts in the browser", () => {
     await page.getByLabel("Password").fill("staff-demo-password");
     await page.getByRole("button", { name: "Log in" }).click();
     await page.waitForURL(`${context.app.url}/staff`);
-    expect(await page.getByTestId("stat-Published products").textContent()).toBe("4");
+    expect(await page.getByTestId("stat-Published products").textContent()).toBe("5");
     await page.close();
   });
 

@@ -40,7 +40,12 @@ beforeAll(async () => {
   databaseUrl = postgres.urlFor("faults");
   await applyMigrations(databaseUrl);
 
-  emulator = await startStripeEmulator({ port: 0, retryScheduleMs: [300, 1000, 2000, 4000, 8000], deliveryTimeoutMs: 30_000 });
+  // Retries over ~75 s (Stripe's own span three days): a restarted app on a busy 2-core machine can take 20 s to listen.
+  emulator = await startStripeEmulator({
+    port: 0,
+    retryScheduleMs: [300, 1000, 2000, 4000, 8000, 15_000, 20_000, 25_000],
+    deliveryTimeoutMs: 30_000,
+  });
   stripe = emulatorClient(emulator.url, emulator.secretKey);
   // This test process talks to the same database and emulator as the apps.
   Object.assign(process.env, {
@@ -79,7 +84,7 @@ async function paidSession() {
   return { user, product, sessionId: /\/(cs_[A-Za-z0-9_]+)/.exec(checkout.url)![1]! };
 }
 
-async function settle(timeoutMs = 45_000) {
+async function settle(timeoutMs = 100_000) {
   expect(await controls.waitForWebhooks(emulator.url, timeoutMs)).toBe(true);
 }
 
