@@ -77,7 +77,7 @@ export function uploadHints() {
     cover: cover.accept,
     deliverable: deliverable.accept,
     coverHint: `${cover.allowedText}, up to ${formatBytes(cover.maxBytes)}.`,
-    deliverableHint: `What buyers download: ${deliverable.allowedText}, up to ${formatBytes(deliverable.maxBytes)}.`,
+    deliverableHint: `What buyers (or members) download: ${deliverable.allowedText}, up to ${formatBytes(deliverable.maxBytes)}.`,
   };
 }
 

@@ -84,7 +84,7 @@ export default function CreatorProducts() {
         </EmptyState>
       ) : (
         <div className="card overflow-hidden p-0">
-          <p className="border-b border-slate-100 px-4 py-3 text-sm text-slate-500">{total} products</p>
+          <p className="border-b border-slate-100 px-4 py-3 text-sm text-slate-500">{total} {total === 1 ? "product" : "products"}</p>
           <ul className="divide-y divide-slate-100">
             {products.map((product) => (
               <li key={product.id} className="flex items-center gap-4 px-4 py-3" data-testid="creator-product-row">
