@@ -26,7 +26,9 @@ function checkoutPage(em: Emu, s: Session, err?: string, vals: Record<string, st
   const items = (em.store.data.lineItems[s.id] ?? []).map((id) => em.store.raw<Stripe.LineItem>(id)!);
   const cur = s.currency ?? "usd";
   const lines = items.map((l) => `<div class="line"><span>${esc(l.description)}${(l.quantity ?? 1) > 1 ? ` × ${l.quantity}` : ""}</span><span>${esc(formatAmount(l.amount_total, cur))}</span></div>`).join("");
-  const email = vals.email ?? s.customer_email ?? "";
+  // Like Stripe, a session for an existing customer shows that customer's email.
+  const customer = typeof s.customer === "string" ? em.store.raw<Stripe.Customer>(s.customer) : undefined;
+  const email = vals.email ?? s.customer_email ?? customer?.email ?? "";
   return page("Checkout", `
 <div class="grid">
   <div>
