@@ -348,6 +348,56 @@ describe("membership lifecycle", () => {
     expect(memberships.map((m) => [m.status, m.interval])).toEqual([["TRIALING", "MONTH"]]);
   });
 
+  it("a card-less trial that ends paused pauses access; resumed with a card, access and invoices come back", async () => {
+    // The app's Checkout always takes a card; a subscription set up with a card-less trial (Stripe's `pause` end
+    // behavior) carries the same metadata, and its paused/resumed events must work the same way.
+    const { creator } = await onboardedCreator(stripeEnv.url);
+    const product = await publishedMembership(creator.id, { monthly: 1_300, trialDays: 7 });
+    const buyer = await buyerOnTestClock(stripe, START);
+    const price = product.prices.find((p) => p.interval === "MONTH")!;
+    const session = await stripe.checkout.sessions.create({
+      mode: "subscription",
+      customer: buyer.customer.id,
+      line_items: [{ price: price.stripePriceId!, quantity: 1 }],
+      payment_method_collection: "if_required",
+      subscription_data: {
+        trial_period_days: 7,
+        trial_settings: { end_behavior: { missing_payment_method: "pause" } },
+        application_fee_percent: 15,
+        transfer_data: { destination: creator.stripeAccountId! },
+        metadata: { buyer_id: buyer.user.id, product_id: product.id, price_id: price.id, creator_id: creator.id },
+      },
+      success_url: "http://localhost:3000/checkout/success?session_id={CHECKOUT_SESSION_ID}",
+    });
+    await controls.payCheckoutSession(stripeEnv.url, session.id, { card: "" });
+    const sub = (await stripe.checkout.sessions.retrieve(session.id)).subscription as string;
+    await stripeEnv.settle();
+    expect((await membershipOf(sub)).entitlement?.status).toBe("ACTIVE");
+
+    await advance(buyer, START + 8 * DAY);
+    await stripeEnv.settle();
+    let membership = await membershipOf(sub);
+    expect(membership.status).toBe("PAUSED");
+    expect(membership.entitlement?.status).toBe("PAUSED");
+
+    const portal = await stripe.billingPortal.sessions.create({ customer: buyer.customer.id, return_url: "http://localhost:3000/library" });
+    const added = await fetch(portal.url, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ action: "card", card: "4242424242424242", exp: "12 / 34", cvc: "123" }).toString(),
+    });
+    expect(added.status).toBe(303);
+    await stripe.subscriptions.resume(sub, { billing_cycle_anchor: { type: "now" } });
+    await stripeEnv.settle();
+    membership = await membershipOf(sub);
+    expect(membership.status).toBe("ACTIVE");
+    expect(membership.entitlement?.status).toBe("ACTIVE");
+    expect(membership.orders.map((o) => [o.billingReason, o.totalAmount, o.applicationFeeAmount])).toEqual([["subscription_update", 1_300, 195]]);
+    const events = await db().stripeEvent.findMany({ where: { type: { in: ["customer.subscription.paused", "customer.subscription.resumed"] } } });
+    expect(new Set(events.filter((e) => e.processedAt).map((e) => e.type))).toEqual(new Set(["customer.subscription.paused", "customer.subscription.resumed"]));
+  });
+
   it("grace access runs out by our clock even if Stripe keeps the subscription past due", () => {
     const since = new Date("2026-12-01T00:00:00Z");
     const access = membershipAccess({ status: "PAST_DUE", pausedCollection: false, pastDueSince: since }, 7);
