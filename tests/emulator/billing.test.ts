@@ -5,7 +5,7 @@ import Stripe from "stripe";
 import type { StripeEmulator } from "../../scripts/stripe-emulator/server.js";
 import { payCheckoutSession } from "../../scripts/stripe-emulator/testing.js";
 import { processingFee, DEFAULT_FEE_TABLE } from "../../scripts/stripe-emulator/money.js";
-import { avail, boot, onboardedAccount } from "./helpers.js";
+import { avail, boot, eventLog, onboardedAccount } from "./helpers.js";
 
 let em: StripeEmulator;
 let stripe: Stripe;
@@ -27,16 +27,7 @@ async function product(name = "Membership") {
   return { prod, monthly, premium, yearly };
 }
 
-async function marker(): Promise<string> {
-  return (await stripe.events.list({ limit: 1 })).data[0].id;
-}
-async function eventsAfter(mark: string, types?: string[]): Promise<Stripe.Event[]> {
-  const list = await stripe.events.list({ limit: 100, ending_before: mark });
-  return list.data.slice().reverse().filter((e) => !types || types.includes(e.type));
-}
-async function eventTypes(mark: string, types: string[]): Promise<string[]> {
-  return (await eventsAfter(mark, types)).map((e) => e.type);
-}
+const { marker, eventsAfter, eventTypes } = eventLog(() => stripe);
 
 interface Setup { sub: Stripe.Subscription; clock: Stripe.TestHelpers.TestClock; customer: Stripe.Customer; seller: Stripe.Account; prices: Awaited<ReturnType<typeof product>> }
 

@@ -61,3 +61,21 @@ export async function destinationSession(stripe: Stripe, dest: string, amount = 
 export function avail(b: Stripe.Balance, cur = "usd"): number {
   return b.available.find((a) => a.currency === cur)?.amount ?? 0;
 }
+
+/**
+ * Reading the event log around a step: `marker()` is the newest event id so far; `eventsAfter(mark)` the events created
+ * since, oldest first, optionally of some types. `stripe` is read on each call (test files assign it in beforeAll).
+ */
+export function eventLog(stripe: () => Stripe) {
+  async function marker(): Promise<string> {
+    return (await stripe().events.list({ limit: 1 })).data[0].id;
+  }
+  async function eventsAfter(mark: string, types?: string[]): Promise<Stripe.Event[]> {
+    const list = await stripe().events.list({ limit: 100, ending_before: mark });
+    return list.data.slice().reverse().filter((e) => !types || types.includes(e.type));
+  }
+  async function eventTypes(mark: string, types: string[]): Promise<string[]> {
+    return (await eventsAfter(mark, types)).map((e) => e.type);
+  }
+  return { marker, eventsAfter, eventTypes };
+}

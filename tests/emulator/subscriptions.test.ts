@@ -3,7 +3,7 @@ import Stripe from "stripe";
 import type { StripeEmulator } from "../../scripts/stripe-emulator/server.js";
 import { payCheckoutSession } from "../../scripts/stripe-emulator/testing.js";
 import { processingFee, DEFAULT_FEE_TABLE } from "../../scripts/stripe-emulator/money.js";
-import { avail, boot, onboardedAccount } from "./helpers.js";
+import { avail, boot, eventLog, onboardedAccount } from "./helpers.js";
 
 let em: StripeEmulator;
 let stripe: Stripe;
@@ -35,18 +35,7 @@ async function subSession(price: string, dest: string, opts: { trialDays?: numbe
   });
 }
 
-/** Id of the newest event so far (a marker for `eventsAfter`). */
-async function marker(): Promise<string> {
-  return (await stripe.events.list({ limit: 1 })).data[0].id;
-}
-/** Events created after the marker, oldest first, optionally restricted to some types. */
-async function eventsAfter(mark: string, types?: string[]): Promise<Stripe.Event[]> {
-  const list = await stripe.events.list({ limit: 100, ending_before: mark });
-  return list.data.slice().reverse().filter((e) => !types || types.includes(e.type));
-}
-async function eventTypes(mark: string, types: string[]): Promise<string[]> {
-  return (await eventsAfter(mark, types)).map((e) => e.type);
-}
+const { marker, eventsAfter, eventTypes } = eventLog(() => stripe);
 
 async function balances(acct: string) {
   return { platform: avail(await stripe.balance.retrieve()), connected: avail(await stripe.balance.retrieve({}, { stripeAccount: acct })) };
