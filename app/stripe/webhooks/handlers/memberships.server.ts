@@ -33,6 +33,7 @@ export const membershipHandlers: Record<string, EventHandler> = {
   "invoice.created": syncInvoiceSubscription,
   "invoice.payment_failed": syncInvoiceSubscription,
   "invoice.payment_action_required": syncInvoiceSubscription,
+  // Not also `invoice.payment_succeeded`: Stripe sends it beside every `invoice.paid`, which alone covers every paid
+  // invoice (paid out of band too), so handling both read the same invoice from Stripe twice.
   "invoice.paid": recordInvoice,
-  "invoice.payment_succeeded": recordInvoice,
 };
