@@ -126,6 +126,6 @@ async function startMembership(session: Stripe.Checkout.Session, actor: AuditAct
   const synced = await syncMembership(subscriptionId, actor);
   if (synced.status !== "synced") return { status: "unknown_session" };
   // The first invoice (none with a trial, or $0) becomes the first order now, whether or not its webhook came yet.
-  if (synced.latestInvoiceId) await recordInvoicePayment(synced.latestInvoiceId, actor);
+  if (synced.latestInvoiceId) await recordInvoicePayment(synced.latestInvoiceId, actor, synced);
   return { status: "membership_started", membershipId: synced.membershipId };
 }

@@ -42,9 +42,9 @@ export const MEMBERSHIP_STATUS_WORDS: Record<MembershipStatus, string> = {
 /** Statuses that still count as a member (for "already a member" and active-member counts). */
 export const LIVE_MEMBERSHIP: MembershipStatus[] = ["INCOMPLETE", "TRIALING", "ACTIVE", "PAST_DUE", "PAUSED"];
 
-export const INTERVAL_WORDS: Record<BillingInterval, { adverb: string; noun: string }> = {
-  MONTH: { adverb: "monthly", noun: "month" },
-  YEAR: { adverb: "yearly", noun: "year" },
+export const INTERVAL_WORDS: Record<BillingInterval, { noun: string }> = {
+  MONTH: { noun: "month" },
+  YEAR: { noun: "year" },
 };
 
 export function membershipStatusOf(status: Stripe.Subscription.Status): MembershipStatus {
@@ -86,7 +86,7 @@ async function lockSubscription(tx: Tx, subscriptionId: string) {
 const toDate = (seconds: number | null | undefined) => (seconds ? new Date(seconds * 1000) : null);
 
 export type SyncResult =
-  | { status: "synced"; membershipId: string; membershipStatus: MembershipStatus; latestInvoiceId: string | null }
+  | { status: "synced"; membershipId: string; latestInvoiceId: string | null }
   | { status: "unknown_subscription" };
 
 /**
@@ -191,7 +191,7 @@ export async function syncMembership(subscriptionId: string, actor: AuditActor):
     }
     await writeMembershipEntitlement(tx, membership, actor);
     const latestInvoiceId = typeof sub.latest_invoice === "string" ? sub.latest_invoice : (latestInvoice?.id ?? null);
-    return { status: "synced", membershipId: membership.id, membershipStatus: status, latestInvoiceId } as const;
+    return { status: "synced", membershipId: membership.id, latestInvoiceId } as const;
   });
 }
 
@@ -261,11 +261,16 @@ export type InvoiceResult =
  * move no money and make no order. The membership is synced first, so the order can point at it whatever the order of
  * events was.
  */
-export async function recordInvoicePayment(invoiceId: string, actor: AuditActor): Promise<InvoiceResult> {
+export async function recordInvoicePayment(
+  invoiceId: string,
+  actor: AuditActor,
+  /** A sync of the invoice's subscription the caller just did (so it isn't read from Stripe twice). */
+  alreadySynced?: SyncResult,
+): Promise<InvoiceResult> {
   const invoice = await retrieveInvoice(invoiceId);
   const subscriptionId = subscriptionIdOfInvoice(invoice);
   if (!subscriptionId) return { status: "unknown_subscription" };
-  const synced = await syncMembership(subscriptionId, actor);
+  const synced = alreadySynced ?? (await syncMembership(subscriptionId, actor));
   if (synced.status !== "synced") return synced;
   if (invoice.status !== "paid" || invoice.amount_paid <= 0) return { status: "nothing_to_record" };
   const intentId = paymentIntentOfInvoice(invoice);
