@@ -59,6 +59,10 @@ export async function waitForWebhooks(baseUrl: string, timeoutMs = 10000): Promi
 export function setWebhookControls(baseUrl: string, c: { duplicate?: number; reorder?: number; drop?: number; delay_ms?: number }): Promise<{ duplicate: number; reorder: number; drop: number; delayMs: number }> {
   return call(baseUrl, "POST", "/_emulator/webhooks/controls", c);
 }
+/** Point the zero-setup webhook target at `url`, or switch it off with null (events still go to /v1/events). */
+export async function setWebhookUrl(baseUrl: string, url: string | null): Promise<string | null> {
+  return (await call<{ url: string | null }>(baseUrl, "POST", "/_emulator/webhooks/url", { url })).url;
+}
 export function releaseHeldWebhooks(baseUrl: string): Promise<{ ok: true }> {
   return call(baseUrl, "POST", "/_emulator/webhooks/release", {});
 }

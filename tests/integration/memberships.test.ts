@@ -137,12 +137,7 @@ function shuffled<T>(items: T[], seed: number): T[] {
 
 /** Switches the emulator's webhook deliveries to the app off (null) and on again. */
 async function setWebhookUrl(url: string | null) {
-  const response = await fetch(`${stripeEnv.url}/_emulator/webhooks/url`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ url }),
-  });
-  expect(response.ok).toBe(true);
+  expect(await controls.setWebhookUrl(stripeEnv.url, url)).toBe(url);
 }
 
 async function newestEventId() {
