@@ -6,3 +6,7 @@ export const REFUND_REASONS = {
   other: "Other",
 } as const;
 export type RefundReason = keyof typeof REFUND_REASONS;
+
+export function isRefundReason(value: string | null | undefined): value is RefundReason {
+  return typeof value === "string" && Object.hasOwn(REFUND_REASONS, value);
+}

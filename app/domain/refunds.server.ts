@@ -12,7 +12,7 @@ import { createRefund } from "#app/stripe/refunds.server.ts";
 import { db, isUniqueViolation, lockOrder, transaction, type Tx } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { transitionOrderEntitlements } from "./entitlements.server.ts";
-import { REFUND_REASONS, type RefundReason } from "./refund-reasons.ts";
+import { isRefundReason, REFUND_REASONS, type RefundReason } from "./refund-reasons.ts";
 import { rollupRefund } from "./revenue.server.ts";
 
 export { REFUND_REASONS, type RefundReason };
@@ -90,6 +90,7 @@ export interface RefundRequestInput {
   orderId: string;
   amount: number;
   reason: RefundReason;
+  /** Staff's own words, kept in `Refund.staffNote`: staff-only, never shown to the buyer or the creator. */
   note?: string;
   reverseTransfer: boolean;
   refundApplicationFee: boolean;
@@ -202,7 +203,8 @@ export async function refundOrder(input: RefundRequestInput): Promise<Refund> {
           orderId: order.id,
           amount: input.amount,
           currency: order.currency,
-          reason: input.note ? `${input.reason}: ${input.note}` : input.reason,
+          reason: input.reason,
+          staffNote: input.note?.trim() || null,
           reverseTransfer,
           refundApplicationFee: input.refundApplicationFee,
           transferReversalAmount: split.transferReversal,
@@ -232,6 +234,7 @@ export async function refundOrder(input: RefundRequestInput): Promise<Refund> {
         currency: created.currency,
         data: {
           reason: created.reason,
+          note: created.staffNote,
           transferReversal: split.transferReversal,
           applicationFeeRefund: split.applicationFeeRefund,
           balancePolicy: input.balancePolicy ?? null,
@@ -257,7 +260,7 @@ export async function submitRefundToStripe(refundId: string): Promise<Refund> {
     const stripeRefund = await createRefund({
       chargeId: refund.order.stripeChargeId!,
       amount: refund.amount,
-      reason: refund.reason.split(":")[0]!,
+      reason: refund.reason,
       reverseTransfer: refund.reverseTransfer,
       refundApplicationFee: refund.refundApplicationFee,
       metadata: { refund_id: refund.id, order_id: refund.orderId },
@@ -364,7 +367,8 @@ export async function recordExternalRefund(input: {
         orderId: order.id,
         amount: input.stripeRefund.amount,
         currency: order.currency,
-        reason: `made in Stripe: ${input.stripeRefund.reason ?? "no reason given"}`,
+        reason: isRefundReason(input.stripeRefund.reason) ? input.stripeRefund.reason : "other",
+        staffNote: "Made in Stripe's dashboard",
         status: input.stripeRefund.status,
         reverseTransfer: input.effects.transferReversal > 0,
         refundApplicationFee: feeRefund > 0,

@@ -12,6 +12,7 @@ import {
   th,
 } from "#app/components/staff-ui.tsx";
 import { formatMoney } from "#app/domain/money.ts";
+import { isRefundReason, REFUND_REASONS } from "#app/domain/refund-reasons.ts";
 import { staffOrderDetail } from "#app/domain/staff-orders.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 
@@ -206,7 +207,14 @@ export default function StaffOrder() {
                     <StatusBadge status={refund.status} />
                     {refund.failureReason ? <div className="text-xs text-red-700">{refund.failureReason}</div> : null}
                   </td>
-                  <td className={`${td} whitespace-normal`}>{refund.reason}</td>
+                  <td className={`${td} whitespace-normal`}>
+                    {isRefundReason(refund.reason) ? REFUND_REASONS[refund.reason] : refund.reason}
+                    {refund.staffNote ? (
+                      <div className="text-xs text-slate-500" data-testid="refund-staff-note">
+                        Staff note: {refund.staffNote}
+                      </div>
+                    ) : null}
+                  </td>
                   <td className={`${td} text-right tabular-nums`}>{formatMoney(refund.transferReversalAmount, refund.currency)}</td>
                   <td className={`${td} text-right tabular-nums`}>{formatMoney(refund.applicationFeeRefundAmount, refund.currency)}</td>
                 </tr>

@@ -182,7 +182,7 @@ export default function RefundPage() {
             </div>
             <div>
               <label htmlFor="note" className="label">
-                Note (optional)
+                Staff note (optional, only staff see it)
               </label>
               <input id="note" name="note" className="input" maxLength={500} defaultValue={form?.note ?? ""} />
             </div>
