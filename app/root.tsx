@@ -27,8 +27,10 @@ export const meta: MetaFunction = () => [
   { name: "description", content: "Buy digital products straight from the creators who make them." },
 ];
 
+/** On every page's data: only what the header shows of the signed-in person. */
 export async function loader({ request }: LoaderFunctionArgs) {
-  return { user: await getUser(request), testMode: usesLocalStripe() };
+  const user = await getUser(request);
+  return { user: user ? { name: user.name, role: user.role } : null, testMode: usesLocalStripe() };
 }
 
 const NAV: Record<SessionUser["role"] | "ANONYMOUS", { to: string; label: string }[]> = {
@@ -54,7 +56,7 @@ const NAV: Record<SessionUser["role"] | "ANONYMOUS", { to: string; label: string
   ],
 };
 
-function Header({ user }: { user: SessionUser | null }) {
+function Header({ user }: { user: Pick<SessionUser, "name" | "role"> | null }) {
   const items = NAV[user?.role ?? "ANONYMOUS"];
   return (
     <header className="border-b border-slate-200 bg-white">

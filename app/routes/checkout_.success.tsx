@@ -65,13 +65,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return {
     state: "paid" as const,
     membership: null,
-    order: {
-      number: order.number,
-      totalAmount: order.totalAmount,
-      currency: order.currency,
-      email: order.buyerEmail,
-      items: order.items.map((item) => ({ id: item.id, title: item.productTitle, amount: item.amount })),
-    },
+    order,
   };
 }
 
@@ -162,8 +156,8 @@ export default function CheckoutSuccess() {
           Order <strong data-testid="order-number">#{order.number}</strong> · receipt sent to {order.email}
         </p>
         <ul className="mt-6 divide-y divide-slate-200 rounded-lg border border-slate-200 text-left">
-          {order.items.map((item) => (
-            <li key={item.id} className="flex justify-between px-4 py-3 text-sm">
+          {order.items.map((item, index) => (
+            <li key={index} className="flex justify-between px-4 py-3 text-sm">
               <span className="font-medium">{item.title}</span>
               <span>{formatMoney(item.amount, order.currency)}</span>
             </li>

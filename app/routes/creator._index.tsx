@@ -3,6 +3,7 @@ import { Form, Link, useLoaderData, useNavigation, useSearchParams } from "@remi
 import { FormError, Notice } from "#app/components/forms.tsx";
 import { currentFeeRate } from "#app/domain/creators.server.ts";
 import { STATUS_WORDS } from "#app/domain/onboarding-status.ts";
+import { studioErrorMessage } from "#app/domain/studio-errors.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { db } from "#app/utils/db.server.ts";
 
@@ -39,7 +40,23 @@ export async function loader({ request }: LoaderFunctionArgs) {
   if (!account) throw new Response("Your creator account is missing. Please contact support.", { status: 404 });
   const publishedCount = await db().product.count({ where: { creator: { userId: user.id }, published: true } });
   const fee = await currentFeeRate(db(), account);
-  return { user, account, publishedCount, fee };
+  return {
+    account: {
+      displayName: account.displayName,
+      slug: account.slug,
+      onboardingStatus: account.onboardingStatus,
+      chargesEnabled: account.chargesEnabled,
+      payoutsEnabled: account.payoutsEnabled,
+      requirementsDue: account.requirementsDue,
+      hasStripeAccount: account.stripeAccountId !== null,
+      productCount: account._count.products,
+      orderCount: account._count.orders,
+    },
+    publishedCount,
+    fee,
+    // `?error=` names a code; only a known one shows its message.
+    error: studioErrorMessage(new URL(request.url).searchParams.get("error")),
+  };
 }
 
 const TONES = {
@@ -51,7 +68,7 @@ const TONES = {
 };
 
 export default function CreatorStudio() {
-  const { account, publishedCount, fee } = useLoaderData<typeof loader>();
+  const { account, publishedCount, fee, error } = useLoaderData<typeof loader>();
   const feeWords = { override: "set for your account", partner: "partner rate", tier: "based on your sales so far", default: "standard rate" };
   const [searchParams] = useSearchParams();
   const navigation = useNavigation();
@@ -78,7 +95,7 @@ export default function CreatorStudio() {
           </Link>
         </div>
       </div>
-      <FormError message={searchParams.get("error")} />
+      <FormError message={error} />
       {searchParams.get("onboarding") === "returned" && account.onboardingStatus === "ACTIVE" ? (
         <Notice tone="success">You're all set: Stripe has enabled payments and payouts for your account.</Notice>
       ) : null}
@@ -121,7 +138,7 @@ export default function CreatorStudio() {
               </button>
             </Form>
           ) : null}
-          {account.stripeAccountId && account.onboardingStatus === "ACTIVE" ? (
+          {account.hasStripeAccount && account.onboardingStatus === "ACTIVE" ? (
             <Form method="post" action="/creator/stripe-dashboard">
               <button type="submit" className="btn-secondary" disabled={busy}>
                 Open Stripe dashboard
@@ -134,7 +151,7 @@ export default function CreatorStudio() {
       <section className="grid gap-4 sm:grid-cols-3">
         <div className="card">
           <p className="text-sm text-slate-500">Products</p>
-          <p className="mt-1 text-2xl font-semibold">{account._count.products}</p>
+          <p className="mt-1 text-2xl font-semibold">{account.productCount}</p>
         </div>
         <div className="card">
           <p className="text-sm text-slate-500">Published</p>
@@ -142,7 +159,7 @@ export default function CreatorStudio() {
         </div>
         <div className="card">
           <p className="text-sm text-slate-500">Orders</p>
-          <p className="mt-1 text-2xl font-semibold">{account._count.orders}</p>
+          <p className="mt-1 text-2xl font-semibold">{account.orderCount}</p>
         </div>
       </section>
     </div>

@@ -62,7 +62,26 @@ export async function loader({ request }: LoaderFunctionArgs) {
   ]);
   const payload = {
     creator: { displayName: creator.displayName },
-    dashboard,
+    // Recent orders and refunds as the page shows them: not the buyer's email, not refund reasons or staff notes.
+    dashboard: {
+      ...dashboard,
+      recentOrders: dashboard.recentOrders.map((o) => ({
+        number: o.number,
+        paidAt: o.paidAt,
+        productTitle: o.productTitle,
+        currency: o.currency,
+        totalAmount: o.totalAmount,
+        refundedAmount: o.refundedAmount,
+      })),
+      refunds: dashboard.refunds.map((r, index) => ({
+        key: index,
+        orderNumber: r.orderNumber,
+        createdAt: r.createdAt,
+        amount: r.amount,
+        currency: r.currency,
+        status: r.status,
+      })),
+    },
     stripe,
     rangeErrors: parsed.ok ? null : parsed.errors,
     rangeValues: parsed.ok ? null : parsed.values,
@@ -257,7 +276,7 @@ export default function CreatorDashboardPage() {
                 </thead>
                 <tbody>
                   {dashboard.recentOrders.map((o) => (
-                    <tr key={o.id} className="border-t border-slate-100">
+                    <tr key={o.number} className="border-t border-slate-100">
                       <td className="py-1.5 pr-3 tabular-nums">#{o.number}</td>
                       <td className="hidden max-w-[12rem] truncate py-1.5 pr-3 sm:table-cell">{o.productTitle ?? "—"}</td>
                       <td className="whitespace-nowrap py-1.5 pr-3">{formatDay(o.paidAt, { month: "short", day: "numeric" })}</td>
@@ -282,7 +301,7 @@ export default function CreatorDashboardPage() {
           ) : (
             <ul className="mt-3 divide-y divide-slate-100 text-sm" data-testid="refund-list">
               {dashboard.refunds.map((r) => (
-                <li key={r.id} className="flex justify-between gap-3 py-1.5">
+                <li key={r.key} className="flex justify-between gap-3 py-1.5">
                   <span>
                     Order #{r.orderNumber} · {formatDay(r.createdAt, { month: "short", day: "numeric" })} ·{" "}
                     <span className="text-slate-500">{r.status.toLowerCase()}</span>

@@ -3,7 +3,8 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { refreshFromStripe } from "#app/domain/creators.server.ts";
-import { friendlyStripeError, isStripeError } from "#app/stripe/client.server.ts";
+import { studioErrorFor, studioErrorUrl } from "#app/domain/studio-errors.ts";
+import { isStripeError } from "#app/stripe/client.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -12,7 +13,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     await refreshFromStripe({ userId: user.id, actor: actorFromRequest(request, user.id) });
     return redirect("/creator?onboarding=returned");
   } catch (error) {
-    if (isStripeError(error)) return redirect(`/creator?${new URLSearchParams({ error: friendlyStripeError(error) })}`);
+    if (isStripeError(error)) return redirect(studioErrorUrl(studioErrorFor(error)));
     throw error;
   }
 }

@@ -2,7 +2,8 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { createDashboardLink } from "#app/stripe/connect.server.ts";
-import { friendlyStripeError, isStripeError } from "#app/stripe/client.server.ts";
+import { studioErrorFor, studioErrorUrl } from "#app/domain/studio-errors.ts";
+import { isStripeError } from "#app/stripe/client.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { db } from "#app/utils/db.server.ts";
 
@@ -10,12 +11,12 @@ export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request, { role: "CREATOR" });
   const creator = await db().creatorAccount.findUnique({ where: { userId: user.id } });
   if (!creator?.stripeAccountId || creator.onboardingStatus === "NOT_STARTED")
-    return redirect(`/creator?${new URLSearchParams({ error: "Finish connecting Stripe first." })}`, 303);
+    return redirect(studioErrorUrl("stripe_not_connected"), 303);
   try {
     const link = await createDashboardLink(creator.stripeAccountId);
     return redirect(link.url, 303);
   } catch (error) {
-    if (isStripeError(error)) return redirect(`/creator?${new URLSearchParams({ error: friendlyStripeError(error) })}`, 303);
+    if (isStripeError(error)) return redirect(studioErrorUrl(studioErrorFor(error)), 303);
     throw error;
   }
 }

@@ -73,11 +73,23 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const [items, memberships] = await Promise.all([listLibrary(user.id), listMemberships(user.id)]);
   const views = memberships.map(toMembershipView);
   return {
-    user,
+    user: { name: user.name },
     // Live memberships first, each group newest first.
     memberships: [...views.filter((m) => m.live), ...views.filter((m) => !m.live)],
     items: items.map((item) => ({
-      ...item,
+      id: item.id,
+      product: {
+        title: item.product.title,
+        slug: item.product.slug,
+        creator: item.product.creator.displayName,
+        sizeBytes: item.product.deliverableSizeBytes,
+      },
+      order: {
+        number: item.order.number,
+        totalAmount: item.order.totalAmount,
+        refundedAmount: item.order.refundedAmount,
+        currency: item.order.currency,
+      },
       canDownload: ACCESS_GRANTING.includes(item.status),
       statusText: ACCESS_WORDS[item.status],
     })),
@@ -329,7 +341,7 @@ export default function Library() {
                     {item.product.title}
                   </Link>
                   <p className="text-sm text-slate-500">
-                    by {item.product.creator.displayName} · order{" "}
+                    by {item.product.creator} · order{" "}
                     <Link to={`/library/orders/${item.order.number}`} className="link">
                       #{item.order.number}
                     </Link>{" "}
@@ -342,7 +354,7 @@ export default function Library() {
                 </div>
                 {item.canDownload ? (
                   <a href={`/library/download/${item.id}`} className="btn-primary" data-testid="download-link" download>
-                    Download{item.product.deliverableSizeBytes ? ` (${formatBytes(item.product.deliverableSizeBytes)})` : ""}
+                    Download{item.product.sizeBytes ? ` (${formatBytes(item.product.sizeBytes)})` : ""}
                   </a>
                 ) : null}
               </li>

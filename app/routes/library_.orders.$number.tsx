@@ -2,17 +2,18 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Notice } from "#app/components/forms.tsx";
 import { formatMoney } from "#app/domain/money.ts";
-import { buyerOrder } from "#app/domain/orders.server.ts";
+import { buyerReceipt, parseOrderNumber } from "#app/domain/orders.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `Receipt #${data.order.number} · Makers Market` : "Receipt · Makers Market" },
 ];
 
+/** The receipt's view model only: everything a loader returns reaches the browser, shown or not. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const orderNumber = Number(params.number);
-  const order = Number.isSafeInteger(orderNumber) ? await buyerOrder({ buyerId: user.id, orderNumber }) : null;
+  const orderNumber = parseOrderNumber(params.number);
+  const order = orderNumber === null ? null : await buyerReceipt({ buyerId: user.id, orderNumber });
   if (!order) throw new Response("We couldn't find that receipt.", { status: 404 });
   return { order };
 }
@@ -21,9 +22,7 @@ export default function Receipt() {
   const { order } = useLoaderData<typeof loader>();
   const money = (amount: number) => formatMoney(amount, order.currency);
   const [searchParams] = useSearchParams();
-  const request = order.refundRequests[0];
-  const canRequest =
-    order.refundedAmount < order.totalAmount && !["DISPUTED", "DISPUTE_LOST"].includes(order.status) && request?.status !== "OPEN";
+  const request = order.refundRequest;
   return (
     <div className="mx-auto max-w-xl">
       <Link to="/library" className="text-sm text-slate-500 hover:text-slate-900">
@@ -43,7 +42,7 @@ export default function Receipt() {
         </div>
         <dl className="mt-4 grid grid-cols-2 gap-2 text-sm">
           <dt className="text-slate-500">Sold by</dt>
-          <dd>{order.creator.displayName}</dd>
+          <dd>{order.creator}</dd>
           <dt className="text-slate-500">Receipt email</dt>
           <dd>{order.buyerEmail}</dd>
           <dt className="text-slate-500">Currency</dt>
@@ -51,9 +50,9 @@ export default function Receipt() {
         </dl>
         <table className="mt-6 w-full text-sm">
           <tbody className="divide-y divide-slate-200">
-            {order.items.map((item) => (
-              <tr key={item.id}>
-                <td className="py-2">{item.productTitle}</td>
+            {order.items.map((item, index) => (
+              <tr key={index}>
+                <td className="py-2">{item.title}</td>
                 <td className="py-2 text-right">{money(item.amount)}</td>
               </tr>
             ))}
@@ -61,8 +60,8 @@ export default function Receipt() {
               <td className="py-2">Total paid</td>
               <td className="py-2 text-right">{money(order.totalAmount)}</td>
             </tr>
-            {order.refunds.map((refund) => (
-              <tr key={refund.id} className="text-slate-600">
+            {order.refunds.map((refund, index) => (
+              <tr key={index} className="text-slate-600">
                 <td className="py-2">
                   Refund · {refund.status.toLowerCase()} · {new Date(refund.createdAt).toLocaleDateString("en-US", { timeZone: "UTC" })}
                 </td>
@@ -82,11 +81,11 @@ export default function Receipt() {
           {request?.status === "OPEN" ? <p className="text-slate-600">Your refund request is being reviewed.</p> : null}
           {request?.status === "DECLINED" ? (
             <p className="text-slate-600">
-              Your refund request was declined{request.staffMessage ? `: “${request.staffMessage}”` : "."}
+              Your refund request was declined{request.message ? `: “${request.message}”` : "."}
             </p>
           ) : null}
           {request?.status === "APPROVED" ? <p className="text-slate-600">Your refund request was approved.</p> : null}
-          {canRequest ? (
+          {order.canRequestRefund ? (
             <Link to={`/library/orders/${order.number}/refund`} className="link">
               Request a refund
             </Link>

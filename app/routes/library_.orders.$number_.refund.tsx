@@ -6,7 +6,7 @@ import { z } from "zod";
 import { FormError } from "#app/components/forms.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
-import { buyerOrder } from "#app/domain/orders.server.ts";
+import { buyerReceipt, parseOrderNumber } from "#app/domain/orders.server.ts";
 import { requestRefund, RefundRequestRefused } from "#app/domain/refund-requests.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 
@@ -14,8 +14,8 @@ export const meta: MetaFunction = () => [{ title: "Request a refund · Makers Ma
 
 async function ownOrder(request: Request, number: string | undefined) {
   const user = await requireUser(request);
-  const orderNumber = Number(number);
-  const order = Number.isSafeInteger(orderNumber) ? await buyerOrder({ buyerId: user.id, orderNumber }) : null;
+  const orderNumber = parseOrderNumber(number);
+  const order = orderNumber === null ? null : await buyerReceipt({ buyerId: user.id, orderNumber });
   if (!order) throw new Response("We couldn't find that order.", { status: 404 });
   return { user, order };
 }
@@ -26,7 +26,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     order: {
       number: order.number,
       total: formatMoney(order.totalAmount, order.currency),
-      items: order.items.map((i) => i.productTitle),
+      items: order.items.map((i) => i.title),
     },
   };
 }
