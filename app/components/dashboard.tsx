@@ -338,23 +338,3 @@ export function RevenueChart({ currency, series, valueLabel }: { currency: strin
     </figure>
   );
 }
-
-/** Turns rows into CSV text (RFC 4180 quoting; text that a spreadsheet would run as a formula is prefixed with '). */
-export function toCsv(header: string[], rows: (string | number | null)[][]) {
-  const cell = (value: string | number | null) => {
-    if (value === null) return "";
-    if (typeof value === "number") return String(value);
-    const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  return [header, ...rows].map((row) => row.map(cell).join(",")).join("\r\n") + "\r\n";
-}
-
-/** Minor units as a plain decimal for CSV ("1999" usd → "19.99", "1500" jpy → "1500"), exact, no symbol. */
-export function decimalAmount(amount: number, digits: number) {
-  if (digits === 0) return String(amount);
-  const sign = amount < 0 ? "-" : "";
-  const abs = Math.abs(amount);
-  const scale = 10 ** digits;
-  return `${sign}${Math.floor(abs / scale)}.${String(abs % scale).padStart(digits, "0")}`;
-}

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { dayRangeFilter, emptyToUndefined, isoDay } from "./day-range.ts";
 import type { AuditLog, Prisma } from "#app/generated/prisma/client.ts";
 import { db } from "#app/utils/db.server.ts";
+import { csvLine } from "#app/utils/csv.ts";
 
 export const AUDIT_PAGE_SIZE = 50;
 export const AUDIT_CSV_MAX_ROWS = 100_000;
@@ -107,21 +108,6 @@ export const AUDIT_CSV_COLUMNS = [
   "user_agent",
   "data",
 ] as const;
-
-/**
- * One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF, with quotes doubled. Text that a spreadsheet
- * would run as a formula (=, +, -, @, tab, CR at the start) gets a leading apostrophe; numbers are written as they are.
- */
-export function csvField(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return "";
-  if (typeof value === "number") return String(value);
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export function csvLine(fields: (string | number | null | undefined)[]): string {
-  return `${fields.map(csvField).join(",")}\r\n`;
-}
 
 /** How many rows the export will hold, and whether the cap cut it short. */
 export async function auditLogCsvSize(filters: Omit<AuditSearchFilters, "page">) {

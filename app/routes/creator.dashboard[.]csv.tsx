@@ -1,10 +1,9 @@
 // GET /creator/dashboard.csv?range=… : the creator's sales in the range, one line per order, amounts in decimal units
 // with their currency (never added across currencies).
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { decimalAmount, toCsv } from "#app/components/dashboard.tsx";
 import { creatorSalesRows, parseRange } from "#app/domain/dashboards.server.ts";
-import { minorUnitDigits } from "#app/domain/money.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { csvAmount, toCsv } from "#app/utils/csv.ts";
 import { db } from "#app/utils/db.server.ts";
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -17,7 +16,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const csv = toCsv(
     ["order", "paid_at", "product", "buyer_email", "currency", "gross", "platform_fee", "refunded", "platform_fee_refunded", "net", "status"],
     rows.map((o) => {
-      const d = minorUnitDigits(o.currency);
       const net = o.totalAmount - (o.applicationFeeAmount - o.applicationFeeRefunded) - o.refundedAmount;
       return [
         o.number,
@@ -25,11 +23,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
         o.productTitle,
         o.buyerEmail,
         o.currency.toUpperCase(),
-        decimalAmount(o.totalAmount, d),
-        decimalAmount(o.applicationFeeAmount, d),
-        decimalAmount(o.refundedAmount, d),
-        decimalAmount(o.applicationFeeRefunded, d),
-        decimalAmount(net, d),
+        csvAmount(o.totalAmount, o.currency),
+        csvAmount(o.applicationFeeAmount, o.currency),
+        csvAmount(o.refundedAmount, o.currency),
+        csvAmount(o.applicationFeeRefunded, o.currency),
+        csvAmount(net, o.currency),
         o.status.toLowerCase(),
       ];
     }),

@@ -1,9 +1,8 @@
 // GET /staff/dashboard.csv?range=… : every creator's figures for the range, one line per creator and currency.
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { decimalAmount, toCsv } from "#app/components/dashboard.tsx";
 import { parseRange, platformCreatorRows } from "#app/domain/dashboards.server.ts";
-import { minorUnitDigits } from "#app/domain/money.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { csvAmount, csvNumber, toCsv } from "#app/utils/csv.ts";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request, { role: "STAFF" });
@@ -12,22 +11,19 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const { range, rows } = await platformCreatorRows({ range: parsed.range });
   const csv = toCsv(
     ["creator", "slug", "status", "currency", "orders", "gross", "platform_fees", "fee_rate_percent", "stripe_fees", "refunds", "dispute_losses"],
-    rows.map((r) => {
-      const d = minorUnitDigits(r.currency);
-      return [
-        r.displayName,
-        r.slug,
-        r.status.toLowerCase(),
-        r.currency.toUpperCase(),
-        r.orders,
-        decimalAmount(r.gross, d),
-        decimalAmount(r.fees, d),
-        r.gross > 0 ? ((r.fees * 100) / r.gross).toFixed(2) : null,
-        decimalAmount(r.stripeFees, d),
-        decimalAmount(r.refunds, d),
-        decimalAmount(r.disputeLosses, d),
-      ];
-    }),
+    rows.map((r) => [
+      r.displayName,
+      r.slug,
+      r.status.toLowerCase(),
+      r.currency.toUpperCase(),
+      r.orders,
+      csvAmount(r.gross, r.currency),
+      csvAmount(r.fees, r.currency),
+      r.gross > 0 ? csvNumber(((r.fees * 100) / r.gross).toFixed(2)) : null,
+      csvAmount(r.stripeFees, r.currency),
+      csvAmount(r.refunds, r.currency),
+      csvAmount(r.disputeLosses, r.currency),
+    ]),
   );
   return new Response(csv, {
     headers: {

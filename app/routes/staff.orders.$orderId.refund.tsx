@@ -5,7 +5,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { z } from "zod";
 import { FormError, Notice } from "#app/components/forms.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
-import { formatMoney, minorUnitDigits, parseMoney } from "#app/domain/money.ts";
+import { formatDecimal, formatMoney, minorUnitDigits, parseMinorUnits, parseMoney } from "#app/domain/money.ts";
 import { REFUND_REASONS } from "#app/domain/refund-reasons.ts";
 import { previewRefund, refundOrder, RefundRefused } from "#app/domain/refunds.server.ts";
 import { friendlyStripeError, isStripeError } from "#app/stripe/client.server.ts";
@@ -98,21 +98,35 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
+/** An amount in minor units from a hidden field of the preview: digits only ("0x10", "1e3" and " 16" are not 16). */
+const minorUnits = z.string().transform((text, ctx) => {
+  const amount = parseMinorUnits(text);
+  if (amount === null) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: "The refund amount is not a valid amount. Start again from the order page." });
+    return z.NEVER;
+  }
+  return amount;
+});
+
 const confirmSchema = z.object({
-  amount: z.coerce.number().int().positive(),
+  amount: minorUnits.pipe(z.number().positive("Enter an amount greater than zero.")),
   reason: z.enum(reasons),
   note: z.string().max(500).optional().default(""),
   reverseTransfer: z.enum(["true", "false"]).transform((v) => v === "true"),
   refundApplicationFee: z.enum(["true", "false"]).transform((v) => v === "true"),
   balancePolicy: z.enum(["reverse_anyway", "platform_absorbs"]).optional(),
-  expectedRefunded: z.coerce.number().int().min(0),
+  expectedRefunded: minorUnits,
   requestKey: z.string().uuid(),
 });
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request, { role: "STAFF" });
   const parsed = confirmSchema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) return data({ error: "The refund form was incomplete. Start again from the order page." }, { status: 400 });
+  if (!parsed.success) {
+    const amountError = parsed.error.flatten().fieldErrors.amount?.[0];
+    if (amountError) return data({ error: amountError, fieldErrors: { amount: amountError } }, { status: 400 });
+    return data({ error: "The refund form was incomplete. Start again from the order page." }, { status: 400 });
+  }
   try {
     await refundOrder({ orderId: params.orderId!, ...parsed.data, actor: actorFromRequest(request, user.id) });
   } catch (error) {
@@ -157,7 +171,7 @@ export default function RefundPage() {
               className={`input ${errors.amount ? "border-red-500" : ""}`}
               inputMode="decimal"
               step={step}
-              defaultValue={form?.amount ?? (remainder / 10 ** minorUnitDigits(order.currency)).toFixed(minorUnitDigits(order.currency))}
+              defaultValue={form?.amount ?? formatDecimal(remainder, order.currency)}
               aria-invalid={errors.amount ? true : undefined}
               aria-describedby={errors.amount ? "amount-error" : undefined}
             />
