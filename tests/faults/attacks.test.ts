@@ -6,6 +6,7 @@ import { startTestApp } from "#tests/helpers/app-server.ts";
 import { expectMarketplaceInvariants } from "#tests/helpers/invariants.ts";
 import { startTestStripe } from "#tests/helpers/stripe.ts";
 import { stack } from "./attacks/context.ts";
+import "./attacks/leaks.ts";
 
 beforeAll(async () => {
   stack.stripe = await startTestStripe();
