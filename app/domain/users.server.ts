@@ -1,13 +1,34 @@
-// Accounts: sign up, password checks and the login rate limit.
+// Accounts: sign up, password checks and the login and sign-up rate limits.
+//
+// Passwords are hashed with Argon2id (@node-rs/argon2: native, on libuv's thread pool, so a burst of logins never
+// blocks the event loop, and without bcrypt's 72-byte input limit). Hashes made by bcrypt before still verify, and are
+// replaced by an Argon2id hash at the next successful login.
+import { hash as argon2Hash, verify as argon2Verify } from "@node-rs/argon2";
 import bcrypt from "bcryptjs";
 import { db, isUniqueViolation, transaction } from "#app/utils/db.server.ts";
+import { block, consume, forget, refund, type RateLimit } from "#app/utils/rate-limit.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import type { Role } from "#app/generated/prisma/client.ts";
 
-const BCRYPT_COST = process.env.NODE_ENV === "test" ? 4 : 12;
+// OWASP's first Argon2id choice (19 MiB, 2 passes); tests use the cheapest settings.
+const ARGON2 =
+  process.env.NODE_ENV === "test"
+    ? { memoryCost: 1024, timeCost: 1, parallelism: 1 }
+    : { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+const CURRENT_HASH_PREFIX = `$argon2id$v=19$m=${ARGON2.memoryCost},t=${ARGON2.timeCost},p=${ARGON2.parallelism}$`;
+
+/** The longest password accepted anywhere: long enough for any passphrase, short enough to hash cheaply. */
+export const MAX_PASSWORD_LENGTH = 200;
 
 export function hashPassword(password: string) {
-  return bcrypt.hash(password, BCRYPT_COST);
+  return argon2Hash(password, ARGON2);
+}
+
+/** Whether `password` matches `hash` (Argon2id, or a bcrypt hash from before), and whether to store a new hash. */
+export async function checkPassword(password: string, hash: string): Promise<{ ok: boolean; rehash: boolean }> {
+  if (hash.startsWith("$2")) return { ok: await bcrypt.compare(password, hash), rehash: true };
+  const ok = await argon2Verify(hash, password).catch(() => false);
+  return { ok, rehash: !hash.startsWith(CURRENT_HASH_PREFIX) };
 }
 
 export class EmailTakenError extends Error {
@@ -24,6 +45,9 @@ export async function signUp(input: {
   role: Extract<Role, "BUYER" | "CREATOR">;
   actor: AuditActor;
 }) {
+  // A taken email is answered without hashing: hashing is the expensive part, and there is nothing to protect.
+  if (await db().user.findUnique({ where: { email: input.email.toLowerCase() }, select: { id: true } }))
+    throw new EmailTakenError();
   const passwordHash = await hashPassword(input.password);
   try {
     return await transaction(async (tx) => {
@@ -60,27 +84,78 @@ export function creatorSlug(name: string, userId: string) {
   return `${base || "creator"}-${userId.slice(-4)}`;
 }
 
-// A constant hash compared when the email is unknown, so response time does not reveal which emails exist.
-const DUMMY_HASH = bcrypt.hashSync("not-a-real-password", BCRYPT_COST);
+// A hash compared when the email is unknown, so response time does not reveal which emails exist.
+let dummyHash: Promise<string> | undefined;
 
-export async function verifyLogin(email: string, password: string) {
+/**
+ * The user whose email and password these are, or null. Every verification is recorded (the login attempts staff
+ * can see); a bcrypt or outdated hash is replaced after a successful check.
+ */
+export async function verifyLogin(email: string, password: string, ip: string) {
   const user = await db().user.findUnique({ where: { email: email.toLowerCase() } });
-  const ok = await bcrypt.compare(password, user?.passwordHash ?? DUMMY_HASH);
-  return ok && user ? user : null;
+  dummyHash ??= hashPassword("not-a-real-password");
+  const result = await checkPassword(password, user?.passwordHash ?? (await dummyHash));
+  const ok = result.ok && user !== null;
+  await db().loginAttempt.create({ data: { email: email.toLowerCase(), ip, succeeded: ok } });
+  if (ok && result.rehash)
+    await db().user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(password) } });
+  return ok ? user : null;
 }
 
-export const LOGIN_LIMIT = { windowMs: 15 * 60 * 1000, perEmail: 5, perIp: 20 } as const;
+/**
+ * Login limits. A try is reserved before the password is checked, so parallel requests cannot get more checks than
+ * the limit. Failures count per (address, email): nobody can lock a named account from somewhere else. After five,
+ * that pair is blocked for 15 minutes, doubling with every further lock-out in a day (up to a day). One address gets
+ * 50 tries per 15 minutes across all emails.
+ */
+export const LOGIN_LIMITS = {
+  perAddressAndEmail: { name: "login:ip+email", points: 5, durationSeconds: 15 * 60 },
+  perAddress: { name: "login:ip", points: 50, durationSeconds: 15 * 60 },
+  lockouts: { name: "login:lockouts", points: 1_000, durationSeconds: 24 * 60 * 60 },
+} satisfies Record<string, RateLimit>;
 
-/** Whether more login attempts are allowed for this email and address, counted from failed attempts in the window. */
-export async function loginAllowed(email: string, ip: string, now = new Date()) {
-  const since = new Date(now.getTime() - LOGIN_LIMIT.windowMs);
-  const [byEmail, byIp] = await Promise.all([
-    db().loginAttempt.count({ where: { email: email.toLowerCase(), succeeded: false, createdAt: { gt: since } } }),
-    db().loginAttempt.count({ where: { ip, succeeded: false, createdAt: { gt: since } } }),
+const MAX_BLOCK_SECONDS = 24 * 60 * 60;
+
+export type LoginReservation = { ok: true } | { ok: false; retryAfterSeconds: number };
+
+export async function reserveLoginAttempt(email: string, ip: string): Promise<LoginReservation> {
+  const pairKey = `${ip}|${email.toLowerCase()}`;
+  const pair = await consume(LOGIN_LIMITS.perAddressAndEmail, pairKey);
+  if (!pair.ok) {
+    // The first refusal of a window starts a lock-out, longer each time.
+    if (pair.consumed === LOGIN_LIMITS.perAddressAndEmail.points + 1) {
+      const lockouts = await consume(LOGIN_LIMITS.lockouts, pairKey);
+      const count = lockouts.ok ? lockouts.consumed : LOGIN_LIMITS.lockouts.points;
+      const seconds = Math.min(LOGIN_LIMITS.perAddressAndEmail.durationSeconds * 2 ** (count - 1), MAX_BLOCK_SECONDS);
+      await block(LOGIN_LIMITS.perAddressAndEmail, pairKey, seconds);
+      return { ok: false, retryAfterSeconds: seconds };
+    }
+    return { ok: false, retryAfterSeconds: pair.retryAfterSeconds };
+  }
+  const address = await consume(LOGIN_LIMITS.perAddress, ip);
+  if (!address.ok) return { ok: false, retryAfterSeconds: address.retryAfterSeconds };
+  return { ok: true };
+}
+
+/** A successful login clears the pair's failures and gives the address its try back. */
+export async function loginSucceeded(email: string, ip: string) {
+  await Promise.all([
+    forget(LOGIN_LIMITS.perAddressAndEmail, `${ip}|${email.toLowerCase()}`),
+    refund(LOGIN_LIMITS.perAddress, ip),
   ]);
-  return byEmail < LOGIN_LIMIT.perEmail && byIp < LOGIN_LIMIT.perIp;
 }
 
-export async function recordLoginAttempt(email: string, ip: string, succeeded: boolean) {
-  await db().loginAttempt.create({ data: { email: email.toLowerCase(), ip, succeeded } });
+/** Sign-ups per address: enough for a household or an office, not for a script. */
+export const SIGNUP_LIMIT = { name: "signup:ip", points: 20, durationSeconds: 60 * 60 } satisfies RateLimit;
+
+export async function reserveSignup(ip: string): Promise<LoginReservation> {
+  const reservation = await consume(SIGNUP_LIMIT, ip);
+  return reservation.ok ? { ok: true } : { ok: false, retryAfterSeconds: reservation.retryAfterSeconds };
+}
+
+/** "3 minutes", "2 hours": how long to wait, for people. */
+export function waitText(seconds: number) {
+  if (seconds < 90) return `${Math.max(1, Math.ceil(seconds))} seconds`;
+  if (seconds < 90 * 60) return `${Math.ceil(seconds / 60)} minutes`;
+  return `${Math.ceil(seconds / 3600)} hours`;
 }

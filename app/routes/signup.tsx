@@ -2,8 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { Field, FormError } from "#app/components/forms.tsx";
-import { actorFromRequest } from "#app/domain/audit.server.ts";
-import { EmailTakenError, signUp } from "#app/domain/users.server.ts";
+import { actorFromRequest, clientIp } from "#app/domain/audit.server.ts";
+import { EmailTakenError, MAX_PASSWORD_LENGTH, reserveSignup, signUp, waitText } from "#app/domain/users.server.ts";
 import { homeFor, requireAnonymous } from "#app/utils/auth.server.ts";
 import { badRequest, parseForm } from "#app/utils/forms.server.ts";
 import { startSession } from "#app/utils/session.server.ts";
@@ -20,7 +20,7 @@ const signupSchema = z.object({
   password: z
     .string({ required_error: "Choose a password" })
     .min(10, "Use at least 10 characters")
-    .max(200, "Use at most 200 characters"),
+    .max(MAX_PASSWORD_LENGTH, `Use at most ${MAX_PASSWORD_LENGTH} characters`),
   // Staff accounts cannot be self-registered: only these two are accepted.
   accountType: z.enum(["BUYER", "CREATOR"], {
     errorMap: () => ({ message: "Choose whether you want to buy or sell" }),
@@ -36,6 +36,16 @@ export async function action({ request }: ActionFunctionArgs) {
   const parsed = parseForm(await request.formData(), signupSchema);
   if (!parsed.ok) return badRequest({ fieldErrors: parsed.fieldErrors, values: parsed.values, formError: null });
   const { name, email, password, accountType } = parsed.data;
+  const reservation = await reserveSignup(clientIp(request));
+  if (!reservation.ok)
+    return badRequest(
+      {
+        fieldErrors: {},
+        values: { name, email, accountType },
+        formError: `Too many sign-ups from your network. Try again in ${waitText(reservation.retryAfterSeconds)}.`,
+      },
+      429,
+    );
   try {
     const user = await signUp({ name, email, password, role: accountType, actor: actorFromRequest(request) });
     return startSession(request, user.id, homeFor(user.role));

@@ -5,15 +5,25 @@ import { FormStrategy } from "remix-auth-form";
 import { z } from "zod";
 import type { Role, User } from "#app/generated/prisma/client.ts";
 import { clientIp } from "#app/domain/audit.server.ts";
-import { loginAllowed, recordLoginAttempt, verifyLogin } from "#app/domain/users.server.ts";
+import {
+  loginSucceeded,
+  MAX_PASSWORD_LENGTH,
+  reserveLoginAttempt,
+  verifyLogin,
+  waitText,
+} from "#app/domain/users.server.ts";
 import { db } from "./db.server.ts";
+import { env } from "./env.server.ts";
 import { getSessionId } from "./session.server.ts";
 
 export type SessionUser = Pick<User, "id" | "email" | "name" | "role">;
 
 export const loginSchema = z.object({
   email: z.string({ required_error: "Enter your email" }).trim().toLowerCase().email("Enter a valid email address"),
-  password: z.string({ required_error: "Enter your password" }).min(1, "Enter your password"),
+  password: z
+    .string({ required_error: "Enter your password" })
+    .min(1, "Enter your password")
+    .max(MAX_PASSWORD_LENGTH, "That email and password don't match an account."),
 });
 
 /** A login that failed for a reason the person should read (bad input, wrong password, too many tries). */
@@ -40,11 +50,16 @@ authenticator.use(
     }
     const { email, password } = parsed.data;
     const ip = clientIp(request);
-    if (!(await loginAllowed(email, ip)))
-      throw new LoginError("Too many failed attempts. Wait 15 minutes and try again.", 429);
-    const user = await verifyLogin(email, password);
-    await recordLoginAttempt(email, ip, Boolean(user));
+    // The try is reserved before the password is checked, so parallel requests cannot exceed the limit.
+    const reservation = await reserveLoginAttempt(email, ip);
+    if (!reservation.ok)
+      throw new LoginError(
+        `Too many failed attempts. Try again in ${waitText(reservation.retryAfterSeconds)}.`,
+        429,
+      );
+    const user = await verifyLogin(email, password, ip);
     if (!user) throw new LoginError("That email and password don't match an account.", 401);
+    await loginSucceeded(email, ip);
     return { id: user.id, email: user.email, name: user.name, role: user.role };
   }),
   "form",
@@ -90,8 +105,20 @@ export function homeFor(role: Role) {
   return role === "STAFF" ? "/staff" : role === "CREATOR" ? "/creator" : "/library";
 }
 
-/** Only same-site relative paths are followed after login, never another origin. */
+/**
+ * Where to go after login: a path on our own origin, resolved against APP_URL, or `fallback`. Anything with a control
+ * character or a backslash is refused outright (browsers drop tabs and newlines from URLs, so `/\t/evil.example`
+ * would become `//evil.example`; CR/LF must never reach a Location header).
+ */
 export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback: string) {
-  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
-  return to;
+  if (typeof to !== "string" || !to.startsWith("/") || /[\u0000-\u001f\u007f\\]/.test(to)) return fallback;
+  const base = new URL(env().APP_URL);
+  let target: URL;
+  try {
+    target = new URL(to, base);
+  } catch {
+    return fallback;
+  }
+  if (target.origin !== base.origin) return fallback;
+  return `${target.pathname}${target.search}${target.hash}`;
 }

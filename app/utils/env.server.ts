@@ -1,5 +1,6 @@
 // The environment, parsed and validated once at start. The embedded defaults are for local development and tests
 // only: in production the app refuses to start without real secrets.
+import net from "node:net";
 import { z } from "zod";
 
 /** Values `npm start` uses when nothing is configured. Never acceptable in production. */
@@ -14,6 +15,43 @@ const percent = z.coerce
   .number({ invalid_type_error: "must be a number" })
   .min(0, "must be at least 0")
   .max(100, "must be at most 100");
+
+const PROXY_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/** An address or CIDR range: `10.0.0.0/8`, `192.168.1.7`, `fd00::/8`. */
+function isAddressOrRange(entry: string) {
+  const [address = "", prefix, extra] = entry.split("/");
+  const family = net.isIP(address);
+  if (!family || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Which proxies in front of the app to believe about the client's address (`X-Forwarded-For`), in Express's terms:
+ * off (the socket address is the client), a hop count ("1": one proxy, such as the TLS terminator), or a list of
+ * proxy addresses and CIDR ranges (and Express's names loopback, linklocal, uniquelocal).
+ */
+const trustProxy = z
+  .string()
+  .default("off")
+  .transform((value, ctx): false | number | string[] => {
+    const text = value.trim().toLowerCase();
+    if (text === "off" || text === "false" || text === "0") return false;
+    if (/^\d+$/.test(text)) {
+      const hops = Number(text);
+      if (hops <= 10) return hops;
+    } else {
+      const entries = text.split(",").map((entry) => entry.trim());
+      if (entries.every((entry) => PROXY_NAMES.has(entry) || isAddressOrRange(entry))) return entries;
+    }
+    ctx.addIssue({
+      code: "custom",
+      message: 'must be "off", a hop count from 1 to 10, or a comma-separated list of proxy addresses or CIDR ranges',
+    });
+    return z.NEVER;
+  });
 
 const schema = z
   .object({
@@ -44,6 +82,10 @@ const schema = z
     UPLOADS_DIR: z.string().default("data/uploads"),
     // How long a member keeps access after a renewal payment fails (Stripe keeps retrying meanwhile).
     MEMBERSHIP_GRACE_DAYS: z.coerce.number().int().min(0).max(60).default(7),
+    TRUST_PROXY: trustProxy,
+    // How long a client may take to send a whole request, and its headers: a slow sender cannot hold a connection.
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
+    HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(15_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== "production") return;

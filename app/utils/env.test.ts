@@ -38,3 +38,21 @@ describe("parseEnv", () => {
     expect(env.NODE_ENV).toBe("production");
   });
 });
+
+describe("TRUST_PROXY", () => {
+  const trust = (value?: string) => parseEnv({ DATABASE_URL: DB, TRUST_PROXY: value }).TRUST_PROXY;
+
+  it("is off by default: the socket address is the client", () => {
+    expect(trust()).toBe(false);
+    expect(trust("off")).toBe(false);
+  });
+
+  it("takes a hop count or a list of proxy addresses and ranges", () => {
+    expect(trust("1")).toBe(1);
+    expect(trust("10.0.0.0/8, 192.168.1.7,fd00::/8,loopback")).toEqual(["10.0.0.0/8", "192.168.1.7", "fd00::/8", "loopback"]);
+  });
+
+  it.each(["true", "99", "10.0.0.0/33", "example.com", "10.0.0.1/8/2", "1.2.3"])("refuses %s", (value) => {
+    expect(() => trust(value)).toThrowError(/TRUST_PROXY must be "off", a hop count/);
+  });
+});

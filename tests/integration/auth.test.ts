@@ -6,8 +6,10 @@ import { loader as staffLoader } from "#app/routes/staff._index.tsx";
 import { loader as creatorLoader } from "#app/routes/creator._index.tsx";
 import { loader as libraryLoader } from "#app/routes/library.tsx";
 import { loader as healthLoader } from "#app/routes/healthz.ts";
+import bcrypt from "bcryptjs";
+import { LOGIN_LIMITS, SIGNUP_LIMIT } from "#app/domain/users.server.ts";
 import { db } from "#app/utils/db.server.ts";
-import { getUser } from "#app/utils/auth.server.ts";
+import { getUser, safeRedirect } from "#app/utils/auth.server.ts";
 import { callRoute, createUser, formRequest, getRequest, sessionCookie } from "#tests/helpers/requests.ts";
 
 const validSignup = { name: "Ada Lovelace", email: "ada@example.com", password: "analytical-engine", accountType: "BUYER" };
@@ -122,6 +124,87 @@ describe("log in and out", () => {
       formRequest("/login", { email: other.user.email, password: other.password }, { ip: "10.9.9.9" }),
     );
     expect(fine.status).toBe(302);
+  });
+});
+
+describe("login limits and password hashing", () => {
+  it("checks at most the limit's passwords when 50 wrong logins for one email arrive at once", async () => {
+    const { user, password } = await createUser({ email: "parallel@example.com" });
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        callRoute(loginAction, formRequest("/login", { email: user.email, password: `wrong-${i}` }, { ip: "10.1.1.1" })),
+      ),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(LOGIN_LIMITS.perAddressAndEmail.points);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(50 - LOGIN_LIMITS.perAddressAndEmail.points);
+    // Every password check is recorded: no more than the limit ran.
+    expect(await db().loginAttempt.count({ where: { email: user.email } })).toBe(LOGIN_LIMITS.perAddressAndEmail.points);
+    // The lock-out is for that address and email only: the owner logs in from home.
+    const owner = await callRoute(loginAction, formRequest("/login", { email: user.email, password }, { ip: "10.2.2.2" }));
+    expect(owner.status).toBe(302);
+    const blocked = await callRoute(loginAction, formRequest("/login", { email: user.email, password }, { ip: "10.1.1.1" }));
+    expect(blocked.status).toBe(429);
+    expect((await blocked.json()).formError).toMatch(/Try again in 15 minutes/);
+  });
+
+  it("backs off: the second lock-out of a day lasts twice as long", async () => {
+    const { user } = await createUser({ email: "backoff@example.com" });
+    const key = `login:ip+email:10.3.3.3|${user.email}`;
+    const tryWrong = () =>
+      callRoute(loginAction, formRequest("/login", { email: user.email, password: "wrong" }, { ip: "10.3.3.3" }));
+    for (let i = 0; i < 5; i++) expect((await tryWrong()).status).toBe(401);
+    expect((await tryWrong()).status).toBe(429);
+    // The first lock-out ends (its row expires); five more failures lock the pair again, for 30 minutes now.
+    await db().rateLimit.update({ where: { key }, data: { expire: BigInt(Date.now() - 1) } });
+    for (let i = 0; i < 5; i++) expect((await tryWrong()).status).toBe(401);
+    const second = await tryWrong();
+    expect((await second.json()).formError).toMatch(/Try again in 30 minutes/);
+  });
+
+  it("verifies an old bcrypt hash once, then stores Argon2id", async () => {
+    const { user } = await createUser({ email: "legacy@example.com" });
+    await db().user.update({ where: { id: user.id }, data: { passwordHash: bcrypt.hashSync("legacy password!", 4) } });
+    const login = await callRoute(loginAction, formRequest("/login", { email: user.email, password: "legacy password!" }));
+    expect(login.status).toBe(302);
+    const after = await db().user.findUniqueOrThrow({ where: { id: user.id } });
+    expect(after.passwordHash).toMatch(/^\$argon2id\$/);
+    const again = await callRoute(loginAction, formRequest("/login", { email: user.email, password: "legacy password!" }));
+    expect(again.status).toBe(302);
+  });
+
+  it("tells apart passwords that differ only after byte 72", async () => {
+    const password = `${"a".repeat(72)}-the-real-end`;
+    const { user } = await createUser({ email: "long@example.com", password });
+    const wrong = await callRoute(loginAction, formRequest("/login", { email: user.email, password: `${"a".repeat(72)}-another-end` }));
+    expect(wrong.status).toBe(401);
+    const right = await callRoute(loginAction, formRequest("/login", { email: user.email, password }));
+    expect(right.status).toBe(302);
+  });
+
+  it("answers a taken email with 409, and limits sign-ups per address", async () => {
+    await createUser({ email: "taken-before@example.com" });
+    const taken = await callRoute(signupAction, formRequest("/signup", { ...validSignup, email: "taken-before@example.com" }, { ip: "10.4.4.4" }));
+    expect(taken.status).toBe(409);
+    for (let i = 1; i < SIGNUP_LIMIT.points; i++)
+      await callRoute(signupAction, formRequest("/signup", { ...validSignup, email: "taken-before@example.com" }, { ip: "10.4.4.4" }));
+    const limited = await callRoute(signupAction, formRequest("/signup", { ...validSignup, email: "new@example.com" }, { ip: "10.4.4.4" }));
+    expect(limited.status).toBe(429);
+    expect((await limited.json()).formError).toMatch(/Too many sign-ups/);
+    expect(await db().user.count({ where: { email: "new@example.com" } })).toBe(0);
+  });
+
+  it.each([
+    ["/library?x=1#top", "/library?x=1#top"],
+    ["//evil.example", "/home"],
+    ["/\t/evil.example", "/home"],
+    ["/%09/evil.example", "/%09/evil.example"],
+    ["/\\evil.example", "/home"],
+    ["/ok\r\nSet-Cookie: x=1", "/home"],
+    ["https://evil.example/", "/home"],
+    ["/../../etc", "/etc"],
+  ])("resolves redirectTo %j to %j", (to, expected) => {
+    expect(safeRedirect(to, "/home")).toBe(expected);
   });
 });
 

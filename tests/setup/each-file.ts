@@ -31,6 +31,7 @@ afterEach(() => {
 
 afterAll(async () => {
   const { db } = await import("#app/utils/db.server.ts");
-  await db().$disconnect();
+  const { closeRateLimits } = await import("#app/utils/rate-limit.server.ts");
+  await Promise.all([db().$disconnect(), closeRateLimits()]);
   await database.drop();
 });
