@@ -7,6 +7,7 @@ import { expectMarketplaceInvariants } from "#tests/helpers/invariants.ts";
 import { startTestStripe } from "#tests/helpers/stripe.ts";
 import { stack } from "./attacks/context.ts";
 import "./attacks/leaks.ts";
+import "./attacks/money-and-csv.ts";
 
 beforeAll(async () => {
   stack.stripe = await startTestStripe();
