@@ -162,6 +162,19 @@ describe("refunds on the emulator", () => {
     expect((await db().order.findUniqueOrThrow({ where: { id: order.id } })).refundedAmount).toBe(500);
   });
 
+  it("keeps staff's note in its own column: the reason stays the code Stripe gets, and the audit row has both", async () => {
+    const { order } = await paidOrder(3_000);
+    const note = "Bought twice by mistake: see ticket 1234";
+    const made = await refund(order.id, 1_000, { reason: "duplicate", note });
+    expect(made).toMatchObject({ reason: "duplicate", staffNote: note });
+    expect((await stripe.refunds.retrieve(made.stripeRefundId!)).reason).toBe("duplicate");
+    const audit = await db().auditLog.findFirstOrThrow({ where: { entityId: made.id, action: "refund.created" } });
+    expect(audit.data).toMatchObject({ reason: "duplicate", note });
+    const plain = await refund(order.id, 500, { note: "  " });
+    expect(plain).toMatchObject({ reason: "requested_by_customer", staffNote: null });
+    await stripeEnv.settle();
+  });
+
   it("asks for a policy when the creator's balance can't cover the reversal; 'platform absorbs' reverses nothing", async () => {
     const { creator, order } = await paidOrder(5_000);
     // The creator is paid out, so their balance is empty.
@@ -191,6 +204,8 @@ describe("refunds made outside the app", () => {
     expect(half.status).toBe("PARTIALLY_REFUNDED");
     expect(half.refunds).toHaveLength(1);
     expect(half.refunds[0]).toMatchObject({ status: "SUCCEEDED", amount: 3_000, transferReversalAmount: 3_000, applicationFeeRefundAmount: 450 });
+    // No reason given in Stripe: "other", and a note for staff saying where it came from.
+    expect(half.refunds[0]).toMatchObject({ reason: "other", staffNote: "Made in Stripe's dashboard" });
     expect(before - (await balanceOf(creator.stripeAccountId!))).toBe(3_000 - 450);
     expect((await db().entitlement.findFirstOrThrow({ where: { userId: buyer.id } })).status).toBe("ACTIVE");
     // And the rest, without reversal: access ends, every total still matches Stripe.
