@@ -70,6 +70,9 @@ export const UPLOAD_RULES = {
   },
 } as const;
 
+/** The largest product form: both files at their limits plus the text fields. The HTTP server caps bodies at this. */
+export const MAX_PRODUCT_FORM_BYTES = UPLOAD_RULES.cover.maxBytes + UPLOAD_RULES.deliverable.maxBytes + MB;
+
 /** What the file inputs accept and say, for the product form. */
 export function uploadHints() {
   const { cover, deliverable } = UPLOAD_RULES;
@@ -122,12 +125,33 @@ export function resolveUpload(relativePath: string): string | null {
   return file.startsWith(root + path.sep) ? file : null;
 }
 
-/** A file name fit for a Content-Disposition header and a listing: no path, no control characters, bounded. */
+/** Control characters (C0, DEL, C1), bidirectional overrides that can disguise an extension, and quotes. */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_NAME_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069"]/g;
+/** A UTF-16 surrogate without its partner: not text, and `encodeURIComponent` throws on it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const MAX_NAME_CHARACTERS = 200;
+
+/** A file name fit for a listing and a Content-Disposition header: no path, no control characters, bounded. */
 export function cleanFileName(name: string) {
   const base = name.split(/[/\\]/).pop() ?? "";
-  // eslint-disable-next-line no-control-regex
-  const cleaned = base.replace(/[\u0000-\u001f\u007f"]/g, "").trim().slice(-200);
-  return cleaned || "download";
+  const cleaned = base.replace(LONE_SURROGATE, "").replace(UNSAFE_NAME_CHARACTERS, "").trim();
+  // Bounded by characters (code points), keeping the end with the extension; never half of a surrogate pair.
+  return [...cleaned].slice(-MAX_NAME_CHARACTERS).join("").trim() || "download";
+}
+
+/**
+ * A Content-Disposition header for a download (RFC 6266): `filename*` carries the exact name in UTF-8 (RFC 5987
+ * percent-encoding, where only attr-chars stay bare), and `filename` an ASCII fallback for clients that ignore it.
+ */
+export function attachmentDisposition(name: string) {
+  const clean = cleanFileName(name);
+  const fallback = clean
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^\x20-\x7e]|["\\%]/g, "_");
+  const encoded = encodeURIComponent(clean).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
 export function formatBytes(bytes: number) {
@@ -155,6 +179,8 @@ export function detectType(kind: UploadKind, originalName: string, head: Buffer)
 const HEAD_BYTES = 4096;
 /** Text fields of a product form are small; anything larger is refused rather than buffered. */
 const MAX_TEXT_FIELD_BYTES = 64 * 1024;
+/** The product form has about a dozen parts; a body with more is not our form and is refused while streaming. */
+export const MAX_FORM_PARTS = 50;
 
 /**
  * Reads a multipart product form: text fields come back as strings in `fields`, and the `cover` and `deliverable`
@@ -170,8 +196,7 @@ export async function readProductForm(request: Request): Promise<{
   if (!contentType.startsWith("multipart/form-data"))
     throw new UploadRejected("form", "The form was sent without its files. Please try again.");
   const declared = Number(request.headers.get("Content-Length") ?? "0");
-  const maxBody = UPLOAD_RULES.cover.maxBytes + UPLOAD_RULES.deliverable.maxBytes + MB;
-  if (declared > maxBody)
+  if (declared > MAX_PRODUCT_FORM_BYTES)
     throw new UploadRejected("form", `The upload is too large: files can be at most ${formatBytes(UPLOAD_RULES.deliverable.maxBytes)}.`, 413);
 
   const stagingDir = path.join(uploadsRoot(), ".staging");
@@ -180,7 +205,10 @@ export async function readProductForm(request: Request): Promise<{
   const fileErrors: Partial<Record<UploadKind, string>> = {};
   const staged: string[] = [];
 
+  let parts = 0;
   const handler: UploadHandler = async ({ name, filename, data }) => {
+    parts += 1;
+    if (parts > MAX_FORM_PARTS) throw new UploadRejected("form", `The form has too many fields (at most ${MAX_FORM_PARTS}).`, 413);
     if (filename === undefined) {
       const chunks: Uint8Array[] = [];
       let size = 0;
@@ -247,8 +275,15 @@ export async function readProductForm(request: Request): Promise<{
   } catch (error) {
     await Promise.all(staged.map((file) => fsp.rm(file, { force: true })));
     if (error instanceof UploadRejected) throw error;
-    if (error instanceof TypeError) throw new UploadRejected("form", "The form could not be read. Please try again.");
-    throw error;
+    // Remix refuses a body that is not multipart with a TypeError; the multipart parser's own errors all begin with
+    // "malformed" (a truncated body, a part without a name). Anything else (the disk, say) stays a server error.
+    const unreadable = error instanceof TypeError || (error instanceof Error && /^malformed /.test(error.message));
+    if (!unreadable) throw error;
+    // The parser splits a part's Content-Disposition on ";" and "=" even inside the quoted file name, so a name
+    // holding either cannot be read: say so rather than fail.
+    if (/content-disposition/i.test((error as Error).message))
+      throw new UploadRejected("form", "A file's name could not be read. Names with ; or = can't be uploaded: rename the file and try again.");
+    throw new UploadRejected("form", "The form could not be read. Please try again.");
   }
 }
 
