@@ -3,6 +3,7 @@ import { z } from "zod";
 import { dayRangeFilter, emptyToUndefined, isoDay } from "./day-range.ts";
 import type { AuditLog, Prisma } from "#app/generated/prisma/client.ts";
 import { db } from "#app/utils/db.server.ts";
+import { pageParam } from "#app/utils/paging.ts";
 import { csvLine } from "#app/utils/csv.ts";
 
 export const AUDIT_PAGE_SIZE = 50;
@@ -20,7 +21,7 @@ export const auditSearchSchema = z
     entityId: optionalText(200),
     from: isoDay,
     to: isoDay,
-    page: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100_000).default(1)),
+    page: pageParam,
   })
   .refine((f) => !f.from || !f.to || f.from <= f.to, {
     path: ["to"],

@@ -224,12 +224,17 @@ async function closeOtherMembershipCheckouts(input: { buyerId: string; productId
   }
 }
 
-/** The buyer left Checkout: close the session so it can't be paid later, and the attempt with it. */
-export async function cancelCheckout(input: { buyerId: string; attemptId: string; actor: AuditActor }) {
-  const attempt = await db().checkoutAttempt.findFirst({
+/** The buyer's own checkout attempt with its product's slug and title, or null (another buyer's reads as none). */
+export async function findCheckoutAttempt(input: { buyerId: string; attemptId: string }) {
+  return db().checkoutAttempt.findFirst({
     where: { id: input.attemptId, buyerId: input.buyerId },
     include: { product: { select: { slug: true, title: true } } },
   });
+}
+
+/** The buyer left Checkout: close the session so it can't be paid later, and the attempt with it. */
+export async function cancelCheckout(input: { buyerId: string; attemptId: string; actor: AuditActor }) {
+  const attempt = await findCheckoutAttempt(input);
   if (!attempt) return null;
   if (attempt.status === "OPEN" && attempt.stripeCheckoutSessionId) {
     try {

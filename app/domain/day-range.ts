@@ -3,15 +3,29 @@ import { z } from "zod";
 /** Blank form and query values count as absent. */
 export const emptyToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
 
-/** A "YYYY-MM-DD" filter value that must be a real calendar day; blank means absent. */
-export const isoDay = z.preprocess(
-  emptyToUndefined,
-  z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date like 2026-01-31")
-    .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), "That is not a real date")
-    .optional(),
-);
+/**
+ * Dates people may filter by. Nothing in the marketplace happened before 2000 or will by 2100, and the bounds keep
+ * every day arithmetic (a range's previous period, the day after the last) inside what dates and SQL can hold.
+ */
+export const FIRST_YEAR = 2000;
+export const LAST_YEAR = 2100;
+const OUT_OF_RANGE = `Choose a date from ${FIRST_YEAR} to ${LAST_YEAR}`;
+
+/** A "YYYY-MM-DD" that is a real calendar day (no 2026-02-30) in the years FIRST_YEAR to LAST_YEAR. */
+export const calendarDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date like 2026-01-31")
+  .refine((value) => {
+    const date = new Date(`${value}T00:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+  }, "That date doesn't exist")
+  .refine((value) => {
+    const year = Number(value.slice(0, 4));
+    return year >= FIRST_YEAR && year <= LAST_YEAR;
+  }, OUT_OF_RANGE);
+
+/** A "YYYY-MM-DD" filter value that must be a real calendar day in range; blank means absent. */
+export const isoDay = z.preprocess(emptyToUndefined, calendarDay.optional());
 
 // Whole-UTC-day ranges from "YYYY-MM-DD" filter values (inclusive of the last day), shared by staff searches.
 export function dayRangeFilter(from: string | undefined | null, to: string | undefined | null) {

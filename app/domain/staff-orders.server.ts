@@ -4,6 +4,7 @@ import { z } from "zod";
 import { dayRangeFilter, emptyToUndefined, isoDay } from "./day-range.ts";
 import type { ActorType, OrderStatus, Prisma } from "#app/generated/prisma/client.ts";
 import { db } from "#app/utils/db.server.ts";
+import { pageParam } from "#app/utils/paging.ts";
 
 export const ORDER_PAGE_SIZE = 25;
 export const DISPUTE_PAGE_SIZE = 25;
@@ -17,7 +18,7 @@ export const ORDER_STATUSES = [
   "DISPUTE_LOST",
 ] as const satisfies readonly OrderStatus[];
 
-export const pageParam = z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100_000).default(1));
+export { pageParam };
 
 /** Query parameters of /staff/orders. An end date before the start date is an error on `to`. */
 export const orderSearchSchema = z

@@ -5,14 +5,16 @@ import { EmptyState } from "#app/components/forms.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
 import { ProductGrid } from "#app/components/product-card.tsx";
 import { listPublishedProducts } from "#app/domain/catalog.server.ts";
+import { pageFrom } from "#app/utils/paging.ts";
 
 const querySchema = z.object({
-  page: z.coerce.number().int().min(1).max(10_000).catch(1),
   q: z.string().trim().max(100).catch(""),
 });
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const { page, q } = querySchema.parse({ q: "", ...Object.fromEntries(new URL(request.url).searchParams) });
+  const params = new URL(request.url).searchParams;
+  const page = pageFrom(params);
+  const { q } = querySchema.parse({ q: "", ...Object.fromEntries(params) });
   return listPublishedProducts({ page, query: q });
 }
 

@@ -1,11 +1,11 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { z } from "zod";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { EmptyState } from "#app/components/forms.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
 import { ProductGrid } from "#app/components/product-card.tsx";
 import { getCreatorPage } from "#app/domain/catalog.server.ts";
+import { pageFrom } from "#app/utils/paging.ts";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) =>
   data
@@ -15,10 +15,8 @@ export const meta: MetaFunction<typeof loader> = ({ data }) =>
       ]
     : [{ title: "Creator not found · Makers Market" }];
 
-const querySchema = z.object({ page: z.coerce.number().int().min(1).max(10_000).catch(1) });
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { page } = querySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const page = pageFrom(new URL(request.url).searchParams);
   const result = await getCreatorPage({ slug: params.slug ?? "", page });
   if (!result) throw new Response("We couldn't find that creator.", { status: 404 });
   const { chargesEnabled: _charges, id: _id, ...creator } = result.creator;

@@ -1,6 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
-import { z } from "zod";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { EmptyState, Notice } from "#app/components/forms.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
@@ -14,14 +13,13 @@ import {
   rethrowAsNotFound,
 } from "#app/domain/products.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { pageFrom } from "#app/utils/paging.ts";
 
 export const meta: MetaFunction = () => [{ title: "Your products · Makers Market" }];
 
-const querySchema = z.object({ page: z.coerce.number().int().min(1).max(10_000).catch(1) });
-
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request, { role: "CREATOR" });
-  const { page } = querySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const page = pageFrom(new URL(request.url).searchParams);
   const [creator, list] = await Promise.all([getCreatorStudioSummary(user.id).catch(rethrowAsNotFound), listOwnProducts({ userId: user.id, page })]);
   return {
     chargesEnabled: creator.chargesEnabled,

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import fs from "node:fs";
 import { deliverableFor, DownloadRefused } from "#app/domain/entitlements.server.ts";
+import { attachmentDisposition } from "#app/domain/uploads.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -12,7 +13,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       headers: {
         "Content-Type": file.mimeType,
         "Content-Length": String(file.size),
-        "Content-Disposition": `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+        "Content-Disposition": attachmentDisposition(file.name),
         "Cache-Control": "private, no-store",
       },
     });

@@ -12,13 +12,13 @@ import { CREATOR_SORTS, parseRange, platformDashboard, type CreatorSort } from "
 import { formatMoney } from "#app/domain/money.ts";
 import { STATUS_WORDS } from "#app/domain/onboarding-status.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { pageFrom } from "#app/utils/paging.ts";
 
 export const meta: MetaFunction = () => [{ title: "Platform revenue · Staff console · Makers Market" }];
 
 const tableQuery = z.object({
   sort: z.enum(CREATOR_SORTS).catch("gross"),
   dir: z.enum(["asc", "desc"]).catch("desc"),
-  page: z.coerce.number().int().min(1).max(10_000).catch(1),
   currency: z
     .string()
     .regex(/^[a-z]{3}$/)
@@ -30,8 +30,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request, { role: "STAFF" });
   const params = new URL(request.url).searchParams;
   const parsed = parseRange(params);
+  const page = pageFrom(params);
   const table = tableQuery.parse(Object.fromEntries(params));
-  const dashboard = await platformDashboard({ range: parsed.range, sort: table.sort, direction: table.dir, page: table.page, currency: table.currency });
+  const dashboard = await platformDashboard({ range: parsed.range, sort: table.sort, direction: table.dir, page, currency: table.currency });
   return data(
     { dashboard, rangeErrors: parsed.ok ? null : parsed.errors, rangeValues: parsed.ok ? null : parsed.values },
     { status: parsed.ok ? 200 : 400 },

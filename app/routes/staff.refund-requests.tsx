@@ -15,12 +15,13 @@ import {
 } from "#app/domain/refund-requests.server.ts";
 import { friendlyStripeError, isStripeError } from "#app/stripe/client.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { pageFrom } from "#app/utils/paging.ts";
 
 export const meta: MetaFunction = () => [{ title: "Refund requests · Staff · Makers Market" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request, { role: "STAFF" });
-  const page = z.coerce.number().int().min(1).catch(1).parse(new URL(request.url).searchParams.get("page") ?? 1);
+  const page = pageFrom(new URL(request.url).searchParams);
   return listRefundRequests({ page });
 }
 

@@ -6,7 +6,7 @@ import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { CheckoutRefused, startCheckout } from "#app/domain/checkout.server.ts";
 import { action as checkoutAction } from "#app/routes/checkout.tsx";
 import { loader as successLoader } from "#app/routes/checkout_.success.tsx";
-import { loader as cancelLoader } from "#app/routes/checkout_.cancel.tsx";
+import { action as cancelAction, loader as cancelLoader } from "#app/routes/checkout_.cancel.tsx";
 import { loader as returnLoader } from "#app/routes/creator.onboarding_.return.tsx";
 import { action as webhookAction } from "#app/routes/api.webhooks.stripe.ts";
 import { db } from "#app/utils/db.server.ts";
@@ -234,8 +234,13 @@ describe("fulfillment", () => {
     const product = await publishedProduct(creator.id);
     const { user, cookie } = await buyer();
     const { url, attemptId } = await checkout(user, product.id);
-    const response = await callRoute(cancelLoader, getRequest(`/checkout/cancel?attempt=${attemptId}`, { cookie }));
-    expect(response.status).toBe(200);
+    // Stripe's redirect (a GET) only shows the page; its buttons POST, and that closes the session.
+    const page = await callRoute(cancelLoader, getRequest(`/checkout/cancel?attempt=${attemptId}`, { cookie }));
+    expect(page.status).toBe(200);
+    expect((await db().checkoutAttempt.findUniqueOrThrow({ where: { id: attemptId } })).status).toBe("OPEN");
+    const response = await callRoute(cancelAction, formRequest("/checkout/cancel", { attempt: attemptId, next: "product" }, { cookie }));
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe(`/p/${product.slug}`);
     expect((await db().checkoutAttempt.findUniqueOrThrow({ where: { id: attemptId } })).status).toBe("EXPIRED");
     expect((await stripe.checkout.sessions.retrieve(sessionIdFrom(url))).status).toBe("expired");
     // A new "Buy" opens a new session instead of the expired one.
