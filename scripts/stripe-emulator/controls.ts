@@ -32,9 +32,73 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 
 const num = (v: unknown, d = 0): number => (v === undefined || v === null || v === "" ? d : Number(v));
 
-export async function handleControl(em: Emu, faults: Faults, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+/** Who may use the controls: the emulator's own origins, and beyond loopback only holders of its secret key. */
+export interface ControlAccess {
+  /** True when the emulator listens on 127.0.0.1, ::1 or localhost only. */
+  loopback: boolean;
+  /** The key controls require (as `Authorization: Bearer …`) when not on loopback. */
+  secretKey: string;
+  /** Origins of the emulator's own pages, as a browser would name them. */
+  ownOrigins: (req: http.IncomingMessage) => string[];
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+function originOf(value: string | undefined): string | null {
+  if (!value) return null;
+  try {
+    return new URL(value).origin;
+  } catch {
+    return "null";
+  }
+}
+
+/** Content types a cross-site HTML form (or a no-preflight fetch) can send. */
+const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"];
+
+/**
+ * Why a control request is refused, or null. Controls change everything (pay sessions, reset state), so a web page
+ * elsewhere must not be able to drive them through the browser of someone running the emulator: a state-changing
+ * request naming another origin (Origin, else Referer) is refused, and so is a browser's form post that names none.
+ * Tools (tests, curl) send no Origin and stay welcome on loopback; beyond loopback every control but the health check
+ * needs the emulator's secret key.
+ */
+export function controlRefusal(req: http.IncomingMessage, path: string, access: ControlAccess): { status: number; message: string } | null {
+  const method = req.method ?? "GET";
+  if (method === "GET" && (path === "/_emulator" || path === "/_emulator/health")) return null;
+  if (!access.loopback) {
+    const auth = String(req.headers.authorization ?? "");
+    const key = auth.startsWith("Bearer ") ? auth.slice(7).trim() : "";
+    if (key !== access.secretKey)
+      return { status: 401, message: "The emulator listens beyond loopback: its controls need its secret key (Authorization: Bearer sk_…)." };
+  }
+  if (method === "GET" || method === "HEAD" || method === "OPTIONS") return null;
+  const own = access.ownOrigins(req);
+  const origin = req.headers.origin;
+  const source = origin !== undefined ? originOf(origin) : originOf(req.headers.referer);
+  if (source !== null) {
+    if (!own.includes(source)) return { status: 403, message: `Cross-site request refused: emulator controls take requests from ${own[0]} or from tools, not from ${source}.` };
+    return null;
+  }
+  const type = String(req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  // Browsers send Sec-Fetch-Site (pages cannot forge it) and a Mozilla/ user agent; Node's fetch sends neither.
+  const fromBrowser = req.headers["sec-fetch-site"] !== undefined || /^Mozilla\//.test(String(req.headers["user-agent"] ?? ""));
+  if (fromBrowser && req.headers["sec-fetch-site"] !== "same-origin" && (type === "" || FORM_TYPES.includes(type)))
+    return { status: 403, message: "Cross-site request refused: a browser form post to the emulator's controls must come from its own pages." };
+  return null;
+}
+
+export async function handleControl(em: Emu, faults: Faults, req: http.IncomingMessage, res: http.ServerResponse, url: URL, access: ControlAccess): Promise<void> {
   const method = req.method ?? "GET";
   const path = url.pathname.replace(/\/+$/, "");
+  const refusal = controlRefusal(req, path || "/", access);
+  if (refusal) {
+    req.resume();
+    return send(res, refusal.status, { error: { type: "invalid_request_error", message: refusal.message } });
+  }
   const body = method === "POST" ? await readJson(req) : Object.fromEntries(url.searchParams);
   const wh = em.webhooks;
   let m: RegExpExecArray | null;

@@ -20,7 +20,7 @@ import * as billing from "./resources/billing.js";
 import * as testclocks from "./resources/testclocks.js";
 import * as portal from "./resources/portal.js";
 import { DEFAULT_BILLING } from "./resources/invoices.js";
-import { handleControl, type Faults } from "./controls.js";
+import { handleControl, isLoopbackHost, type ControlAccess, type Faults } from "./controls.js";
 import { handlePage } from "./pages/index.js";
 
 export interface StripeEmulatorOptions {
@@ -193,11 +193,28 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     sendJson(res, status, out, { ...baseHeaders, ...(idemKey ? { "idempotency-key": idemKey } : {}) });
   }
 
+  const host = opts.host ?? "127.0.0.1";
+  const loopback = isLoopbackHost(host);
+  // Beyond loopback the controls need the secret key; without a fixed one, a random key (printed by the CLI) rather
+  // than the well-known default. The API still takes any sk_test_… key unless one is fixed.
+  const secretKey = opts.secretKey ?? (loopback ? "sk_test_emulator" : `sk_test_${rand(32)}`);
+  const wildcard = host === "0.0.0.0" || host === "::";
+  const access: ControlAccess = {
+    loopback,
+    secretKey,
+    ownOrigins: (req) => {
+      const port = (server.address() as AddressInfo | null)?.port;
+      const origins = [em.url, `http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`];
+      // On every interface the machine's own names are unknown: the Host a request was sent to is this server.
+      if (wildcard && req.headers.host) origins.push(`http://${req.headers.host}`);
+      return origins;
+    },
+  };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const run = async () => {
       if (url.pathname.startsWith("/v1/")) return handleApi(req, res, url);
-      if (url.pathname.startsWith("/_emulator")) return handleControl(em, faults, req, res, url);
+      if (url.pathname.startsWith("/_emulator")) return handleControl(em, faults, req, res, url, access);
       return handlePage(em, req, res, url);
     };
     run().catch((e) => {
@@ -207,7 +224,6 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     });
   });
   server.keepAliveTimeout = 5000;
-  const host = opts.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 12111, host, () => resolve());
@@ -226,7 +242,7 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
   return {
     url,
     port,
-    secretKey: opts.secretKey ?? "sk_test_emulator",
+    secretKey,
     publishableKey: "pk_test_emulator",
     webhookSecret,
     setWebhookUrl(u: string | null) {

@@ -19,10 +19,16 @@ export interface PayResult {
   error?: { code: string; decline_code?: string; message: string };
 }
 
+/** Beyond loopback the controls need the emulator's secret key: the one the app was given, when it is an emulator key. */
+function authorization(): Record<string, string> {
+  const key = process.env.STRIPE_EMULATOR_SECRET_KEY ?? process.env.STRIPE_SECRET_KEY;
+  return key && /^sk_test_/.test(key) ? { authorization: `Bearer ${key}` } : {};
+}
+
 async function call<T>(baseUrl: string, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${baseUrl.replace(/\/$/, "")}${path}`, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: { ...authorization(), ...(body === undefined ? {} : { "content-type": "application/json" }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = (await res.json()) as T & { error?: { message: string } };

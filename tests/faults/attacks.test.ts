@@ -8,6 +8,7 @@ import { startTestStripe } from "#tests/helpers/stripe.ts";
 import { stack } from "./attacks/context.ts";
 import "./attacks/leaks.ts";
 import "./attacks/money-and-csv.ts";
+import "./attacks/hostile-input.ts";
 
 beforeAll(async () => {
   stack.stripe = await startTestStripe();
