@@ -13,6 +13,7 @@ import {
 } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
+import { useNonce } from "#app/components/nonce.tsx";
 import { getUser, type SessionUser } from "#app/utils/auth.server.ts";
 import { usesLocalStripe } from "#app/utils/env.server.ts";
 import stylesheet from "./tailwind.css?url";
@@ -121,6 +122,7 @@ function ProgressBar() {
 
 export function Layout({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("root");
+  const nonce = useNonce();
   return (
     <html lang="en" className="h-full">
       <head>
@@ -141,8 +143,8 @@ export function Layout({ children }: { children: ReactNode }) {
         <footer className="border-t border-slate-200 bg-white py-6 text-center text-xs text-slate-500">
           Makers Market · payments by Stripe Connect · creators keep what they earn, minus a clear platform fee
         </footer>
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

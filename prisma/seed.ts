@@ -71,7 +71,10 @@ function writeMembersFile() {
   };
 }
 
+/** Demo data is for local use: its accounts log in with the passwords printed in the README. */
 export async function seedDemoData(log: (line: string) => void = console.log) {
+  if (env().NODE_ENV === "production")
+    throw new Error("Demo data is never seeded in production. Create staff accounts with `npm run staff:create`.");
   if ((await db().user.count()) > 0) {
     log("Database already has users: demo data not seeded.");
     return false;
@@ -145,6 +148,54 @@ export async function connectDemoCreator(emulatorUrl: string, appUrl: string, lo
   await completeOnboarding(emulatorUrl, withAccount.stripeAccountId!, "complete");
   await refreshFromStripe({ userId: creator.userId, actor: SYSTEM_ACTOR });
   log("Demo creator connected to the Stripe emulator (charges and payouts enabled).");
+}
+
+const DEMO_EMAILS = DEMO_LOGINS.map((login) => login.email);
+
+/** The demo accounts (published passwords) present in this database. */
+export async function demoAccountsPresent() {
+  const users = await db().user.findMany({ where: { email: { in: DEMO_EMAILS } }, select: { email: true } });
+  return users.map((user) => user.email);
+}
+
+/**
+ * A production start refuses to serve while a demo account exists: anyone who read the README could log in.
+ * The message names the way out.
+ */
+export async function refuseDemoAccounts() {
+  const present = await demoAccountsPresent();
+  if (present.length === 0) return;
+  throw new Error(
+    `This production database holds demo accounts that log in with published passwords (${present.join(", ")}). ` +
+      "Disable them with `npm run demo:remove` against this DATABASE_URL, then start again. " +
+      "Staff accounts in production come only from `npm run staff:create`.",
+  );
+}
+
+/**
+ * Disables the demo accounts without deleting what they own (orders and audit rows keep pointing at them): each gets
+ * an address that cannot receive mail, a password hash nothing matches, and no sessions. Audited.
+ */
+export async function disableDemoAccounts(log: (line: string) => void = console.log) {
+  const users = await db().user.findMany({ where: { email: { in: DEMO_EMAILS } } });
+  for (const user of users) {
+    await transaction(async (tx) => {
+      await tx.session.deleteMany({ where: { userId: user.id } });
+      await tx.user.update({
+        where: { id: user.id },
+        data: { email: `removed-demo-${user.id}@invalid`, passwordHash: "!disabled" },
+      });
+      await audit(tx, {
+        actor: SYSTEM_ACTOR,
+        action: "user.demo_account_disabled",
+        entityType: "user",
+        entityId: user.id,
+        data: { email: user.email },
+      });
+    });
+    log(`Disabled demo account ${user.email}.`);
+  }
+  if (users.length === 0) log("No demo accounts in this database.");
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

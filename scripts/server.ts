@@ -1,42 +1,117 @@
 // The HTTP server: Express in front of the Remix request handler (the built app, or Vite's dev middleware).
-// It adds what Remix does not: the same-origin check on every mutating request (CSRF), the client address for
-// audit rows and the login rate limit, security headers, and static files.
-import { createRequestHandler } from "@remix-run/express";
-import type { ServerBuild } from "@remix-run/node";
-import express from "express";
+// It adds what Remix does not, before any route runs:
+// - the client address (the socket's, or the one a trusted proxy reports: TRUST_PROXY) for audit rows and limits;
+// - security headers with helmet, including a nonce-based Content-Security-Policy for Remix's inline scripts;
+// - the same-origin check on every mutating request (CSRF), against APP_URL only — never against the Host header;
+// - request bodies capped while they stream (webhook 1 MB, forms 64 kB, the product form by its upload limits);
+// - timeouts, so a client that sends slowly cannot hold a connection.
+import {
+  createReadableStreamFromReadable,
+  createRequestHandler,
+  type ServerBuild,
+  writeReadableStreamToWritable,
+} from "@remix-run/node";
+import express, { type Request as ExpressRequest, type Response as ExpressResponse } from "express";
+import helmet from "helmet";
+import crypto from "node:crypto";
 import fs from "node:fs";
-import type { Server } from "node:http";
+import http from "node:http";
 import path from "node:path";
+import { MAX_PRODUCT_FORM_BYTES } from "../app/domain/uploads.server.ts";
+import { env } from "../app/utils/env.server.ts";
 import { isCrossSiteMutation } from "../app/utils/same-origin.ts";
 import { projectRoot } from "./lib/database.ts";
+import {
+  BODY_LIMITS,
+  declaredTooLarge,
+  limitedStream,
+  PayloadTooLarge,
+  readBody,
+  refuseTooLarge,
+} from "./lib/request-body.ts";
 
+const WEBHOOK_PATH = "/api/webhooks/stripe";
 /** Stripe calls the webhook from its own servers: it is authenticated by its signature, not by origin. */
-const ORIGIN_CHECK_EXEMPT = ["/api/webhooks/stripe"];
+const ORIGIN_CHECK_EXEMPT = [WEBHOOK_PATH];
+/** The product form (new and edit, and Remix's `.data` submissions of them) is the one multipart upload. */
+const PRODUCT_FORM_PATH = /^\/creator\/products\/[^/]+(\.data)?$/;
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** Where forms may lead the browser: our pages, and Stripe's hosted Checkout, billing portal and Connect pages. */
+const STRIPE_PAGES = ["https://checkout.stripe.com", "https://billing.stripe.com", "https://connect.stripe.com"];
+
+function bodyLimitFor(req: ExpressRequest) {
+  if (req.path === WEBHOOK_PATH) return BODY_LIMITS.webhook;
+  if (PRODUCT_FORM_PATH.test(req.path) && req.is("multipart/form-data")) return MAX_PRODUCT_FORM_BYTES;
+  return BODY_LIMITS.form;
+}
 
 export async function createAppServer(options: { port: number; host?: string; appUrl: string; dev?: boolean }) {
+  const config = env();
+  const production = config.NODE_ENV === "production";
+  const publicUrl = new URL(options.appUrl);
   const app = express();
   app.disable("x-powered-by");
-  const allowedOrigins = [new URL(options.appUrl).origin];
+  app.set("trust proxy", config.TRUST_PROXY);
+  const trusted = app.get("trust proxy fn") as (address: string | undefined, hop: number) => boolean;
 
   app.use((req, res, next) => {
-    res.setHeader("X-Content-Type-Options", "nosniff");
-    res.setHeader("X-Frame-Options", "DENY");
-    res.setHeader("Referrer-Policy", "strict-origin-when-cross-origin");
-    // Requests that come straight to this process: the socket address is the client.
-    req.headers["x-client-ip"] = req.socket.remoteAddress ?? "unknown";
-    const origins = [...allowedOrigins, `${req.protocol}://${req.headers.host}`];
-    if (
-      isCrossSiteMutation({
+    res.locals.cspNonce = crypto.randomBytes(16).toString("base64");
+    next();
+  });
+  const stripeOrigins = config.STRIPE_API_BASE ? [new URL(config.STRIPE_API_BASE).origin] : [];
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        // In development Vite injects its own scripts and a websocket: report, don't block.
+        reportOnly: Boolean(options.dev),
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as ExpressResponse).locals.cspNonce}'`],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", "data:"],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'", ...(options.dev ? ["ws:"] : [])],
+          formAction: ["'self'", ...STRIPE_PAGES, ...stripeOrigins],
+          frameAncestors: ["'none'"],
+          frameSrc: ["'none'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          ...(production ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: production ? { maxAge: 365 * 24 * 60 * 60, includeSubDomains: true } : false,
+      referrerPolicy: { policy: "strict-origin-when-cross-origin" },
+      crossOriginEmbedderPolicy: false,
+      frameguard: { action: "deny" },
+    }),
+  );
+
+  app.use((req, res, next) => {
+    // The client: the socket's address, or with TRUST_PROXY the one the trusted proxies report. Whatever the
+    // client sent in this header itself is overwritten.
+    req.headers["x-client-ip"] = req.ip ?? req.socket.remoteAddress ?? "unknown";
+    if (!SAFE_METHODS.has(req.method) && !ORIGIN_CHECK_EXEMPT.includes(req.path)) {
+      const forwardedHost = trusted(req.socket.remoteAddress, 0)
+        ? req.get("x-forwarded-host")?.split(",")[0]?.trim()
+        : undefined;
+      const host = forwardedHost || req.get("host");
+      if (host !== publicUrl.host) {
+        res.status(403).type("text/plain").send(`This form was sent to another address than ${publicUrl.host}; refused.`);
+        return;
+      }
+      const crossSite = isCrossSiteMutation({
         method: req.method,
         path: req.path,
         origin: req.headers.origin,
         referer: req.headers.referer,
-        allowedOrigins: origins,
+        allowedOrigins: [publicUrl.origin],
         exemptPaths: ORIGIN_CHECK_EXEMPT,
-      })
-    ) {
-      res.status(403).type("text/plain").send("Cross-site form submission refused (CSRF protection).");
-      return;
+      });
+      if (crossSite) {
+        res.status(403).type("text/plain").send("Cross-site form submission refused (CSRF protection).");
+        return;
+      }
     }
     next();
   });
@@ -55,14 +130,86 @@ export async function createAppServer(options: { port: number; host?: string; ap
     app.use(express.static(path.join(projectRoot, "build/client"), { maxAge: "1h" }));
   }
   app.use(express.static(path.join(projectRoot, "public"), { maxAge: "1h" }));
-  app.all("*", createRequestHandler({ build, mode: options.dev ? "development" : "production" }));
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port, options.host ?? "0.0.0.0", () => resolve(s));
-    s.once("error", reject);
+  const handle = createRequestHandler(build, options.dev ? "development" : "production");
+  app.all("*", async (req, res, next) => {
+    try {
+      const request = await remixRequest(req, res, publicUrl);
+      if (!request) return;
+      const response = await handle(request, { cspNonce: res.locals.cspNonce });
+      // An upload that grew past its limit was already answered with 413.
+      if (res.headersSent) return;
+      res.statusMessage = response.statusText;
+      res.status(response.status);
+      for (const [key, value] of response.headers.entries()) res.append(key, value);
+      if (response.body) await writeReadableStreamToWritable(response.body, res);
+      else res.end();
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  const server = http.createServer(
+    {
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+      headersTimeout: Math.min(config.HEADERS_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS),
+      // How often those timeouts are checked (Node's default, 30 s, would let a short timeout run long).
+      connectionsCheckingInterval: Math.min(1_000, config.HEADERS_TIMEOUT_MS),
+    },
+    app,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host ?? "0.0.0.0", () => resolve());
   });
   return {
     server,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * The Fetch API request Remix gets. Its URL is on the public origin (APP_URL), whatever Host the client sent, and
+ * its body was read within the route's limit — or, for the product form's upload, streams through a byte counter.
+ * Returns null when a 413 was already sent.
+ */
+async function remixRequest(req: ExpressRequest, res: ExpressResponse, publicUrl: URL): Promise<Request | null> {
+  if (!req.originalUrl.startsWith("/")) {
+    res.status(400).type("text/plain").send("Bad request target.");
+    return null;
+  }
+  const url = new URL(`${publicUrl.origin}${req.originalUrl}`);
+  const controller = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (Array.isArray(value)) for (const item of value) headers.append(key, item);
+    else if (value !== undefined) headers.set(key, value);
+  }
+  // Remix compares Origin with these; the same-origin check above already held Origin against APP_URL.
+  headers.set("host", publicUrl.host);
+  headers.delete("x-forwarded-host");
+  const init: RequestInit & { duplex?: "half" } = { method: req.method, headers, signal: controller.signal };
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    const limit = bodyLimitFor(req);
+    if (declaredTooLarge(req, limit)) {
+      refuseTooLarge(res, limit);
+      return null;
+    }
+    if (limit > BODY_LIMITS.webhook) {
+      init.body = createReadableStreamFromReadable(limitedStream(req, limit, () => refuseTooLarge(res, limit)));
+    } else {
+      try {
+        init.body = new Uint8Array(await readBody(req, limit));
+      } catch (error) {
+        if (!(error instanceof PayloadTooLarge)) throw error;
+        refuseTooLarge(res, limit);
+        return null;
+      }
+    }
+    init.duplex = "half";
+  }
+  return new Request(url, init);
 }

@@ -57,19 +57,31 @@ try {
 
   // Validate the environment before serving: a bad value stops here with a clear message.
   const { env } = await import("../app/utils/env.server.ts");
-  env();
+  const production = env().NODE_ENV === "production";
 
-  const { seedDemoData, connectDemoCreator, DEMO_LOGINS } = await import("../prisma/seed.ts");
-  await seedDemoData(log);
+  const { seedDemoData, connectDemoCreator, refuseDemoAccounts, DEMO_LOGINS } = await import("../prisma/seed.ts");
+  // A deployment never gets demo data, and refuses to serve while a demo account (published password) exists.
+  if (production) await refuseDemoAccounts();
+  else await seedDemoData(log);
   if (process.env.STRIPE_API_BASE) await connectDemoCreator(process.env.STRIPE_API_BASE, appUrl, log);
+
+  const { purgeStaleLoginData } = await import("../app/domain/users.server.ts");
+  const purge = () =>
+    purgeStaleLoginData().catch((error: Error) => console.warn(`[start] Purging old sessions failed: ${error.message}`));
+  await purge();
+  const purgeTimer = setInterval(purge, 60 * 60 * 1000);
+  purgeTimer.unref();
+  cleanups.push(async () => clearInterval(purgeTimer));
 
   const { createAppServer } = await import("./server.ts");
   const server = await createAppServer({ port, appUrl, dev });
   cleanups.unshift(server.close);
 
   console.log(`\n  Makers Market is running at ${appUrl}\n`);
-  console.log("  Demo logins:");
-  for (const login of DEMO_LOGINS) console.log(`    ${login.role.padEnd(8)} ${login.email.padEnd(22)} ${login.password}`);
+  if (!production) {
+    console.log("  Demo logins:");
+    for (const login of DEMO_LOGINS) console.log(`    ${login.role.padEnd(8)} ${login.email.padEnd(22)} ${login.password}`);
+  }
   console.log("\n  Press Ctrl-C to stop.\n");
 } catch (error) {
   console.error(`\n[start] ${(error as Error).message}\n`);

@@ -159,3 +159,16 @@ export function waitText(seconds: number) {
   if (seconds < 90 * 60) return `${Math.ceil(seconds / 60)} minutes`;
   return `${Math.ceil(seconds / 3600)} hours`;
 }
+
+/** Login history is kept this long for staff; expired sessions and limit counters go at once. */
+export const LOGIN_HISTORY_DAYS = 30;
+
+/** Deletes expired sessions, login attempts past the history window and expired rate-limit counters. */
+export async function purgeStaleLoginData(now = new Date()) {
+  const [sessions, attempts, limits] = await Promise.all([
+    db().session.deleteMany({ where: { expiresAt: { lt: now } } }),
+    db().loginAttempt.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - LOGIN_HISTORY_DAYS * 86_400_000) } } }),
+    db().rateLimit.deleteMany({ where: { expire: { lt: BigInt(now.getTime()) } } }),
+  ]);
+  return { sessions: sessions.count, attempts: attempts.count, limits: limits.count };
+}

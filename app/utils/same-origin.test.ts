@@ -14,6 +14,7 @@ describe("isCrossSiteMutation", () => {
   it("refuses other origins and posts with no origin at all", () => {
     expect(isCrossSiteMutation({ ...base, method: "POST", origin: "https://evil.example", referer: undefined })).toBe(true);
     expect(isCrossSiteMutation({ ...base, method: "POST", origin: "null", referer: undefined })).toBe(true);
+    expect(isCrossSiteMutation({ ...base, method: "POST", origin: "null", referer: "http://localhost:3000/login" })).toBe(true);
     expect(isCrossSiteMutation({ ...base, method: "DELETE", origin: undefined, referer: undefined })).toBe(true);
   });
   it("exempts the Stripe webhook, which proves itself by signature", () => {

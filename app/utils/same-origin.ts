@@ -12,7 +12,10 @@ export function isCrossSiteMutation(options: {
 }): boolean {
   if (SAFE_METHODS.has(options.method.toUpperCase())) return false;
   if (options.exemptPaths.some((p) => options.path === p || options.path.startsWith(`${p}/`))) return false;
-  const source = options.origin && options.origin !== "null" ? options.origin : originOf(options.referer);
+  // `Origin: null` comes from sandboxed frames, data: URLs and privacy redirects: never our own page, whatever the
+  // Referer says (and Remix's own check would throw on it).
+  if (options.origin === "null") return true;
+  const source = options.origin ? options.origin : originOf(options.referer);
   if (!source) return true;
   return !options.allowedOrigins.includes(source);
 }
