@@ -2,6 +2,8 @@
 // numbers no one means, signed webhook bodies that are not events, GETs that wrote, and forms with endless parts.
 // Each answers a clear 4xx with nothing written, never a 500. Route actions and loaders with the real database; the
 // Stripe emulator is the suite's (testStripe()).
+import fs from "node:fs";
+import path from "node:path";
 import Stripe from "stripe";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_ACTOR } from "#app/domain/audit.server.ts";
@@ -30,7 +32,6 @@ import {
   creatorWithAccount,
   file,
   filesUnder,
-  grantEntitlement,
   PDF_BYTES,
   productFormRequest,
   useTemporaryUploadsDir,
@@ -38,6 +39,7 @@ import {
 } from "#tests/helpers/catalog.ts";
 import { onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
 import { callRoute, createUser, formRequest, getRequest, sessionCookie, TEST_ORIGIN } from "#tests/helpers/requests.ts";
+import { controls } from "#tests/helpers/stripe.ts";
 import { testStripe } from "./context.ts";
 
 // Uploads go to a temporary directory of this file's (another section may have set one already: keep it).
@@ -47,6 +49,18 @@ const stripeNode = new Stripe("sk_test_signing_only");
 
 async function productCounts() {
   return { products: await db().product.count(), prices: await db().price.count(), files: filesUnder(uploadsRoot()).length };
+}
+
+/** Buys the product through Checkout on the emulator (a real paid order) and fetches its download as the buyer. */
+async function downloadAsBuyer(productId: string) {
+  const { user } = await createUser();
+  const { url } = await startCheckout({ buyer: user, productId, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR });
+  await controls.payCheckoutSession(testStripe().url, /\/(cs_[A-Za-z0-9_]+)/.exec(url)![1]!);
+  await testStripe().settle();
+  const entitlement = await db().entitlement.findFirstOrThrow({ where: { userId: user.id } });
+  return callRoute(downloadLoader, getRequest(`/library/download/${entitlement.id}`, { cookie: await sessionCookie(user.id) }), {
+    entitlementId: entitlement.id,
+  });
 }
 
 async function staffCookie() {
@@ -102,45 +116,37 @@ describe("hostile input: upload file names (item 1)", () => {
     expect(await productCounts()).toEqual(before);
   });
 
-  it("keeps a long name with emoji whole (never half a surrogate pair) and downloads it", async () => {
-    const { creator, cookie } = await creatorWithAccount();
+  it("keeps a long name with emoji whole (never half a surrogate pair), and the buyer downloads it under that name", async () => {
+    const { user, creator } = await onboardedCreator(testStripe().url);
     const name = `${"🦄".repeat(150)}x.pdf`;
     const response = await callRoute(
       newProductAction,
-      productFormRequest("/creator/products/new", validProductFields, { deliverable: file(PDF_BYTES, name, "application/pdf") }, { cookie }),
+      productFormRequest("/creator/products/new", validProductFields, { deliverable: file(PDF_BYTES, name, "application/pdf") }, {
+        cookie: await sessionCookie(user.id),
+      }),
     );
     expect(response.status).toBe(302);
-    const product = await db().product.findFirstOrThrow({ where: { creatorId: creator.id }, include: { prices: true } });
+    const created = await db().product.findFirstOrThrow({ where: { creatorId: creator.id } });
+    const product = await db().product.update({ where: { id: created.id }, data: { published: true, publishedAt: new Date() } });
     // 155 characters (code points) are within the 200 kept: the whole name, not 200 UTF-16 units starting mid-emoji.
     expect(product.deliverableName).toBe(name);
-
-    const { user: buyer } = await createUser();
-    const entitlement = await grantEntitlement({ buyerId: buyer.id, product, price: product.prices[0]! });
-    const download = await callRoute(downloadLoader, getRequest(`/library/download/${entitlement.id}`, { cookie: await sessionCookie(buyer.id) }), {
-      entitlementId: entitlement.id,
-    });
+    const download = await downloadAsBuyer(product.id);
     expect(download.status).toBe(200);
     const header = download.headers.get("Content-Disposition")!;
-    expect(decodeURIComponent(/filename\*=UTF-8''(\S+)$/.exec(header)![1]!)).toBe(product.deliverableName);
+    expect(decodeURIComponent(/filename\*=UTF-8''(\S+)$/.exec(header)![1]!)).toBe(name);
   });
 
   it("downloads a stored name with ; = ' ( ) * and accents under RFC 6266: exact UTF-8 name and an ASCII fallback", async () => {
-    const { creator } = await creatorWithAccount();
+    const { creator } = await onboardedCreator(testStripe().url);
     const product = await publishedProduct(creator.id);
     const name = "Zoë's (final) notes*; v=2 \"100%\".pdf";
-    const fs = await import("node:fs");
-    const path = await import("node:path");
     fs.mkdirSync(path.join(uploadsRoot(), "deliverables"), { recursive: true });
     fs.writeFileSync(path.join(uploadsRoot(), `deliverables/${product.id}.pdf`), PDF_BYTES);
     await db().product.update({
       where: { id: product.id },
       data: { deliverablePath: `deliverables/${product.id}.pdf`, deliverableName: name, deliverableMimeType: "application/pdf", deliverableSizeBytes: PDF_BYTES.length },
     });
-    const { user: buyer } = await createUser();
-    const entitlement = await grantEntitlement({ buyerId: buyer.id, product, price: product.prices[0]! });
-    const download = await callRoute(downloadLoader, getRequest(`/library/download/${entitlement.id}`, { cookie: await sessionCookie(buyer.id) }), {
-      entitlementId: entitlement.id,
-    });
+    const download = await downloadAsBuyer(product.id);
     expect(download.status).toBe(200);
     expect(download.headers.get("Content-Disposition")).toBe(
       `attachment; filename="Zoe's (final) notes*; v=2 100_.pdf"; filename*=UTF-8''Zo%C3%AB%27s%20%28final%29%20notes%2A%3B%20v%3D2%20100%25.pdf`,
