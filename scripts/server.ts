@@ -195,17 +195,21 @@ async function remixRequest(req: ExpressRequest, res: ExpressResponse, publicUrl
   if (req.method !== "GET" && req.method !== "HEAD") {
     const limit = bodyLimitFor(req);
     if (declaredTooLarge(req, limit)) {
-      refuseTooLarge(res, limit);
+      refuseTooLarge(req, res, limit);
       return null;
     }
     if (limit > BODY_LIMITS.webhook) {
-      init.body = createReadableStreamFromReadable(limitedStream(req, limit, () => refuseTooLarge(res, limit)));
+      const tooLarge = () => {
+        refuseTooLarge(req, res, limit);
+        controller.abort(); // the route's parse fails; an aborted request is not logged as an error
+      };
+      init.body = createReadableStreamFromReadable(limitedStream(req, limit, tooLarge));
     } else {
       try {
         init.body = new Uint8Array(await readBody(req, limit));
       } catch (error) {
         if (!(error instanceof PayloadTooLarge)) throw error;
-        refuseTooLarge(res, limit);
+        refuseTooLarge(req, res, limit);
         return null;
       }
     }

@@ -23,10 +23,17 @@ function formatLimit(bytes: number) {
   return bytes >= MB ? `${Math.round(bytes / MB)} MB` : `${Math.round(bytes / KB)} kB`;
 }
 
-/** Answers 413 and closes the connection, so the rest of the body is never read. */
-export function refuseTooLarge(res: ExpressResponse, limit: number) {
+/**
+ * Answers 413 without keeping any more of the body. What the client is still sending is discarded for a second (so
+ * it reads the answer instead of a reset); a body still unfinished then has its connection closed.
+ */
+export function refuseTooLarge(req: ExpressRequest, res: ExpressResponse, limit: number) {
   if (res.headersSent) return;
-  res.status(413).set("Connection", "close").type("text/plain").send(new PayloadTooLarge(limit).message);
+  res.status(413).type("text/plain").send(new PayloadTooLarge(limit).message);
+  req.resume();
+  setTimeout(() => {
+    if (!req.complete) req.socket.destroy();
+  }, 1_000).unref();
 }
 
 /** Whether the declared length already breaks the limit (no need to read a byte). */

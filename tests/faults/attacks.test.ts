@@ -9,10 +9,15 @@ import { stack } from "./attacks/context.ts";
 import "./attacks/leaks.ts";
 import "./attacks/money-and-csv.ts";
 import "./attacks/hostile-input.ts";
+import "./attacks/http.ts";
 
 beforeAll(async () => {
   stack.stripe = await startTestStripe();
-  stack.app = await startTestApp({ databaseUrl: process.env.DATABASE_URL! });
+  // One trusted proxy hop (the test plays the TLS proxy, sending X-Forwarded-For), and short timeouts for slow clients.
+  stack.app = await startTestApp({
+    databaseUrl: process.env.DATABASE_URL!,
+    env: { TRUST_PROXY: "1", REQUEST_TIMEOUT_MS: "3000", HEADERS_TIMEOUT_MS: "2000" },
+  });
 }, 120_000);
 
 afterAll(async () => {
