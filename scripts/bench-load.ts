@@ -8,17 +8,15 @@
 // status other than the expected one), lost/doubled events, the app process's peak RSS, and the ratio to the ceiling.
 // Ends with one JSON line: {"scenarios":[{name,rps,p50_ms,p99_ms,errors,lost,doubled,peak_rss_mb,ratio_to_ceiling}]}.
 // Everything it started is stopped and the temp data dir deleted at the end, also on failure.
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon, { type RequestSpec, type Result } from "autocannon";
-import { createCookieSessionStorage } from "@remix-run/node";
 import pg from "pg";
 import Stripe from "stripe";
+import { memoryProbe, sessionCookies, startAppProcess } from "./lib/bench-app.ts";
 import { buildIfNeeded } from "./lib/build.ts";
-import { projectRoot } from "./lib/database.ts";
 import { ensureDatabase, freePort, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
 import { applyMigrations } from "./lib/migrate.ts";
 import { startStripeEmulator, type StripeEmulator } from "./stripe-emulator/server.ts";
@@ -76,47 +74,14 @@ async function cleanup() {
 process.on("SIGINT", () => void cleanup().finally(() => process.exit(130)));
 process.on("SIGTERM", () => void cleanup().finally(() => process.exit(143)));
 
-async function startApp(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: () => string }> {
-  let output = "";
-  // The child is node itself (tsx as a loader), and start.ts serves from that same process: its pid is the server's.
+function startApp(env: NodeJS.ProcessEnv) {
   // --profile DIR: the app writes a V8 CPU profile (.cpuprofile, open in Chrome DevTools) into DIR when it stops.
-  const profile = values.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", path.join(projectRoot, "scripts/start.ts"), "--no-build", "--ephemeral"], {
-    cwd: projectRoot,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout!.on("data", (chunk) => (output = (output + chunk).slice(-200_000)));
-  child.stderr!.on("data", (chunk) => (output = (output + chunk).slice(-200_000)));
-  cleanups.push(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
-  });
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`The app exited during start:\n${output}`);
-    if (output.includes("is running at")) break;
-    if (Date.now() > deadline) throw new Error(`The app did not start within 90 s:\n${output}`);
-    await sleep(100);
-  }
-  return { child, output: () => output };
+  const nodeArgs = values.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
+  return startAppProcess({ env, cleanups, nodeArgs });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Peak memory of the app process during a scenario: VmRSS sampled every 100 ms, and VmHWM after resetting it
-// (writing 5 to /proc/<pid>/clear_refs resets the high-water mark; when that is not allowed, samples only).
-function procStatusKb(pid: number, field: "VmRSS" | "VmHWM"): number {
-  try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-    return match ? Number(match[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
+// Peak memory of the app process during a scenario: memoryProbe (scripts/lib/bench-app.ts).
 // CPU during a scenario, from /proc: the app process (all its threads) and the whole machine, in % of one core. The
 // machine figure shows how much else (PostgreSQL, autocannon and the emulator here, and anything else running on the
 // machine, such as someone's test run) competed with the app.
@@ -139,23 +104,6 @@ function cpuProbe(pid: number) {
       const secondsElapsed = (end.at - start.at) / 1000;
       const pct = (ticks: number) => Math.round((ticks / hz / secondsElapsed) * 100);
       return { app: pct(end.app - start.app), machine: pct(end.machineBusy - start.machineBusy) };
-    },
-  };
-}
-
-function memoryProbe(pid: number) {
-  let hwmReset = false;
-  try {
-    fs.writeFileSync(`/proc/${pid}/clear_refs`, "5");
-    hwmReset = true;
-  } catch {}
-  let peak = procStatusKb(pid, "VmRSS");
-  const timer = setInterval(() => (peak = Math.max(peak, procStatusKb(pid, "VmRSS"))), 100);
-  return {
-    stopMb() {
-      clearInterval(timer);
-      if (hwmReset) peak = Math.max(peak, procStatusKb(pid, "VmHWM"));
-      return Math.round((peak / 1024) * 10) / 10;
     },
   };
 }
@@ -422,13 +370,7 @@ try {
   // Signed-in users without the login form: session rows plus the cookie the app would set (same secret).
   client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
-  const secret = process.env.SESSION_SECRET || LOCAL_DEFAULTS.SESSION_SECRET;
-  const cookies = createCookieSessionStorage<{ sessionId: string }>({ cookie: { name: "__session", secrets: [secret], path: "/" } });
-  const cookieFor = async (sessionId: string) => {
-    const session = await cookies.getSession();
-    session.set("sessionId", sessionId);
-    return (await cookies.commitSession(session)).split(";")[0]!;
-  };
+  const cookieFor = sessionCookies();
   await client.query(`
     INSERT INTO "users" ("id", "email", "name", "passwordHash", "role", "updatedAt")
     SELECT 'bench_buyer_' || g, 'bench-buyer-' || g || '@bench.test', 'Bench Buyer ' || g, 'x', 'BUYER', now()

@@ -5,6 +5,8 @@
 // replaced by an Argon2id hash at the next successful login.
 import { hash as argon2Hash, verify as argon2Verify } from "@node-rs/argon2";
 import bcrypt from "bcryptjs";
+import os from "node:os";
+import pLimit from "p-limit";
 import { db, isUniqueViolation, transaction } from "#app/utils/db.server.ts";
 import { block, consume, forget, refund, type RateLimit } from "#app/utils/rate-limit.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
@@ -20,14 +22,20 @@ const CURRENT_HASH_PREFIX = `$argon2id$v=19$m=${ARGON2.memoryCost},t=${ARGON2.ti
 /** The longest password accepted anywhere: long enough for any passphrase, short enough to hash cheaply. */
 export const MAX_PASSWORD_LENGTH = 200;
 
+/**
+ * Hashes run on libuv's threads, but they still need CPU: at most one fewer at a time than there are cores, so a burst
+ * of logins queues here and one core stays free for the event loop (health checks, pages, webhooks).
+ */
+const hashing = pLimit(Math.max(1, os.availableParallelism() - 1));
+
 export function hashPassword(password: string) {
-  return argon2Hash(password, ARGON2);
+  return hashing(() => argon2Hash(password, ARGON2));
 }
 
 /** Whether `password` matches `hash` (Argon2id, or a bcrypt hash from before), and whether to store a new hash. */
 export async function checkPassword(password: string, hash: string): Promise<{ ok: boolean; rehash: boolean }> {
   if (hash.startsWith("$2")) return { ok: await bcrypt.compare(password, hash), rehash: true };
-  const ok = await argon2Verify(hash, password).catch(() => false);
+  const ok = await hashing(() => argon2Verify(hash, password)).catch(() => false);
   return { ok, rehash: !hash.startsWith(CURRENT_HASH_PREFIX) };
 }
 
