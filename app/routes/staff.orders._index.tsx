@@ -117,7 +117,7 @@ export default function StaffOrders() {
 
       <div className="mt-6">
         {!result ? (
-          <FormError message="Please correct the highlighted filters." />
+          <FormError message={errors?.page ?? "Please correct the highlighted filters."} />
         ) : result.orders.length === 0 ? (
           <EmptyState title={filtered ? `No orders match ${q ? `“${q}”` : "these filters"}` : "No orders yet"}>
             {filtered ? "Check the number or id, or clear some filters." : "Orders appear here once buyers pay."}
