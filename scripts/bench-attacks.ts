@@ -10,7 +10,6 @@
 //    the webhook, login, sign-up, checkout, a staff refund, and a creator's product upload (multipart, a real file
 //    part). Prints the status, the bytes the client got to send before the answer, and the peak above idle.
 // Ends with one JSON line. Goals: /healthz p99 under 100 ms during the attacks; peak RSS within 50 MB of idle.
-import http from "node:http";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -20,6 +19,7 @@ import crypto from "node:crypto";
 import pg from "pg";
 import { memoryProbe, procStatusKb, sessionCookies, startAppProcess } from "./lib/bench-app.ts";
 import { buildIfNeeded } from "./lib/build.ts";
+import { sendRaw } from "./lib/raw-http.ts";
 import { ensureDatabase, freePort, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
 import { applyMigrations } from "./lib/migrate.ts";
 
@@ -51,49 +51,8 @@ const SESSION_SECRET = crypto.randomBytes(32).toString("hex");
 let port = 0;
 const host = PUBLIC_HOST;
 
-/** One request on its own keep-alive connection; with `streamBytes`, a chunked body sent until the answer comes. */
-function request(options: {
-  method?: string;
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-  stream?: { bytes: number; head?: Buffer };
-}): Promise<{ status: number; ms: number; sent: number }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    let answered = false;
-    let sent = 0;
-    const req = http.request(
-      {
-        host: "127.0.0.1",
-        port,
-        agent: false,
-        method: options.method ?? "GET",
-        path: options.path,
-        headers: { Host: host, Connection: "keep-alive", ...options.headers },
-      },
-      (res) => {
-        answered = true;
-        res.resume();
-        res.on("end", () => resolve({ status: res.statusCode!, ms: performance.now() - started, sent }));
-      },
-    );
-    req.on("error", (error) => (answered ? undefined : reject(error)));
-    if (!options.stream) return void req.end(options.body);
-    const chunk = Buffer.alloc(256 * 1024, "a");
-    if (options.stream.head) {
-      req.write(options.stream.head);
-      sent += options.stream.head.length;
-    }
-    const pump = () => {
-      while (!answered && sent < options.stream!.bytes) {
-        sent += chunk.length;
-        if (!req.write(chunk)) return void req.once("drain", pump);
-      }
-      if (!answered) req.end();
-    };
-    pump();
-  });
+function request(options: Omit<Parameters<typeof sendRaw>[0], "port">) {
+  return sendRaw({ port, ...options, headers: { Host: host, ...options.headers } });
 }
 
 function percentile(samples: number[], p: number) {
@@ -251,7 +210,7 @@ try {
         "Transfer-Encoding": "chunked",
         ...(route.cookie ? { Cookie: route.cookie } : {}),
       },
-      stream: { bytes: BODY_BYTES, head: route.head },
+      stream: { bytes: BODY_BYTES, chunkBytes: 256 * 1024, head: route.head },
     }).catch((error: Error) => ({ status: 0, ms: 0, sent: 0, error: error.message }));
     await new Promise((r) => setTimeout(r, 300));
     const peak = memory.stopMb();

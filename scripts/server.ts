@@ -4,7 +4,7 @@
 // - security headers with helmet, including a nonce-based Content-Security-Policy for Remix's inline scripts;
 // - the same-origin check on every mutating request (CSRF), against APP_URL only — never against the Host header;
 // - request bodies capped while they stream (webhook 1 MB, forms 64 kB, the product form by its upload limits);
-// - timeouts, so a client that sends slowly cannot hold a connection.
+// - deadlines, so a client that sends slowly cannot hold a connection (headers, bodies, the upload).
 import {
   createReadableStreamFromReadable,
   createRequestHandler,
@@ -19,15 +19,17 @@ import http from "node:http";
 import path from "node:path";
 import { MAX_PRODUCT_FORM_BYTES } from "../app/domain/uploads.server.ts";
 import { env } from "../app/utils/env.server.ts";
-import { isCrossSiteMutation } from "../app/utils/same-origin.ts";
+import { isCrossSiteMutation, needsOriginCheck } from "../app/utils/same-origin.ts";
 import { projectRoot } from "./lib/database.ts";
+import { BODY_LIMITS } from "../app/utils/body-limits.ts";
 import {
-  BODY_LIMITS,
   declaredTooLarge,
+  hangUpIfUnfinished,
   limitedStream,
   PayloadTooLarge,
   readBody,
-  refuseTooLarge,
+  refuseBody,
+  RequestTooSlow,
 } from "./lib/request-body.ts";
 
 const WEBHOOK_PATH = "/api/webhooks/stripe";
@@ -35,14 +37,15 @@ const WEBHOOK_PATH = "/api/webhooks/stripe";
 const ORIGIN_CHECK_EXEMPT = [WEBHOOK_PATH];
 /** The product form (new and edit, and Remix's `.data` submissions of them) is the one multipart upload. */
 const PRODUCT_FORM_PATH = /^\/creator\/products\/[^/]+(\.data)?$/;
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Where forms may lead the browser: our pages, and Stripe's hosted Checkout, billing portal and Connect pages. */
 const STRIPE_PAGES = ["https://checkout.stripe.com", "https://billing.stripe.com", "https://connect.stripe.com"];
 
-function bodyLimitFor(req: ExpressRequest) {
-  if (req.path === WEBHOOK_PATH) return BODY_LIMITS.webhook;
-  if (PRODUCT_FORM_PATH.test(req.path) && req.is("multipart/form-data")) return MAX_PRODUCT_FORM_BYTES;
-  return BODY_LIMITS.form;
+/** How a route's body is taken: read whole within a small limit, or streamed (the upload) through a byte counter. */
+function bodyRuleFor(req: ExpressRequest): { limit: number; stream: boolean } {
+  if (req.path === WEBHOOK_PATH) return { limit: BODY_LIMITS.webhook, stream: false };
+  if (PRODUCT_FORM_PATH.test(req.path) && req.is("multipart/form-data"))
+    return { limit: MAX_PRODUCT_FORM_BYTES, stream: true };
+  return { limit: BODY_LIMITS.form, stream: false };
 }
 
 export async function createAppServer(options: { port: number; host?: string; appUrl: string; dev?: boolean }) {
@@ -91,7 +94,7 @@ export async function createAppServer(options: { port: number; host?: string; ap
     // The client: the socket's address, or with TRUST_PROXY the one the trusted proxies report. Whatever the
     // client sent in this header itself is overwritten.
     req.headers["x-client-ip"] = req.ip ?? req.socket.remoteAddress ?? "unknown";
-    if (!SAFE_METHODS.has(req.method) && !ORIGIN_CHECK_EXEMPT.includes(req.path)) {
+    if (needsOriginCheck({ method: req.method, path: req.path, exemptPaths: ORIGIN_CHECK_EXEMPT })) {
       const forwardedHost = trusted(req.socket.remoteAddress, 0)
         ? req.get("x-forwarded-host")?.split(",")[0]?.trim()
         : undefined;
@@ -134,16 +137,21 @@ export async function createAppServer(options: { port: number; host?: string; ap
   const handle = createRequestHandler(build, options.dev ? "development" : "production");
   app.all("*", async (req, res, next) => {
     try {
-      const request = await remixRequest(req, res, publicUrl);
+      const request = await remixRequest(req, res, publicUrl, config.REQUEST_TIMEOUT_MS);
       if (!request) return;
       const response = await handle(request, { cspNonce: res.locals.cspNonce });
       // An upload that grew past its limit was already answered with 413.
       if (res.headersSent) return;
       res.statusMessage = response.statusText;
       res.status(response.status);
-      for (const [key, value] of response.headers.entries()) res.append(key, value);
+      // A route's own header replaces the server's default (a route may set its own CSP); cookies add up.
+      for (const [key, value] of response.headers.entries())
+        if (key === "set-cookie") res.append(key, value);
+        else res.setHeader(key, value);
       if (response.body) await writeReadableStreamToWritable(response.body, res);
       else res.end();
+      // A route that answered without reading the whole body (a redirect to the login page, say).
+      hangUpIfUnfinished(req);
     } catch (error) {
       next(error);
     }
@@ -151,8 +159,9 @@ export async function createAppServer(options: { port: number; host?: string; ap
 
   const server = http.createServer(
     {
-      requestTimeout: config.REQUEST_TIMEOUT_MS,
-      headersTimeout: Math.min(config.HEADERS_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS),
+      // The longest any request may take (the upload's); ordinary bodies have their own, shorter deadline below.
+      requestTimeout: Math.max(config.UPLOAD_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS),
+      headersTimeout: config.HEADERS_TIMEOUT_MS,
       // How often those timeouts are checked (Node's default, 30 s, would let a short timeout run long).
       connectionsCheckingInterval: Math.min(1_000, config.HEADERS_TIMEOUT_MS),
     },
@@ -173,7 +182,12 @@ export async function createAppServer(options: { port: number; host?: string; ap
  * its body was read within the route's limit — or, for the product form's upload, streams through a byte counter.
  * Returns null when a 413 was already sent.
  */
-async function remixRequest(req: ExpressRequest, res: ExpressResponse, publicUrl: URL): Promise<Request | null> {
+async function remixRequest(
+  req: ExpressRequest,
+  res: ExpressResponse,
+  publicUrl: URL,
+  bodyTimeoutMs: number,
+): Promise<Request | null> {
   if (!req.originalUrl.startsWith("/")) {
     res.status(400).type("text/plain").send("Bad request target.");
     return null;
@@ -193,23 +207,23 @@ async function remixRequest(req: ExpressRequest, res: ExpressResponse, publicUrl
   headers.delete("x-forwarded-host");
   const init: RequestInit & { duplex?: "half" } = { method: req.method, headers, signal: controller.signal };
   if (req.method !== "GET" && req.method !== "HEAD") {
-    const limit = bodyLimitFor(req);
+    const { limit, stream } = bodyRuleFor(req);
     if (declaredTooLarge(req, limit)) {
-      refuseTooLarge(req, res, limit);
+      refuseBody(req, res, new PayloadTooLarge(limit));
       return null;
     }
-    if (limit > BODY_LIMITS.webhook) {
+    if (stream) {
       const tooLarge = () => {
-        refuseTooLarge(req, res, limit);
+        refuseBody(req, res, new PayloadTooLarge(limit));
         controller.abort(); // the route's parse fails; an aborted request is not logged as an error
       };
       init.body = createReadableStreamFromReadable(limitedStream(req, limit, tooLarge));
     } else {
       try {
-        init.body = new Uint8Array(await readBody(req, limit));
+        init.body = new Uint8Array(await readBody(req, limit, bodyTimeoutMs));
       } catch (error) {
-        if (!(error instanceof PayloadTooLarge)) throw error;
-        refuseTooLarge(req, res, limit);
+        if (!(error instanceof PayloadTooLarge || error instanceof RequestTooSlow)) throw error;
+        refuseBody(req, res, error);
         return null;
       }
     }

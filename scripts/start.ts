@@ -65,9 +65,9 @@ try {
   else await seedDemoData(log);
   if (process.env.STRIPE_API_BASE) await connectDemoCreator(process.env.STRIPE_API_BASE, appUrl, log);
 
-  const { purgeStaleLoginData } = await import("../app/domain/users.server.ts");
+  const { purgeExpiredRecords } = await import("../app/domain/retention.server.ts");
   const purge = () =>
-    purgeStaleLoginData().catch((error: Error) => console.warn(`[start] Purging old sessions failed: ${error.message}`));
+    purgeExpiredRecords().catch((error: Error) => console.warn(`[start] Purging old sessions failed: ${error.message}`));
   await purge();
   const purgeTimer = setInterval(purge, 60 * 60 * 1000);
   purgeTimer.unref();

@@ -18,7 +18,6 @@ export const ORDER_STATUSES = [
   "DISPUTE_LOST",
 ] as const satisfies readonly OrderStatus[];
 
-export { pageParam };
 
 /** Query parameters of /staff/orders. An end date before the start date is an error on `to`. */
 export const orderSearchSchema = z

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { env } from "#app/utils/env.server.ts";
+import { withoutLoneSurrogates } from "#app/utils/text.ts";
 
 export const MB = 1024 * 1024;
 
@@ -128,14 +129,12 @@ export function resolveUpload(relativePath: string): string | null {
 /** Control characters (C0, DEL, C1), bidirectional overrides that can disguise an extension, and quotes. */
 // eslint-disable-next-line no-control-regex
 const UNSAFE_NAME_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069"]/g;
-/** A UTF-16 surrogate without its partner: not text, and `encodeURIComponent` throws on it. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const MAX_NAME_CHARACTERS = 200;
 
 /** A file name fit for a listing and a Content-Disposition header: no path, no control characters, bounded. */
 export function cleanFileName(name: string) {
   const base = name.split(/[/\\]/).pop() ?? "";
-  const cleaned = base.replace(LONE_SURROGATE, "").replace(UNSAFE_NAME_CHARACTERS, "").trim();
+  const cleaned = withoutLoneSurrogates(base).replace(UNSAFE_NAME_CHARACTERS, "").trim();
   // Bounded by characters (code points), keeping the end with the extension; never half of a surrogate pair.
   return [...cleaned].slice(-MAX_NAME_CHARACTERS).join("").trim() || "download";
 }

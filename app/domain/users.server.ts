@@ -5,6 +5,7 @@
 // replaced by an Argon2id hash at the next successful login.
 import { hash as argon2Hash, verify as argon2Verify } from "@node-rs/argon2";
 import bcrypt from "bcryptjs";
+import net from "node:net";
 import os from "node:os";
 import pLimit from "p-limit";
 import { db, isUniqueViolation, transaction } from "#app/utils/db.server.ts";
@@ -32,9 +33,17 @@ export function hashPassword(password: string) {
   return hashing(() => argon2Hash(password, ARGON2));
 }
 
+/** With more checks than this waiting, a login is turned away at once (503) rather than left waiting for minutes. */
+const MAX_WAITING_CHECKS = 100;
+
+export function passwordChecksBusy() {
+  return hashing.pendingCount >= MAX_WAITING_CHECKS;
+}
+
 /** Whether `password` matches `hash` (Argon2id, or a bcrypt hash from before), and whether to store a new hash. */
 export async function checkPassword(password: string, hash: string): Promise<{ ok: boolean; rehash: boolean }> {
-  if (hash.startsWith("$2")) return { ok: await bcrypt.compare(password, hash), rehash: true };
+  // bcryptjs runs on the event loop (in slices); it waits its turn with the other checks.
+  if (hash.startsWith("$2")) return { ok: await hashing(() => bcrypt.compare(password, hash)), rehash: true };
   const ok = await hashing(() => argon2Verify(hash, password)).catch(() => false);
   return { ok, rehash: !hash.startsWith(CURRENT_HASH_PREFIX) };
 }
@@ -126,21 +135,44 @@ const MAX_BLOCK_SECONDS = 24 * 60 * 60;
 
 export type LoginReservation = { ok: true } | { ok: false; retryAfterSeconds: number };
 
+/**
+ * The address a limit counts: IPv4 as is, IPv6 by its /64 (one subscriber's whole network, which hands its machines
+ * any address inside it), an IPv4-mapped IPv6 address as the IPv4 one.
+ */
+export function limitAddress(ip: string) {
+  const address = ip.split("%")[0]!;
+  if (!net.isIPv6(address)) return address;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  const [head = "", tail] = address.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => parseInt(group, 16).toString(16))
+    .join(":")}::/64`;
+}
+
+function pairKey(email: string, ip: string) {
+  return `${limitAddress(ip)}|${email.toLowerCase()}`;
+}
+
 export async function reserveLoginAttempt(email: string, ip: string): Promise<LoginReservation> {
-  const pairKey = `${ip}|${email.toLowerCase()}`;
-  const pair = await consume(LOGIN_LIMITS.perAddressAndEmail, pairKey);
-  if (!pair.ok) {
+  const pair = pairKey(email, ip);
+  const tries = await consume(LOGIN_LIMITS.perAddressAndEmail, pair);
+  if (!tries.ok) {
     // The first refusal of a window starts a lock-out, longer each time.
-    if (pair.consumed === LOGIN_LIMITS.perAddressAndEmail.points + 1) {
-      const lockouts = await consume(LOGIN_LIMITS.lockouts, pairKey);
+    if (tries.consumed === LOGIN_LIMITS.perAddressAndEmail.points + 1) {
+      const lockouts = await consume(LOGIN_LIMITS.lockouts, pair);
       const count = lockouts.ok ? lockouts.consumed : LOGIN_LIMITS.lockouts.points;
       const seconds = Math.min(LOGIN_LIMITS.perAddressAndEmail.durationSeconds * 2 ** (count - 1), MAX_BLOCK_SECONDS);
-      await block(LOGIN_LIMITS.perAddressAndEmail, pairKey, seconds);
+      await block(LOGIN_LIMITS.perAddressAndEmail, pair, seconds);
       return { ok: false, retryAfterSeconds: seconds };
     }
-    return { ok: false, retryAfterSeconds: pair.retryAfterSeconds };
+    return { ok: false, retryAfterSeconds: tries.retryAfterSeconds };
   }
-  const address = await consume(LOGIN_LIMITS.perAddress, ip);
+  const address = await consume(LOGIN_LIMITS.perAddress, limitAddress(ip));
   if (!address.ok) return { ok: false, retryAfterSeconds: address.retryAfterSeconds };
   return { ok: true };
 }
@@ -148,8 +180,8 @@ export async function reserveLoginAttempt(email: string, ip: string): Promise<Lo
 /** A successful login clears the pair's failures and gives the address its try back. */
 export async function loginSucceeded(email: string, ip: string) {
   await Promise.all([
-    forget(LOGIN_LIMITS.perAddressAndEmail, `${ip}|${email.toLowerCase()}`),
-    refund(LOGIN_LIMITS.perAddress, ip),
+    forget(LOGIN_LIMITS.perAddressAndEmail, pairKey(email, ip)),
+    refund(LOGIN_LIMITS.perAddress, limitAddress(ip)),
   ]);
 }
 
@@ -157,7 +189,7 @@ export async function loginSucceeded(email: string, ip: string) {
 export const SIGNUP_LIMIT = { name: "signup:ip", points: 20, durationSeconds: 60 * 60 } satisfies RateLimit;
 
 export async function reserveSignup(ip: string): Promise<LoginReservation> {
-  const reservation = await consume(SIGNUP_LIMIT, ip);
+  const reservation = await consume(SIGNUP_LIMIT, limitAddress(ip));
   return reservation.ok ? { ok: true } : { ok: false, retryAfterSeconds: reservation.retryAfterSeconds };
 }
 
@@ -166,17 +198,4 @@ export function waitText(seconds: number) {
   if (seconds < 90) return `${Math.max(1, Math.ceil(seconds))} seconds`;
   if (seconds < 90 * 60) return `${Math.ceil(seconds / 60)} minutes`;
   return `${Math.ceil(seconds / 3600)} hours`;
-}
-
-/** Login history is kept this long for staff; expired sessions and limit counters go at once. */
-export const LOGIN_HISTORY_DAYS = 30;
-
-/** Deletes expired sessions, login attempts past the history window and expired rate-limit counters. */
-export async function purgeStaleLoginData(now = new Date()) {
-  const [sessions, attempts, limits] = await Promise.all([
-    db().session.deleteMany({ where: { expiresAt: { lt: now } } }),
-    db().loginAttempt.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - LOGIN_HISTORY_DAYS * 86_400_000) } } }),
-    db().rateLimit.deleteMany({ where: { expire: { lt: BigInt(now.getTime()) } } }),
-  ]);
-  return { sessions: sessions.count, attempts: attempts.count, limits: limits.count };
 }

@@ -1,7 +1,9 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { receiveWebhook } from "#app/stripe/webhooks/receive.server.ts";
+import { BODY_LIMITS } from "#app/utils/body-limits.ts";
 
-const MAX_BODY_BYTES = 1024 * 1024;
+// The HTTP server caps the body before this runs; the route holds to the same limit when called on its own.
+const MAX_BODY_BYTES = BODY_LIMITS.webhook;
 
 export async function action({ request }: ActionFunctionArgs) {
   if (request.method !== "POST") return Response.json({ error: "Method not allowed" }, { status: 405 });

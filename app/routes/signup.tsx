@@ -16,7 +16,12 @@ const signupSchema = z.object({
     .trim()
     .min(1, "Enter your name")
     .max(80, "Use at most 80 characters"),
-  email: z.string({ required_error: "Enter your email" }).trim().toLowerCase().email("Enter a valid email address"),
+  email: z
+    .string({ required_error: "Enter your email" })
+    .trim()
+    .toLowerCase()
+    .max(254, "Use an email address of at most 254 characters")
+    .email("Enter a valid email address"),
   password: z
     .string({ required_error: "Choose a password" })
     .min(10, "Use at least 10 characters")

@@ -4,16 +4,15 @@ import { EmptyState } from "#app/components/forms.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
 import { formatDate, formatDateTime, PageHeader, StaffTable, StatusBadge, statusWords, td, th } from "#app/components/staff-ui.tsx";
 import { formatMoney } from "#app/domain/money.ts";
-import { listDisputes, pageParam } from "#app/domain/staff-orders.server.ts";
+import { listDisputes } from "#app/domain/staff-orders.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { pageFrom } from "#app/utils/paging.ts";
 
 export const meta: MetaFunction = () => [{ title: "Disputes · Staff console · Makers Market" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request, { role: "STAFF" });
-  const parsed = pageParam.safeParse(new URL(request.url).searchParams.get("page") ?? undefined);
-  if (!parsed.success) throw new Response("That page number isn't valid.", { status: 400 });
-  return listDisputes(parsed.data);
+  return listDisputes(pageFrom(new URL(request.url).searchParams));
 }
 
 type Row = Awaited<ReturnType<typeof listDisputes>>["open"][number];

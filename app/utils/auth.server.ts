@@ -8,6 +8,7 @@ import { clientIp } from "#app/domain/audit.server.ts";
 import {
   loginSucceeded,
   MAX_PASSWORD_LENGTH,
+  passwordChecksBusy,
   reserveLoginAttempt,
   verifyLogin,
   waitText,
@@ -19,7 +20,12 @@ import { getSessionId } from "./session.server.ts";
 export type SessionUser = Pick<User, "id" | "email" | "name" | "role">;
 
 export const loginSchema = z.object({
-  email: z.string({ required_error: "Enter your email" }).trim().toLowerCase().email("Enter a valid email address"),
+  email: z
+    .string({ required_error: "Enter your email" })
+    .trim()
+    .toLowerCase()
+    .max(254, "Enter a valid email address")
+    .email("Enter a valid email address"),
   password: z
     .string({ required_error: "Enter your password" })
     .min(1, "Enter your password")
@@ -57,6 +63,8 @@ authenticator.use(
         `Too many failed attempts. Try again in ${waitText(reservation.retryAfterSeconds)}.`,
         429,
       );
+    if (passwordChecksBusy())
+      throw new LoginError("We're handling a lot of logins right now. Please try again in a few seconds.", 503);
     const user = await verifyLogin(email, password, ip);
     if (!user) throw new LoginError("That email and password don't match an account.", 401);
     await loginSucceeded(email, ip);
@@ -119,6 +127,7 @@ export function safeRedirect(to: FormDataEntryValue | string | null | undefined,
   } catch {
     return fallback;
   }
-  if (target.origin !== base.origin) return fallback;
+  // `/.//evil.example` resolves to the path `//evil.example`, which a browser reads as another host.
+  if (target.origin !== base.origin || target.pathname.startsWith("//")) return fallback;
   return `${target.pathname}${target.search}${target.hash}`;
 }

@@ -83,9 +83,11 @@ const schema = z
     // How long a member keeps access after a renewal payment fails (Stripe keeps retrying meanwhile).
     MEMBERSHIP_GRACE_DAYS: z.coerce.number().int().min(0).max(60).default(7),
     TRUST_PROXY: trustProxy,
-    // How long a client may take to send a whole request, and its headers: a slow sender cannot hold a connection.
-    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
+    // How long a client may take to send its headers, a request body, and the product form's upload: a slow sender
+    // cannot hold a connection.
     HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(15_000),
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+    UPLOAD_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(900_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== "production") return;

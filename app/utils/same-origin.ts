@@ -2,6 +2,12 @@
 // origin. Browsers send `Origin` on every cross-site POST; when it is absent we fall back to `Referer`.
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** Whether a request changes something and so must come from our own origin (the Stripe webhook proves itself). */
+export function needsOriginCheck(options: { method: string; path: string; exemptPaths: string[] }) {
+  if (SAFE_METHODS.has(options.method.toUpperCase())) return false;
+  return !options.exemptPaths.some((p) => options.path === p || options.path.startsWith(`${p}/`));
+}
+
 export function isCrossSiteMutation(options: {
   method: string;
   path: string;
@@ -10,8 +16,7 @@ export function isCrossSiteMutation(options: {
   allowedOrigins: string[];
   exemptPaths: string[];
 }): boolean {
-  if (SAFE_METHODS.has(options.method.toUpperCase())) return false;
-  if (options.exemptPaths.some((p) => options.path === p || options.path.startsWith(`${p}/`))) return false;
+  if (!needsOriginCheck(options)) return false;
   // `Origin: null` comes from sandboxed frames, data: URLs and privacy redirects: never our own page, whatever the
   // Referer says (and Remix's own check would throw on it).
   if (options.origin === "null") return true;

@@ -1,17 +1,9 @@
 // Request bodies are capped while they stream in, before anything parses them: a client that sends more than a
-// route takes gets 413 at once and its connection is closed, so no body is ever held in memory beyond its limit.
+// route takes (app/utils/body-limits.ts) gets 413 at once and its connection is closed, so no body is ever held in
+// memory beyond its limit; one that sends too slowly gets 408.
 import type { Request as ExpressRequest, Response as ExpressResponse } from "express";
 import { Transform, type Readable } from "node:stream";
-
-const KB = 1024;
-const MB = 1024 * KB;
-
-export const BODY_LIMITS = {
-  /** Stripe's events are a few kB; the largest are well under this. */
-  webhook: MB,
-  /** Every ordinary form and JSON body. */
-  form: 64 * KB,
-} as const;
+import { formatLimit } from "../../app/utils/body-limits.ts";
 
 export class PayloadTooLarge extends Error {
   constructor(readonly limit: number) {
@@ -19,21 +11,29 @@ export class PayloadTooLarge extends Error {
   }
 }
 
-function formatLimit(bytes: number) {
-  return bytes >= MB ? `${Math.round(bytes / MB)} MB` : `${Math.round(bytes / KB)} kB`;
+export class RequestTooSlow extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`This request took too long to arrive: its body must be sent within ${Math.round(timeoutMs / 1000)} s.`);
+  }
 }
 
 /**
- * Answers 413 without keeping any more of the body. What the client is still sending is discarded for a second (so
- * it reads the answer instead of a reset); a body still unfinished then has its connection closed.
+ * After an answer that did not read the whole body: what the client is still sending is discarded for a second (so it
+ * reads the answer instead of a reset), then a body still unfinished has its connection closed.
  */
-export function refuseTooLarge(req: ExpressRequest, res: ExpressResponse, limit: number) {
-  if (res.headersSent) return;
-  res.status(413).type("text/plain").send(new PayloadTooLarge(limit).message);
+export function hangUpIfUnfinished(req: ExpressRequest) {
+  if (req.complete) return;
   req.resume();
   setTimeout(() => {
     if (!req.complete) req.socket.destroy();
   }, 1_000).unref();
+}
+
+/** Answers 413 (or 408 for a body that came too slowly) without keeping any more of the body. */
+export function refuseBody(req: ExpressRequest, res: ExpressResponse, error: PayloadTooLarge | RequestTooSlow) {
+  if (res.headersSent) return;
+  res.status(error instanceof PayloadTooLarge ? 413 : 408).type("text/plain").send(error.message);
+  hangUpIfUnfinished(req);
 }
 
 /** Whether the declared length already breaks the limit (no need to read a byte). */
@@ -42,12 +42,21 @@ export function declaredTooLarge(req: ExpressRequest, limit: number) {
   return Number.isFinite(declared) && declared > limit;
 }
 
-/** Reads the whole body, or rejects with PayloadTooLarge as soon as it passes `limit` (reading stops there). */
-export function readBody(req: ExpressRequest, limit: number): Promise<Buffer> {
+/**
+ * Reads the whole body, or rejects as soon as it passes `limit` (PayloadTooLarge) or has not all arrived within
+ * `timeoutMs` (RequestTooSlow); reading stops there.
+ */
+export function readBody(req: ExpressRequest, limit: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const timer = setTimeout(() => {
+      cleanup();
+      req.pause();
+      reject(new RequestTooSlow(timeoutMs));
+    }, timeoutMs);
     const cleanup = () => {
+      clearTimeout(timer);
       req.off("data", onData);
       req.off("end", onEnd);
       req.off("error", onError);

@@ -7,7 +7,7 @@ import { loader as creatorLoader } from "#app/routes/creator._index.tsx";
 import { loader as libraryLoader } from "#app/routes/library.tsx";
 import { loader as healthLoader } from "#app/routes/healthz.ts";
 import bcrypt from "bcryptjs";
-import { LOGIN_LIMITS, SIGNUP_LIMIT } from "#app/domain/users.server.ts";
+import { limitAddress, LOGIN_LIMITS, SIGNUP_LIMIT } from "#app/domain/users.server.ts";
 import { db } from "#app/utils/db.server.ts";
 import { getUser, safeRedirect } from "#app/utils/auth.server.ts";
 import { callRoute, createUser, formRequest, getRequest, sessionCookie } from "#tests/helpers/requests.ts";
@@ -148,6 +148,28 @@ describe("login limits and password hashing", () => {
     expect((await blocked.json()).formError).toMatch(/Try again in 15 minutes/);
   });
 
+  it("counts an IPv6 client by its /64, so rotating addresses inside it gets no more tries", async () => {
+    const { user } = await createUser({ email: "ipv6@example.com" });
+    for (let i = 1; i <= 5; i++) {
+      const r = await callRoute(loginAction, formRequest("/login", { email: user.email, password: "wrong" }, { ip: `2001:db8::${i}` }));
+      expect(r.status).toBe(401);
+    }
+    const sameNetwork = await callRoute(loginAction, formRequest("/login", { email: user.email, password: "wrong" }, { ip: "2001:db8:0:0:ffff::abcd" }));
+    expect(sameNetwork.status).toBe(429);
+    const otherNetwork = await callRoute(loginAction, formRequest("/login", { email: user.email, password: "wrong" }, { ip: "2001:db8:0:1::1" }));
+    expect(otherNetwork.status).toBe(401);
+  });
+
+  it.each([
+    ["203.0.113.9", "203.0.113.9"],
+    ["::ffff:203.0.113.9", "203.0.113.9"],
+    ["2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"],
+    ["2001:DB8::1", "2001:db8:0:0::/64"],
+    ["fe80::1%eth0", "fe80:0:0:0::/64"],
+  ])("keys limits of %s on %s", (ip, key) => {
+    expect(limitAddress(ip)).toBe(key);
+  });
+
   it("backs off: the second lock-out of a day lasts twice as long", async () => {
     const { user } = await createUser({ email: "backoff@example.com" });
     const key = `login:ip+email:10.3.3.3|${user.email}`;
@@ -203,6 +225,9 @@ describe("login limits and password hashing", () => {
     ["/ok\r\nSet-Cookie: x=1", "/home"],
     ["https://evil.example/", "/home"],
     ["/../../etc", "/etc"],
+    ["/.//evil.example", "/home"],
+    ["/a/..//evil.example", "/home"],
+    ["/%2e//evil.example", "/home"],
   ])("resolves redirectTo %j to %j", (to, expected) => {
     expect(safeRedirect(to, "/home")).toBe(expected);
   });

@@ -8,6 +8,7 @@ import type Stripe from "stripe";
 import { z } from "zod";
 import { db } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
+import { hasLoneSurrogate } from "#app/utils/text.ts";
 import { stripe } from "../client.server.ts";
 import { handlerFor } from "./dispatch.server.ts";
 
@@ -36,8 +37,6 @@ const eventEnvelope = z
 
 /** Nesting deeper than any Stripe object (PostgreSQL's jsonb and our handlers stay far from their limits). */
 const MAX_JSON_DEPTH = 32;
-/** A UTF-16 surrogate without its partner: JSON.parse accepts "\ud800", jsonb refuses it. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Why a parsed JSON value cannot be stored as jsonb (NUL characters, lone surrogates, absurd nesting), or null. */
 function unstorableJson(root: unknown): string | null {
@@ -46,7 +45,8 @@ function unstorableJson(root: unknown): string | null {
     const [value, depth] = stack.pop()!;
     if (typeof value === "string") {
       if (value.includes("\u0000")) return "contains a NUL character";
-      if (LONE_SURROGATE.test(value)) return "contains an unpaired UTF-16 surrogate";
+      // JSON.parse accepts "\ud800"; jsonb refuses it.
+      if (hasLoneSurrogate(value)) return "contains an unpaired UTF-16 surrogate";
     } else if (value && typeof value === "object") {
       if (depth >= MAX_JSON_DEPTH) return `is nested more than ${MAX_JSON_DEPTH} levels deep`;
       for (const [key, child] of Object.entries(value)) {

@@ -1,7 +1,7 @@
 -- Counters of rate-limiter-flexible's PostgreSQL store (login and sign-up limits), shared by every app process.
 -- The layout is the library's own; `expire` is epoch milliseconds.
 CREATE TABLE "rate_limits" (
-    "key" VARCHAR(255) NOT NULL,
+    "key" TEXT NOT NULL,
     "points" INTEGER NOT NULL DEFAULT 0,
     "expire" BIGINT,
 
