@@ -58,6 +58,7 @@ function originOf(value: string | undefined): string | null {
 
 /** Content types a cross-site HTML form (or a no-preflight fetch) can send. */
 const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"];
+const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
 
 /**
  * Why a control request is refused, or null. Controls change everything (pay sessions, reset state), so a web page
@@ -75,6 +76,10 @@ export function controlRefusal(req: http.IncomingMessage, path: string, access: 
     if (key !== access.secretKey)
       return { status: 401, message: "The emulator listens beyond loopback: its controls need its secret key (Authorization: Bearer sk_…)." };
   }
+  // A page elsewhere can point its own host name at 127.0.0.1 (DNS rebinding) and read the controls: on loopback,
+  // only loopback host names are served.
+  if (access.loopback && !LOOPBACK_HOST.test(String(req.headers.host ?? "")))
+    return { status: 403, message: "The emulator's controls answer only requests addressed to localhost or 127.0.0.1." };
   if (method === "GET" || method === "HEAD" || method === "OPTIONS") return null;
   const own = access.ownOrigins(req);
   const origin = req.headers.origin;

@@ -28,6 +28,19 @@ describe("emulator controls on loopback", () => {
     await setWebhookControls(em.url, { duplicate: 0 });
   });
 
+  it("refuses requests addressed to another host name (DNS rebinding), reads included", async () => {
+    const http = await import("node:http");
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${em.url}/_emulator/webhooks/controls`, { headers: { Host: "rebound.evil.example" } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(status).toBe(403);
+  });
+
   it("takes the test helpers' JSON posts and a tool's form post without Origin", async () => {
     await setWebhookControls(em.url, { duplicate: 2 });
     expect(await duplicateControl(em)).toBe(2);
