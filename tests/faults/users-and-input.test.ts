@@ -1,8 +1,6 @@
 // Fault suite: people misbehave — repeated clicks, two tabs, the back button, tampered fields, other people's URLs,
 // and hostile input in every form and route parameter. Clear 4xx, nothing written, never a 500.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SYSTEM_ACTOR } from "#app/domain/audit.server.ts";
-import { startCheckout } from "#app/domain/checkout.server.ts";
 import { action as checkoutAction } from "#app/routes/checkout.tsx";
 import { action as signupAction } from "#app/routes/signup.tsx";
 import { action as loginAction } from "#app/routes/login.tsx";
@@ -16,9 +14,9 @@ import { loader as downloadLoader } from "#app/routes/library_.download.$entitle
 import { action as requestsAction } from "#app/routes/staff.refund-requests.tsx";
 import { db } from "#app/utils/db.server.ts";
 import { expectMarketplaceInvariants } from "#tests/helpers/invariants.ts";
-import { onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
+import { buyThroughCheckout, onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
 import { callRoute, createUser, formRequest, getRequest, sessionCookie } from "#tests/helpers/requests.ts";
-import { controls, startTestStripe, type TestStripe } from "#tests/helpers/stripe.ts";
+import { startTestStripe, type TestStripe } from "#tests/helpers/stripe.ts";
 
 let stripeEnv: TestStripe;
 beforeAll(async () => {
@@ -64,9 +62,7 @@ async function paidOrder() {
   const product = await publishedProduct(creator.id, { amount: 3_000, currency: "usd" });
   const { user } = await createUser();
   const cookie = await sessionCookie(user.id);
-  const { url } = await startCheckout({ buyer: user, productId: product.id, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR });
-  await controls.payCheckoutSession(stripeEnv.url, /\/(cs_[A-Za-z0-9_]+)/.exec(url)![1]!);
-  await stripeEnv.settle();
+  await buyThroughCheckout(stripeEnv, user, product.id);
   const order = await db().order.findFirstOrThrow({ where: { buyerId: user.id }, include: { entitlements: true } });
   return { creator, product, user, cookie, order };
 }

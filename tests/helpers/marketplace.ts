@@ -2,6 +2,7 @@
 import { refreshFromStripe, startOnboarding } from "#app/domain/creators.server.ts";
 import type Stripe from "stripe";
 import { SYSTEM_ACTOR } from "#app/domain/audit.server.ts";
+import { startCheckout } from "#app/domain/checkout.server.ts";
 import { ensureMembershipStripePrices } from "#app/domain/memberships.server.ts";
 import { db } from "#app/utils/db.server.ts";
 import { controls } from "./stripe.ts";
@@ -35,6 +36,20 @@ export async function publishedProduct(creatorId: string, price: { amount: numbe
     },
     include: { prices: true },
   });
+}
+
+/**
+ * `buyer` buys `productId` through Checkout on the emulator, paying with the test card as a person would, and every
+ * webhook is delivered before this returns.
+ */
+export async function buyThroughCheckout(
+  stripe: { url: string; settle(): Promise<void> },
+  buyer: { id: string; email: string; stripeCustomerId?: string | null },
+  productId: string,
+) {
+  const { url } = await startCheckout({ buyer, productId, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR });
+  await controls.payCheckoutSession(stripe.url, /\/(cs_[A-Za-z0-9_]+)/.exec(url)![1]!);
+  await stripe.settle();
 }
 
 /** A published membership with monthly and/or yearly prices, its Stripe product and prices created as the app does. */

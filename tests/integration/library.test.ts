@@ -9,7 +9,7 @@ import { action as libraryAction, loader as libraryLoader } from "#app/routes/li
 import { loader as receiptLoader } from "#app/routes/library_.orders.$number.tsx";
 import { db } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
-import { onboardedCreator, publishedMembership, publishedProduct } from "#tests/helpers/marketplace.ts";
+import { buyThroughCheckout, onboardedCreator, publishedMembership, publishedProduct } from "#tests/helpers/marketplace.ts";
 import { callRoute, createUser, formRequest, getRequest, sessionCookie } from "#tests/helpers/requests.ts";
 import { controls, startTestStripe, type TestStripe } from "#tests/helpers/stripe.ts";
 
@@ -36,9 +36,7 @@ async function purchase() {
   });
   const { user } = await createUser();
   const cookie = await sessionCookie(user.id);
-  const { url } = await startCheckout({ buyer: user, productId: product.id, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR });
-  await controls.payCheckoutSession(stripeEnv.url, /\/(cs_[A-Za-z0-9_]+)/.exec(url)![1]!);
-  await stripeEnv.settle();
+  await buyThroughCheckout(stripeEnv, user, product.id);
   const entitlement = await db().entitlement.findFirstOrThrow({ where: { userId: user.id } });
   const order = await db().order.findFirstOrThrow({ where: { buyerId: user.id } });
   return { creator, product, user, cookie, entitlement, order };
@@ -100,9 +98,7 @@ async function membership() {
   const product = await publishedMembership(creator.id, { monthly: 800 });
   const { user } = await createUser();
   const cookie = await sessionCookie(user.id);
-  const { url } = await startCheckout({ buyer: user, productId: product.id, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR });
-  await controls.payCheckoutSession(stripeEnv.url, /\/(cs_[A-Za-z0-9_]+)/.exec(url)![1]!);
-  await stripeEnv.settle();
+  await buyThroughCheckout(stripeEnv, user, product.id);
   const row = await db().membership.findFirstOrThrow({ where: { buyerId: user.id }, include: { entitlement: true } });
   return { product, user, cookie, membership: row };
 }

@@ -2,13 +2,12 @@
 // (including ones Stripe refuses) and disputes won and lost, in usd and eur, through the real stack: checkout on the
 // emulator, signed webhooks into the app, refundOrder, dispute webhooks.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SYSTEM_ACTOR, type AuditActor } from "#app/domain/audit.server.ts";
-import { startCheckout } from "#app/domain/checkout.server.ts";
+import type { AuditActor } from "#app/domain/audit.server.ts";
 import { creatorDashboard, naiveCreatorDashboard, naivePlatformDashboard, platformDashboard, presetRange } from "#app/domain/dashboards.server.ts";
 import { refundOrder, RefundRefused } from "#app/domain/refunds.server.ts";
 import { rebuildRollups, ROLLUP_COLUMNS, utcDay, verifyRollups } from "#app/domain/revenue.server.ts";
 import { db, transaction } from "#app/utils/db.server.ts";
-import { onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
+import { buyThroughCheckout, onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
 import { createUser } from "#tests/helpers/requests.ts";
 import { controls, startTestStripe, type TestStripe } from "#tests/helpers/stripe.ts";
 
@@ -72,9 +71,7 @@ describe("revenue rollups", () => {
         buyer = (await createUser()).user;
         buyers.push(buyer);
       }
-      const { url } = await startCheckout({ buyer, productId: product.id, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR });
-      await controls.payCheckoutSession(stripeEnv.url, /\/(cs_[A-Za-z0-9_]+)/.exec(url)![1]!);
-      await stripeEnv.settle();
+      await buyThroughCheckout(stripeEnv, buyer, product.id);
       owned.add(`${buyer.id}:${product.id}`);
       counts.buy++;
     }

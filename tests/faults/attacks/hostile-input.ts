@@ -37,9 +37,8 @@ import {
   useTemporaryUploadsDir,
   validProductFields,
 } from "#tests/helpers/catalog.ts";
-import { onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
+import { buyThroughCheckout, onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
 import { callRoute, createUser, formRequest, getRequest, sessionCookie, TEST_ORIGIN } from "#tests/helpers/requests.ts";
-import { controls } from "#tests/helpers/stripe.ts";
 import { testStripe } from "./context.ts";
 
 // Uploads go to a temporary directory of this file's (another section may have set one already: keep it).
@@ -54,9 +53,7 @@ async function productCounts() {
 /** Buys the product through Checkout on the emulator (a real paid order) and fetches its download as the buyer. */
 async function downloadAsBuyer(productId: string) {
   const { user } = await createUser();
-  const { url } = await startCheckout({ buyer: user, productId, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR });
-  await controls.payCheckoutSession(testStripe().url, /\/(cs_[A-Za-z0-9_]+)/.exec(url)![1]!);
-  await testStripe().settle();
+  await buyThroughCheckout(testStripe(), user, productId);
   const entitlement = await db().entitlement.findFirstOrThrow({ where: { userId: user.id } });
   return callRoute(downloadLoader, getRequest(`/library/download/${entitlement.id}`, { cookie: await sessionCookie(user.id) }), {
     entitlementId: entitlement.id,

@@ -5,8 +5,6 @@
 // id; creators see their own figures but not buyers' emails or staff notes; order numbers beyond a 32-bit integer are
 // a 404 with nothing written; `/creator?error=` shows only messages of known codes.
 import { describe, expect, it } from "vitest";
-import { SYSTEM_ACTOR } from "#app/domain/audit.server.ts";
-import { startCheckout } from "#app/domain/checkout.server.ts";
 import { declineRefundRequest } from "#app/domain/refund-requests.server.ts";
 import { STUDIO_ERRORS } from "#app/domain/studio-errors.ts";
 import { loader as rootLoader } from "#app/root.tsx";
@@ -18,9 +16,8 @@ import { loader as receiptLoader } from "#app/routes/library_.orders.$number.tsx
 import { action as refundRequestAction, loader as refundRequestLoader } from "#app/routes/library_.orders.$number_.refund.tsx";
 import { action as staffRefundAction } from "#app/routes/staff.orders.$orderId.refund.tsx";
 import { db } from "#app/utils/db.server.ts";
-import { onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
+import { buyThroughCheckout, onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
 import { callRoute, createUser, formRequest, getRequest, sessionCookie } from "#tests/helpers/requests.ts";
-import { controls } from "#tests/helpers/stripe.ts";
 import { testApp, testStripe } from "./context.ts";
 
 /** Stripe ids of charges, payment intents, transfers (and their reversals), refunds, accounts, balance transactions. */
@@ -76,9 +73,7 @@ async function paidOrder(amount = 4_321) {
   const product = await publishedProduct(creator.id, { amount, currency: "usd" });
   const { user } = await createUser();
   const cookie = await sessionCookie(user.id);
-  const { url } = await startCheckout({ buyer: user, productId: product.id, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR });
-  await controls.payCheckoutSession(stripe.url, /\/(cs_[A-Za-z0-9_]+)/.exec(url)![1]!);
-  await stripe.settle();
+  await buyThroughCheckout(stripe, user, product.id);
   const order = await db().order.findFirstOrThrow({ where: { buyerId: user.id }, include: { items: true } });
   return { creator, creatorUser, product, user, cookie, order };
 }

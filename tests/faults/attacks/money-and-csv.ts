@@ -2,17 +2,14 @@
 // refund confirmation took "0x10" as 16 (z.coerce.number), and the creator's CSV wrote a negative net as the text
 // "'-4.50" (the formula guard ran on the decimal text of every amount).
 import { describe, expect, it } from "vitest";
-import { SYSTEM_ACTOR } from "#app/domain/audit.server.ts";
-import { startCheckout } from "#app/domain/checkout.server.ts";
 import { loader as creatorCsvLoader } from "#app/routes/creator.dashboard[.]csv.tsx";
 import { action as editProductAction } from "#app/routes/creator.products.$productId.tsx";
 import { action as newProductAction } from "#app/routes/creator.products.new.tsx";
 import { action as refundAction, loader as refundLoader } from "#app/routes/staff.orders.$orderId.refund.tsx";
 import { db } from "#app/utils/db.server.ts";
 import { creatorWithAccount, membershipFields, productFormRequest, validProductFields } from "#tests/helpers/catalog.ts";
-import { onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
+import { buyThroughCheckout, onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
 import { callRoute, createUser, formRequest, getRequest, sessionCookie } from "#tests/helpers/requests.ts";
-import { controls } from "#tests/helpers/stripe.ts";
 import { testStripe } from "./context.ts";
 
 async function createProduct(cookie: string, fields: Record<string, string>) {
@@ -36,9 +33,7 @@ async function paidOrder() {
   const { user: creatorUser, creator } = await onboardedCreator(stripe.url);
   const product = await publishedProduct(creator.id, { amount: 3_000, currency: "usd" });
   const { user: buyer } = await createUser();
-  const { url } = await startCheckout({ buyer, productId: product.id, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR });
-  await controls.payCheckoutSession(stripe.url, /\/(cs_[A-Za-z0-9_]+)/.exec(url)![1]!);
-  await stripe.settle();
+  await buyThroughCheckout(stripe, buyer, product.id);
   const order = await db().order.findFirstOrThrow({ where: { buyerId: buyer.id } });
   const { user: staff } = await createUser({ role: "STAFF" });
   return { order, creatorUser, staffCookie: await sessionCookie(staff.id) };
