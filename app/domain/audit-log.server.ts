@@ -4,7 +4,7 @@ import { dayRangeFilter, emptyToUndefined, isoDay } from "./day-range.ts";
 import type { AuditLog, Prisma } from "#app/generated/prisma/client.ts";
 import { db } from "#app/utils/db.server.ts";
 import { pageParam } from "#app/utils/paging.ts";
-import { csvLine } from "#app/utils/csv.ts";
+import { csvLine } from "#app/domain/csv.ts";
 
 export const AUDIT_PAGE_SIZE = 50;
 export const AUDIT_CSV_MAX_ROWS = 100_000;

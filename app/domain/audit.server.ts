@@ -1,4 +1,5 @@
 // The append-only audit log. Every change to money or access writes a row in the same transaction.
+import { clientIp } from "#app/utils/client-address.ts";
 import type { Tx } from "#app/utils/db.server.ts";
 import type { ActorType, Prisma } from "#app/generated/prisma/client.ts";
 
@@ -19,10 +20,6 @@ export function actorFromRequest(request: Request, userId?: string | null): Audi
     ip: clientIp(request),
     userAgent: request.headers.get("user-agent")?.slice(0, 300) ?? null,
   };
-}
-
-export function clientIp(request: Request): string {
-  return request.headers.get("x-client-ip") ?? "unknown";
 }
 
 export async function audit(

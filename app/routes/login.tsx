@@ -2,7 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Field, FormError } from "#app/components/forms.tsx";
-import { authenticator, homeFor, LoginError, requireAnonymous, safeRedirect } from "#app/utils/auth.server.ts";
+import { authenticator, LoginError } from "#app/domain/login.server.ts";
+import { homeFor, requireAnonymous, safeRedirect } from "#app/utils/auth.server.ts";
 import { startSession } from "#app/utils/session.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Log in · Makers Market" }];

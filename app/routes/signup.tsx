@@ -2,9 +2,10 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { Field, FormError } from "#app/components/forms.tsx";
-import { actorFromRequest, clientIp } from "#app/domain/audit.server.ts";
+import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { EmailTakenError, MAX_PASSWORD_LENGTH, reserveSignup, signUp, waitText } from "#app/domain/users.server.ts";
 import { homeFor, requireAnonymous } from "#app/utils/auth.server.ts";
+import { clientIp } from "#app/utils/client-address.ts";
 import { badRequest, parseForm } from "#app/utils/forms.server.ts";
 import { startSession } from "#app/utils/session.server.ts";
 

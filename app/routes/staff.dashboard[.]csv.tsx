@@ -2,7 +2,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { parseRange, platformCreatorRows } from "#app/domain/dashboards.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
-import { csvAmount, csvNumber, toCsv } from "#app/utils/csv.ts";
+import { csvAmount, csvNumber, toCsv } from "#app/domain/csv.ts";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request, { role: "STAFF" });

@@ -1,77 +1,12 @@
-// Authentication (remix-auth v4 with a form strategy) and role checks for loaders and actions.
+// Who is signed in, and role checks for loaders and actions. Logging in (remix-auth's form strategy) is the domain's:
+// app/domain/login.server.ts.
 import { redirect } from "@remix-run/node";
-import { Authenticator } from "remix-auth";
-import { FormStrategy } from "remix-auth-form";
-import { z } from "zod";
 import type { Role, User } from "#app/generated/prisma/client.ts";
-import { clientIp } from "#app/domain/audit.server.ts";
-import {
-  loginSucceeded,
-  MAX_PASSWORD_LENGTH,
-  passwordChecksBusy,
-  reserveLoginAttempt,
-  verifyLogin,
-  waitText,
-} from "#app/domain/users.server.ts";
 import { db } from "./db.server.ts";
 import { env } from "./env.server.ts";
 import { getSessionId } from "./session.server.ts";
 
 export type SessionUser = Pick<User, "id" | "email" | "name" | "role">;
-
-export const loginSchema = z.object({
-  email: z
-    .string({ required_error: "Enter your email" })
-    .trim()
-    .toLowerCase()
-    .max(254, "Enter a valid email address")
-    .email("Enter a valid email address"),
-  password: z
-    .string({ required_error: "Enter your password" })
-    .min(1, "Enter your password")
-    .max(MAX_PASSWORD_LENGTH, "That email and password don't match an account."),
-});
-
-/** A login that failed for a reason the person should read (bad input, wrong password, too many tries). */
-export class LoginError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly fieldErrors: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-export const authenticator = new Authenticator<SessionUser>();
-
-authenticator.use(
-  new FormStrategy(async ({ form, request }) => {
-    const parsed = loginSchema.safeParse(Object.fromEntries(form));
-    if (!parsed.success) {
-      const fieldErrors = Object.fromEntries(
-        Object.entries(parsed.error.flatten().fieldErrors).map(([k, v]) => [k, v?.[0] ?? "Invalid"]),
-      );
-      throw new LoginError("Please correct the highlighted fields.", 400, fieldErrors);
-    }
-    const { email, password } = parsed.data;
-    const ip = clientIp(request);
-    // The try is reserved before the password is checked, so parallel requests cannot exceed the limit.
-    const reservation = await reserveLoginAttempt(email, ip);
-    if (!reservation.ok)
-      throw new LoginError(
-        `Too many failed attempts. Try again in ${waitText(reservation.retryAfterSeconds)}.`,
-        429,
-      );
-    if (passwordChecksBusy())
-      throw new LoginError("We're handling a lot of logins right now. Please try again in a few seconds.", 503);
-    const user = await verifyLogin(email, password, ip);
-    if (!user) throw new LoginError("That email and password don't match an account.", 401);
-    await loginSucceeded(email, ip);
-    return { id: user.id, email: user.email, name: user.name, role: user.role };
-  }),
-  "form",
-);
 
 export async function getUser(request: Request): Promise<SessionUser | null> {
   const sessionId = await getSessionId(request);
@@ -118,8 +53,12 @@ export function homeFor(role: Role) {
  * character or a backslash is refused outright (browsers drop tabs and newlines from URLs, so `/\t/evil.example`
  * would become `//evil.example`; CR/LF must never reach a Location header).
  */
+function hasControlOrBackslash(text: string) {
+  return [...text].some((c) => c === "\\" || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+}
+
 export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback: string) {
-  if (typeof to !== "string" || !to.startsWith("/") || /[\u0000-\u001f\u007f\\]/.test(to)) return fallback;
+  if (typeof to !== "string" || !to.startsWith("/") || hasControlOrBackslash(to)) return fallback;
   const base = new URL(env().APP_URL);
   let target: URL;
   try {

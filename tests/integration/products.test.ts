@@ -505,7 +505,7 @@ describe("memberships", () => {
     // Monthly 10 → 12, yearly unchanged, trial 7 → 14.
     const changed = await editMembership(cookie, product, { monthlyPrice: "12", trialDays: "14" });
     expect(changed.headers.get("Location")).toBe(`/creator/products/${product.id}?saved=updated`);
-    let prices = await db().price.findMany({ where: { productId: product.id }, orderBy: { createdAt: "asc" } });
+    const prices = await db().price.findMany({ where: { productId: product.id }, orderBy: { createdAt: "asc" } });
     expect(prices).toHaveLength(3);
     expect(prices.find((p) => p.id === oldMonthly!.id)).toMatchObject({ active: false, amount: 1000 });
     expect(prices.find((p) => p.id === oldYearly!.id)).toMatchObject({ active: true, amount: 10000 });

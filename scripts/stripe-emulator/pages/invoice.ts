@@ -18,7 +18,7 @@ function needsAuth(em: Emu, inv: Invoice): boolean {
 function invoicePage(em: Emu, inv: Invoice, err?: string): string {
   const lines = inv.lines.data.map((l) => `<div class="line"><span>${esc(l.description)}</span><span>${esc(formatAmount(l.amount, inv.currency))}</span></div>`).join("");
   const credit = inv.total - inv.amount_due;
-  let action = "";
+  let action: string;
   if (inv.status === "paid") action = `<p class="ok" id="paid">Paid on ${esc(longDate(inv.status_transitions.paid_at ?? inv.created))}.</p>`;
   else if (inv.status !== "open") action = `<p class="muted" id="not-payable">This invoice is ${esc(inv.status)} and cannot be paid.</p>`;
   else if (needsAuth(em, inv))
