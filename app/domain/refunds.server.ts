@@ -1,10 +1,5 @@
-// Refunds, correct to the cent.
-//
-// Money flow of a destination charge (as Stripe does it): the platform charges the buyer the total A, pays Stripe's
-// processing fee, transfers the whole A to the creator and collects the application fee F back from them. A refund
-// of R pays R to the buyer from the platform's balance; optionally it reverses part of the transfer (taken back from
-// the creator) and refunds part of the application fee (given back to the creator). Both parts are proportional and
-// cumulative, exactly as Stripe computes them: part(after) − part(before), with part(x) = round(x × whole / A).
+// Refunds, correct to the cent. The split of a refund (who gives back what) is the pure `refundSplit` in
+// ./refund-split.ts, which also explains the money flow of a destination charge.
 import type { Refund } from "#app/generated/prisma/client.ts";
 import { Stripe } from "#app/stripe/client.server.ts";
 import { retrieveConnectedBalance } from "#app/stripe/connect.server.ts";
@@ -13,6 +8,7 @@ import { db, isUniqueViolation, lockOrder, transaction, type Tx } from "#app/uti
 import { audit, type AuditActor } from "./audit.server.ts";
 import { transitionOrderEntitlements } from "./entitlements.server.ts";
 import { isRefundReason, REFUND_REASONS, type RefundReason } from "./refund-reasons.ts";
+import { refundSplit } from "./refund-split.ts";
 import { rollupRefund } from "./revenue.server.ts";
 
 export { REFUND_REASONS, type RefundReason };
@@ -36,54 +32,6 @@ export class RefundRefused extends Error {
   ) {
     super(message);
   }
-}
-
-function part(refundedSoFar: number, whole: number, total: number) {
-  return total === 0 ? 0 : Math.round((refundedSoFar * whole) / total);
-}
-
-interface OrderMoney {
-  totalAmount: number;
-  applicationFeeAmount: number;
-  refundedAmount: number;
-  transferReversedAmount: number;
-  applicationFeeRefunded: number;
-}
-
-/** Who gives back what for a refund of `amount` on top of what was already refunded. */
-export function refundSplit(
-  order: OrderMoney,
-  amount: number,
-  options: { reverseTransfer: boolean; refundApplicationFee: boolean },
-) {
-  const before = order.refundedAmount;
-  const after = before + amount;
-  const transferAmount = order.totalAmount; // the whole charge is transferred; see the header
-  const transferReversal = options.reverseTransfer
-    ? Math.min(
-        Math.max(part(after, transferAmount, order.totalAmount) - part(before, transferAmount, order.totalAmount), 0),
-        transferAmount - order.transferReversedAmount,
-      )
-    : 0;
-  const applicationFeeRefund = options.refundApplicationFee
-    ? Math.min(
-        Math.max(
-          part(after, order.applicationFeeAmount, order.totalAmount) -
-            part(before, order.applicationFeeAmount, order.totalAmount),
-          0,
-        ),
-        order.applicationFeeAmount - order.applicationFeeRefunded,
-      )
-    : 0;
-  return {
-    buyerReceives: amount,
-    transferReversal,
-    applicationFeeRefund,
-    /** What leaves the creator's balance, net. */
-    creatorGivesBack: transferReversal - applicationFeeRefund,
-    /** What leaves the platform's balance, net. */
-    platformGivesBack: amount - transferReversal + applicationFeeRefund,
-  };
 }
 
 export interface RefundRequestInput {

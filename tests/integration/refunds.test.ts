@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_ACTOR, type AuditActor } from "#app/domain/audit.server.ts";
 import { startCheckout } from "#app/domain/checkout.server.ts";
 import { recoverDisputeLoss } from "#app/domain/disputes.server.ts";
-import { previewRefund, refundOrder, refundSplit, RefundRefused } from "#app/domain/refunds.server.ts";
+import { refundSplit } from "#app/domain/refund-split.ts";
+import { previewRefund, refundOrder, RefundRefused } from "#app/domain/refunds.server.ts";
 import { db } from "#app/utils/db.server.ts";
 import { onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
 import { createUser } from "#tests/helpers/requests.ts";
@@ -56,10 +57,17 @@ describe("refund arithmetic", () => {
   it("splits proportionally and cumulatively, so a sequence of partial refunds adds up to the whole", () => {
     const order = { totalAmount: 1001, applicationFeeAmount: 150, refundedAmount: 0, transferReversedAmount: 0, applicationFeeRefunded: 0 };
     let fee = 0;
-    for (const amount of [333, 333, 335]) {
+    // Worked out by hand: the whole 1001 was transferred, so each reversal is the refund itself; the fee parts are
+    // round(333×150/1001) = 50, round(666×150/1001) − 50 = 50 and 150 − 100 = 50; the creator gives back the
+    // reversal net of the fee refund, the platform the fee refund.
+    const expected = [
+      { amount: 333, transferReversal: 333, applicationFeeRefund: 50, creatorGivesBack: 283, platformGivesBack: 50 },
+      { amount: 333, transferReversal: 333, applicationFeeRefund: 50, creatorGivesBack: 283, platformGivesBack: 50 },
+      { amount: 335, transferReversal: 335, applicationFeeRefund: 50, creatorGivesBack: 285, platformGivesBack: 50 },
+    ];
+    for (const { amount, ...parts } of expected) {
       const split = refundSplit(order, amount, { reverseTransfer: true, refundApplicationFee: true });
-      expect(split.buyerReceives).toBe(amount);
-      expect(split.creatorGivesBack + split.platformGivesBack).toBe(amount);
+      expect(split).toEqual({ buyerReceives: amount, ...parts });
       order.refundedAmount += amount;
       order.transferReversedAmount += split.transferReversal;
       order.applicationFeeRefunded += split.applicationFeeRefund;
