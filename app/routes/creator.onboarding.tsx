@@ -3,8 +3,8 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { startOnboarding } from "#app/domain/creators.server.ts";
-import { studioErrorFor, studioErrorUrl } from "#app/domain/studio-errors.ts";
-import { isStripeError } from "#app/stripe/client.server.ts";
+import { studioErrorCode } from "#app/domain/stripe-errors.server.ts";
+import { studioErrorUrl } from "#app/domain/studio-errors.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { env } from "#app/utils/env.server.ts";
 
@@ -14,7 +14,8 @@ export async function action({ request }: ActionFunctionArgs) {
     const url = await startOnboarding({ userId: user.id, appUrl: env().APP_URL, actor: actorFromRequest(request, user.id) });
     return redirect(url, 303);
   } catch (error) {
-    if (isStripeError(error)) return redirect(studioErrorUrl(studioErrorFor(error)), 303);
+    const code = studioErrorCode(error);
+    if (code) return redirect(studioErrorUrl(code), 303);
     throw error;
   }
 }

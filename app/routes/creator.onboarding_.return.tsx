@@ -3,8 +3,8 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { refreshFromStripe } from "#app/domain/creators.server.ts";
-import { studioErrorFor, studioErrorUrl } from "#app/domain/studio-errors.ts";
-import { isStripeError } from "#app/stripe/client.server.ts";
+import { studioErrorCode } from "#app/domain/stripe-errors.server.ts";
+import { studioErrorUrl } from "#app/domain/studio-errors.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -13,7 +13,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     await refreshFromStripe({ userId: user.id, actor: actorFromRequest(request, user.id) });
     return redirect("/creator?onboarding=returned");
   } catch (error) {
-    if (isStripeError(error)) return redirect(studioErrorUrl(studioErrorFor(error)));
+    const code = studioErrorCode(error);
+    if (code) return redirect(studioErrorUrl(code));
     throw error;
   }
 }

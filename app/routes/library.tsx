@@ -7,7 +7,7 @@ import { priceText } from "#app/components/product-card.tsx";
 import { ACCESS_GRANTING, ACCESS_WORDS, grantsAccess, listLibrary } from "#app/domain/entitlements.server.ts";
 import { LIVE_MEMBERSHIP, listMemberships, MEMBERSHIP_STATUS_WORDS, openBillingPortal } from "#app/domain/memberships.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
-import { friendlyStripeError, isStripeError } from "#app/stripe/client.server.ts";
+import { paymentErrorMessage } from "#app/domain/stripe-errors.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { env } from "#app/utils/env.server.ts";
 
@@ -111,7 +111,8 @@ export async function action({ request }: ActionFunctionArgs) {
   try {
     url = await openBillingPortal({ buyerId: user.id, membershipId, returnUrl: `${env().APP_URL}/library` });
   } catch (error) {
-    if (isStripeError(error)) return data({ error: friendlyStripeError(error), membershipId }, { status: 502 });
+    const message = paymentErrorMessage(error);
+    if (message) return data({ error: message, membershipId }, { status: 502 });
     throw error;
   }
   if (!url) throw new Response("We couldn't find that membership.", { status: 404 });

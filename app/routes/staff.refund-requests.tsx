@@ -13,7 +13,7 @@ import {
   RefundRefused,
   RefundRequestRefused,
 } from "#app/domain/refund-requests.server.ts";
-import { friendlyStripeError, isStripeError } from "#app/stripe/client.server.ts";
+import { paymentErrorMessage } from "#app/domain/stripe-errors.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { pageFrom } from "#app/utils/paging.ts";
 
@@ -45,11 +45,7 @@ export async function action({ request }: ActionFunctionArgs) {
     else await declineRefundRequest({ requestId: parsed.data.requestId, message: parsed.data.message, actor });
   } catch (error) {
     const message =
-      error instanceof RefundRequestRefused || error instanceof RefundRefused
-        ? error.message
-        : isStripeError(error)
-          ? friendlyStripeError(error)
-          : null;
+      error instanceof RefundRequestRefused || error instanceof RefundRefused ? error.message : paymentErrorMessage(error);
     if (message) return data({ error: message, requestId: parsed.data.requestId }, { status: 409 });
     throw error;
   }
