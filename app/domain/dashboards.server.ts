@@ -7,6 +7,7 @@
 // The `naive…` functions compute the same figures by aggregating orders, refunds and disputes on every call. They are
 // the benchmark's baseline and the tests' cross-check, not something a page should call.
 import { z } from "zod";
+import { listConnectedPayouts, retrieveConnectedBalance } from "#app/stripe/connect.server.ts";
 import { db, Prisma } from "#app/utils/db.server.ts";
 import { membershipMetrics, type MembershipMetrics } from "./membership-metrics.server.ts";
 import { calendarDay } from "./day-range.ts";
@@ -361,8 +362,110 @@ export async function creatorSalesRows(input: { creatorId: string; range: RangeI
   return { range, rows };
 }
 
+/** The creator studio's CSV export: the creator's slug and sales in the range; null when the user has no creator
+ * account. */
+export async function creatorSalesExport(input: { userId: string; range: RangeInput }) {
+  const creator = await db().creatorAccount.findUnique({ where: { userId: input.userId }, select: { id: true, slug: true } });
+  if (!creator) return null;
+  const { range, rows } = await creatorSalesRows({ creatorId: creator.id, range: input.range });
+  return { slug: creator.slug, range, rows };
+}
+
+/** The Stripe card of the creator's revenue page: balance and recent payouts of their connected account. */
+export type CreatorStripeCard =
+  | { status: "not_connected" }
+  | { status: "unavailable" }
+  | {
+      status: "ok";
+      available: { amount: number; currency: string }[];
+      pending: { amount: number; currency: string }[];
+      payouts: { id: string; amount: number; currency: string; arrivalDate: string; status: string }[];
+    };
+
+async function creatorStripeCard(accountId: string | null): Promise<CreatorStripeCard> {
+  if (!accountId) return { status: "not_connected" };
+  try {
+    const [balance, payouts] = await Promise.all([retrieveConnectedBalance(accountId), listConnectedPayouts(accountId)]);
+    const amounts = (list: { amount: number; currency: string }[]) => list.map((b) => ({ amount: b.amount, currency: b.currency }));
+    return {
+      status: "ok",
+      available: amounts(balance.available),
+      pending: amounts(balance.pending),
+      payouts: payouts.map((p) => ({
+        id: p.id,
+        amount: p.amount,
+        currency: p.currency,
+        arrivalDate: new Date(p.arrival_date * 1000).toISOString(),
+        status: p.status,
+      })),
+    };
+  } catch {
+    // Stripe unreachable or refusing: the revenue figures come from our database and still render.
+    return { status: "unavailable" };
+  }
+}
+
+/**
+ * The creator's revenue page: their dashboard for the range and their Stripe balance and payouts; null when the user
+ * has no creator account. Recent orders and refunds come as the page shows them: not the buyer's email, not refund
+ * reasons or staff notes.
+ */
+export async function creatorRevenue(input: { userId: string; range: RangeInput }) {
+  const creator = await db().creatorAccount.findUnique({
+    where: { userId: input.userId },
+    select: { id: true, displayName: true, stripeAccountId: true, onboardingStatus: true },
+  });
+  if (!creator) return null;
+  const [dashboard, stripe] = await Promise.all([
+    creatorDashboard({ creatorId: creator.id, range: input.range }),
+    creatorStripeCard(creator.onboardingStatus === "NOT_STARTED" ? null : creator.stripeAccountId),
+  ]);
+  return {
+    creator: { displayName: creator.displayName },
+    dashboard: {
+      ...dashboard,
+      recentOrders: dashboard.recentOrders.map((o) => ({
+        number: o.number,
+        paidAt: o.paidAt,
+        productTitle: o.productTitle,
+        currency: o.currency,
+        totalAmount: o.totalAmount,
+        refundedAmount: o.refundedAmount,
+      })),
+      refunds: dashboard.refunds.map((r, index) => ({
+        key: index,
+        orderNumber: r.orderNumber,
+        createdAt: r.createdAt,
+        amount: r.amount,
+        currency: r.currency,
+        status: r.status,
+      })),
+    },
+    stripe,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Platform dashboard
+
+/** The staff console's front page: the marketplace at a glance. */
+export async function staffOverview() {
+  const [buyers, creators, products, orders] = await Promise.all([
+    db().user.count({ where: { role: "BUYER" } }),
+    db().creatorAccount.count(),
+    db().product.count({ where: { published: true } }),
+    db().order.count(),
+  ]);
+  return {
+    stats: [
+      { label: "Buyers", value: buyers },
+      { label: "Creators", value: creators },
+      { label: "Published products", value: products },
+      { label: "Orders", value: orders },
+    ],
+  };
+}
+
 
 export const CREATOR_SORTS = ["gross", "fees", "orders", "rate", "refunds", "name"] as const;
 export type CreatorSort = (typeof CREATOR_SORTS)[number];

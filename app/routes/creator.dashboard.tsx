@@ -3,86 +3,22 @@
 // balance and payouts of their connected account.
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
-import type Stripe from "stripe";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { EmptyState, Notice } from "#app/components/forms.tsx";
 import { Change, Figure, formatDay, MembershipFigures, percentChange, RangePicker, RevenueChart } from "#app/components/dashboard.tsx";
-import { creatorDashboard, parseRange } from "#app/domain/dashboards.server.ts";
+import { creatorRevenue, parseRange } from "#app/domain/dashboards.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
-import { listConnectedPayouts, retrieveConnectedBalance } from "#app/stripe/connect.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
-import { db } from "#app/utils/db.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Revenue · Creator studio · Makers Market" }];
 
-type StripeCard =
-  | { status: "not_connected" }
-  | { status: "unavailable" }
-  | {
-      status: "ok";
-      available: { amount: number; currency: string }[];
-      pending: { amount: number; currency: string }[];
-      payouts: { id: string; amount: number; currency: string; arrivalDate: string; status: string }[];
-    };
-
-async function stripeCard(accountId: string | null): Promise<StripeCard> {
-  if (!accountId) return { status: "not_connected" };
-  try {
-    const [balance, payouts] = await Promise.all([retrieveConnectedBalance(accountId), listConnectedPayouts(accountId)]);
-    const amounts = (list: Stripe.Balance.Available[] | Stripe.Balance.Pending[]) => list.map((b) => ({ amount: b.amount, currency: b.currency }));
-    return {
-      status: "ok",
-      available: amounts(balance.available),
-      pending: amounts(balance.pending),
-      payouts: payouts.map((p) => ({
-        id: p.id,
-        amount: p.amount,
-        currency: p.currency,
-        arrivalDate: new Date(p.arrival_date * 1000).toISOString(),
-        status: p.status,
-      })),
-    };
-  } catch {
-    // Stripe unreachable or refusing: the revenue figures come from our database and still render.
-    return { status: "unavailable" };
-  }
-}
-
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request, { role: "CREATOR" });
-  const creator = await db().creatorAccount.findUnique({
-    where: { userId: user.id },
-    select: { id: true, displayName: true, stripeAccountId: true, onboardingStatus: true },
-  });
-  if (!creator) throw new Response("Your creator account is missing. Please contact support.", { status: 404 });
   const parsed = parseRange(new URL(request.url).searchParams);
-  const [dashboard, stripe] = await Promise.all([
-    creatorDashboard({ creatorId: creator.id, range: parsed.range }),
-    stripeCard(creator.onboardingStatus === "NOT_STARTED" ? null : creator.stripeAccountId),
-  ]);
+  const revenue = await creatorRevenue({ userId: user.id, range: parsed.range });
+  if (!revenue) throw new Response("Your creator account is missing. Please contact support.", { status: 404 });
   const payload = {
-    creator: { displayName: creator.displayName },
-    // Recent orders and refunds as the page shows them: not the buyer's email, not refund reasons or staff notes.
-    dashboard: {
-      ...dashboard,
-      recentOrders: dashboard.recentOrders.map((o) => ({
-        number: o.number,
-        paidAt: o.paidAt,
-        productTitle: o.productTitle,
-        currency: o.currency,
-        totalAmount: o.totalAmount,
-        refundedAmount: o.refundedAmount,
-      })),
-      refunds: dashboard.refunds.map((r, index) => ({
-        key: index,
-        orderNumber: r.orderNumber,
-        createdAt: r.createdAt,
-        amount: r.amount,
-        currency: r.currency,
-        status: r.status,
-      })),
-    },
-    stripe,
+    ...revenue,
     rangeErrors: parsed.ok ? null : parsed.errors,
     rangeValues: parsed.ok ? null : parsed.values,
   };

@@ -1,18 +1,17 @@
 // GET /creator/dashboard.csv?range=… : the creator's sales in the range, one line per order, amounts in decimal units
 // with their currency (never added across currencies).
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { creatorSalesRows, parseRange } from "#app/domain/dashboards.server.ts";
+import { creatorSalesExport, parseRange } from "#app/domain/dashboards.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { csvAmount, toCsv } from "#app/utils/csv.ts";
-import { db } from "#app/utils/db.server.ts";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request, { role: "CREATOR" });
-  const creator = await db().creatorAccount.findUnique({ where: { userId: user.id }, select: { id: true, slug: true } });
-  if (!creator) throw new Response("Your creator account is missing. Please contact support.", { status: 404 });
   const parsed = parseRange(new URL(request.url).searchParams);
   if (!parsed.ok) return new Response(`Invalid date range: ${parsed.errors.from ?? parsed.errors.to}\n`, { status: 400 });
-  const { range, rows } = await creatorSalesRows({ creatorId: creator.id, range: parsed.range });
+  const sales = await creatorSalesExport({ userId: user.id, range: parsed.range });
+  if (!sales) throw new Response("Your creator account is missing. Please contact support.", { status: 404 });
+  const { slug, range, rows } = sales;
   const csv = toCsv(
     ["order", "paid_at", "product", "buyer_email", "currency", "gross", "platform_fee", "refunded", "platform_fee_refunded", "net", "status"],
     rows.map((o) => {
@@ -35,7 +34,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return new Response(csv, {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="sales-${creator.slug}-${range.from}-to-${range.to}.csv"`,
+      "Content-Disposition": `attachment; filename="sales-${slug}-${range.from}-to-${range.to}.csv"`,
       "Cache-Control": "private, no-store",
     },
   });

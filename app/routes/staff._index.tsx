@@ -1,24 +1,13 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { staffOverview } from "#app/domain/dashboards.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
-import { db } from "#app/utils/db.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Staff console · Makers Market" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request, { role: "STAFF" });
-  const [buyers, creators, products, orders] = await Promise.all([
-    db().user.count({ where: { role: "BUYER" } }),
-    db().creatorAccount.count(),
-    db().product.count({ where: { published: true } }),
-    db().order.count(),
-  ]);
-  return { stats: [
-    { label: "Buyers", value: buyers },
-    { label: "Creators", value: creators },
-    { label: "Published products", value: products },
-    { label: "Orders", value: orders },
-  ] };
+  return staffOverview();
 }
 
 export default function StaffConsole() {
