@@ -15,7 +15,7 @@ if (!process.env.STRIPE_SECRET_KEY && !process.env.STRIPE_API_BASE)
 
 const database = await acquireDatabase();
 process.env.DATABASE_URL = database.url;
-const { reconcileEvents } = await import("../app/stripe/webhooks/reconcile.server.ts");
+const { reconcileEvents } = await import("../app/webhooks/reconcile.server.ts");
 const { db } = await import("../app/utils/db.server.ts");
 let exitCode = 0;
 try {

@@ -6,6 +6,7 @@ import {
   destinationSessionRequest,
   expireCheckoutSession,
   retrieveCheckoutSession,
+  type PaymentFailure,
 } from "#app/stripe/checkout.server.ts";
 import { membershipSessionRequest } from "#app/stripe/memberships.server.ts";
 import { randomUUID } from "node:crypto";
@@ -247,6 +248,30 @@ export async function cancelCheckout(input: { buyerId: string; attemptId: string
   }
   if (attempt.status === "OPEN") await markAttemptExpired(attempt.id, input.actor, "checkout.canceled");
   return attempt;
+}
+
+/** A payment on one of our attempts failed: the buyer can retry on the same session, so the attempt stays open. */
+export async function recordPaymentFailure(failure: PaymentFailure, actor: AuditActor) {
+  const { attemptId } = failure;
+  if (!attemptId) return;
+  const message = failure.message ?? "The payment failed.";
+  await transaction(async (tx) => {
+    // We keep the latest failure.
+    const { count } = await tx.checkoutAttempt.updateMany({
+      where: { id: attemptId, status: "OPEN" },
+      data: { failureMessage: message.slice(0, 500) },
+    });
+    if (count)
+      await audit(tx, {
+        actor,
+        action: "checkout.payment_failed",
+        entityType: "checkout_attempt",
+        entityId: attemptId,
+        amount: failure.amount,
+        currency: failure.currency,
+        data: { paymentIntentId: failure.paymentIntentId, code: failure.code },
+      });
+  });
 }
 
 export async function markAttemptExpired(attemptId: string, actor: AuditActor, action = "checkout.expired") {

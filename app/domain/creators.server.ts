@@ -1,19 +1,23 @@
 // Creators' Stripe Connect accounts: onboarding and the status we show them.
-import type Stripe from "stripe";
 import type { OnboardingStatus } from "#app/generated/prisma/client.ts";
-import { createExpressAccount, createOnboardingLink, retrieveAccount } from "#app/stripe/connect.server.ts";
+import {
+  createExpressAccount,
+  createOnboardingLink,
+  retrieveAccount,
+  type ConnectedAccountInfo,
+} from "#app/stripe/connect.server.ts";
 import { db, transaction, type Tx } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { feeRateFor } from "./fees.ts";
 
 /** Plain-words status from what Stripe says about the account. */
-export function onboardingStatusOf(account: Stripe.Account): OnboardingStatus {
-  const due = [...(account.requirements?.currently_due ?? []), ...(account.requirements?.past_due ?? [])];
-  const disabledReason = account.requirements?.disabled_reason ?? "";
-  if (account.charges_enabled && account.payouts_enabled) return "ACTIVE";
-  if (!account.details_submitted) return "DETAILS_NEEDED";
-  if (due.length) return account.charges_enabled ? "DETAILS_NEEDED" : "RESTRICTED";
+export function onboardingStatusOf(account: ConnectedAccountInfo): OnboardingStatus {
+  const due = [...account.currentlyDue, ...account.pastDue];
+  const disabledReason = account.disabledReason ?? "";
+  if (account.chargesEnabled && account.payoutsEnabled) return "ACTIVE";
+  if (!account.detailsSubmitted) return "DETAILS_NEEDED";
+  if (due.length) return account.chargesEnabled ? "DETAILS_NEEDED" : "RESTRICTED";
   if (/under_review|pending_verification/.test(disabledReason)) return "UNDER_REVIEW";
   if (disabledReason) return "RESTRICTED";
   return "UNDER_REVIEW";
@@ -22,25 +26,23 @@ export function onboardingStatusOf(account: Stripe.Account): OnboardingStatus {
 /** Stores what Stripe says about a connected account, unless a newer update was already stored. */
 export async function syncConnectedAccount(
   tx: Tx,
-  account: Stripe.Account,
+  account: ConnectedAccountInfo,
   options: { actor: AuditActor; observedAt: Date },
 ) {
   const creator = await tx.creatorAccount.findUnique({ where: { stripeAccountId: account.id } });
   if (!creator) return null;
   if (creator.stripeStatusAt && creator.stripeStatusAt > options.observedAt) return creator;
   const status = onboardingStatusOf(account);
-  const requirementsDue = [
-    ...new Set([...(account.requirements?.past_due ?? []), ...(account.requirements?.currently_due ?? [])]),
-  ];
+  const requirementsDue = [...new Set([...account.pastDue, ...account.currentlyDue])];
   const updated = await tx.creatorAccount.update({
     where: { id: creator.id },
     data: {
       onboardingStatus: status,
-      chargesEnabled: account.charges_enabled ?? false,
-      payoutsEnabled: account.payouts_enabled ?? false,
-      detailsSubmitted: account.details_submitted ?? false,
+      chargesEnabled: account.chargesEnabled,
+      payoutsEnabled: account.payoutsEnabled,
+      detailsSubmitted: account.detailsSubmitted,
       requirementsDue,
-      disabledReason: account.requirements?.disabled_reason ?? null,
+      disabledReason: account.disabledReason,
       stripeStatusAt: options.observedAt,
     },
   });
@@ -58,6 +60,19 @@ export async function syncConnectedAccount(
     });
   }
   return updated;
+}
+
+/**
+ * Stripe said a connected account changed (`account.updated`). Events arrive in any order and carry one-second
+ * timestamps, so the account's current state is read from Stripe instead of trusting the payload: a late, older event
+ * can't overwrite a newer status. Accounts that are not one of our creators' (another platform's, or deleted) are
+ * ignored.
+ */
+export async function syncConnectedAccountFromStripe(accountId: string, options: { actor: AuditActor }) {
+  if (!(await db().creatorAccount.count({ where: { stripeAccountId: accountId } }))) return null;
+  const account = await retrieveAccount(accountId);
+  const observedAt = new Date();
+  return transaction((tx) => syncConnectedAccount(tx, account, { actor: options.actor, observedAt }));
 }
 
 /**

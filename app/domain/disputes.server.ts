@@ -1,7 +1,7 @@
 // Disputes (chargebacks). Our state follows Stripe's dispute object whatever order its events arrive in:
 // created → the order is DISPUTED and its access FROZEN; closed as won → access RESTORED; lost → access REVOKED and
 // the loss counted. Staff may then recover a lost amount from the creator by reversing their transfer.
-import type Stripe from "stripe";
+import type { DisputeInfo } from "#app/stripe/disputes.server.ts";
 import { reverseTransfer } from "#app/stripe/refunds.server.ts";
 import { db, lockOrder, transaction, type Tx } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
@@ -11,9 +11,14 @@ import { rollupDisputeLost, rollupDisputeOpened } from "./revenue.server.ts";
 const CLOSED_WON = new Set(["won", "warning_closed"]);
 const CLOSED_LOST = new Set(["lost"]);
 
+/** A dispute event from Stripe, applied in its own transaction. Returns false when the charge is not one of our orders. */
+export function syncStripeDispute(dispute: DisputeInfo, options: { actor: AuditActor; observedAt: Date }) {
+  return transaction((tx) => applyStripeDispute(tx, dispute, options));
+}
+
 /** Applies what Stripe says about a dispute. Returns false when the charge is not one of our orders. */
-export async function applyStripeDispute(tx: Tx, dispute: Stripe.Dispute, options: { actor: AuditActor; observedAt: Date }) {
-  const chargeId = typeof dispute.charge === "string" ? dispute.charge : dispute.charge.id;
+export async function applyStripeDispute(tx: Tx, dispute: DisputeInfo, options: { actor: AuditActor; observedAt: Date }) {
+  const { chargeId } = dispute;
   const order = await tx.order.findUnique({ where: { stripeChargeId: chargeId } });
   if (!order) return false;
   await lockOrder(tx, order.id);
@@ -29,8 +34,8 @@ export async function applyStripeDispute(tx: Tx, dispute: Stripe.Dispute, option
         currency: dispute.currency,
         reason: dispute.reason,
         stripeStatus: dispute.status,
-        evidenceDueBy: dispute.evidence_details?.due_by ? new Date(dispute.evidence_details.due_by * 1000) : null,
-        createdAt: new Date(dispute.created * 1000),
+        evidenceDueBy: dispute.evidenceDueBy,
+        createdAt: dispute.createdAt,
       },
     });
     await tx.order.update({ where: { id: order.id }, data: { status: "DISPUTED" } });
@@ -55,7 +60,7 @@ export async function applyStripeDispute(tx: Tx, dispute: Stripe.Dispute, option
       where: { id: row.id },
       data: {
         stripeStatus: dispute.status,
-        evidenceDueBy: dispute.evidence_details?.due_by ? new Date(dispute.evidence_details.due_by * 1000) : row.evidenceDueBy,
+        evidenceDueBy: dispute.evidenceDueBy ?? row.evidenceDueBy,
       },
     });
     return true;

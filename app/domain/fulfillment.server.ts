@@ -1,8 +1,7 @@
 // Fulfillment: a paid Checkout Session becomes exactly one order, its items and entitlements, in one transaction.
 // Called from the `checkout.session.completed` webhook and from the success page; whichever comes first does the
 // work, the other finds the order.
-import type Stripe from "stripe";
-import { retrievePaymentDetails } from "#app/stripe/checkout.server.ts";
+import { retrievePaymentDetails, type CheckoutSessionInfo } from "#app/stripe/checkout.server.ts";
 import { db, transaction } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { recordInvoicePayment, syncMembership } from "./memberships.server.ts";
@@ -13,21 +12,21 @@ export type FulfillmentResult =
   | { status: "membership_started"; membershipId: string }
   | { status: "not_paid" | "unknown_session" };
 
-export function attemptIdOf(session: Stripe.Checkout.Session) {
-  return session.client_reference_id ?? session.metadata?.checkout_attempt_id ?? null;
+export function attemptIdOf(session: CheckoutSessionInfo) {
+  return session.attemptId;
 }
 
 export async function fulfillCheckoutSession(
-  session: Stripe.Checkout.Session,
+  session: CheckoutSessionInfo,
   options: { actor: AuditActor },
 ): Promise<FulfillmentResult> {
   const attemptId = attemptIdOf(session);
   if (!attemptId) return { status: "unknown_session" };
   if (session.mode === "subscription") return startMembership(session, options.actor);
-  if (session.payment_status !== "paid" || session.status !== "complete") return { status: "not_paid" };
+  if (session.paymentStatus !== "paid" || session.status !== "complete") return { status: "not_paid" };
   // A session we never created (another integration on the same Stripe account): acknowledge, touch nothing.
   if (!(await db().checkoutAttempt.count({ where: { id: attemptId } }))) return { status: "unknown_session" };
-  const paymentIntentId = typeof session.payment_intent === "string" ? session.payment_intent : session.payment_intent?.id;
+  const paymentIntentId = session.paymentIntentId;
   if (!paymentIntentId) throw new Error(`Paid session ${session.id} has no payment intent`);
   // Network first, never while holding a lock.
   const payment = await retrievePaymentDetails(paymentIntentId);
@@ -44,7 +43,7 @@ export async function fulfillCheckoutSession(
       include: { product: { select: { title: true } }, buyer: { select: { email: true } } },
     });
     const currency = session.currency ?? full.currency;
-    const totalAmount = session.amount_total ?? full.amount;
+    const totalAmount = session.amountTotal ?? full.amount;
     const applicationFeeAmount = payment.applicationFeeAmount ?? full.applicationFeeAmount;
     const sessionCreatedAt = new Date((session.created ?? Math.floor(Date.now() / 1000)) * 1000);
     const now = new Date();
@@ -54,7 +53,7 @@ export async function fulfillCheckoutSession(
         buyerId: full.buyerId,
         creatorId: full.creatorId,
         checkoutAttemptId: full.id,
-        buyerEmail: session.customer_details?.email ?? session.customer_email ?? full.buyer.email,
+        buyerEmail: session.customerEmail ?? full.buyer.email,
         currency,
         totalAmount,
         applicationFeeAmount,
@@ -120,8 +119,8 @@ export async function fulfillCheckoutSession(
 }
 
 /** A completed subscription-mode session: the membership is the subscription's mirror; its invoices become orders. */
-async function startMembership(session: Stripe.Checkout.Session, actor: AuditActor): Promise<FulfillmentResult> {
-  const subscriptionId = typeof session.subscription === "string" ? session.subscription : session.subscription?.id;
+async function startMembership(session: CheckoutSessionInfo, actor: AuditActor): Promise<FulfillmentResult> {
+  const subscriptionId = session.subscriptionId;
   if (session.status !== "complete" || !subscriptionId) return { status: "not_paid" };
   const synced = await syncMembership(subscriptionId, actor);
   if (synced.status !== "synced") return { status: "unknown_session" };

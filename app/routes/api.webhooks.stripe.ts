@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { receiveWebhook } from "#app/stripe/webhooks/receive.server.ts";
+import { receiveWebhook } from "#app/webhooks/receive.server.ts";
 import { BODY_LIMITS } from "#app/utils/body-limits.ts";
 
 // The HTTP server caps the body before this runs; the route holds to the same limit when called on its own.

@@ -60,8 +60,68 @@ export function createCheckoutSession(request: Stripe.Checkout.SessionCreatePara
   return retryRateLimited(() => stripe().checkout.sessions.create(request, { idempotencyKey }));
 }
 
-export function retrieveCheckoutSession(sessionId: string) {
-  return stripe().checkout.sessions.retrieve(sessionId);
+/** What the app reads from a Checkout Session. */
+export interface CheckoutSessionInfo {
+  id: string;
+  /** payment, setup or subscription */
+  mode: string;
+  /** open, complete or expired */
+  status: string | null;
+  /** paid, unpaid or no_payment_required */
+  paymentStatus: string;
+  /** Our checkout attempt's id, from the session request we recorded (client reference or metadata). */
+  attemptId: string | null;
+  paymentIntentId: string | null;
+  subscriptionId: string | null;
+  currency: string | null;
+  amountTotal: number | null;
+  /** Seconds since the epoch. */
+  created: number | null;
+  /** The email the buyer gave on Checkout, else the one we sent. */
+  customerEmail: string | null;
+}
+
+const idOf = (value: string | { id: string } | null | undefined) => (typeof value === "string" ? value : (value?.id ?? null));
+
+export function checkoutSessionFrom(session: Stripe.Checkout.Session): CheckoutSessionInfo {
+  return {
+    id: session.id,
+    mode: session.mode,
+    status: session.status,
+    paymentStatus: session.payment_status,
+    attemptId: session.client_reference_id ?? session.metadata?.checkout_attempt_id ?? null,
+    paymentIntentId: idOf(session.payment_intent),
+    subscriptionId: idOf(session.subscription),
+    currency: session.currency ?? null,
+    amountTotal: session.amount_total ?? null,
+    created: session.created ?? null,
+    customerEmail: session.customer_details?.email ?? session.customer_email ?? null,
+  };
+}
+
+/** A failed payment on one of our Checkout attempts' payment intents. */
+export interface PaymentFailure {
+  paymentIntentId: string;
+  attemptId: string | null;
+  amount: number;
+  currency: string;
+  message: string | null;
+  code: string | null;
+}
+
+export function paymentFailureFrom(intent: Stripe.PaymentIntent): PaymentFailure {
+  return {
+    paymentIntentId: intent.id,
+    attemptId: intent.metadata?.checkout_attempt_id || null,
+    amount: intent.amount,
+    currency: intent.currency,
+    message: intent.last_payment_error?.message ?? null,
+    code: intent.last_payment_error?.decline_code ?? intent.last_payment_error?.code ?? null,
+  };
+}
+
+export async function retrieveCheckoutSession(sessionId: string): Promise<CheckoutSessionInfo> {
+  return checkoutSessionFrom(await stripe().checkout.sessions.retrieve(sessionId));
 }
 
 export function expireCheckoutSession(sessionId: string) {

@@ -2,8 +2,36 @@
 import type Stripe from "stripe";
 import { retryRateLimited, stripe } from "./client.server.ts";
 
-export function createExpressAccount(input: { userId: string; email: string; country: string; idempotencyKey: string }) {
-  return retryRateLimited(() => stripe().accounts.create(
+/** What the app reads from a connected account. */
+export interface ConnectedAccountInfo {
+  id: string;
+  chargesEnabled: boolean;
+  payoutsEnabled: boolean;
+  detailsSubmitted: boolean;
+  currentlyDue: string[];
+  pastDue: string[];
+  disabledReason: string | null;
+}
+
+export function connectedAccountFrom(account: Stripe.Account): ConnectedAccountInfo {
+  return {
+    id: account.id,
+    chargesEnabled: account.charges_enabled ?? false,
+    payoutsEnabled: account.payouts_enabled ?? false,
+    detailsSubmitted: account.details_submitted ?? false,
+    currentlyDue: account.requirements?.currently_due ?? [],
+    pastDue: account.requirements?.past_due ?? [],
+    disabledReason: account.requirements?.disabled_reason ?? null,
+  };
+}
+
+export async function createExpressAccount(input: {
+  userId: string;
+  email: string;
+  country: string;
+  idempotencyKey: string;
+}): Promise<ConnectedAccountInfo> {
+  const account = await retryRateLimited(() => stripe().accounts.create(
     {
       type: "express",
       country: input.country,
@@ -13,10 +41,11 @@ export function createExpressAccount(input: { userId: string; email: string; cou
     },
     { idempotencyKey: input.idempotencyKey },
   ));
+  return connectedAccountFrom(account);
 }
 
-export function retrieveAccount(accountId: string) {
-  return stripe().accounts.retrieve(accountId);
+export async function retrieveAccount(accountId: string): Promise<ConnectedAccountInfo> {
+  return connectedAccountFrom(await stripe().accounts.retrieve(accountId));
 }
 
 export function createOnboardingLink(input: { accountId: string; refreshUrl: string; returnUrl: string }) {

@@ -36,17 +36,54 @@ export function reverseTransfer(input: { transferId: string; amount: number; met
   );
 }
 
+/** What the app reads from a Stripe refund. */
+export interface RefundInfo {
+  id: string;
+  /** pending, requires_action, succeeded, failed, canceled */
+  status: string | null;
+  amount: number;
+  currency: string;
+  reason: string | null;
+  failureReason: string | null;
+  chargeId: string | null;
+  /** Our refund row's id, for refunds this app made. */
+  refundId: string | null;
+}
+
+export function refundFrom(refund: Stripe.Refund): RefundInfo {
+  return {
+    id: refund.id,
+    status: refund.status ?? null,
+    amount: refund.amount,
+    currency: refund.currency,
+    reason: refund.reason ?? null,
+    failureReason: refund.failure_reason ?? null,
+    chargeId: typeof refund.charge === "string" ? refund.charge : (refund.charge?.id ?? null),
+    refundId: refund.metadata?.refund_id || null,
+  };
+}
+
+/** A charge's refunds, as Stripe lists them (the charge's refunds are not embedded in current API versions). */
+export async function* chargeRefunds(chargeId: string): AsyncGenerator<RefundInfo> {
+  for await (const refund of stripe().refunds.list({ charge: chargeId, limit: 100 })) yield refundFrom(refund);
+}
+
+/** A refund as it is now, with the amount of the transfer reversal it created (0 for none). */
+export async function retrieveRefundWithReversal(refundId: string): Promise<RefundInfo & { transferReversal: number }> {
+  const refund = await stripe().refunds.retrieve(refundId, { expand: ["transfer_reversal"] });
+  const reversal = refund.transfer_reversal;
+  if (typeof reversal === "string") throw new Error("Stripe returned the refund without transfer_reversal expanded");
+  return { ...refundFrom(refund), transferReversal: reversal?.amount ?? 0 };
+}
+
 /**
  * What a refund made outside this app (for example in Stripe's dashboard) did to the money around it: the transfer
  * reversal it created, and the application fee refunded on the charge so far (Stripe does not tie a fee refund to the
- * refund that caused it, so the charge's running total is the truth). Pass the refund with `transfer_reversal`
- * expanded.
+ * refund that caused it, so the charge's running total is the truth).
  */
-export async function externalRefundEffects(input: { refund: Stripe.Refund; chargeId: string }) {
-  const reversal = input.refund.transfer_reversal;
-  if (typeof reversal === "string") throw new Error("externalRefundEffects needs the refund with transfer_reversal expanded");
+export async function externalRefundEffects(input: { refund: { transferReversal: number }; chargeId: string }) {
   const charge = await stripe().charges.retrieve(input.chargeId);
   const feeId = typeof charge.application_fee === "string" ? charge.application_fee : charge.application_fee?.id;
   const applicationFeeRefundedTotal = feeId ? (await stripe().applicationFees.retrieve(feeId)).amount_refunded : 0;
-  return { transferReversal: reversal?.amount ?? 0, applicationFeeRefundedTotal };
+  return { transferReversal: input.refund.transferReversal, applicationFeeRefundedTotal };
 }

@@ -61,7 +61,7 @@ describe("webhook deliveries", () => {
   });
 
   it("recovers dropped deliveries with reconciliation", async () => {
-    const { reconcileEvents } = await import("#app/stripe/webhooks/reconcile.server.ts");
+    const { reconcileEvents } = await import("#app/webhooks/reconcile.server.ts");
     const { creator } = await onboardedCreator(stripeEnv.url);
     await controls.setWebhookControls(stripeEnv.url, { drop: 1000 });
     const b = await buy(creator.id);

@@ -319,7 +319,7 @@ describe("the webhook route", () => {
 
 describe("reconciliation", () => {
   it("recovers a purchase whose webhooks were all dropped, and a second run changes nothing", async () => {
-    const { reconcileEvents } = await import("#app/stripe/webhooks/reconcile.server.ts");
+    const { reconcileEvents } = await import("#app/webhooks/reconcile.server.ts");
     const { creator } = await onboardedCreator(stripeEnv.url);
     const product = await publishedProduct(creator.id);
     const { user } = await buyer();

@@ -4,76 +4,11 @@
 // A body that carries a valid signature but is not an event we can read (not JSON, not an object, fields missing or
 // of the wrong type, text PostgreSQL cannot hold) answers 400 and is kept in `rejected_webhooks`, byte for byte, for
 // staff to inspect. An unsigned body is never stored: only someone holding the webhook secret can add rows.
+// Verifying and reading the body is the Stripe adapter's (`app/stripe/events.server.ts`); the rest is ours.
 import type Stripe from "stripe";
-import { z } from "zod";
+import { verifyEvent } from "#app/stripe/events.server.ts";
 import { db } from "#app/utils/db.server.ts";
-import { env } from "#app/utils/env.server.ts";
-import { hasLoneSurrogate } from "#app/utils/text.ts";
-import { stripe } from "../client.server.ts";
 import { handlerFor } from "./dispatch.server.ts";
-
-/** Seconds since the epoch from 2000 to 2100: a `created` outside is not a Stripe event's. */
-const CREATED_MIN = 946_684_800;
-const CREATED_MAX = 4_102_444_800;
-
-/** The envelope every Stripe event has; handlers read `data.object` by type. */
-const eventEnvelope = z
-  .object({
-    id: z.string().regex(/^evt_[A-Za-z0-9_]{1,250}$/, "id must be an evt_… id"),
-    object: z.literal("event"),
-    type: z.string().max(100).regex(/^[a-z0-9_.]+$/, "type must be lower-case letters, digits, _ and ."),
-    created: z.number().int().min(CREATED_MIN).max(CREATED_MAX),
-    account: z.string().regex(/^acct_[A-Za-z0-9_]{1,250}$/, "account must be an acct_… id").nullish(),
-    api_version: z.string().max(100).nullish(),
-    livemode: z.boolean().optional(),
-    data: z
-      .object({
-        object: z.record(z.unknown()).refine((value) => !Array.isArray(value), "data.object must be an object"),
-        previous_attributes: z.record(z.unknown()).nullish(),
-      })
-      .passthrough(),
-  })
-  .passthrough();
-
-/** Nesting deeper than any Stripe object (PostgreSQL's jsonb and our handlers stay far from their limits). */
-const MAX_JSON_DEPTH = 32;
-
-/** Why a parsed JSON value cannot be stored as jsonb (NUL characters, lone surrogates, absurd nesting), or null. */
-function unstorableJson(root: unknown): string | null {
-  const stack: [unknown, number][] = [[root, 0]];
-  while (stack.length) {
-    const [value, depth] = stack.pop()!;
-    if (typeof value === "string") {
-      if (value.includes("\u0000")) return "contains a NUL character";
-      // JSON.parse accepts "\ud800"; jsonb refuses it.
-      if (hasLoneSurrogate(value)) return "contains an unpaired UTF-16 surrogate";
-    } else if (value && typeof value === "object") {
-      if (depth >= MAX_JSON_DEPTH) return `is nested more than ${MAX_JSON_DEPTH} levels deep`;
-      for (const [key, child] of Object.entries(value)) {
-        stack.push([key, depth + 1], [child, depth + 1]);
-      }
-    }
-  }
-  return null;
-}
-
-/** The signed body as an event, or why it is not one. */
-export function readEvent(rawBody: string): { ok: true; event: Stripe.Event } | { ok: false; reason: string } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(rawBody);
-  } catch (error) {
-    return { ok: false, reason: `The body is not JSON: ${(error as Error).message}` };
-  }
-  const unstorable = unstorableJson(parsed);
-  if (unstorable) return { ok: false, reason: `The body ${unstorable}` };
-  const envelope = eventEnvelope.safeParse(parsed);
-  if (!envelope.success) {
-    const issues = envelope.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`);
-    return { ok: false, reason: `The body is not a Stripe event: ${issues.slice(0, 5).join("; ")}` };
-  }
-  return { ok: true, event: envelope.data as unknown as Stripe.Event };
-}
 
 /** Keeps a signed body we could not read, exactly as it came, with the reason and the signature header. */
 async function keepRejected(rawBody: string, signature: string, reason: string) {
@@ -88,22 +23,15 @@ export type WebhookOutcome =
   | { status: 500; body: { error: string } };
 
 export async function receiveWebhook(rawBody: string, signature: string | null): Promise<WebhookOutcome> {
-  if (!signature) return { status: 400, body: { error: "Webhook signature verification failed: No Stripe-Signature header" } };
-  // Only the signature first (stripe-node's verifier, as constructEvent uses it); reading the body is ours, below.
-  const verifier = stripe().webhooks.signature;
-  if (!verifier) throw new Error("stripe-node has no webhook signature verifier");
-  try {
-    verifier.verifyHeader(rawBody, signature, env().STRIPE_WEBHOOK_SECRET);
-  } catch (error) {
-    return { status: 400, body: { error: `Webhook signature verification failed: ${(error as Error).message}` } };
+  const verified = verifyEvent(rawBody, signature);
+  if (!verified.ok && !verified.signed)
+    return { status: 400, body: { error: `Webhook signature verification failed: ${verified.reason}` } };
+  if (!verified.ok) {
+    console.warn(`[webhook] rejected a signed body: ${verified.reason}`);
+    await keepRejected(rawBody, signature ?? "", verified.reason);
+    return { status: 400, body: { error: verified.reason } };
   }
-  const read = readEvent(rawBody);
-  if (!read.ok) {
-    console.warn(`[webhook] rejected a signed body: ${read.reason}`);
-    await keepRejected(rawBody, signature, read.reason);
-    return { status: 400, body: { error: read.reason } };
-  }
-  const { event } = read;
+  const { event } = verified;
   const stored = await storeEvent(event);
   if (stored.alreadyProcessed) return { status: 200, body: { received: true, duplicate: true, handled: false } };
   if (stored.processedNow) return { status: 200, body: { received: true, handled: false } };

@@ -1,8 +1,8 @@
 // Recovery for webhooks that never arrived: list events from Stripe since the last one we processed and run the
 // ones we are missing (or failed) through the same store → process path as the webhook.
 import type Stripe from "stripe";
+import { listEvents } from "#app/stripe/events.server.ts";
 import { db } from "#app/utils/db.server.ts";
-import { stripe } from "../client.server.ts";
 import { handledEventTypes } from "./dispatch.server.ts";
 import { processStoredEvent, storeEvent } from "./receive.server.ts";
 
@@ -41,11 +41,7 @@ export async function reconcileEvents(options: { since?: Date; onProgress?: (lin
   const events: Stripe.Event[] = [];
   const types = handledEventTypes();
   for (let start = 0; start < types.length; start += MAX_TYPES_PER_LIST) {
-    for await (const event of stripe().events.list({
-      created: { gte: sinceSeconds },
-      types: types.slice(start, start + MAX_TYPES_PER_LIST),
-      limit: 100,
-    })) {
+    for await (const event of listEvents({ sinceSeconds, types: types.slice(start, start + MAX_TYPES_PER_LIST) })) {
       events.push(event);
       if (events.length % 500 === 0) options.onProgress?.(`listed ${events.length} events…`);
     }
