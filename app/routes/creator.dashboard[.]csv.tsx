@@ -3,7 +3,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { creatorSalesExport, parseRange } from "#app/domain/dashboards.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
-import { csvAmount, toCsv } from "#app/utils/csv.ts";
+import { csvAmount, toCsv } from "#app/domain/csv.ts";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request, { role: "CREATOR" });
