@@ -1,11 +1,10 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { FormError, Notice } from "#app/components/forms.tsx";
-import { currentFeeRate } from "#app/domain/creators.server.ts";
+import { creatorStudio } from "#app/domain/creator-studio.server.ts";
 import { STATUS_WORDS } from "#app/domain/onboarding-status.ts";
 import { studioErrorMessage } from "#app/domain/studio-errors.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
-import { db } from "#app/utils/db.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Creator studio · Makers Market" }];
 
@@ -21,39 +20,10 @@ const REQUIREMENT_WORDS: Record<string, string> = {
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request, { role: "CREATOR" });
-  const account = await db().creatorAccount.findUnique({
-    where: { userId: user.id },
-    select: {
-      displayName: true,
-      slug: true,
-      onboardingStatus: true,
-      chargesEnabled: true,
-      payoutsEnabled: true,
-      requirementsDue: true,
-      stripeAccountId: true,
-      id: true,
-      feeOverrideBps: true,
-      isPartner: true,
-      _count: { select: { products: true, orders: true } },
-    },
-  });
-  if (!account) throw new Response("Your creator account is missing. Please contact support.", { status: 404 });
-  const publishedCount = await db().product.count({ where: { creator: { userId: user.id }, published: true } });
-  const fee = await currentFeeRate(db(), account);
+  const studio = await creatorStudio(user.id);
+  if (!studio) throw new Response("Your creator account is missing. Please contact support.", { status: 404 });
   return {
-    account: {
-      displayName: account.displayName,
-      slug: account.slug,
-      onboardingStatus: account.onboardingStatus,
-      chargesEnabled: account.chargesEnabled,
-      payoutsEnabled: account.payoutsEnabled,
-      requirementsDue: account.requirementsDue,
-      hasStripeAccount: account.stripeAccountId !== null,
-      productCount: account._count.products,
-      orderCount: account._count.orders,
-    },
-    publishedCount,
-    fee,
+    ...studio,
     // `?error=` names a code; only a known one shows its message.
     error: studioErrorMessage(new URL(request.url).searchParams.get("error")),
   };

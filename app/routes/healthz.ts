@@ -1,9 +1,6 @@
-import { databaseIsUp } from "#app/utils/db.server.ts";
+import { healthCheck } from "#app/domain/health.server.ts";
 
 export async function loader() {
-  const database = await databaseIsUp();
-  return Response.json(
-    { status: database.ok ? "ok" : "degraded", database },
-    { status: database.ok ? 200 : 503, headers: { "Cache-Control": "no-store" } },
-  );
+  const { ok, status, database } = await healthCheck();
+  return Response.json({ status, database }, { status: ok ? 200 : 503, headers: { "Cache-Control": "no-store" } });
 }
