@@ -200,3 +200,9 @@ export async function coverFor({ productId, viewerId }: { productId: string; vie
   if (!file) return null;
   return { ...file, etag: `"${product.coverImagePath.split("/").pop()}"`, isPublic: product.published };
 }
+
+/** A product's slug by its id, to send a buyer back to its page; null when there is no such product. */
+export async function productSlugFor(productId: string) {
+  const product = await db().product.findUnique({ where: { id: productId }, select: { slug: true } });
+  return product?.slug ?? null;
+}

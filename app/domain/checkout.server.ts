@@ -15,8 +15,9 @@ import { audit, type AuditActor } from "./audit.server.ts";
 import { currentFeeRate } from "./creators.server.ts";
 import { ACCESS_GRANTING } from "./entitlements.server.ts";
 import { applicationFee } from "./fees.ts";
-import { fulfillCheckoutSession } from "./fulfillment.server.ts";
-import { ensureMembershipStripePrices, LIVE_MEMBERSHIP } from "./memberships.server.ts";
+import { attemptIdOf, fulfillCheckoutSession } from "./fulfillment.server.ts";
+import { ensureMembershipStripePrices, listMemberships, LIVE_MEMBERSHIP } from "./memberships.server.ts";
+import { orderForCheckoutSession } from "./orders.server.ts";
 
 /** How long a Checkout Session stays payable (Stripe allows 30 minutes to 24 hours). */
 export const CHECKOUT_LIFETIME_MS = 60 * 60 * 1000;
@@ -283,4 +284,40 @@ export async function markAttemptExpired(attemptId: string, actor: AuditActor, a
     if (count)
       await audit(tx, { actor, action, entityType: "checkout_attempt", entityId: attemptId });
   });
+}
+
+export type CheckoutConfirmation =
+  | { state: "not_found" }
+  | { state: "processing" }
+  | { state: "paid"; order: NonNullable<Awaited<ReturnType<typeof orderForCheckoutSession>>> }
+  | { state: "member"; membership: Awaited<ReturnType<typeof listMemberships>>[number] | null };
+
+/**
+ * What a buyer back from Checkout (the success page) bought: the order the session became or, when the webhook has
+ * not arrived yet, the session read from Stripe and fulfilled through the same idempotent path as the webhook. A
+ * membership's session has no order of its own (its invoices do): the membership is what to show. A session that
+ * doesn't exist or isn't the buyer's is not found.
+ */
+export async function confirmCheckout(input: { buyerId: string; sessionId: string; actor: AuditActor }): Promise<CheckoutConfirmation> {
+  const scope = { buyerId: input.buyerId, sessionId: input.sessionId };
+  const order = await orderForCheckoutSession(scope);
+  if (order) return { state: "paid", order };
+  const session = await retrieveCheckoutSession(input.sessionId).catch((error) => {
+    if (error instanceof Stripe.errors.StripeInvalidRequestError) return null; // no such session
+    throw error;
+  });
+  const attemptId = session ? attemptIdOf(session) : null;
+  const attempt = attemptId
+    ? await db().checkoutAttempt.findUnique({ where: { id: attemptId }, select: { buyerId: true } })
+    : null;
+  if (!session || !attempt || attempt.buyerId !== input.buyerId) return { state: "not_found" };
+  // A membership exists once the webhook came; if not yet, fulfilling starts it from Stripe's state, as the webhook would.
+  const result = await fulfillCheckoutSession(session, { actor: input.actor });
+  if (result.status === "not_paid") return { state: "processing" };
+  if (result.status === "membership_started") {
+    const membership = (await listMemberships(input.buyerId)).find((m) => m.id === result.membershipId) ?? null;
+    return { state: "member", membership };
+  }
+  const fulfilled = await orderForCheckoutSession(scope);
+  return fulfilled ? { state: "paid", order: fulfilled } : { state: "not_found" };
 }

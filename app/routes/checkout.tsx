@@ -3,11 +3,11 @@ import { data, redirect } from "@remix-run/node";
 import { Link, useActionData } from "@remix-run/react";
 import { z } from "zod";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
+import { productSlugFor } from "#app/domain/catalog.server.ts";
 import { CheckoutRefused, startCheckout } from "#app/domain/checkout.server.ts";
 import { emptyToUndefined } from "#app/domain/day-range.ts";
-import { friendlyStripeError, isStripeError } from "#app/stripe/client.server.ts";
+import { paymentErrorMessage } from "#app/domain/stripe-errors.server.ts";
 import { getUser } from "#app/utils/auth.server.ts";
-import { db } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
 
 const buySchema = z.object({
@@ -29,9 +29,9 @@ export async function action({ request }: ActionFunctionArgs) {
   }
   const { productId, interval } = parsed.data;
   const user = await getUser(request);
-  const product = await db().product.findUnique({ where: { id: productId }, select: { slug: true } });
+  const productSlug = await productSlugFor(productId);
   if (!user) {
-    const back = product ? `/p/${product.slug}` : "/";
+    const back = productSlug ? `/p/${productSlug}` : "/";
     throw redirect(`/login?${new URLSearchParams({ redirectTo: back })}`);
   }
   try {
@@ -44,10 +44,9 @@ export async function action({ request }: ActionFunctionArgs) {
     });
     return redirect(checkout.url, 303);
   } catch (error) {
-    if (error instanceof CheckoutRefused)
-      return data({ error: error.message, productSlug: product?.slug ?? null }, { status: error.status });
-    if (isStripeError(error))
-      return data({ error: friendlyStripeError(error), productSlug: product?.slug ?? null }, { status: 502 });
+    if (error instanceof CheckoutRefused) return data({ error: error.message, productSlug }, { status: error.status });
+    const message = paymentErrorMessage(error);
+    if (message) return data({ error: message, productSlug }, { status: 502 });
     throw error;
   }
 }

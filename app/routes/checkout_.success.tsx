@@ -4,14 +4,10 @@ import { useEffect } from "react";
 import { priceText } from "#app/components/product-card.tsx";
 import { z } from "zod";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
-import { attemptIdOf, fulfillCheckoutSession } from "#app/domain/fulfillment.server.ts";
-import { listMemberships, MEMBERSHIP_STATUS_WORDS } from "#app/domain/memberships.server.ts";
+import { confirmCheckout } from "#app/domain/checkout.server.ts";
+import { MEMBERSHIP_STATUS_WORDS } from "#app/domain/memberships.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
-import { orderForCheckoutSession } from "#app/domain/orders.server.ts";
-import { retrieveCheckoutSession } from "#app/stripe/checkout.server.ts";
-import { Stripe } from "#app/stripe/client.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
-import { db } from "#app/utils/db.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Thank you · Makers Market" }];
 
@@ -23,49 +19,34 @@ export async function loader({ request }: LoaderFunctionArgs) {
   if (!parsed.success) throw new Response("That checkout link is not valid.", { status: 404 });
   const sessionId = parsed.data.session_id;
 
-  let order = await orderForCheckoutSession({ buyerId: user.id, sessionId });
-  if (!order) {
-    // The webhook has not arrived yet: ask Stripe, and fulfill through the same idempotent path.
-    const session = await retrieveCheckoutSession(sessionId).catch((error) => {
-      if (error instanceof Stripe.errors.StripeInvalidRequestError) return null; // no such session
-      throw error;
-    });
-    const attemptId = session ? attemptIdOf(session) : null;
-    const attempt = attemptId ? await db().checkoutAttempt.findUnique({ where: { id: attemptId } }) : null;
-    if (!session || !attempt || attempt.buyerId !== user.id)
-      throw new Response("We couldn't find that purchase.", { status: 404 });
-    // A membership's session has no order of its own (its invoices do): the membership is what to show. It exists
-    // once the webhook came; if not yet, fulfilling starts it from Stripe's state, as the webhook would.
-    const result = await fulfillCheckoutSession(session, { actor: actorFromRequest(request, user.id) });
-    if (result.status === "not_paid") return { state: "processing" as const, order: null, membership: null };
-    if (result.status === "membership_started") {
-      const membership = (await listMemberships(user.id)).find((m) => m.id === result.membershipId);
-      if (!membership) throw new Response("We couldn't find that membership.", { status: 404 });
-      return {
-        state: "member" as const,
-        order: null,
-        membership: {
-          productTitle: membership.product.title,
-          productSlug: membership.product.slug,
-          creator: membership.product.creator.displayName,
-          status: membership.status,
-          statusText: MEMBERSHIP_STATUS_WORDS[membership.status],
-          amount: membership.amount,
-          currency: membership.currency,
-          interval: membership.interval,
-          trialEndsAt: membership.status === "TRIALING" ? membership.trialEndsAt : null,
-          nextChargeAt: membership.currentPeriodEnd,
-          firstInvoice: membership.orders.at(-1)?.number ?? null,
-        },
-      };
-    }
-    order = await orderForCheckoutSession({ buyerId: user.id, sessionId });
+  const confirmation = await confirmCheckout({ buyerId: user.id, sessionId, actor: actorFromRequest(request, user.id) });
+  if (confirmation.state === "not_found") throw new Response("We couldn't find that purchase.", { status: 404 });
+  if (confirmation.state === "processing") return { state: "processing" as const, order: null, membership: null };
+  if (confirmation.state === "member") {
+    const { membership } = confirmation;
+    if (!membership) throw new Response("We couldn't find that membership.", { status: 404 });
+    return {
+      state: "member" as const,
+      order: null,
+      membership: {
+        productTitle: membership.product.title,
+        productSlug: membership.product.slug,
+        creator: membership.product.creator.displayName,
+        status: membership.status,
+        statusText: MEMBERSHIP_STATUS_WORDS[membership.status],
+        amount: membership.amount,
+        currency: membership.currency,
+        interval: membership.interval,
+        trialEndsAt: membership.status === "TRIALING" ? membership.trialEndsAt : null,
+        nextChargeAt: membership.currentPeriodEnd,
+        firstInvoice: membership.orders.at(-1)?.number ?? null,
+      },
+    };
   }
-  if (!order) throw new Response("We couldn't find that purchase.", { status: 404 });
   return {
     state: "paid" as const,
     membership: null,
-    order,
+    order: confirmation.order,
   };
 }
 
