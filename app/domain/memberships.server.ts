@@ -5,10 +5,8 @@
 // per-subscription lock; so duplicates, retries and any arrival order end in the same row. A paid invoice with an
 // amount becomes an order (one per invoice, by its unique id), so refunds, disputes, rollups and the staff console
 // treat renewals like any sale.
-import type Stripe from "stripe";
 import type { BillingInterval, EntitlementStatus, MembershipStatus } from "#app/generated/prisma/client.ts";
 import { retrievePaymentDetails } from "#app/stripe/checkout.server.ts";
-import { stripe } from "#app/stripe/client.server.ts";
 import {
   activeStripePriceIds,
   createBillingPortalSession,
@@ -16,10 +14,10 @@ import {
   createMembershipStripeProduct,
   renameMembershipStripeProduct,
   createRecurringPrice,
-  paymentIntentOfInvoice,
+  paymentIntentStatus,
   retrieveInvoice,
   retrieveSubscription,
-  subscriptionIdOfInvoice,
+  type InvoiceInfo,
 } from "#app/stripe/memberships.server.ts";
 import { db, Prisma, transaction, type Tx } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
@@ -47,7 +45,7 @@ export const INTERVAL_WORDS: Record<BillingInterval, { noun: string }> = {
   YEAR: { noun: "year" },
 };
 
-export function membershipStatusOf(status: Stripe.Subscription.Status): MembershipStatus {
+export function membershipStatusOf(status: string): MembershipStatus {
   return status.toUpperCase() as MembershipStatus;
 }
 
@@ -99,8 +97,8 @@ export async function syncMembership(subscriptionId: string, actor: AuditActor):
     // Read under the lock: a sync that started earlier can't overwrite a newer state with an older one.
     const sub = await retrieveSubscription(subscriptionId);
     const existing = await tx.membership.findUnique({ where: { stripeSubscriptionId: subscriptionId } });
-    const meta = sub.metadata ?? {};
-    const item = sub.items.data[0];
+    const meta = sub.metadata;
+    const item = sub.item;
     const stripePrice = item?.price;
     const priceRow = stripePrice
       ? await tx.price.findUnique({ where: { stripePriceId: stripePrice.id } })
@@ -116,28 +114,28 @@ export async function syncMembership(subscriptionId: string, actor: AuditActor):
 
     const status = membershipStatusOf(sub.status);
     const now = new Date();
-    const customerId = typeof sub.customer === "string" ? sub.customer : sub.customer.id;
-    const latestInvoice = typeof sub.latest_invoice === "object" ? sub.latest_invoice : null;
+    const customerId = sub.customerId;
+    const latestInvoice = sub.latestInvoice;
     const problem = await paymentProblemOf(status, latestInvoice);
     const paidOrders = existing ? await tx.order.count({ where: { membershipId: existing.id } }) : 0;
-    const invoicePaidAfterTrial = latestInvoice?.status === "paid" && latestInvoice.amount_paid > 0;
-    const converted = sub.trial_start !== null && (paidOrders > 0 || invoicePaidAfterTrial);
+    const invoicePaidAfterTrial = latestInvoice?.status === "paid" && latestInvoice.amountPaid > 0;
+    const converted = sub.trialStart !== null && (paidOrders > 0 || invoicePaidAfterTrial);
     const ended = status === "CANCELED" || status === "UNPAID" || status === "INCOMPLETE_EXPIRED";
-    const unitAmount = (stripePrice?.unit_amount ?? priceRow?.amount ?? existing?.amount ?? 0) * (item?.quantity ?? 1);
-    const interval: BillingInterval = stripePrice?.recurring?.interval === "year" ? "YEAR" : "MONTH";
+    const unitAmount = (stripePrice?.unitAmount ?? priceRow?.amount ?? existing?.amount ?? 0) * (item?.quantity ?? 1);
+    const interval: BillingInterval = stripePrice?.interval === "year" ? "YEAR" : "MONTH";
     const fields = {
       priceId,
       status,
       amount: unitAmount,
       currency: stripePrice?.currency ?? sub.currency,
       interval,
-      applicationFeePercent: sub.application_fee_percent === null ? null : new Prisma.Decimal(sub.application_fee_percent),
-      trialEndsAt: toDate(sub.trial_end),
-      currentPeriodEnd: toDate(item?.current_period_end),
-      cancelAtPeriodEnd: sub.cancel_at_period_end,
-      cancelAt: toDate(sub.cancel_at),
-      canceledAt: toDate(sub.canceled_at),
-      pausedCollection: sub.pause_collection !== null && sub.pause_collection !== undefined,
+      applicationFeePercent: sub.applicationFeePercent === null ? null : new Prisma.Decimal(sub.applicationFeePercent),
+      trialEndsAt: toDate(sub.trialEnd),
+      currentPeriodEnd: toDate(item?.currentPeriodEnd),
+      cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
+      cancelAt: toDate(sub.cancelAt),
+      canceledAt: toDate(sub.canceledAt),
+      pausedCollection: sub.pausedCollection,
       paymentProblem: problem?.kind ?? null,
       paymentProblemUrl: problem?.url ?? null,
       pastDueSince: status === "PAST_DUE" ? (existing?.pastDueSince ?? now) : null,
@@ -190,20 +188,20 @@ export async function syncMembership(subscriptionId: string, actor: AuditActor):
       });
     }
     await writeMembershipEntitlement(tx, membership, actor);
-    const latestInvoiceId = typeof sub.latest_invoice === "string" ? sub.latest_invoice : (latestInvoice?.id ?? null);
+    const latestInvoiceId = sub.latestInvoiceId;
     return { status: "synced", membershipId: membership.id, latestInvoiceId } as const;
   });
 }
 
 /** A failed or unauthenticated renewal, for the buyer's banner: from the latest invoice, while it is still open. */
-async function paymentProblemOf(status: MembershipStatus, invoice: Stripe.Invoice | null) {
-  if (!invoice || invoice.status !== "open" || invoice.attempt_count === 0) return null;
+async function paymentProblemOf(status: MembershipStatus, invoice: InvoiceInfo | null) {
+  if (!invoice || invoice.status !== "open" || invoice.attemptCount === 0) return null;
   if (status !== "PAST_DUE" && status !== "UNPAID" && status !== "INCOMPLETE") return null;
-  const intentId = paymentIntentOfInvoice(invoice);
-  const intent = intentId ? await stripe().paymentIntents.retrieve(intentId) : null;
+  const intentId = invoice.paymentIntentId;
+  const intentStatus = intentId ? await paymentIntentStatus(intentId) : null;
   return {
-    kind: intent?.status === "requires_action" ? ("action_required" as const) : ("failed" as const),
-    url: invoice.hosted_invoice_url ?? null,
+    kind: intentStatus === "requires_action" ? ("action_required" as const) : ("failed" as const),
+    url: invoice.hostedInvoiceUrl,
   };
 }
 
@@ -268,12 +266,12 @@ export async function recordInvoicePayment(
   alreadySynced?: SyncResult,
 ): Promise<InvoiceResult> {
   const invoice = await retrieveInvoice(invoiceId);
-  const subscriptionId = subscriptionIdOfInvoice(invoice);
+  const { subscriptionId } = invoice;
   if (!subscriptionId) return { status: "unknown_subscription" };
   const synced = alreadySynced ?? (await syncMembership(subscriptionId, actor));
   if (synced.status !== "synced") return synced;
-  if (invoice.status !== "paid" || invoice.amount_paid <= 0) return { status: "nothing_to_record" };
-  const intentId = paymentIntentOfInvoice(invoice);
+  if (invoice.status !== "paid" || invoice.amountPaid <= 0) return { status: "nothing_to_record" };
+  const intentId = invoice.paymentIntentId;
   if (!intentId) throw new Error(`Paid invoice ${invoice.id} has no payment intent`);
   // Network first, never while holding a lock.
   const payment = await retrievePaymentDetails(intentId);
@@ -286,7 +284,7 @@ export async function recordInvoicePayment(
       where: { id: synced.membershipId },
       include: { product: { select: { title: true } }, buyer: { select: { email: true } } },
     });
-    const totalAmount = invoice.amount_paid;
+    const totalAmount = invoice.amountPaid;
     const applicationFeeAmount = payment.applicationFeeAmount ?? 0;
     const feeBps = membership.applicationFeePercent ? Math.round(Number(membership.applicationFeePercent) * 100) : 0;
     const order = await tx.order.create({
@@ -295,8 +293,8 @@ export async function recordInvoicePayment(
         creatorId: membership.creatorId,
         membershipId: membership.id,
         stripeInvoiceId: invoice.id,
-        billingReason: invoice.billing_reason,
-        buyerEmail: invoice.customer_email ?? membership.buyer.email,
+        billingReason: invoice.billingReason,
+        buyerEmail: invoice.customerEmail ?? membership.buyer.email,
         currency: invoice.currency,
         totalAmount,
         applicationFeeAmount,
@@ -334,7 +332,7 @@ export async function recordInvoicePayment(
         orderNumber: order.number,
         membershipId: membership.id,
         invoiceId: invoice.id,
-        billingReason: invoice.billing_reason,
+        billingReason: invoice.billingReason,
         applicationFee: applicationFeeAmount,
         creatorAmount: order.creatorAmount,
         stripeFee: payment.stripeFee,

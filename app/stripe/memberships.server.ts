@@ -97,12 +97,106 @@ export function membershipSessionRequest(input: MembershipCheckoutInput): Stripe
   };
 }
 
-export function retrieveSubscription(subscriptionId: string) {
-  return stripe().subscriptions.retrieve(subscriptionId, { expand: ["latest_invoice.payments"] });
+/** What the app reads from a subscription invoice. */
+export interface InvoiceInfo {
+  id: string;
+  /** draft, open, paid, uncollectible or void */
+  status: string | null;
+  amountPaid: number;
+  currency: string;
+  attemptCount: number;
+  hostedInvoiceUrl: string | null;
+  billingReason: string | null;
+  customerEmail: string | null;
+  subscriptionId: string | null;
+  /** The payment intent that paid (or last tried to pay) the invoice. */
+  paymentIntentId: string | null;
 }
 
-export function retrieveInvoice(invoiceId: string) {
-  return stripe().invoices.retrieve(invoiceId, { expand: ["payments"] });
+/** Pass the invoice with `payments` expanded, or its payment intent reads as none. */
+export function invoiceFrom(invoice: Stripe.Invoice): InvoiceInfo {
+  return {
+    id: invoice.id,
+    status: invoice.status,
+    amountPaid: invoice.amount_paid,
+    currency: invoice.currency,
+    attemptCount: invoice.attempt_count,
+    hostedInvoiceUrl: invoice.hosted_invoice_url ?? null,
+    billingReason: invoice.billing_reason,
+    customerEmail: invoice.customer_email,
+    subscriptionId: subscriptionIdOfInvoice(invoice),
+    paymentIntentId: paymentIntentOfInvoice(invoice),
+  };
+}
+
+/** What the app reads from a subscription (one item: one membership price). Times are seconds since the epoch. */
+export interface SubscriptionInfo {
+  id: string;
+  /** incomplete, incomplete_expired, trialing, active, past_due, canceled, unpaid or paused */
+  status: string;
+  customerId: string;
+  metadata: Record<string, string>;
+  currency: string;
+  applicationFeePercent: number | null;
+  item: {
+    quantity: number | undefined;
+    currentPeriodEnd: number | null | undefined;
+    price: { id: string; unitAmount: number | null; currency: string; interval: string | null } | null;
+  } | null;
+  trialStart: number | null;
+  trialEnd: number | null;
+  cancelAtPeriodEnd: boolean;
+  cancelAt: number | null;
+  canceledAt: number | null;
+  pausedCollection: boolean;
+  latestInvoiceId: string | null;
+  /** When Stripe returned it expanded. */
+  latestInvoice: InvoiceInfo | null;
+}
+
+/** Pass the subscription with `latest_invoice.payments` expanded to read its latest invoice. */
+export function subscriptionFrom(sub: Stripe.Subscription): SubscriptionInfo {
+  const item = sub.items.data[0];
+  const price = item?.price;
+  const latestInvoice = typeof sub.latest_invoice === "object" && sub.latest_invoice ? invoiceFrom(sub.latest_invoice) : null;
+  return {
+    id: sub.id,
+    status: sub.status,
+    customerId: typeof sub.customer === "string" ? sub.customer : sub.customer.id,
+    metadata: sub.metadata ?? {},
+    currency: sub.currency,
+    applicationFeePercent: sub.application_fee_percent,
+    item: item
+      ? {
+          quantity: item.quantity,
+          currentPeriodEnd: item.current_period_end,
+          price: price
+            ? { id: price.id, unitAmount: price.unit_amount, currency: price.currency, interval: price.recurring?.interval ?? null }
+            : null,
+        }
+      : null,
+    trialStart: sub.trial_start,
+    trialEnd: sub.trial_end,
+    cancelAtPeriodEnd: sub.cancel_at_period_end,
+    cancelAt: sub.cancel_at,
+    canceledAt: sub.canceled_at,
+    pausedCollection: sub.pause_collection !== null && sub.pause_collection !== undefined,
+    latestInvoiceId: typeof sub.latest_invoice === "string" ? sub.latest_invoice : (latestInvoice?.id ?? null),
+    latestInvoice,
+  };
+}
+
+export async function retrieveSubscription(subscriptionId: string): Promise<SubscriptionInfo> {
+  return subscriptionFrom(await stripe().subscriptions.retrieve(subscriptionId, { expand: ["latest_invoice.payments"] }));
+}
+
+export async function retrieveInvoice(invoiceId: string): Promise<InvoiceInfo> {
+  return invoiceFrom(await stripe().invoices.retrieve(invoiceId, { expand: ["payments"] }));
+}
+
+/** A payment intent's status (requires_action, requires_payment_method, succeeded, …). */
+export async function paymentIntentStatus(paymentIntentId: string): Promise<string> {
+  return (await stripe().paymentIntents.retrieve(paymentIntentId)).status;
 }
 
 export function subscriptionIdOfInvoice(invoice: Stripe.Invoice): string | null {
