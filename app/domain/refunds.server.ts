@@ -1,6 +1,6 @@
 // Refunds, correct to the cent. The split of a refund (who gives back what) is the pure `refundSplit` in
 // ./refund-split.ts, which also explains the money flow of a destination charge.
-import type { Refund } from "#app/generated/prisma/client.ts";
+import type { OrderStatus, Refund } from "#app/generated/prisma/client.ts";
 import { Stripe } from "#app/stripe/client.server.ts";
 import { retrieveConnectedBalance } from "#app/stripe/connect.server.ts";
 import { createRefund } from "#app/stripe/refunds.server.ts";
@@ -82,6 +82,15 @@ export async function previewRefund(input: Pick<RefundRequestInput, "orderId" | 
     balanceCovers: creatorBalance === null ? null : creatorBalance >= split.creatorGivesBack,
     revokesAccess: fullyRefunded,
   };
+}
+
+/** Why staff can't refund this order at all (disputed, or nothing left to refund), in words for them; null when
+ * they can. `refundOrder` refuses the same cases. */
+export function refundBlocked(order: { status: OrderStatus; totalAmount: number; refundedAmount: number }): string | null {
+  if (order.status === "DISPUTED" || order.status === "DISPUTE_LOST")
+    return "This payment is disputed: the card network decides the money now, so it can't be refunded.";
+  if (order.totalAmount - order.refundedAmount === 0) return "This order is already fully refunded.";
+  return null;
 }
 
 async function creatorBalanceIn(accountId: string, currency: string) {

@@ -2,6 +2,8 @@
 // and the disputes list. Nothing here writes; money actions live in refunds.server.ts and disputes.server.ts.
 import { z } from "zod";
 import { dayRangeFilter, emptyToUndefined, isoDay } from "./day-range.ts";
+import { recoverableAmount } from "./disputes.server.ts";
+import { refundBlocked } from "./refunds.server.ts";
 import type { ActorType, OrderStatus, Prisma } from "#app/generated/prisma/client.ts";
 import { db } from "#app/utils/db.server.ts";
 import { pageParam } from "#app/utils/paging.ts";
@@ -303,6 +305,53 @@ export async function staffOrderDetail(orderId: string) {
     recoverableDisputeIds: order.disputes
       .filter((d) => d.outcome === "LOST" && d.recoveredAmount < d.amount)
       .map((d) => d.id),
+  };
+}
+
+/** The staff refund page of one order: what was paid and refunded so far, what remains, and why it can't be
+ * refunded (`refundBlocked`) if so; null when there is no such order. */
+export async function refundForm(orderId: string) {
+  const order = await db().order.findUnique({
+    where: { id: orderId },
+    include: { creator: { select: { displayName: true } }, items: { select: { productTitle: true } } },
+  });
+  if (!order) return null;
+  return {
+    order: {
+      id: order.id,
+      number: order.number,
+      currency: order.currency,
+      totalAmount: order.totalAmount,
+      refundedAmount: order.refundedAmount,
+      creator: order.creator.displayName,
+      items: order.items.map((i) => i.productTitle),
+    },
+    remainder: order.totalAmount - order.refundedAmount,
+    blocked: refundBlocked(order),
+  };
+}
+
+/** The staff page that recovers a lost dispute from the creator: the dispute, its order and what is still
+ * recoverable; null when there is no such dispute. */
+export async function disputeRecovery(disputeId: string) {
+  const dispute = await db().dispute.findUnique({
+    where: { id: disputeId },
+    include: { order: { include: { creator: { select: { displayName: true } } } } },
+  });
+  if (!dispute) return null;
+  return {
+    dispute: {
+      id: dispute.id,
+      outcome: dispute.outcome,
+      amount: dispute.amount,
+      currency: dispute.currency,
+      reason: dispute.reason,
+      recoveredAmount: dispute.recoveredAmount,
+      orderId: dispute.orderId,
+      orderNumber: dispute.order.number,
+      creator: dispute.order.creator.displayName,
+    },
+    recoverable: recoverableAmount(dispute, dispute.order),
   };
 }
 

@@ -4,35 +4,19 @@ import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormError, Notice } from "#app/components/forms.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
-import { recoverableAmount, recoverDisputeLoss, RecoveryRefused } from "#app/domain/disputes.server.ts";
+import { recoverDisputeLoss, RecoveryRefused } from "#app/domain/disputes.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
-import { friendlyStripeError, isStripeError } from "#app/stripe/client.server.ts";
+import { disputeRecovery } from "#app/domain/staff-orders.server.ts";
+import { paymentErrorMessage } from "#app/domain/stripe-errors.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
-import { db } from "#app/utils/db.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Recover a lost dispute · Staff · Makers Market" }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUser(request, { role: "STAFF" });
-  const dispute = await db().dispute.findUnique({
-    where: { id: params.disputeId },
-    include: { order: { include: { creator: { select: { displayName: true } } } } },
-  });
-  if (!dispute) throw new Response("That dispute doesn't exist.", { status: 404 });
-  return {
-    dispute: {
-      id: dispute.id,
-      outcome: dispute.outcome,
-      amount: dispute.amount,
-      currency: dispute.currency,
-      reason: dispute.reason,
-      recoveredAmount: dispute.recoveredAmount,
-      orderId: dispute.orderId,
-      orderNumber: dispute.order.number,
-      creator: dispute.order.creator.displayName,
-    },
-    recoverable: recoverableAmount(dispute, dispute.order),
-  };
+  const recovery = await disputeRecovery(params.disputeId!);
+  if (!recovery) throw new Response("That dispute doesn't exist.", { status: 404 });
+  return recovery;
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -44,7 +28,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return redirect(`/staff/orders/${dispute.orderId}?recovered=1`, 303);
   } catch (error) {
     if (error instanceof RecoveryRefused) return data({ error: error.message }, { status: 409 });
-    if (isStripeError(error)) return data({ error: friendlyStripeError(error) }, { status: 502 });
+    const message = paymentErrorMessage(error);
+    if (message) return data({ error: message }, { status: 502 });
     throw error;
   }
 }

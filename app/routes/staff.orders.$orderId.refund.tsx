@@ -8,9 +8,9 @@ import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { formatDecimal, formatMoney, minorUnitDigits, parseMinorUnits, parseMoney } from "#app/domain/money.ts";
 import { REFUND_REASONS } from "#app/domain/refund-reasons.ts";
 import { previewRefund, refundOrder, RefundRefused } from "#app/domain/refunds.server.ts";
-import { friendlyStripeError, isStripeError } from "#app/stripe/client.server.ts";
+import { refundForm } from "#app/domain/staff-orders.server.ts";
+import { paymentErrorMessage } from "#app/domain/stripe-errors.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
-import { db } from "#app/utils/db.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Refund · Staff · Makers Market" }];
 
@@ -24,40 +24,13 @@ const formSchema = z.object({
   refundApplicationFee: checkbox,
 });
 
-async function loadOrder(orderId: string) {
-  const order = await db().order.findUnique({
-    where: { id: orderId },
-    include: { creator: { select: { displayName: true } }, items: { select: { productTitle: true } } },
-  });
-  if (!order) throw new Response("That order doesn't exist.", { status: 404 });
-  return order;
-}
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUser(request, { role: "STAFF" });
-  const order = await loadOrder(params.orderId!);
+  const refund = await refundForm(params.orderId!);
+  if (!refund) throw new Response("That order doesn't exist.", { status: 404 });
+  const { order, remainder, blocked } = refund;
   const url = new URL(request.url);
-  const remainder = order.totalAmount - order.refundedAmount;
-  const blocked =
-    order.status === "DISPUTED" || order.status === "DISPUTE_LOST"
-      ? "This payment is disputed: the card network decides the money now, so it can't be refunded."
-      : remainder === 0
-        ? "This order is already fully refunded."
-        : null;
-  const base = {
-    order: {
-      id: order.id,
-      number: order.number,
-      currency: order.currency,
-      totalAmount: order.totalAmount,
-      refundedAmount: order.refundedAmount,
-      creator: order.creator.displayName,
-      items: order.items.map((i) => i.productTitle),
-    },
-    remainder,
-    blocked,
-    requestKey: crypto.randomUUID(),
-  };
+  const base = { ...refund, requestKey: crypto.randomUUID() };
   if (!url.searchParams.has("amount") || blocked) return { ...base, form: null, errors: {} as Record<string, string>, preview: null };
 
   const parsed = formSchema.safeParse({
@@ -131,7 +104,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     await refundOrder({ orderId: params.orderId!, ...parsed.data, actor: actorFromRequest(request, user.id) });
   } catch (error) {
     if (error instanceof RefundRefused) return data({ error: error.message }, { status: 409 });
-    if (isStripeError(error)) return data({ error: friendlyStripeError(error) }, { status: 502 });
+    const message = paymentErrorMessage(error);
+    if (message) return data({ error: message }, { status: 502 });
     throw error;
   }
   return redirect(`/staff/orders/${params.orderId}?refunded=1`, 303);
