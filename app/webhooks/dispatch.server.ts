@@ -18,6 +18,8 @@ export type EventHandler = (event: Stripe.Event) => Promise<void>;
 export function handlerFor(type: string): EventHandler | undefined {
   // The map pairs each type with its own event's handler; TypeScript can't follow that pairing through a lookup by a
   // runtime string, so this one place widens it. The caller passes the event whose type it looked up.
+  // Own properties only: a type such as "constructor" must not find Object's.
+  if (!Object.hasOwn(handlers, type)) return undefined;
   return handlers[type as Stripe.Event.Type] as EventHandler | undefined;
 }
 

@@ -4,7 +4,7 @@ import { STRIPE_ACTOR } from "#app/domain/audit.server.ts";
 import { markAttemptExpired, recordPaymentFailure } from "#app/domain/checkout.server.ts";
 import { fulfillCheckoutSession } from "#app/domain/fulfillment.server.ts";
 import { checkoutSessionFrom, paymentFailureFrom } from "#app/stripe/checkout.server.ts";
-import type { EventOf, HandlerMap } from "../handler-map.ts";
+import type { EventOf, HandlerMap } from "#app/webhooks/handler-map.ts";
 
 const actorFor = (event: Stripe.Event) => ({ ...STRIPE_ACTOR, id: event.id });
 

@@ -4,7 +4,7 @@ import type Stripe from "stripe";
 import { STRIPE_ACTOR } from "#app/domain/audit.server.ts";
 import { recordInvoicePayment, syncMembership } from "#app/domain/memberships.server.ts";
 import { subscriptionIdOfInvoice } from "#app/stripe/memberships.server.ts";
-import type { EventOf, HandlerMap } from "../handler-map.ts";
+import type { EventOf, HandlerMap } from "#app/webhooks/handler-map.ts";
 
 const actorFor = (event: Stripe.Event) => ({ ...STRIPE_ACTOR, id: event.id });
 

@@ -5,7 +5,7 @@ import { syncStripeDispute } from "#app/domain/disputes.server.ts";
 import { applyChargeRefunds, applyStripeRefund } from "#app/domain/refund-events.server.ts";
 import { disputeFrom } from "#app/stripe/disputes.server.ts";
 import { refundFrom } from "#app/stripe/refunds.server.ts";
-import type { EventOf, HandlerMap } from "../handler-map.ts";
+import type { EventOf, HandlerMap } from "#app/webhooks/handler-map.ts";
 
 const actorFor = (event: Stripe.Event) => ({ ...STRIPE_ACTOR, id: event.id });
 
