@@ -28,9 +28,14 @@ afterEach(async () => {
   await controls.clearFaults(stripeEnv.url);
   await controls.setWebhookControls(stripeEnv.url, { duplicate: 0, reorder: 0, drop: 0, delay_ms: 0 });
   await stripeEnv.settle();
-  await expectMarketplaceInvariants(stripeEnv.url, stripeEnv.emulator.secretKey);
+  // Some scenarios buy nothing (forged bodies, unknown events, onboarding retries): run alone (-t), they leave no
+  // orders, and that is right. The file as a whole must have produced orders: checked once more in afterAll.
+  await expectMarketplaceInvariants(stripeEnv.url, stripeEnv.emulator.secretKey, { allowNoOrders: true });
 });
-afterAll(async () => stripeEnv?.stop());
+afterAll(async () => {
+  if (stripeEnv) await expectMarketplaceInvariants(stripeEnv.url, stripeEnv.emulator.secretKey);
+  await stripeEnv?.stop();
+});
 
 async function buy(creatorId: string, options: { pay?: boolean } = {}) {
   const product = await publishedProduct(creatorId, { amount: 1_000 + Math.floor(Math.random() * 9_000), currency: "usd" });
