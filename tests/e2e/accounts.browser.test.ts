@@ -1,6 +1,6 @@
 // A person signs up, logs out and in, and is kept out of pages that are not theirs.
 import { describe, expect, it } from "vitest";
-import { useBrowserApp } from "#tests/helpers/e2e.ts";
+import { logIn, useBrowserApp } from "#tests/helpers/e2e.ts";
 
 const context = useBrowserApp();
 
@@ -40,11 +40,8 @@ describe("accounts in the browser", () => {
 
   it("logs in the seeded demo staff account", async () => {
     const page = await context.browser.newPage();
-    await page.goto(`${context.app.url}/login`);
-    await page.getByLabel("Email").fill("staff@example.com");
-    await page.getByLabel("Password").fill("staff-demo-password");
-    await page.getByRole("button", { name: "Log in" }).click();
-    await page.waitForURL(`${context.app.url}/staff`);
+    await logIn(page, context.app.url, "staff@example.com", "staff-demo-password");
+    expect(page.url()).toBe(`${context.app.url}/staff`);
     expect(await page.getByTestId("stat-Published products").textContent()).toBe("5");
     await page.close();
   });

@@ -3,12 +3,13 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "#app/utils/db.server.ts";
 import { startTestApp } from "#tests/helpers/app-server.ts";
 import { launchBrowser } from "#tests/helpers/browser.ts";
 import { creatorWithAccount, gradientPng, PDF_BYTES } from "#tests/helpers/catalog.ts";
+import { signedInContext } from "#tests/helpers/e2e.ts";
 
 const shots = process.env.SCREENSHOT_DIR ?? "/tmp/shots-catalog";
 const uploads = fs.mkdtempSync(path.join(os.tmpdir(), "uploads-e2e-"));
@@ -45,13 +46,7 @@ function watchErrors(page: Page) {
   return errors;
 }
 
-async function signedInContext(userId: string): Promise<BrowserContext> {
-  const { sessionCookie } = await import("#tests/helpers/requests.ts");
-  const [name, value] = (await sessionCookie(userId)).split(/=(.*)/s) as [string, string];
-  const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
-  await context.addCookies([{ name, value, url: app.url }]);
-  return context;
-}
+const signedInAs = (userId: string) => signedInContext(browser, app.url, userId, { viewport: VIEWPORTS.desktop });
 
 describe("catalog in the browser", () => {
   it("creates, publishes and finds a product with its cover and price", async () => {
@@ -61,7 +56,7 @@ describe("catalog in the browser", () => {
     fs.writeFileSync(coverFile, gradientPng());
     fs.writeFileSync(bookFile, PDF_BYTES);
 
-    const creatorContext = await signedInContext(user.id);
+    const creatorContext = await signedInAs(user.id);
     const page = await creatorContext.newPage();
     const creatorErrors = watchErrors(page);
     await page.goto(`${app.url}/creator/products`);

@@ -9,7 +9,8 @@ import { rollupRefund, rollupSale, utcDay } from "#app/domain/revenue.server.ts"
 import { db, transaction } from "#app/utils/db.server.ts";
 import { startTestApp } from "#tests/helpers/app-server.ts";
 import { launchBrowser } from "#tests/helpers/browser.ts";
-import { createUser, sessionCookie } from "#tests/helpers/requests.ts";
+import { signedInContext } from "#tests/helpers/e2e.ts";
+import { createUser } from "#tests/helpers/requests.ts";
 
 const SHOTS = "/tmp/shots-dash";
 let app: Awaited<ReturnType<typeof startTestApp>>;
@@ -116,10 +117,7 @@ afterAll(async () => {
 
 async function signedIn(email: string): Promise<BrowserContext> {
   const user = await db().user.findUniqueOrThrow({ where: { email } });
-  const [name, value] = (await sessionCookie(user.id)).split("=") as [string, string];
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addCookies([{ name, value, url: app.url }]);
-  return context;
+  return signedInContext(browser, app.url, user.id, { viewport: { width: 1280, height: 900 } });
 }
 
 function csvSum(text: string, currencyColumn: number, amountColumn: number, currency: string) {

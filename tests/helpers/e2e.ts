@@ -1,6 +1,6 @@
 // Browser tests: the built app (with its own Stripe emulator) and Chromium for the test file, and small steps that
 // several tests take.
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 import { startTestApp, type TestApp } from "./app-server.ts";
 import { launchBrowser } from "./browser.ts";
@@ -26,6 +26,21 @@ export async function logIn(page: Page, appUrl: string, email: string, password:
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
   await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+}
+
+/** A browser context signed in as `userId` without the login form (a session row and its cookie, as the login would
+ * set them), for tests that are not about logging in. */
+export async function signedInContext(
+  browser: Browser,
+  appUrl: string,
+  userId: string,
+  options: BrowserContextOptions = {},
+): Promise<BrowserContext> {
+  const { sessionCookie } = await import("./requests.ts");
+  const [name, value] = (await sessionCookie(userId)).split(/=(.*)/s) as [string, string];
+  const context = await browser.newContext(options);
+  await context.addCookies([{ name, value, url: appUrl }]);
+  return context;
 }
 
 /** Polls `read` until `done` holds (work the app does after answering, such as webhooks), for up to 15 s. */
