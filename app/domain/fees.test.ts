@@ -103,15 +103,14 @@ describe("applicationFee properties", () => {
     expect(applicationFee(MAX_AMOUNT, 1)).toBe(exactFee(MAX_AMOUNT, 1));
   });
 
-  // FINDING: the guard accepts any safe integer, but amount × bps leaves the exact range of a double above ~9×10^11
-  // minor units, and the rule breaks: off by one, a 100% fee that leaves the creator 1, a share that shrinks as the
-  // amount grows. Unreachable through the app today (prices are capped at MAX_AMOUNT); flip to `it` once the guard
-  // caps the amount or the arithmetic is done in BigInt.
-  it.fails("FINDING: holds the rule for every amount the guard accepts", () => {
+  // Found by the properties: the guard accepts any safe integer, but amount × bps leaves the exact range of a double
+  // above ~9×10^11 minor units, and a float computation broke the rule there (off by one, a 100% fee that left the
+  // creator 1, a share that shrank as the amount grew). The fee is computed in BigInt now.
+  it("holds the rule for every amount the guard accepts (found by the properties: computed in BigInt since)", () => {
     expect(applicationFee(8_911_695_498_977_911, 5_183)).toBe(exactFee(8_911_695_498_977_911, 5_183)); // …252 for …251
     expect(applicationFee(7_578_214_840_043_139, 10_000)).toBe(7_578_214_840_043_139); // 100% leaves the creator 1
   });
-  it.fails("FINDING: keeps the creator's share monotone for every amount the guard accepts", () => {
+  it("keeps the creator's share monotone for every amount the guard accepts", () => {
     const share = (amount: number) => amount - applicationFee(amount, 10_000);
     expect(share(7_578_214_840_043_139)).toBeLessThanOrEqual(share(7_578_826_350_715_514)); // 1 > 0
   });

@@ -108,9 +108,9 @@ describe("refundSplit at the edges", () => {
     expect(refundSplit(order, 100, BOTH)).toMatchObject({ transferReversal: 0, applicationFeeRefund: 0, platformGivesBack: 100 });
   });
 
-  it.fails("FINDING: rounds a tie down when refunded × fee passes 2^53 (fee above ~90% of a near-MAX_AMOUNT order)", () => {
+  it("rounds a tie half up even when refunded × fee passes 2^53 (found by the properties: computed in BigInt since)", () => {
     // 97,000,617 × 92,857,141 / 99,999,998 = 90,072,001.5 exactly; half up is 90,072,002, but the float product
-    // loses its last unit and Math.round sees 90,072,001.49999… Flip to `it` once part() computes in integers.
+    // loses its last unit and Math.round saw 90,072,001.49999…; part() now computes in integers.
     const split = refundSplit(fresh(99_999_998, 92_857_141), 97_000_617, BOTH);
     expect(split.applicationFeeRefund).toBe(exactPart(97_000_617, 92_857_141, 99_999_998));
   });

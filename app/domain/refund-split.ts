@@ -7,7 +7,10 @@
 // cumulative, exactly as Stripe computes them: part(after) − part(before), with part(x) = round(x × whole / A).
 
 function part(refundedSoFar: number, whole: number, total: number) {
-  return total === 0 ? 0 : Math.round((refundedSoFar * whole) / total);
+  if (total === 0) return 0;
+  // Half up, in BigInt: refundedSoFar × whole passes 2^53 for large orders, where a float would misround a tie.
+  const [a, w, t] = [BigInt(refundedSoFar), BigInt(whole), BigInt(total)];
+  return Number((2n * a * w + t) / (2n * t));
 }
 
 /** The order's money columns the split reads (integer minor units). */
