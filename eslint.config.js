@@ -45,33 +45,67 @@ const STRIPE_PACKAGE = { name: "stripe", message: "Only app/stripe/ imports stri
 const DOMAIN = { regex: "^#app/domain/", message: "This layer sits below the domain and must not import it." };
 
 export default tseslint.config(
-  { ignores: ["build/**", "app/generated/**", "data/**", "node_modules/**", "public/**", ".cache/**", "test-results/**"] },
+  {
+    ignores: [
+      "build/**",
+      "app/generated/**",
+      "data/**",
+      "node_modules/**",
+      "public/**",
+      ".cache/**",
+      "test-results/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
       "no-empty": ["error", { allowEmptyCatch: true }],
     },
   },
-  layer(["app/routes/**"], [UP_AND_OUT, DATABASE, STRIPE_ADAPTER, STRIPE_PACKAGE, { regex: "^#app/webhooks/", message: "Routes call the domain, not the webhook layer." }]),
+  layer(
+    ["app/routes/**"],
+    [
+      UP_AND_OUT,
+      DATABASE,
+      STRIPE_ADAPTER,
+      STRIPE_PACKAGE,
+      { regex: "^#app/webhooks/", message: "Routes call the domain, not the webhook layer." },
+    ],
+  ),
   // The Stripe webhook's URL is a Remix route, but the route is only the webhook layer's door.
   layer(["app/routes/api.webhooks.stripe.ts"], [UP_AND_OUT, DATABASE, STRIPE_ADAPTER, STRIPE_PACKAGE]),
-  layer(["app/webhooks/**"], [UP_AND_OUT, { regex: "^#app/routes/", message: "Webhooks call the domain, not routes." }]),
-  layer(["app/domain/**"], [
-    UP_AND_OUT,
-    ENTRY_POINTS,
-    { name: "stripe", message: "The domain works with the app's own types; app/stripe/ turns Stripe objects into them." },
-  ]),
+  layer(
+    ["app/webhooks/**"],
+    [UP_AND_OUT, { regex: "^#app/routes/", message: "Webhooks call the domain, not routes." }],
+  ),
+  layer(
+    ["app/domain/**"],
+    [
+      UP_AND_OUT,
+      ENTRY_POINTS,
+      {
+        name: "stripe",
+        message: "The domain works with the app's own types; app/stripe/ turns Stripe objects into them.",
+      },
+    ],
+  ),
   layer(["app/stripe/**"], [UP_AND_OUT, ENTRY_POINTS, DOMAIN]),
-  layer(["app/utils/**"], [
-    UP_AND_OUT,
-    ENTRY_POINTS,
-    DOMAIN,
-    { regex: "^#app/stripe/", message: "Utilities sit below the Stripe adapter." },
-    STRIPE_PACKAGE,
-  ]),
+  layer(
+    ["app/utils/**"],
+    [
+      UP_AND_OUT,
+      ENTRY_POINTS,
+      DOMAIN,
+      { regex: "^#app/stripe/", message: "Utilities sit below the Stripe adapter." },
+      STRIPE_PACKAGE,
+    ],
+  ),
   layer(["app/components/**"], [UP_AND_OUT, DATABASE, STRIPE_ADAPTER, STRIPE_PACKAGE, ENTRY_POINTS]),
   {
     // Prisma's CLI internals (see the workarounds there) are untyped.

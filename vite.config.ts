@@ -37,7 +37,13 @@ export default defineConfig({
         extends: true,
         test: {
           name: "app",
-          include: ["app/**/*.test.ts", "tests/lint/**/*.test.ts", "tests/integration/**/*.test.ts", "tests/faults/**/*.test.ts", "tests/e2e/**/*.test.ts"],
+          include: [
+            "app/**/*.test.ts",
+            "tests/lint/**/*.test.ts",
+            "tests/integration/**/*.test.ts",
+            "tests/faults/**/*.test.ts",
+            "tests/e2e/**/*.test.ts",
+          ],
           globalSetup: ["tests/setup/global-setup.ts"],
           setupFiles: ["tests/setup/each-file.ts"],
         },

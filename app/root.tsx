@@ -117,7 +117,13 @@ function Header({ user }: { user: Pick<SessionUser, "name" | "role"> | null }) {
 function ProgressBar() {
   const navigation = useNavigation();
   if (navigation.state === "idle") return null;
-  return <div role="progressbar" aria-label="Loading" className="fixed inset-x-0 top-0 z-50 h-1 animate-pulse bg-brand-500" />;
+  return (
+    <div
+      role="progressbar"
+      aria-label="Loading"
+      className="fixed inset-x-0 top-0 z-50 h-1 animate-pulse bg-brand-500"
+    />
+  );
 }
 
 export function Layout({ children }: { children: ReactNode }) {

@@ -92,7 +92,12 @@ export async function seedDemoData(log: (line: string) => void = console.log) {
     }
     const creatorUser = users.find((u) => u.role === "CREATOR")!;
     const creator = await tx.creatorAccount.create({
-      data: { userId: creatorUser.id, displayName: "Casey's Studio", slug: "caseys-studio", bio: "Templates and presets." },
+      data: {
+        userId: creatorUser.id,
+        displayName: "Casey's Studio",
+        slug: "caseys-studio",
+        bio: "Templates and presets.",
+      },
     });
     for (const product of DEMO_PRODUCTS) {
       await tx.product.create({
@@ -131,7 +136,11 @@ export async function seedDemoData(log: (line: string) => void = console.log) {
  * On the local Stripe emulator, the demo creator is onboarded straight away (Express account created, onboarding
  * completed through the emulator's test control), so the demo products can be bought at once.
  */
-export async function connectDemoCreator(emulatorUrl: string, appUrl: string, log: (line: string) => void = console.log) {
+export async function connectDemoCreator(
+  emulatorUrl: string,
+  appUrl: string,
+  log: (line: string) => void = console.log,
+) {
   const creator = await db().creatorAccount.findFirst({
     where: { user: { email: DEMO_LOGINS[1].email } },
     select: { userId: true, stripeAccountId: true, chargesEnabled: true },

@@ -43,7 +43,12 @@ if (!url) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-dashboard-pg-"));
   fs.chmodSync(dataDir, 0o755); // run as root, PostgreSQL runs as the `postgres` user and must reach its data dir
   log(`Starting a throw-away PostgreSQL in ${dataDir}…`);
-  const server = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "data"), port: 5499, persistent: false, fast: true });
+  const server = await startEmbeddedPostgres({
+    dataDir: path.join(dataDir, "data"),
+    port: 5499,
+    persistent: false,
+    fast: true,
+  });
   await ensureDatabase(server.adminUrl, "bench");
   url = server.urlFor("bench");
   stopServer = async () => {
@@ -65,7 +70,9 @@ try {
   let started = performance.now();
   log("Rebuilding the rollups from orders, refunds and disputes (npm run rollups:rebuild does the same)…");
   const rebuilt = await transaction((tx) => rebuildRollups(tx), { timeoutMs: 60 * 60_000, attempts: 1 });
-  log(`Rollups rebuilt: ${rebuilt.dailyRows} creator-day rows, ${rebuilt.platformRows} platform-day rows (${seconds(started)}).`);
+  log(
+    `Rollups rebuilt: ${rebuilt.dailyRows} creator-day rows, ${rebuilt.platformRows} platform-day rows (${seconds(started)}).`,
+  );
   started = performance.now();
   await client.query("ANALYZE");
   log(`ANALYZE done (${seconds(started)}).`);
@@ -145,7 +152,9 @@ async function seed(c: pg.Client) {
       FROM seed_orders`);
     await c.query("COMMIT");
     const done = offset + n;
-    log(`  orders ${done.toLocaleString("en-US")} / ${ORDERS.toLocaleString("en-US")} (${Math.round((done / ORDERS) * 100)}%, batch ${seconds(t)}, total ${seconds(started)})`);
+    log(
+      `  orders ${done.toLocaleString("en-US")} / ${ORDERS.toLocaleString("en-US")} (${Math.round((done / ORDERS) * 100)}%, batch ${seconds(t)}, total ${seconds(started)})`,
+    );
   }
 
   let t = performance.now();
@@ -177,7 +186,9 @@ async function seed(c: pg.Client) {
     FROM "orders" o
     WHERE abs(hashtext(o."id" || 'dispute')) % 1000 < 3 AND o."refundedAmount" = 0`);
   const [counts] = (
-    await c.query(`SELECT (SELECT COUNT(*) FROM "refunds")::int AS refunds, (SELECT COUNT(*) FROM "disputes")::int AS disputes`)
+    await c.query(
+      `SELECT (SELECT COUNT(*) FROM "refunds")::int AS refunds, (SELECT COUNT(*) FROM "disputes")::int AS disputes`,
+    )
   ).rows as { refunds: number; disputes: number }[];
   log(`  ${counts!.refunds} refunds and ${counts!.disputes} disputes (${seconds(t)}).`);
   await c.query(`SELECT set_config('app.rollup_rebuild', 'off', false)`);
@@ -213,26 +224,45 @@ async function measure(c: pg.Client) {
   const { utcDay } = await import("../app/domain/revenue.server.ts");
   const range = dashboards.presetRange(PRESET, utcDay(new Date()));
   // Creators of every size: the sample walks the ranking from the busiest to the quietest.
-  const ranked = (await c.query(`SELECT "creatorId" AS id FROM "daily_revenue" GROUP BY 1 ORDER BY SUM("orderCount") DESC`)).rows as { id: string }[];
+  const ranked = (
+    await c.query(`SELECT "creatorId" AS id FROM "daily_revenue" GROUP BY 1 ORDER BY SUM("orderCount") DESC`)
+  ).rows as { id: string }[];
   const sample = Array.from({ length: 40 }, (_, i) => ranked[Math.floor((i * ranked.length) / 40)]!.id);
   const creator = (i: number) => sample[i % sample.length]!;
   const busiest = ranked[0]!.id;
   const sorts = dashboards.CREATOR_SORTS;
 
-  log(`Timing the dashboard functions over ${PRESET} (${ITERATIONS} runs each after warm-up; naive ${NAIVE_ITERATIONS} runs)…`);
-  const creatorTimes = await time("creatorDashboard", ITERATIONS, 5, (i) => dashboards.creatorDashboard({ creatorId: creator(i), range }));
+  log(
+    `Timing the dashboard functions over ${PRESET} (${ITERATIONS} runs each after warm-up; naive ${NAIVE_ITERATIONS} runs)…`,
+  );
+  const creatorTimes = await time("creatorDashboard", ITERATIONS, 5, (i) =>
+    dashboards.creatorDashboard({ creatorId: creator(i), range }),
+  );
   const platformTimes = await time("platformDashboard", ITERATIONS, 3, (i) =>
     dashboards.platformDashboard({ range, sort: sorts[i % sorts.length], page: 1 + (i % 3) }),
   );
-  const creatorBusiest = await time("creatorDashboard (busiest creator)", ITERATIONS, 2, () => dashboards.creatorDashboard({ creatorId: busiest, range }));
-  const naiveCreator = await time("naive creator", NAIVE_ITERATIONS, 1, (i) => dashboards.naiveCreatorDashboard({ creatorId: creator(i), range }));
-  const naivePlatform = await time("naive platform", NAIVE_ITERATIONS, 1, (i) => dashboards.naivePlatformDashboard({ range, sort: sorts[i % sorts.length] }));
+  const creatorBusiest = await time("creatorDashboard (busiest creator)", ITERATIONS, 2, () =>
+    dashboards.creatorDashboard({ creatorId: busiest, range }),
+  );
+  const naiveCreator = await time("naive creator", NAIVE_ITERATIONS, 1, (i) =>
+    dashboards.naiveCreatorDashboard({ creatorId: creator(i), range }),
+  );
+  const naivePlatform = await time("naive platform", NAIVE_ITERATIONS, 1, (i) =>
+    dashboards.naivePlatformDashboard({ range, sort: sorts[i % sorts.length] }),
+  );
 
   // The two paths must agree, or the comparison means nothing.
-  const [fast, slow] = await Promise.all([dashboards.platformDashboard({ range }), dashboards.naivePlatformDashboard({ range })]);
+  const [fast, slow] = await Promise.all([
+    dashboards.platformDashboard({ range }),
+    dashboards.naivePlatformDashboard({ range }),
+  ]);
   const gmv = (list: { currency: string; current: { gross: number; net: number } }[]) =>
     JSON.stringify(list.map((x) => [x.currency, x.current.gross, x.current.net]).sort());
-  if (gmv(fast.currencies) !== gmv(slow.currencies) || fast.newBuyers !== slow.newBuyers || fast.activeCreators !== slow.activeCreators)
+  if (
+    gmv(fast.currencies) !== gmv(slow.currencies) ||
+    fast.newBuyers !== slow.newBuyers ||
+    fast.activeCreators !== slow.activeCreators
+  )
     throw new Error(`Rollup and naive platform figures differ:\n${gmv(fast.currencies)}\n${gmv(slow.currencies)}`);
 
   const ratioCreator = Math.round((naiveCreator.p50 / creatorTimes.p50) * 10) / 10;
@@ -245,12 +275,20 @@ async function measure(c: pg.Client) {
     ["naive platform (aggregates orders)", naivePlatform, ""],
   ] as const;
   console.log("");
-  console.log(`Dashboards at ${ORDERS.toLocaleString("en-US")} orders, ${CREATORS} creators, range ${PRESET} (${range.from?.toISOString().slice(0, 10) ?? "first day"} to ${range.to.toISOString().slice(0, 10)})`);
+  console.log(
+    `Dashboards at ${ORDERS.toLocaleString("en-US")} orders, ${CREATORS} creators, range ${PRESET} (${range.from?.toISOString().slice(0, 10) ?? "first day"} to ${range.to.toISOString().slice(0, 10)})`,
+  );
   console.log(`${"".padEnd(44)}${"p50 ms".padStart(10)}${"p95 ms".padStart(10)}${"max ms".padStart(10)}   goal`);
   for (const [label, t, goal] of rows)
-    console.log(`${label.padEnd(44)}${t.p50.toFixed(2).padStart(10)}${t.p95.toFixed(2).padStart(10)}${t.max.toFixed(2).padStart(10)}   ${goal}`);
-  console.log(`${"speed-up, creator (naive p50 / p50)".padEnd(44)}${`${ratioCreator}x`.padStart(10)}${"".padStart(20)}   >= 100x`);
-  console.log(`${"speed-up, platform (naive p50 / p50)".padEnd(44)}${`${ratioPlatform}x`.padStart(10)}${"".padStart(20)}   >= 100x`);
+    console.log(
+      `${label.padEnd(44)}${t.p50.toFixed(2).padStart(10)}${t.p95.toFixed(2).padStart(10)}${t.max.toFixed(2).padStart(10)}   ${goal}`,
+    );
+  console.log(
+    `${"speed-up, creator (naive p50 / p50)".padEnd(44)}${`${ratioCreator}x`.padStart(10)}${"".padStart(20)}   >= 100x`,
+  );
+  console.log(
+    `${"speed-up, platform (naive p50 / p50)".padEnd(44)}${`${ratioPlatform}x`.padStart(10)}${"".padStart(20)}   >= 100x`,
+  );
   console.log("");
   console.log(
     JSON.stringify({

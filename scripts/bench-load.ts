@@ -42,7 +42,9 @@ const DUP_RATE = Number(values["dup-rate"]);
 const BUYERS = Number(values.buyers);
 const ONLY = values.only ? new Set(values.only.split(",")) : null;
 if (![DURATION, WARMUP, DUP_RATE, BUYERS, ...RATES].every((n) => Number.isFinite(n) && n >= 0) || DURATION < 1) {
-  console.error("Usage: npm run bench:load -- [--duration 10] [--warmup 2] [--rates 250,500,1000,2000] [--dup-rate 1000] [--buyers 2000] [--fast] [--only hello,product,...] [--profile DIR]");
+  console.error(
+    "Usage: npm run bench:load -- [--duration 10] [--warmup 2] [--rates 250,500,1000,2000] [--dup-rate 1000] [--buyers 2000] [--fast] [--only hello,product,...] [--profile DIR]",
+  );
   process.exit(2);
 }
 
@@ -69,7 +71,8 @@ const rows: Row[] = [];
 // Process control: everything started is pushed here and undone in reverse order, also on failure or Ctrl-C.
 const cleanups: (() => Promise<void>)[] = [];
 async function cleanup() {
-  while (cleanups.length) await cleanups.pop()!().catch((e) => console.error(`[bench] cleanup: ${(e as Error).message ?? e}`));
+  while (cleanups.length)
+    await cleanups.pop()!().catch((e) => console.error(`[bench] cleanup: ${(e as Error).message ?? e}`));
 }
 process.on("SIGINT", () => void cleanup().finally(() => process.exit(130)));
 process.on("SIGTERM", () => void cleanup().finally(() => process.exit(143)));
@@ -147,11 +150,18 @@ async function cannon(s: Scenario, duration: number, onStatus?: (status: number)
 
 function statusErrors(result: Result, expect: number) {
   let unexpected = 0;
-  for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) if (Number(code) !== expect) unexpected += count;
+  for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {}))
+    if (Number(code) !== expect) unexpected += count;
   return unexpected;
 }
 
-async function runScenario(s: Scenario, extra: () => Promise<{ lost: number | null; doubled: number | null; note?: string }> = async () => ({ lost: null, doubled: null })) {
+async function runScenario(
+  s: Scenario,
+  extra: () => Promise<{ lost: number | null; doubled: number | null; note?: string }> = async () => ({
+    lost: null,
+    doubled: null,
+  }),
+) {
   if (ONLY && !ONLY.has(s.name) && !ONLY.has(s.name.split("-")[0]!)) return;
   if (s.warmup !== false && WARMUP > 0) await cannon(s, WARMUP);
   const statuses = new Map<number, number>();
@@ -235,7 +245,12 @@ function signedEvents(prefix: string, count: number, duplicateEvery = 0) {
           description: null,
           email: `buyer${i}@bench.test`,
           invoice_prefix: `BENCH${i}`,
-          invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
+          invoice_settings: {
+            custom_fields: null,
+            default_payment_method: null,
+            footer: null,
+            rendering_options: null,
+          },
           livemode: false,
           metadata: { bench: prefix },
           name: `Bench Buyer ${i}`,
@@ -280,7 +295,11 @@ async function webhookScenario(client: pg.Client, name: string, rate: number, du
         const e = events[next++ % events.length]!;
         context.id = e.id;
         sent.set(e.id, (sent.get(e.id) ?? 0) + 1);
-        return { ...req, headers: { "content-type": "application/json", "stripe-signature": e.signature }, body: e.body };
+        return {
+          ...req,
+          headers: { "content-type": "application/json", "stripe-signature": e.signature },
+          body: e.body,
+        };
       },
       onResponse: (status, _body, context) => {
         if (status === 200) acked.set(context.id as string, (acked.get(context.id as string) ?? 0) + 1);
@@ -336,7 +355,12 @@ try {
   buildIfNeeded(log, { quiet: true });
   fs.chmodSync(dataDir, 0o755); // run as root, PostgreSQL runs as the `postgres` user and must reach its data dir
   log(`Starting a throw-away PostgreSQL in ${dataDir}${values.fast ? " (fsync off)" : ""}…`);
-  const server = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "data"), port: 5498, persistent: false, fast: values.fast });
+  const server = await startEmbeddedPostgres({
+    dataDir: path.join(dataDir, "data"),
+    port: 5498,
+    persistent: false,
+    fast: values.fast,
+  });
   cleanups.push(() => server.stop());
   await ensureDatabase(server.adminUrl, "bench");
   const databaseUrl = server.urlFor("bench");
@@ -395,7 +419,10 @@ try {
   // Sanity: every scenario's request answers as expected once before load.
   const check = async (pathname: string, init: RequestInit, expect: number) => {
     const res = await fetch(`${appUrl}${pathname}`, { redirect: "manual", ...init });
-    if (res.status !== expect) throw new Error(`${init.method ?? "GET"} ${pathname} answered ${res.status}, expected ${expect}:\n${(await res.text()).slice(0, 500)}`);
+    if (res.status !== expect)
+      throw new Error(
+        `${init.method ?? "GET"} ${pathname} answered ${res.status}, expected ${expect}:\n${(await res.text()).slice(0, 500)}`,
+      );
   };
   await check("/bench/hello", {}, 200);
   await check("/", {}, 200);
@@ -403,10 +430,17 @@ try {
   await check("/creator/dashboard", { headers: { cookie: creatorCookie } }, 200);
   await check("/staff/dashboard", { headers: { cookie: staffCookie } }, 200);
 
-  log(`Scenarios: ${DURATION} s each after a ${WARMUP} s warm-up; the app is a single Node process, PostgreSQL, autocannon and the emulator share the same ${os.cpus().length} cores.`);
+  log(
+    `Scenarios: ${DURATION} s each after a ${WARMUP} s warm-up; the app is a single Node process, PostgreSQL, autocannon and the emulator share the same ${os.cpus().length} cores.`,
+  );
   console.log("");
   log(header);
-  const page = (name: string, pathname: string, connections: number, headers: Record<string, string> = {}): Scenario => {
+  const page = (
+    name: string,
+    pathname: string,
+    connections: number,
+    headers: Record<string, string> = {},
+  ): Scenario => {
     connectionsByName.set(name, connections);
     return { name, expect: 200, connections, request: { method: "GET", path: pathname, headers } };
   };
@@ -422,7 +456,10 @@ try {
   let counter = 0;
   const checkoutConnections = 50;
   connectionsByName.set("checkout", checkoutConnections);
-  const attemptsBefore = Number((await client.query(`SELECT COUNT(*)::int AS n FROM "checkout_attempts"`).catch(() => ({ rows: [{ n: NaN }] }))).rows[0].n);
+  const attemptsBefore = Number(
+    (await client.query(`SELECT COUNT(*)::int AS n FROM "checkout_attempts"`).catch(() => ({ rows: [{ n: NaN }] })))
+      .rows[0].n,
+  );
   await runScenario(
     {
       name: "checkout",
@@ -443,7 +480,13 @@ try {
     },
     async () => {
       const idle = await waitForWebhooks(emulator.url, 30_000).catch(() => false);
-      const attempts = Number((await client!.query(`SELECT COUNT(*)::int AS n FROM "checkout_attempts"`).catch(() => ({ rows: [{ n: NaN }] }))).rows[0].n);
+      const attempts = Number(
+        (
+          await client!
+            .query(`SELECT COUNT(*)::int AS n FROM "checkout_attempts"`)
+            .catch(() => ({ rows: [{ n: NaN }] }))
+        ).rows[0].n,
+      );
       const distinct = Math.min(counter, BUYERS);
       return {
         lost: null,
@@ -459,23 +502,36 @@ try {
   await runScenario(page("creator-dashboard", "/creator/dashboard", 50, { cookie: creatorCookie }));
   await runScenario(page("staff-dashboard", "/staff/dashboard", 50, { cookie: staffCookie }));
 
-  const appErrors = app.output().split("\n").filter((l) => /error|warn/i.test(l)).slice(-10);
+  const appErrors = app
+    .output()
+    .split("\n")
+    .filter((l) => /error|warn/i.test(l))
+    .slice(-10);
   if (appErrors.length) log(`Last error/warning lines from the app:\n${appErrors.join("\n")}`);
 
   console.log("");
-  console.log(`Load on the built app at ${appUrl} (${os.cpus().length} cores; ${DURATION} s per scenario; total ${seconds(t0)})`);
+  console.log(
+    `Load on the built app at ${appUrl} (${os.cpus().length} cores; ${DURATION} s per scenario; total ${seconds(t0)})`,
+  );
   console.log(header);
   for (const r of rows) console.log(formatRow(r));
   const product = rows.find((r) => r.name === "product");
-  const webhookGoal = rows.filter((r) => r.name.startsWith("webhook-") && Number(/webhook-(\d+)/.exec(r.name)![1]) >= 1000);
+  const webhookGoal = rows.filter(
+    (r) => r.name.startsWith("webhook-") && Number(/webhook-(\d+)/.exec(r.name)![1]) >= 1000,
+  );
   console.log("");
-  if (product) console.log(`goal: product page p99 < 50 ms at 200 connections: ${product.p99_ms} ms — ${product.p99_ms < 50 && product.errors === 0 ? "met" : "MISSED"}`);
+  if (product)
+    console.log(
+      `goal: product page p99 < 50 ms at 200 connections: ${product.p99_ms} ms — ${product.p99_ms < 50 && product.errors === 0 ? "met" : "MISSED"}`,
+    );
   for (const r of webhookGoal)
     console.log(
       `goal: ${r.name} ≥ 1,000 signed events/s, none lost or doubled, no errors: ${r.rps}/s, lost ${r.lost}, doubled ${r.doubled}, errors ${r.errors} — ${r.rps >= 1000 * 0.98 && r.lost === 0 && r.doubled === 0 && r.errors === 0 ? "met" : "MISSED"}`,
     );
   const withErrors = rows.filter((r) => r.errors > 0).map((r) => r.name);
-  console.log(`goal: no error under the stated load: ${withErrors.length ? `MISSED (${withErrors.join(", ")})` : "met"}`);
+  console.log(
+    `goal: no error under the stated load: ${withErrors.length ? `MISSED (${withErrors.join(", ")})` : "met"}`,
+  );
   console.log("");
   console.log(JSON.stringify({ scenarios: rows.map(({ note: _note, ...r }) => r) }));
 } catch (error) {

@@ -28,7 +28,13 @@ for (const [key, entry] of Object.entries(lock.packages)) {
     added++;
   }
 }
-const sorted = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b))));
+const sorted = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b))),
+);
 lock.packages = sorted;
 fs.writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
-console.log(added ? `Added ${added} platform entries to package-lock.json.` : "package-lock.json already lists every platform package.");
+console.log(
+  added
+    ? `Added ${added} platform entries to package-lock.json.`
+    : "package-lock.json already lists every platform package.",
+);

@@ -16,7 +16,15 @@ const database = await acquireDatabase();
 try {
   const result = spawnSync(
     path.join(projectRoot, "node_modules/.bin/prisma"),
-    ["migrate", "diff", "--from-migrations", "prisma/migrations", "--to-schema-datamodel", "prisma/schema.prisma", "--script"],
+    [
+      "migrate",
+      "diff",
+      "--from-migrations",
+      "prisma/migrations",
+      "--to-schema-datamodel",
+      "prisma/schema.prisma",
+      "--script",
+    ],
     { cwd: projectRoot, env: { ...process.env, DATABASE_URL: database.url }, encoding: "utf8" },
   );
   if (result.status !== 0) throw new Error(`prisma migrate diff failed:\n${result.stderr}`);

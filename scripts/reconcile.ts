@@ -19,13 +19,16 @@ const { reconcileEvents } = await import("../app/webhooks/reconcile.server.ts");
 const { db } = await import("../app/utils/db.server.ts");
 let exitCode = 0;
 try {
-  console.log(`[reconcile] Listing Stripe events${since ? ` since ${since.toISOString()}` : " since the last processed one"}…`);
+  console.log(
+    `[reconcile] Listing Stripe events${since ? ` since ${since.toISOString()}` : " since the last processed one"}…`,
+  );
   const report = await reconcileEvents({ since, onProgress: (line) => console.log(`[reconcile] ${line}`) });
   console.log(
     `[reconcile] From ${report.since.toISOString()}: ${report.seen} events, ${report.processed} processed now, ` +
       `${report.alreadyDone} already done, ${report.failed.length} failed.`,
   );
-  for (const failure of report.failed) console.log(`[reconcile]   failed ${failure.type} ${failure.id}: ${failure.error}`);
+  for (const failure of report.failed)
+    console.log(`[reconcile]   failed ${failure.type} ${failure.id}: ${failure.error}`);
   if (report.failed.length) exitCode = 1;
 } catch (error) {
   console.error(`[reconcile] ${(error as Error).message}`);

@@ -25,7 +25,9 @@ try {
   if (command === "rebuild") {
     log("Locking the rollup tables and recomputing them from raw rows…");
     const result = await transaction((tx) => rebuildRollups(tx), { timeoutMs: 30 * 60_000, attempts: 1 });
-    log(`Rebuilt ${result.dailyRows} daily rows and ${result.platformRows} platform rows in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+    log(
+      `Rebuilt ${result.dailyRows} daily rows and ${result.platformRows} platform rows in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
+    );
   } else {
     log("Recomputing the rollups from raw rows and comparing…");
     const differences = await transaction((tx) => verifyRollups(tx, { limit: 200 }), {

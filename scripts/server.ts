@@ -100,7 +100,10 @@ export async function createAppServer(options: { port: number; host?: string; ap
         : undefined;
       const host = forwardedHost || req.get("host");
       if (host !== publicUrl.host) {
-        res.status(403).type("text/plain").send(`This form was sent to another address than ${publicUrl.host}; refused.`);
+        res
+          .status(403)
+          .type("text/plain")
+          .send(`This form was sent to another address than ${publicUrl.host}; refused.`);
         return;
       }
       const crossSite = isCrossSiteMutation({
@@ -129,7 +132,10 @@ export async function createAppServer(options: { port: number; host?: string; ap
     const serverBuild = path.join(projectRoot, "build/server/index.js");
     if (!fs.existsSync(serverBuild)) throw new Error("No build found: run `npm run build` first.");
     build = (await import(serverBuild)) as ServerBuild;
-    app.use("/assets", express.static(path.join(projectRoot, "build/client/assets"), { immutable: true, maxAge: "1y" }));
+    app.use(
+      "/assets",
+      express.static(path.join(projectRoot, "build/client/assets"), { immutable: true, maxAge: "1y" }),
+    );
     app.use(express.static(path.join(projectRoot, "build/client"), { maxAge: "1h" }));
   }
   app.use(express.static(path.join(projectRoot, "public"), { maxAge: "1h" }));

@@ -67,7 +67,9 @@ try {
 
   const { purgeExpiredRecords } = await import("../app/domain/retention.server.ts");
   const purge = () =>
-    purgeExpiredRecords().catch((error: Error) => console.warn(`[start] Purging old sessions failed: ${error.message}`));
+    purgeExpiredRecords().catch((error: Error) =>
+      console.warn(`[start] Purging old sessions failed: ${error.message}`),
+    );
   await purge();
   const purgeTimer = setInterval(purge, 60 * 60 * 1000);
   purgeTimer.unref();
@@ -80,7 +82,8 @@ try {
   console.log(`\n  Makers Market is running at ${appUrl}\n`);
   if (!production) {
     console.log("  Demo logins:");
-    for (const login of DEMO_LOGINS) console.log(`    ${login.role.padEnd(8)} ${login.email.padEnd(22)} ${login.password}`);
+    for (const login of DEMO_LOGINS)
+      console.log(`    ${login.role.padEnd(8)} ${login.email.padEnd(22)} ${login.password}`);
   }
   console.log("\n  Press Ctrl-C to stop.\n");
 } catch (error) {

@@ -13,7 +13,10 @@ export const PRESET_LABELS = {
   all: "All time",
 } as const;
 
-export function formatDay(day: string, options: Intl.DateTimeFormatOptions = { month: "short", day: "numeric", year: "numeric" }) {
+export function formatDay(
+  day: string,
+  options: Intl.DateTimeFormatOptions = { month: "short", day: "numeric", year: "numeric" },
+) {
   return new Date(`${day.slice(0, 10)}T00:00:00Z`).toLocaleDateString("en-US", { timeZone: "UTC", ...options });
 }
 
@@ -35,7 +38,9 @@ export function RangePicker({
 }) {
   const location = useLocation();
   const params = new URLSearchParams(location.search);
-  const kept: [string, string][] = keep.flatMap((k) => (params.get(k) ? [[k, params.get(k)!] as [string, string]] : []));
+  const kept: [string, string][] = keep.flatMap((k) =>
+    params.get(k) ? [[k, params.get(k)!] as [string, string]] : [],
+  );
   const hrefFor = (range: string) => `${location.pathname}?${new URLSearchParams([...kept, ["range", range]])}`;
   return (
     <div className="card p-4" data-testid="range-picker">
@@ -69,7 +74,17 @@ export function RangePicker({
   );
 }
 
-function DateInput({ name, label, defaultValue, error }: { name: string; label: string; defaultValue: string; error?: string }) {
+function DateInput({
+  name,
+  label,
+  defaultValue,
+  error,
+}: {
+  name: string;
+  label: string;
+  defaultValue: string;
+  error?: string;
+}) {
   const id = `range-${name}`;
   return (
     <div>
@@ -106,7 +121,19 @@ export function Change({ value, invert = false }: { value: number | null; invert
   );
 }
 
-export function Figure({ label, value, change, testId, hint }: { label: string; value: ReactNode; change?: ReactNode; testId?: string; hint?: string }) {
+export function Figure({
+  label,
+  value,
+  change,
+  testId,
+  hint,
+}: {
+  label: string;
+  value: ReactNode;
+  change?: ReactNode;
+  testId?: string;
+  hint?: string;
+}) {
   return (
     <div className="rounded-lg border border-slate-200 bg-white p-4">
       <dt className="text-sm text-slate-500" title={hint}>
@@ -136,14 +163,24 @@ const plural = (n: number, word: string, many = `${word}s`) => `${n.toLocaleStri
  * The "Memberships" row: per currency, MRR and members now, and trial conversion and churn over the selected range.
  * `empty` is shown when there is no membership at all; the platform view adds the estimated platform fee MRR.
  */
-export function MembershipFigures({ memberships, platform = false, empty }: { memberships: MembershipMetrics; platform?: boolean; empty: ReactNode }) {
+export function MembershipFigures({
+  memberships,
+  platform = false,
+  empty,
+}: {
+  memberships: MembershipMetrics;
+  platform?: boolean;
+  empty: ReactNode;
+}) {
   return (
     <section className="card space-y-5" aria-labelledby="memberships-heading" data-testid="memberships">
       <div>
         <h2 id="memberships-heading" className="text-lg font-semibold">
           Memberships
         </h2>
-        <p className="text-sm text-slate-500">MRR and members as of now; trial conversion and churn over the selected range.</p>
+        <p className="text-sm text-slate-500">
+          MRR and members as of now; trial conversion and churn over the selected range.
+        </p>
       </div>
       {!memberships.hasMemberships ? (
         empty
@@ -154,8 +191,13 @@ export function MembershipFigures({ memberships, platform = false, empty }: { me
           const money = (n: number) => formatMoney(n, m.currency);
           const notes = [
             m.pastDue > 0 ? (
-              <span key="failed" className="block text-xs font-medium text-amber-700" data-testid={`payment-failed-${m.currency}`}>
-                <span aria-hidden>⚠</span> {m.pastDue.toLocaleString("en-US")} payment{m.pastDue === 1 ? "" : "s"} failed
+              <span
+                key="failed"
+                className="block text-xs font-medium text-amber-700"
+                data-testid={`payment-failed-${m.currency}`}
+              >
+                <span aria-hidden>⚠</span> {m.pastDue.toLocaleString("en-US")} payment{m.pastDue === 1 ? "" : "s"}{" "}
+                failed
               </span>
             ) : null,
             m.cancelsSoon > 0 ? (
@@ -166,9 +208,18 @@ export function MembershipFigures({ memberships, platform = false, empty }: { me
           ].filter(Boolean);
           return (
             <div key={m.currency} className="space-y-2" data-testid={`memberships-${m.currency}`}>
-              {memberships.currencies.length > 1 ? <h3 className="text-sm font-semibold text-slate-700">{m.currency.toUpperCase()}</h3> : null}
-              <dl className={`grid grid-cols-2 gap-3 ${platform ? "sm:grid-cols-3 xl:grid-cols-6" : "sm:grid-cols-3 lg:grid-cols-5"}`}>
-                <Figure label="MRR" hint="Monthly recurring revenue of active members (yearly plans ÷ 12); trials not included" value={money(m.mrr)} testId={`mrr-${m.currency}`} />
+              {memberships.currencies.length > 1 ? (
+                <h3 className="text-sm font-semibold text-slate-700">{m.currency.toUpperCase()}</h3>
+              ) : null}
+              <dl
+                className={`grid grid-cols-2 gap-3 ${platform ? "sm:grid-cols-3 xl:grid-cols-6" : "sm:grid-cols-3 lg:grid-cols-5"}`}
+              >
+                <Figure
+                  label="MRR"
+                  hint="Monthly recurring revenue of active members (yearly plans ÷ 12); trials not included"
+                  value={money(m.mrr)}
+                  testId={`mrr-${m.currency}`}
+                />
                 {platform ? (
                   <Figure
                     label="Est. platform fee MRR"
@@ -244,7 +295,15 @@ export function bucketSeries(series: Point[]): { unit: "day" | "week" | "month";
  * percentages and text in pixels, so labels stay legible from phone to laptop. Readable without JavaScript: screen
  * readers get the title, the description and the table in the <details> below.
  */
-export function RevenueChart({ currency, series, valueLabel }: { currency: string; series: Point[]; valueLabel: string }) {
+export function RevenueChart({
+  currency,
+  series,
+  valueLabel,
+}: {
+  currency: string;
+  series: Point[];
+  valueLabel: string;
+}) {
   const height = 200;
   const top = 18;
   const bottom = 22;
@@ -261,7 +320,9 @@ export function RevenueChart({ currency, series, valueLabel }: { currency: strin
   const unitWord = unit === "day" ? "day" : unit === "week" ? "week" : "month";
   const title = `${valueLabel} per ${unitWord} in ${currency.toUpperCase()}`;
   const label = (day: string) =>
-    unit === "month" ? formatDay(day, { month: "short", year: "2-digit" }) : formatDay(day, { month: "short", day: "numeric" });
+    unit === "month"
+      ? formatDay(day, { month: "short", year: "2-digit" })
+      : formatDay(day, { month: "short", day: "numeric" });
   const description =
     points.length === 0
       ? "No days in this range."
@@ -269,7 +330,14 @@ export function RevenueChart({ currency, series, valueLabel }: { currency: strin
         `the best ${unitWord} was ${unit === "day" ? "" : "starting "}${formatDay(best.day)} with ${formatMoney(best.value, currency)}.`;
   return (
     <figure className="space-y-2">
-      <svg width="100%" height={height} role="img" aria-labelledby={`${id}-title ${id}-desc`} data-testid={`chart-${currency}`} className="overflow-visible">
+      <svg
+        width="100%"
+        height={height}
+        role="img"
+        aria-labelledby={`${id}-title ${id}-desc`}
+        data-testid={`chart-${currency}`}
+        className="overflow-visible"
+      >
         <title id={`${id}-title`}>{title}</title>
         <desc id={`${id}-desc`}>{description}</desc>
         {[max, min + span / 2, min].map((v, i) => (
@@ -291,16 +359,36 @@ export function RevenueChart({ currency, series, valueLabel }: { currency: strin
         ))}
         {[max, min + span / 2].map((v, i) => (
           // Drawn after the bars, with a white halo, so a tall first bar never hides the value.
-          <text key={i} aria-hidden x="2" y={y(v) - 4} fontSize={11} fill="#475569" stroke="#ffffff" strokeWidth={3} paintOrder="stroke">
+          <text
+            key={i}
+            aria-hidden
+            x="2"
+            y={y(v) - 4}
+            fontSize={11}
+            fill="#475569"
+            stroke="#ffffff"
+            strokeWidth={3}
+            paintOrder="stroke"
+          >
             {formatMoney(Math.round(v), currency)}
           </text>
         ))}
         {points.length > 0
-          ? [0, points.length - 1].filter((v, i, all) => all.indexOf(v) === i).map((index, i) => (
-              <text key={index} aria-hidden x={i === 0 ? "0" : "100%"} y={height - 4} textAnchor={i === 0 ? "start" : "end"} fontSize={11} fill="#64748b">
-                {label(points[index]!.day)}
-              </text>
-            ))
+          ? [0, points.length - 1]
+              .filter((v, i, all) => all.indexOf(v) === i)
+              .map((index, i) => (
+                <text
+                  key={index}
+                  aria-hidden
+                  x={i === 0 ? "0" : "100%"}
+                  y={height - 4}
+                  textAnchor={i === 0 ? "start" : "end"}
+                  fontSize={11}
+                  fill="#64748b"
+                >
+                  {label(points[index]!.day)}
+                </text>
+              ))
           : null}
       </svg>
       <details className="text-sm">

@@ -27,7 +27,9 @@ export function GeneralErrorBoundary() {
       <p className="text-sm font-semibold text-brand-600">Error {status}</p>
       <h1 className="mt-2 text-2xl font-bold text-slate-900">{message.title}</h1>
       <p className="mt-3 text-slate-600">{detail && status < 500 ? detail : message.body}</p>
-      {detail && status >= 500 ? <pre className="mt-4 overflow-auto text-left text-xs text-red-700">{detail}</pre> : null}
+      {detail && status >= 500 ? (
+        <pre className="mt-4 overflow-auto text-left text-xs text-red-700">{detail}</pre>
+      ) : null}
       <div className="mt-8 flex justify-center gap-3">
         <Link to="/" className="btn-primary">
           Go to the home page

@@ -49,7 +49,10 @@ export function intervalNoun(interval: PlanInterval) {
 }
 
 /** "$20.00" for a one-time price, "$10.00 / month" for a membership's. */
-export function priceText(price: { amount: number; currency: string; interval?: PlanInterval | null }, separator = " / ") {
+export function priceText(
+  price: { amount: number; currency: string; interval?: PlanInterval | null },
+  separator = " / ",
+) {
   const money = formatMoney(price.amount, price.currency);
   return price.interval ? `${money}${separator}${INTERVAL_NOUN[price.interval]}` : money;
 }

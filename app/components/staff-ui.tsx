@@ -71,7 +71,8 @@ export function StaffTable({ children, label }: { children: ReactNode; label: st
   );
 }
 
-export const th = "whitespace-nowrap px-4 py-2.5 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
+export const th =
+  "whitespace-nowrap px-4 py-2.5 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
 export const td = "whitespace-nowrap px-4 py-2.5 align-top";
 
 export function formatDateTime(iso: string | Date | null | undefined, options: { seconds?: boolean } = {}) {
@@ -91,7 +92,17 @@ export function formatDate(iso: string | Date | null | undefined) {
   return date.toLocaleDateString("en-US", { dateStyle: "medium", timeZone: "UTC" });
 }
 
-export function PageHeader({ title, description, back, actions }: { title: string; description?: ReactNode; back?: { to: string; label: string }; actions?: ReactNode }) {
+export function PageHeader({
+  title,
+  description,
+  back,
+  actions,
+}: {
+  title: string;
+  description?: ReactNode;
+  back?: { to: string; label: string };
+  actions?: ReactNode;
+}) {
   return (
     <div className="mb-6">
       {back ? (
@@ -126,8 +137,7 @@ export function FilterField({ label, error, children }: { label: string; error?:
 
 /** The first error message per field, from a zod `flatten().fieldErrors`. */
 export function firstErrors(fieldErrors: Record<string, string[] | undefined>) {
-  return Object.fromEntries(Object.entries(fieldErrors).map(([key, messages]) => [key, messages?.[0] ?? "Invalid"])) as Record<
-    string,
-    string
-  >;
+  return Object.fromEntries(
+    Object.entries(fieldErrors).map(([key, messages]) => [key, messages?.[0] ?? "Invalid"]),
+  ) as Record<string, string>;
 }

@@ -102,7 +102,15 @@ export async function listPublishedProducts({
 }
 
 /** A creator's public page: who they are and their published products. Null when no such creator. */
-export async function getCreatorPage({ slug, page = 1, pageSize = 12 }: { slug: string; page?: number; pageSize?: number }) {
+export async function getCreatorPage({
+  slug,
+  page = 1,
+  pageSize = 12,
+}: {
+  slug: string;
+  page?: number;
+  pageSize?: number;
+}) {
   const creator = await db().creatorAccount.findUnique({
     where: { slug },
     select: { id: true, displayName: true, slug: true, bio: true, chargesEnabled: true },
@@ -150,7 +158,10 @@ export async function getProductPage({ slug, viewerId }: { slug: string; viewerI
   const viewerBuys = viewerId !== null && !isOwner;
   const memberships =
     viewerBuys && isMembership
-      ? await db().membership.findMany({ where: { buyerId: viewerId, productId: product.id }, select: { status: true } })
+      ? await db().membership.findMany({
+          where: { buyerId: viewerId, productId: product.id },
+          select: { status: true },
+        })
       : [];
   const owned =
     viewerBuys && !isMembership
@@ -167,7 +178,8 @@ export async function getProductPage({ slug, viewerId }: { slug: string; viewerI
   else if (!product.published) purchase = { kind: "unavailable", reason: "unpublished" };
   else if (!card.price) purchase = { kind: "unavailable", reason: "no_price" };
   else if (!product.creator.chargesEnabled) purchase = { kind: "unavailable", reason: "creator_cannot_charge" };
-  else if (isMembership) purchase = { kind: "subscribe", trialDays: memberships.length === 0 && trialDays ? trialDays : null };
+  else if (isMembership)
+    purchase = { kind: "subscribe", trialDays: memberships.length === 0 && trialDays ? trialDays : null };
   else purchase = { kind: "buy" };
   const { userId: _owner, chargesEnabled, ...creator } = product.creator;
   return {

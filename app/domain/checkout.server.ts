@@ -71,17 +71,27 @@ export async function startCheckout(input: {
       "creator_cannot_charge",
     );
   const creatorAccountId = product.creator.stripeAccountId;
-  if (isMembership) await closeOtherMembershipCheckouts({ buyerId: input.buyer.id, productId: product.id, keepPriceId: price.id, actor: input.actor });
+  if (isMembership)
+    await closeOtherMembershipCheckouts({
+      buyerId: input.buyer.id,
+      productId: product.id,
+      keepPriceId: price.id,
+      actor: input.actor,
+    });
 
   const { attempt, reused } = await transaction(async (tx) => {
     // One buyer's purchases run one at a time, so a double click or a second tab finds the first attempt.
     await lockUser(tx, input.buyer.id);
-    const memberships = isMembership ? await tx.membership.findMany({ where: { buyerId: input.buyer.id, productId: product.id } }) : [];
+    const memberships = isMembership
+      ? await tx.membership.findMany({ where: { buyerId: input.buyer.id, productId: product.id } })
+      : [];
     if (memberships.some((m) => LIVE_MEMBERSHIP.includes(m.status)))
       throw new CheckoutRefused("You're already a member. Manage your membership from your library.", "already_owned");
-    const owned = isMembership ? 0 : await tx.entitlement.count({
-      where: { userId: input.buyer.id, productId: product.id, status: { in: ACCESS_GRANTING } },
-    });
+    const owned = isMembership
+      ? 0
+      : await tx.entitlement.count({
+          where: { userId: input.buyer.id, productId: product.id, status: { in: ACCESS_GRANTING } },
+        });
     if (owned) throw new CheckoutRefused("You already own this product. Find it in your library.", "already_owned");
     const open = await tx.checkoutAttempt.findFirst({
       where: {
@@ -97,7 +107,10 @@ export async function startCheckout(input: {
     const attemptId = randomUUID();
     const fee = applicationFee(price.amount, rate.bps);
     const expiresAt = new Date(Date.now() + CHECKOUT_LIFETIME_MS);
-    const buyer = await tx.user.findUniqueOrThrow({ where: { id: input.buyer.id }, select: { stripeCustomerId: true } });
+    const buyer = await tx.user.findUniqueOrThrow({
+      where: { id: input.buyer.id },
+      select: { stripeCustomerId: true },
+    });
     const successUrl = `${input.appUrl}/checkout/success?session_id={CHECKOUT_SESSION_ID}`;
     const cancelUrl = `${input.appUrl}/checkout/cancel?attempt=${attemptId}`;
     const sessionRequest = isMembership
@@ -155,7 +168,12 @@ export async function startCheckout(input: {
       entityId: created.id,
       amount: created.amount,
       currency: created.currency,
-      data: { productId: product.id, feeBps: rate.bps, feeSource: rate.source, applicationFee: created.applicationFeeAmount },
+      data: {
+        productId: product.id,
+        feeBps: rate.bps,
+        feeSource: rate.source,
+        applicationFee: created.applicationFeeAmount,
+      },
     });
     return { attempt: created, reused: false };
   });
@@ -180,7 +198,10 @@ async function openSession(attempt: CheckoutAttempt) {
   } catch (error) {
     // A request Stripe refused for good will be refused the same way on replay: close the attempt. Network errors,
     // 429s and 5xx leave it open, so the next click replays the same idempotency key.
-    if (error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeIdempotencyError) {
+    if (
+      error instanceof Stripe.errors.StripeInvalidRequestError ||
+      error instanceof Stripe.errors.StripeIdempotencyError
+    ) {
       await db().checkoutAttempt.update({
         where: { id: attempt.id },
         data: { status: "FAILED", failureMessage: error.message.slice(0, 500) },
@@ -204,7 +225,12 @@ async function openSession(attempt: CheckoutAttempt) {
  * other plan, so the two can't both be paid. One that was paid meanwhile (its webhook not here yet) is fulfilled now,
  * so the "already a member" check sees it.
  */
-async function closeOtherMembershipCheckouts(input: { buyerId: string; productId: string; keepPriceId: string; actor: AuditActor }) {
+async function closeOtherMembershipCheckouts(input: {
+  buyerId: string;
+  productId: string;
+  keepPriceId: string;
+  actor: AuditActor;
+}) {
   const others = await db().checkoutAttempt.findMany({
     where: { buyerId: input.buyerId, productId: input.productId, status: "OPEN", priceId: { not: input.keepPriceId } },
   });
@@ -281,8 +307,7 @@ export async function markAttemptExpired(attemptId: string, actor: AuditActor, a
       where: { id: attemptId, status: "OPEN" },
       data: { status: "EXPIRED" },
     });
-    if (count)
-      await audit(tx, { actor, action, entityType: "checkout_attempt", entityId: attemptId });
+    if (count) await audit(tx, { actor, action, entityType: "checkout_attempt", entityId: attemptId });
   });
 }
 
@@ -298,7 +323,11 @@ export type CheckoutConfirmation =
  * membership's session has no order of its own (its invoices do): the membership is what to show. A session that
  * doesn't exist or isn't the buyer's is not found.
  */
-export async function confirmCheckout(input: { buyerId: string; sessionId: string; actor: AuditActor }): Promise<CheckoutConfirmation> {
+export async function confirmCheckout(input: {
+  buyerId: string;
+  sessionId: string;
+  actor: AuditActor;
+}): Promise<CheckoutConfirmation> {
   const scope = { buyerId: input.buyerId, sessionId: input.sessionId };
   const order = await orderForCheckoutSession(scope);
   if (order) return { state: "paid", order };

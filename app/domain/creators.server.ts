@@ -134,7 +134,10 @@ export async function lifetimeNetSalesUsd(tx: Tx, creatorId: string) {
 }
 
 /** The platform fee rate that applies to this creator's next sale. */
-export async function currentFeeRate(tx: Tx, creator: { id: string; feeOverrideBps: number | null; isPartner: boolean }) {
+export async function currentFeeRate(
+  tx: Tx,
+  creator: { id: string; feeOverrideBps: number | null; isPartner: boolean },
+) {
   const { FEE_TIERS, PLATFORM_FEE_PERCENT } = env();
   const lifetimeNetSales =
     FEE_TIERS === "on" && creator.feeOverrideBps === null && !creator.isPartner

@@ -47,8 +47,14 @@ describe("csvLine and toCsv", () => {
     expect(csvLine(["a", 1, null, 'q"'])).toBe('a,1,,"q"""\r\n');
   });
   it("writes a document with a header and the same cells", () => {
-    expect(toCsv(["title", "net"], [["=cmd", csvAmount(-1250, "usd")], ["Zine", csvAmount(900, "usd")]])).toBe(
-      "title,net\r\n'=cmd,-12.50\r\nZine,9.00\r\n",
-    );
+    expect(
+      toCsv(
+        ["title", "net"],
+        [
+          ["=cmd", csvAmount(-1250, "usd")],
+          ["Zine", csvAmount(900, "usd")],
+        ],
+      ),
+    ).toBe("title,net\r\n'=cmd,-12.50\r\nZine,9.00\r\n");
   });
 });

@@ -62,7 +62,9 @@ export type RangeParse =
 /** Reads `?range=30d` or `?from=2026-01-01&to=2026-01-31` (UTC days, inclusive). Invalid input falls back to 30 days. */
 export function parseRange(params: URLSearchParams, now = new Date()): RangeParse {
   const today = utcDay(now);
-  const raw = Object.fromEntries(["range", "from", "to"].flatMap((k) => (params.has(k) ? [[k, params.get(k) ?? ""]] : [])));
+  const raw = Object.fromEntries(
+    ["range", "from", "to"].flatMap((k) => (params.has(k) ? [[k, params.get(k) ?? ""]] : [])),
+  );
   const parsed = rangeQuery.safeParse(raw);
   const fallback = presetRange(DEFAULT_PRESET, today);
   if (!parsed.success) {
@@ -76,7 +78,10 @@ export function parseRange(params: URLSearchParams, now = new Date()): RangePars
   }
   const { range, from, to } = parsed.data;
   if (range === "custom" || (!range && (from || to)))
-    return { ok: true, range: { preset: "custom", from: new Date(`${from}T00:00:00Z`), to: new Date(`${to}T00:00:00Z`) } };
+    return {
+      ok: true,
+      range: { preset: "custom", from: new Date(`${from}T00:00:00Z`), to: new Date(`${to}T00:00:00Z`) },
+    };
   return { ok: true, range: presetRange((range as Preset | undefined) ?? DEFAULT_PRESET, today) };
 }
 
@@ -90,7 +95,11 @@ export function presetRange(preset: Preset, today: Date): RangeInput {
     case "90d":
       return { preset, from: back(90), to: today };
     case "12m":
-      return { preset, from: new Date(Date.UTC(today.getUTCFullYear() - 1, today.getUTCMonth(), today.getUTCDate() + 1)), to: today };
+      return {
+        preset,
+        from: new Date(Date.UTC(today.getUTCFullYear() - 1, today.getUTCMonth(), today.getUTCDate() + 1)),
+        to: today,
+      };
     case "all":
       return { preset, from: null, to: today };
   }
@@ -110,14 +119,18 @@ const addDays = (day: Date, days: number) => new Date(day.getTime() + days * DAY
 function resolve(range: RangeInput, firstDay: Date | null): ResolvedRange {
   const from = range.from ?? (firstDay && firstDay <= range.to ? firstDay : range.to);
   const days = Math.round((range.to.getTime() - from.getTime()) / DAY_MS) + 1;
-  const previous = range.preset === "all" ? null : { from: dayString(addDays(from, -days)), to: dayString(addDays(from, -1)) };
+  const previous =
+    range.preset === "all" ? null : { from: dayString(addDays(from, -days)), to: dayString(addDays(from, -1)) };
   return { preset: range.preset, from: dayString(from), to: dayString(range.to), days, previous };
 }
 
 /** Every day of the range, for charts with no gaps. */
 /** The resolved range as instants for the membership figures; "All time" has no lower bound. */
 function instantRange(range: ResolvedRange) {
-  return { from: range.preset === "all" ? null : new Date(`${range.from}T00:00:00Z`), to: addDays(new Date(`${range.to}T00:00:00Z`), 1) };
+  return {
+    from: range.preset === "all" ? null : new Date(`${range.from}T00:00:00Z`),
+    to: addDays(new Date(`${range.to}T00:00:00Z`), 1),
+  };
 }
 
 export function daysOf(range: { from: string; to: string }) {
@@ -220,7 +233,8 @@ function figuresFrom(rows: DayRow[], range: ResolvedRange): CurrencyFigures[] {
   const byCurrency = new Map<string, { current: RollupSums; previous: RollupSums; days: Map<string, RollupSums> }>();
   for (const row of rows) {
     let entry = byCurrency.get(row.currency);
-    if (!entry) byCurrency.set(row.currency, (entry = { current: { ...ZERO }, previous: { ...ZERO }, days: new Map() }));
+    if (!entry)
+      byCurrency.set(row.currency, (entry = { current: { ...ZERO }, previous: { ...ZERO }, days: new Map() }));
     if (row.day >= range.from) {
       add(entry.current, row);
       const day = entry.days.get(row.day) ?? { ...ZERO };
@@ -232,7 +246,9 @@ function figuresFrom(rows: DayRow[], range: ResolvedRange): CurrencyFigures[] {
   }
   const allDays = daysOf(range);
   return [...byCurrency.entries()]
-    .filter(([, e]) => e.current.orderCount || e.current.refundCount || e.current.disputeCount || e.current.disputeLostAmount)
+    .filter(
+      ([, e]) => e.current.orderCount || e.current.refundCount || e.current.disputeCount || e.current.disputeLostAmount,
+    )
     .sort(([a, x], [b, y]) => y.current.grossAmount - x.current.grossAmount || a.localeCompare(b))
     .map(([currency, e]) => ({
       currency,
@@ -270,7 +286,15 @@ export interface CreatorDashboard {
     refundedAmount: number;
     status: string;
   }[];
-  refunds: { id: string; orderNumber: number; createdAt: string; amount: number; currency: string; status: string; reason: string }[];
+  refunds: {
+    id: string;
+    orderNumber: number;
+    createdAt: string;
+    amount: number;
+    currency: string;
+    status: string;
+    reason: string;
+  }[];
   memberships: MembershipMetrics & { hasMembershipProduct: boolean };
 }
 
@@ -365,7 +389,10 @@ export async function creatorSalesRows(input: { creatorId: string; range: RangeI
 /** The creator studio's CSV export: the creator's slug and sales in the range; null when the user has no creator
  * account. */
 export async function creatorSalesExport(input: { userId: string; range: RangeInput }) {
-  const creator = await db().creatorAccount.findUnique({ where: { userId: input.userId }, select: { id: true, slug: true } });
+  const creator = await db().creatorAccount.findUnique({
+    where: { userId: input.userId },
+    select: { id: true, slug: true },
+  });
   if (!creator) return null;
   const { range, rows } = await creatorSalesRows({ creatorId: creator.id, range: input.range });
   return { slug: creator.slug, range, rows };
@@ -385,8 +412,12 @@ export type CreatorStripeCard =
 async function creatorStripeCard(accountId: string | null): Promise<CreatorStripeCard> {
   if (!accountId) return { status: "not_connected" };
   try {
-    const [balance, payouts] = await Promise.all([retrieveConnectedBalance(accountId), listConnectedPayouts(accountId)]);
-    const amounts = (list: { amount: number; currency: string }[]) => list.map((b) => ({ amount: b.amount, currency: b.currency }));
+    const [balance, payouts] = await Promise.all([
+      retrieveConnectedBalance(accountId),
+      listConnectedPayouts(accountId),
+    ]);
+    const amounts = (list: { amount: number; currency: string }[]) =>
+      list.map((b) => ({ amount: b.amount, currency: b.currency }));
     return {
       status: "ok",
       available: amounts(balance.available),
@@ -466,7 +497,6 @@ export async function staffOverview() {
   };
 }
 
-
 export const CREATOR_SORTS = ["gross", "fees", "orders", "rate", "refunds", "name"] as const;
 export type CreatorSort = (typeof CREATOR_SORTS)[number];
 export const CREATORS_PAGE_SIZE = 20;
@@ -490,7 +520,15 @@ export interface PlatformDashboard {
   activeCreators: number;
   newBuyers: number;
   memberships: MembershipMetrics;
-  creators: { currency: string; sort: CreatorSort; direction: "asc" | "desc"; page: number; pageCount: number; total: number; rows: CreatorRow[] };
+  creators: {
+    currency: string;
+    sort: CreatorSort;
+    direction: "asc" | "desc";
+    page: number;
+    pageCount: number;
+    total: number;
+    rows: CreatorRow[];
+  };
 }
 
 const SORT_SQL: Record<CreatorSort, string> = {
@@ -511,7 +549,9 @@ export async function platformDashboard(input: {
 }): Promise<PlatformDashboard> {
   let firstDay: Date | null = null;
   if (input.range.from === null) {
-    const [first] = await db().$queryRaw<{ day: Date | null }[]>`SELECT MIN("day") AS "day" FROM "platform_daily_revenue"`;
+    const [first] = await db().$queryRaw<
+      { day: Date | null }[]
+    >`SELECT MIN("day") AS "day" FROM "platform_daily_revenue"`;
     firstDay = first?.day ?? null;
   }
   const range = resolve(input.range, firstDay);
@@ -535,7 +575,10 @@ export async function platformDashboard(input: {
     newBuyers: newBuyers.get(figures.currency)?.current ?? 0,
     previousNewBuyers: range.previous ? (newBuyers.get(figures.currency)?.previous ?? 0) : null,
   }));
-  const currency = input.currency && currencies.some((c) => c.currency === input.currency) ? input.currency : (currencies[0]?.currency ?? "usd");
+  const currency =
+    input.currency && currencies.some((c) => c.currency === input.currency)
+      ? input.currency
+      : (currencies[0]?.currency ?? "usd");
   const { activeCreators, ...creators } = await creatorsTable({
     range,
     currency,
@@ -553,12 +596,21 @@ export async function platformDashboard(input: {
   };
 }
 
-async function creatorsTable(input: { range: { from: string; to: string }; currency: string; sort: CreatorSort; direction: "asc" | "desc"; page: number; pageSize?: number }) {
+async function creatorsTable(input: {
+  range: { from: string; to: string };
+  currency: string;
+  sort: CreatorSort;
+  direction: "asc" | "desc";
+  page: number;
+  pageSize?: number;
+}) {
   const pageSize = input.pageSize ?? CREATORS_PAGE_SIZE;
   const page = Math.max(1, Math.floor(input.page));
   const order = Prisma.raw(`${SORT_SQL[input.sort]} ${input.direction === "asc" ? "ASC" : "DESC"} NULLS LAST, c."id"`);
   // One pass over the range's creator-day rows gives both the page of the table and the active-creator count.
-  const rows = await db().$queryRaw<(Omit<CreatorRow, "rateBps" | "creatorId"> & { creatorId: string | null; total: number; active: number })[]>`
+  const rows = await db().$queryRaw<
+    (Omit<CreatorRow, "rateBps" | "creatorId"> & { creatorId: string | null; total: number; active: number })[]
+  >`
     WITH per AS MATERIALIZED (
       SELECT "creatorId", "currency", SUM("orderCount")::int AS "orders", SUM("grossAmount")::int AS "gross",
         (SUM("applicationFeeAmount") - SUM("applicationFeeRefunded"))::int AS "fees", SUM("refundedAmount")::int AS "refunds"
@@ -576,7 +628,10 @@ async function creatorsTable(input: { range: { from: string; to: string }; curre
     SELECT page.*, a."active" FROM (SELECT COUNT(DISTINCT "creatorId")::int AS "active" FROM per WHERE "orders" > 0) a
     LEFT JOIN page ON TRUE`;
   const activeCreators = rows[0]?.active ?? 0;
-  const listed = rows.filter((row) => row.creatorId !== null) as (Omit<CreatorRow, "rateBps"> & { total: number; active: number })[];
+  const listed = rows.filter((row) => row.creatorId !== null) as (Omit<CreatorRow, "rateBps"> & {
+    total: number;
+    active: number;
+  })[];
   const total = listed[0]?.total ?? 0;
   return {
     activeCreators,
@@ -586,7 +641,10 @@ async function creatorsTable(input: { range: { from: string; to: string }; curre
     page,
     pageCount: Math.max(1, Math.ceil(total / pageSize)),
     total,
-    rows: listed.map(({ total: _total, active: _active, ...row }) => ({ ...row, rateBps: row.gross > 0 ? Math.round((row.fees * 10_000) / row.gross) : null })),
+    rows: listed.map(({ total: _total, active: _active, ...row }) => ({
+      ...row,
+      rateBps: row.gross > 0 ? Math.round((row.fees * 10_000) / row.gross) : null,
+    })),
   };
 }
 
@@ -594,12 +652,25 @@ async function creatorsTable(input: { range: { from: string; to: string }; curre
 export async function platformCreatorRows(input: { range: RangeInput }) {
   let firstDay: Date | null = null;
   if (input.range.from === null) {
-    const [first] = await db().$queryRaw<{ day: Date | null }[]>`SELECT MIN("day") AS "day" FROM "platform_daily_revenue"`;
+    const [first] = await db().$queryRaw<
+      { day: Date | null }[]
+    >`SELECT MIN("day") AS "day" FROM "platform_daily_revenue"`;
     firstDay = first?.day ?? null;
   }
   const range = resolve(input.range, firstDay);
   const rows = await db().$queryRaw<
-    { displayName: string; slug: string; status: string; currency: string; orders: number; gross: number; fees: number; stripeFees: number; refunds: number; disputeLosses: number }[]
+    {
+      displayName: string;
+      slug: string;
+      status: string;
+      currency: string;
+      orders: number;
+      gross: number;
+      fees: number;
+      stripeFees: number;
+      refunds: number;
+      disputeLosses: number;
+    }[]
   >`
     SELECT c."displayName", c."slug", c."onboardingStatus"::text AS "status", d."currency",
       SUM(d."orderCount")::int AS "orders", SUM(d."grossAmount")::int AS "gross",
@@ -641,7 +712,10 @@ function naiveDayRows(filter: { creatorId?: string; from: string; to: string }) 
 
 /** The creator dashboard from raw orders, refunds and disputes (benchmark baseline, test cross-check): the same page,
  * with the figures aggregated from raw rows instead of read from the rollups. */
-export async function naiveCreatorDashboard(input: { creatorId: string; range: RangeInput }): Promise<CreatorDashboard> {
+export async function naiveCreatorDashboard(input: {
+  creatorId: string;
+  range: RangeInput;
+}): Promise<CreatorDashboard> {
   let firstDay: Date | null = null;
   if (input.range.from === null) {
     const [first] = await db().$queryRaw<{ day: Date | null }[]>`
@@ -658,7 +732,12 @@ export async function naiveCreatorDashboard(input: { creatorId: string; range: R
 }
 
 /** The platform dashboard's figures from raw rows (benchmark baseline, test cross-check). */
-export async function naivePlatformDashboard(input: { range: RangeInput; currency?: string; sort?: CreatorSort; page?: number }) {
+export async function naivePlatformDashboard(input: {
+  range: RangeInput;
+  currency?: string;
+  sort?: CreatorSort;
+  page?: number;
+}) {
   let firstDay: Date | null = null;
   if (input.range.from === null) {
     const [first] = await db().$queryRaw<{ day: Date | null }[]>`SELECT MIN("paidAt")::date AS "day" FROM "orders"`;
@@ -679,7 +758,9 @@ export async function naivePlatformDashboard(input: { range: RangeInput; currenc
   const currencies = figuresFrom(rows, range);
   const currency = input.currency ?? currencies[0]?.currency ?? "usd";
   const sort = Prisma.raw(SORT_SQL[input.sort ?? "gross"].replace(`LOWER(c."displayName")`, `LOWER("displayName")`));
-  const creators = await db().$queryRaw<{ creatorId: string; orders: number; gross: number; fees: number; refunds: number }[]>`
+  const creators = await db().$queryRaw<
+    { creatorId: string; orders: number; gross: number; fees: number; refunds: number }[]
+  >`
     SELECT * FROM (
       SELECT o."creatorId", MIN(c."displayName") AS "displayName", COUNT(*)::int AS "orders", SUM(o."totalAmount")::int AS "gross",
         (SUM(o."applicationFeeAmount") - COALESCE(SUM(r."feeRefunded"), 0))::int AS "fees", COALESCE(SUM(r."refunded"), 0)::int AS "refunds"

@@ -1,7 +1,8 @@
 import { z } from "zod";
 
 /** Blank form and query values count as absent. */
-export const emptyToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+export const emptyToUndefined = (value: unknown) =>
+  typeof value === "string" && value.trim() === "" ? undefined : value;
 
 /**
  * Dates people may filter by. Nothing in the marketplace happened before 2000 or will by 2100, and the bounds keep

@@ -17,7 +17,11 @@ export function syncStripeDispute(dispute: DisputeInfo, options: { actor: AuditA
 }
 
 /** Applies what Stripe says about a dispute. Returns false when the charge is not one of our orders. */
-export async function applyStripeDispute(tx: Tx, dispute: DisputeInfo, options: { actor: AuditActor; observedAt: Date }) {
+export async function applyStripeDispute(
+  tx: Tx,
+  dispute: DisputeInfo,
+  options: { actor: AuditActor; observedAt: Date },
+) {
   const { chargeId } = dispute;
   const order = await tx.order.findUnique({ where: { stripeChargeId: chargeId } });
   if (!order) return false;
@@ -40,7 +44,12 @@ export async function applyStripeDispute(tx: Tx, dispute: DisputeInfo, options: 
     });
     await tx.order.update({ where: { id: order.id }, data: { status: "DISPUTED" } });
     await rollupDisputeOpened(tx, order, row);
-    await transitionOrderEntitlements(tx, { orderId: order.id, to: "FROZEN", cause: "dispute.opened", actor: options.actor });
+    await transitionOrderEntitlements(tx, {
+      orderId: order.id,
+      to: "FROZEN",
+      cause: "dispute.opened",
+      actor: options.actor,
+    });
     await audit(tx, {
       actor: options.actor,
       action: "dispute.opened",
@@ -49,7 +58,11 @@ export async function applyStripeDispute(tx: Tx, dispute: DisputeInfo, options: 
       orderId: order.id,
       amount: row.amount,
       currency: row.currency,
-      data: { stripeDisputeId: dispute.id, reason: dispute.reason, evidenceDueBy: row.evidenceDueBy?.toISOString() ?? null },
+      data: {
+        stripeDisputeId: dispute.id,
+        reason: dispute.reason,
+        evidenceDueBy: row.evidenceDueBy?.toISOString() ?? null,
+      },
     });
   }
   if (row.outcome !== "OPEN") return true; // closed already: older events change nothing
@@ -74,12 +87,22 @@ export async function applyStripeDispute(tx: Tx, dispute: DisputeInfo, options: 
         where: { id: order.id },
         data: { status: order.refundedAmount > 0 ? "PARTIALLY_REFUNDED" : "DISPUTE_WON" },
       });
-      await transitionOrderEntitlements(tx, { orderId: order.id, to: "RESTORED", cause: "dispute.won", actor: options.actor });
+      await transitionOrderEntitlements(tx, {
+        orderId: order.id,
+        to: "RESTORED",
+        cause: "dispute.won",
+        actor: options.actor,
+      });
     }
   } else {
     await tx.order.update({ where: { id: order.id }, data: { status: "DISPUTE_LOST" } });
     await rollupDisputeLost(tx, order, { closedAt, amount: row.amount });
-    await transitionOrderEntitlements(tx, { orderId: order.id, to: "REVOKED", cause: "dispute.lost", actor: options.actor });
+    await transitionOrderEntitlements(tx, {
+      orderId: order.id,
+      to: "REVOKED",
+      cause: "dispute.lost",
+      actor: options.actor,
+    });
   }
   await audit(tx, {
     actor: options.actor,
@@ -96,8 +119,14 @@ export async function applyStripeDispute(tx: Tx, dispute: DisputeInfo, options: 
 export class RecoveryRefused extends Error {}
 
 /** How much of a lost dispute can still be taken back from the creator's transfer. */
-export function recoverableAmount(dispute: { amount: number; recoveredAmount: number }, order: { totalAmount: number; transferReversedAmount: number }) {
-  return Math.max(0, Math.min(dispute.amount - dispute.recoveredAmount, order.totalAmount - order.transferReversedAmount));
+export function recoverableAmount(
+  dispute: { amount: number; recoveredAmount: number },
+  order: { totalAmount: number; transferReversedAmount: number },
+) {
+  return Math.max(
+    0,
+    Math.min(dispute.amount - dispute.recoveredAmount, order.totalAmount - order.transferReversedAmount),
+  );
 }
 
 /** Staff action: reverse the creator's transfer by the lost dispute's unrecovered amount (idempotent per dispute). */

@@ -28,25 +28,27 @@ export function grantsAccess(entitlement: { status: EntitlementStatus; accessEnd
 
 /** The buyer's purchases (membership access is listed with the memberships). */
 export function listLibrary(userId: string) {
-  return db().entitlement.findMany({
-    where: { userId, orderId: { not: null } },
-    orderBy: { createdAt: "desc" },
-    select: {
-      id: true,
-      status: true,
-      createdAt: true,
-      product: {
-        select: {
-          title: true,
-          slug: true,
-          deliverableName: true,
-          deliverableSizeBytes: true,
-          creator: { select: { displayName: true } },
+  return db()
+    .entitlement.findMany({
+      where: { userId, orderId: { not: null } },
+      orderBy: { createdAt: "desc" },
+      select: {
+        id: true,
+        status: true,
+        createdAt: true,
+        product: {
+          select: {
+            title: true,
+            slug: true,
+            deliverableName: true,
+            deliverableSizeBytes: true,
+            creator: { select: { displayName: true } },
+          },
         },
+        order: { select: { number: true, totalAmount: true, refundedAmount: true, currency: true, paidAt: true } },
       },
-      order: { select: { number: true, totalAmount: true, refundedAmount: true, currency: true, paidAt: true } },
-    },
-  }).then((rows) => rows.flatMap((row) => (row.order ? [{ ...row, order: row.order }] : [])));
+    })
+    .then((rows) => rows.flatMap((row) => (row.order ? [{ ...row, order: row.order }] : [])));
 }
 
 export class DownloadRefused extends Error {

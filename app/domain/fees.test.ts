@@ -37,7 +37,11 @@ describe("applicationFee", () => {
 // "fee + share = amount" holds by definition; what can fail is the share leaving [0, amount] or moving the wrong way.
 // `anyAmount` covers every amount the guard accepts (any safe integer); `appAmount` the amounts the app can charge
 // (≤ MAX_AMOUNT). The rule is exact only on the latter: see the FINDING test.
-const anyAmount = fc.oneof(fc.integer({ min: 0, max: 1_000 }), fc.integer({ min: 0, max: MAX_AMOUNT }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }));
+const anyAmount = fc.oneof(
+  fc.integer({ min: 0, max: 1_000 }),
+  fc.integer({ min: 0, max: MAX_AMOUNT }),
+  fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+);
 const appAmount = fc.oneof(fc.integer({ min: 0, max: 1_000 }), fc.integer({ min: 0, max: MAX_AMOUNT }));
 const bpsArb = fc.oneof(fc.constantFrom(0, 1, 4_999, 5_000, 5_001, 9_999, 10_000), fc.integer({ min: 0, max: 10_000 }));
 /** amount × bps / 10,000 rounded half up, in exact integers (BigInt). */
@@ -129,6 +133,9 @@ describe("feeRateFor", () => {
     expect(feeRateFor({ ...base, lifetimeNetSales: FEE_TIERS.thresholds.tier3 + 1 }).bps).toBe(500);
   });
   it("falls back to PLATFORM_FEE_PERCENT when tiers do not apply", () => {
-    expect(feeRateFor({ ...base, lifetimeNetSales: null, defaultPercent: 12.5 })).toEqual({ bps: 1250, source: "default" });
+    expect(feeRateFor({ ...base, lifetimeNetSales: null, defaultPercent: 12.5 })).toEqual({
+      bps: 1250,
+      source: "default",
+    });
   });
 });

@@ -15,7 +15,8 @@ export const FEE_TIERS = {
 export type FeeSource = "override" | "partner" | "tier" | "default";
 
 export function applicationFee(amount: number, bps: number): number {
-  if (!Number.isSafeInteger(amount) || amount < 0) throw new RangeError(`amount must be a non-negative integer, got ${amount}`);
+  if (!Number.isSafeInteger(amount) || amount < 0)
+    throw new RangeError(`amount must be a non-negative integer, got ${amount}`);
   if (!Number.isInteger(bps) || bps < 0 || bps > 10_000) throw new RangeError(`bps must be 0..10000, got ${bps}`);
   // In BigInt: amount × bps passes 2^53 (and a float loses units) for amounts above ~9×10^11.
   const fee = Number((BigInt(amount) * BigInt(bps) + 5_000n) / 10_000n);

@@ -54,10 +54,7 @@ authenticator.use(
     // The try is reserved before the password is checked, so parallel requests cannot exceed the limit.
     const reservation = await reserveLoginAttempt(email, ip);
     if (!reservation.ok)
-      throw new LoginError(
-        `Too many failed attempts. Try again in ${waitText(reservation.retryAfterSeconds)}.`,
-        429,
-      );
+      throw new LoginError(`Too many failed attempts. Try again in ${waitText(reservation.retryAfterSeconds)}.`, 429);
     if (passwordChecksBusy())
       throw new LoginError("We're handling a lot of logins right now. Please try again in a few seconds.", 503);
     const user = await verifyLogin(email, password, ip);
@@ -67,4 +64,3 @@ authenticator.use(
   }),
   "form",
 );
-

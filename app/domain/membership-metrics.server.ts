@@ -79,7 +79,10 @@ type Row = {
 };
 
 /** Membership figures of one creator (`creatorId`) or of the whole platform (`creatorId: null`). */
-export async function membershipMetrics(input: { creatorId: string | null; range: InstantRange }): Promise<MembershipMetrics> {
+export async function membershipMetrics(input: {
+  creatorId: string | null;
+  range: InstantRange;
+}): Promise<MembershipMetrics> {
   const { from, to } = input.range;
   const scope = input.creatorId === null ? Prisma.empty : Prisma.sql`WHERE "creatorId" = ${input.creatorId}`;
   const member = Prisma.sql`"status" IN ('ACTIVE', 'PAST_DUE')`;

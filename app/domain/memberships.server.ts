@@ -58,12 +58,15 @@ export function membershipAccess(
   membership: { status: MembershipStatus; pausedCollection: boolean; pastDueSince: Date | null; disputed?: boolean },
   graceDays = env().MEMBERSHIP_GRACE_DAYS,
 ): { status: EntitlementStatus; accessEndsAt: Date | null } {
-  const ended = membership.status === "CANCELED" || membership.status === "UNPAID" || membership.status === "INCOMPLETE_EXPIRED";
+  const ended =
+    membership.status === "CANCELED" || membership.status === "UNPAID" || membership.status === "INCOMPLETE_EXPIRED";
   if (membership.disputed && !ended) return { status: "FROZEN", accessEndsAt: null };
   switch (membership.status) {
     case "TRIALING":
     case "ACTIVE":
-      return membership.pausedCollection ? { status: "PAUSED", accessEndsAt: null } : { status: "ACTIVE", accessEndsAt: null };
+      return membership.pausedCollection
+        ? { status: "PAUSED", accessEndsAt: null }
+        : { status: "ACTIVE", accessEndsAt: null };
     case "PAST_DUE":
       return {
         status: "GRACE",
@@ -84,8 +87,7 @@ async function lockSubscription(tx: Tx, subscriptionId: string) {
 const toDate = (seconds: number | null | undefined) => (seconds ? new Date(seconds * 1000) : null);
 
 export type SyncResult =
-  | { status: "synced"; membershipId: string; latestInvoiceId: string | null }
-  | { status: "unknown_subscription" };
+  { status: "synced"; membershipId: string; latestInvoiceId: string | null } | { status: "unknown_subscription" };
 
 /**
  * Rewrites the membership for a Stripe subscription from Stripe's current state (creating it on first sight, from the
@@ -100,13 +102,14 @@ export async function syncMembership(subscriptionId: string, actor: AuditActor):
     const meta = sub.metadata;
     const item = sub.item;
     const stripePrice = item?.price;
-    const priceRow = stripePrice
-      ? await tx.price.findUnique({ where: { stripePriceId: stripePrice.id } })
-      : null;
+    const priceRow = stripePrice ? await tx.price.findUnique({ where: { stripePriceId: stripePrice.id } }) : null;
     const productId = existing?.productId ?? meta.product_id;
     const buyerId = existing?.buyerId ?? meta.buyer_id;
     if (!productId || !buyerId) return { status: "unknown_subscription" } as const;
-    const product = await tx.product.findUnique({ where: { id: productId }, select: { id: true, creatorId: true, title: true } });
+    const product = await tx.product.findUnique({
+      where: { id: productId },
+      select: { id: true, creatorId: true, title: true },
+    });
     const buyer = await tx.user.findUnique({ where: { id: buyerId }, select: { id: true, stripeCustomerId: true } });
     if (!product || !buyer) return { status: "unknown_subscription" } as const;
     const priceId = priceRow?.id ?? existing?.priceId ?? meta.price_id;
@@ -152,7 +155,9 @@ export async function syncMembership(subscriptionId: string, actor: AuditActor):
             creatorId: product.creatorId,
             productId: product.id,
             checkoutAttemptId: meta.checkout_attempt_id
-              ? ((await tx.checkoutAttempt.findUnique({ where: { id: meta.checkout_attempt_id }, select: { id: true } }))?.id ?? null)
+              ? ((
+                  await tx.checkoutAttempt.findUnique({ where: { id: meta.checkout_attempt_id }, select: { id: true } })
+                )?.id ?? null)
               : null,
             stripeSubscriptionId: sub.id,
             stripeCustomerId: customerId,
@@ -166,13 +171,29 @@ export async function syncMembership(subscriptionId: string, actor: AuditActor):
         entityId: membership.id,
         amount: membership.amount,
         currency: membership.currency,
-        data: { subscriptionId: sub.id, status, interval, productId: product.id, trialEndsAt: fields.trialEndsAt?.toISOString() ?? null },
+        data: {
+          subscriptionId: sub.id,
+          status,
+          interval,
+          productId: product.id,
+          trialEndsAt: fields.trialEndsAt?.toISOString() ?? null,
+        },
       });
       if (membership.checkoutAttemptId)
-        await tx.checkoutAttempt.updateMany({ where: { id: membership.checkoutAttemptId, status: "OPEN" }, data: { status: "COMPLETED" } });
+        await tx.checkoutAttempt.updateMany({
+          where: { id: membership.checkoutAttemptId, status: "OPEN" },
+          data: { status: "COMPLETED" },
+        });
       if (!buyer.stripeCustomerId)
-        await tx.user.updateMany({ where: { id: buyer.id, stripeCustomerId: null }, data: { stripeCustomerId: customerId } });
-    } else if (existing.status !== status || existing.priceId !== priceId || existing.cancelAtPeriodEnd !== fields.cancelAtPeriodEnd) {
+        await tx.user.updateMany({
+          where: { id: buyer.id, stripeCustomerId: null },
+          data: { stripeCustomerId: customerId },
+        });
+    } else if (
+      existing.status !== status ||
+      existing.priceId !== priceId ||
+      existing.cancelAtPeriodEnd !== fields.cancelAtPeriodEnd
+    ) {
       await audit(tx, {
         actor,
         action: "membership.updated",
@@ -213,17 +234,29 @@ export async function refreshMembershipAccess(tx: Tx, membershipId: string, acto
 
 async function writeMembershipEntitlement(
   tx: Tx,
-  membership: { id: string; buyerId: string; productId: string; status: MembershipStatus; pausedCollection: boolean; pastDueSince: Date | null },
+  membership: {
+    id: string;
+    buyerId: string;
+    productId: string;
+    status: MembershipStatus;
+    pausedCollection: boolean;
+    pastDueSince: Date | null;
+  },
   actor: AuditActor,
 ) {
   const disputed = (await tx.order.count({ where: { membershipId: membership.id, status: "DISPUTED" } })) > 0;
   const access = membershipAccess({ ...membership, disputed });
   const current = await tx.entitlement.findUnique({ where: { membershipId: membership.id } });
-  if (current && current.status === access.status && current.accessEndsAt?.getTime() === access.accessEndsAt?.getTime()) return;
+  if (current && current.status === access.status && current.accessEndsAt?.getTime() === access.accessEndsAt?.getTime())
+    return;
   const entitlement = current
     ? await tx.entitlement.update({
         where: { id: current.id },
-        data: { status: access.status, accessEndsAt: access.accessEndsAt, statusReason: `membership.${membership.status.toLowerCase()}` },
+        data: {
+          status: access.status,
+          accessEndsAt: access.accessEndsAt,
+          statusReason: `membership.${membership.status.toLowerCase()}`,
+        },
       })
     : await tx.entitlement.create({
         data: {
@@ -279,7 +312,8 @@ export async function recordInvoicePayment(
   return transaction(async (tx) => {
     await lockSubscription(tx, subscriptionId);
     const existing = await tx.order.findUnique({ where: { stripeInvoiceId: invoice.id } });
-    if (existing) return { status: "already_recorded", orderId: existing.id, membershipId: synced.membershipId } as const;
+    if (existing)
+      return { status: "already_recorded", orderId: existing.id, membershipId: synced.membershipId } as const;
     const membership = await tx.membership.findUniqueOrThrow({
       where: { id: synced.membershipId },
       include: { product: { select: { title: true } }, buyer: { select: { email: true } } },
@@ -357,7 +391,10 @@ export async function ensureMembershipStripePrices(productId: string) {
   if (product.kind !== "MEMBERSHIP") return product;
   let stripeProductId = product.stripeProductId;
   if (!stripeProductId) {
-    const created = await createMembershipStripeProduct({ productId: product.id, title: product.title }, `membership-product-${product.id}`);
+    const created = await createMembershipStripeProduct(
+      { productId: product.id, title: product.title },
+      `membership-product-${product.id}`,
+    );
     stripeProductId = created.id;
     await db().product.update({ where: { id: product.id }, data: { stripeProductId } });
   } else {
@@ -389,9 +426,15 @@ export function listMemberships(buyerId: string) {
     where: { buyerId },
     orderBy: { createdAt: "desc" },
     include: {
-      product: { select: { title: true, slug: true, deliverableName: true, creator: { select: { displayName: true } } } },
+      product: {
+        select: { title: true, slug: true, deliverableName: true, creator: { select: { displayName: true } } },
+      },
       entitlement: { select: { id: true, status: true, accessEndsAt: true } },
-      orders: { select: { number: true, totalAmount: true, currency: true, paidAt: true, refundedAmount: true }, orderBy: { paidAt: "desc" }, take: 12 },
+      orders: {
+        select: { number: true, totalAmount: true, currency: true, paidAt: true, refundedAmount: true },
+        orderBy: { paidAt: "desc" },
+        take: 12,
+      },
     },
   });
 }
@@ -406,6 +449,9 @@ export async function openBillingPortal(input: { buyerId: string; membershipId: 
     select: { stripeCustomerId: true },
   });
   if (!membership) return null;
-  const portal = await createBillingPortalSession({ customer: membership.stripeCustomerId, returnUrl: input.returnUrl });
+  const portal = await createBillingPortalSession({
+    customer: membership.stripeCustomerId,
+    returnUrl: input.returnUrl,
+  });
   return portal.url;
 }

@@ -165,7 +165,27 @@ describe("parseMoney", () => {
   });
 
   it("never returns anything but a positive safe integer up to MAX_AMOUNT", () => {
-    const pieces = ["0", "1", "5", "9", "00", "12", "250", "1,", ",", ".", "1.", ",000", ".000", ",5", ".5", "e", "x", "-", " "];
+    const pieces = [
+      "0",
+      "1",
+      "5",
+      "9",
+      "00",
+      "12",
+      "250",
+      "1,",
+      ",",
+      ".",
+      "1.",
+      ",000",
+      ".000",
+      ",5",
+      ".5",
+      "e",
+      "x",
+      "-",
+      " ",
+    ];
     for (const a of pieces)
       for (const b of pieces)
         for (const c of pieces)

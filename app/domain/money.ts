@@ -2,7 +2,22 @@
 
 /** Currencies Stripe treats as zero-decimal (the amount is in whole units). */
 const ZERO_DECIMAL = new Set([
-  "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf",
+  "bif",
+  "clp",
+  "djf",
+  "gnf",
+  "jpy",
+  "kmf",
+  "krw",
+  "mga",
+  "pyg",
+  "rwf",
+  "ugx",
+  "vnd",
+  "vuv",
+  "xaf",
+  "xof",
+  "xpf",
 ]);
 
 export function minorUnitDigits(currency: string): number {
@@ -70,13 +85,16 @@ export function parseMoney(text: string, currency: string): Parsed {
   const fail = (error: string): Parsed => ({ ok: false, error });
   const grouped = digits === 0 ? "1,500" : "1,250.00";
   const cleaned = text.trim();
-  if (cleaned.length > 40 || !/^\d(?:[\d,.]*\d)?$/.test(cleaned)) return fail(`Enter an amount such as ${digits === 0 ? "1500" : "19.99"}`);
+  if (cleaned.length > 40 || !/^\d(?:[\d,.]*\d)?$/.test(cleaned))
+    return fail(`Enter an amount such as ${digits === 0 ? "1500" : "19.99"}`);
 
   const commas = cleaned.split(",").length - 1;
   const dots = cleaned.split(".").length - 1;
   const decimalSeparator =
     commas && dots
-      ? cleaned.lastIndexOf(",") > cleaned.lastIndexOf(".") ? "," : "."
+      ? cleaned.lastIndexOf(",") > cleaned.lastIndexOf(".")
+        ? ","
+        : "."
       : dots
         ? "."
         : commas === 1 && /,\d{1,2}$/.test(cleaned)
@@ -95,7 +113,9 @@ export function parseMoney(text: string, currency: string): Parsed {
   }
 
   if (fraction.length > digits)
-    return fail(digits === 0 ? `${currency.toUpperCase()} has no decimal places` : `Use at most ${digits} decimal places`);
+    return fail(
+      digits === 0 ? `${currency.toUpperCase()} has no decimal places` : `Use at most ${digits} decimal places`,
+    );
   integer = integer.replace(/^0+(?=\d)/, "");
   if (integer.length > 15) return fail("That amount is too large");
   const amount = Number(integer) * 10 ** digits + Number(fraction.padEnd(digits, "0") || "0");

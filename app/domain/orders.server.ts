@@ -53,7 +53,9 @@ export async function buyerReceipt(input: { buyerId: string; orderNumber: number
       ? { status: request.status, message: request.status === "DECLINED" ? request.staffMessage : null }
       : null,
     canRequestRefund:
-      order.refundedAmount < order.totalAmount && !NO_REFUND_REQUESTS.includes(order.status) && request?.status !== "OPEN",
+      order.refundedAmount < order.totalAmount &&
+      !NO_REFUND_REQUESTS.includes(order.status) &&
+      request?.status !== "OPEN",
   };
 }
 

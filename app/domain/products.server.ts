@@ -51,7 +51,10 @@ export const INTERVALS = ["MONTH", "YEAR"] as const satisfies readonly BillingIn
 export const MAX_TRIAL_DAYS = 730;
 
 /** The form field holding the price for each interval (`price` is a one-time download's). */
-export const PRICE_FIELD = { MONTH: "monthlyPrice", YEAR: "yearlyPrice" } as const satisfies Record<BillingInterval, string>;
+export const PRICE_FIELD = { MONTH: "monthlyPrice", YEAR: "yearlyPrice" } as const satisfies Record<
+  BillingInterval,
+  string
+>;
 
 const optionalText = z.string().trim().optional().default("");
 
@@ -77,7 +80,9 @@ function checkedAmount(text: string, currency: Currency, fail: (message: string)
  */
 export const productFormSchema = z
   .object({
-    kind: z.enum(PRODUCT_KINDS, { errorMap: () => ({ message: "Choose a one-time download or a membership" }) }).default("DOWNLOAD"),
+    kind: z
+      .enum(PRODUCT_KINDS, { errorMap: () => ({ message: "Choose a one-time download or a membership" }) })
+      .default("DOWNLOAD"),
     title: z
       .string({ required_error: "Enter a title" })
       .trim()
@@ -88,7 +93,10 @@ export const productFormSchema = z
       .trim()
       .toLowerCase()
       .max(80, "Use at most 80 characters")
-      .refine((s) => s === "" || SLUG_PATTERN.test(s), "Use lowercase letters a–z, digits and single dashes (like my-product)")
+      .refine(
+        (s) => s === "" || SLUG_PATTERN.test(s),
+        "Use lowercase letters a–z, digits and single dashes (like my-product)",
+      )
       .optional()
       .default(""),
     description: z.string().max(5000, "Use at most 5,000 characters").optional().default(""),
@@ -111,7 +119,8 @@ export const productFormSchema = z
       if (!input.price) failOn("price")("Enter a price");
       if (amount !== null) prices.push({ interval: null, amount });
     } else {
-      if (!input.monthlyPrice && !input.yearlyPrice) failOn("monthlyPrice")("Enter a monthly price, a yearly price or both");
+      if (!input.monthlyPrice && !input.yearlyPrice)
+        failOn("monthlyPrice")("Enter a monthly price, a yearly price or both");
       for (const interval of INTERVALS) {
         const text = input[PRICE_FIELD[interval]];
         const amount = text ? checkedAmount(text, input.currency, failOn(PRICE_FIELD[interval])) : null;
@@ -157,13 +166,22 @@ export async function parseProductSubmission(
   } catch (error) {
     if (!(error instanceof UploadRejected)) throw error;
     const fieldErrors: FieldErrors = error.field === "form" ? {} : { [error.field]: error.message };
-    return { ok: false, fieldErrors, values: {}, formError: error.field === "form" ? error.message : null, status: error.status };
+    return {
+      ok: false,
+      fieldErrors,
+      values: {},
+      formError: error.field === "form" ? error.message : null,
+      status: error.status,
+    };
   }
   const parsed = parseForm(form.fields, productFormSchema);
   const fileErrors = Object.fromEntries(Object.entries(form.fileErrors).filter(([, v]) => v)) as FieldErrors;
   if (parsed.ok && Object.keys(fileErrors).length === 0) return { ok: true, data: parsed.data, files: form.files };
   await discardStaged(form.files);
-  const values = Object.fromEntries([...form.fields.entries()].filter(([, v]) => typeof v === "string")) as Record<string, string>;
+  const values = Object.fromEntries([...form.fields.entries()].filter(([, v]) => typeof v === "string")) as Record<
+    string,
+    string
+  >;
   return {
     ok: false,
     fieldErrors: { ...(parsed.ok ? {} : parsed.fieldErrors), ...fileErrors },
@@ -198,7 +216,8 @@ export function submittedValues(data: ProductInput): Record<string, string> {
 /** The price fields of the form for a product's current prices. */
 export function priceInputs(prices: { interval: BillingInterval | null; amount: number }[], currency: string) {
   const fields: Record<string, string> = {};
-  for (const price of prices) fields[price.interval ? PRICE_FIELD[price.interval] : "price"] = amountToInput(price.amount, currency);
+  for (const price of prices)
+    fields[price.interval ? PRICE_FIELD[price.interval] : "price"] = amountToInput(price.amount, currency);
   return fields;
 }
 
@@ -265,7 +284,10 @@ type ActivePrice = Prisma.PriceGetPayload<{ select: (typeof productSelect)["pric
  */
 function withPrices<T extends { kind: ProductKind; prices: ActivePrice[] }>({ prices, ...product }: T) {
   const order = (p: ActivePrice) => (p.interval === null ? 0 : INTERVALS.indexOf(p.interval) + 1);
-  const current = product.kind === "MEMBERSHIP" ? prices.filter((p) => p.interval !== null) : prices.filter((p) => p.interval === null).slice(0, 1);
+  const current =
+    product.kind === "MEMBERSHIP"
+      ? prices.filter((p) => p.interval !== null)
+      : prices.filter((p) => p.interval === null).slice(0, 1);
   current.sort((a, b) => order(a) - order(b));
   return { ...product, price: current[0] ?? null, prices: current };
 }
@@ -419,9 +441,16 @@ export async function createProduct(input: { userId: string; data: ProductInput;
           slug,
           description: data.description,
           ...fileColumns(stored),
-          prices: { create: data.prices.map((p) => ({ amount: p.amount, currency: data.currency, interval: p.interval })) },
+          prices: {
+            create: data.prices.map((p) => ({ amount: p.amount, currency: data.currency, interval: p.interval })),
+          },
         },
-        select: { id: true, slug: true, kind: true, prices: { select: { id: true, amount: true, currency: true, interval: true } } },
+        select: {
+          id: true,
+          slug: true,
+          kind: true,
+          prices: { select: { id: true, amount: true, currency: true, interval: true } },
+        },
       });
       const prices = data.prices.map((wanted) => product.prices.find((p) => p.interval === wanted.interval)!);
       await audit(tx, {
@@ -483,9 +512,15 @@ export async function updateProduct(input: {
         if (before && wanted && before.amount === wanted.amount && before.currency === data.currency) continue;
         if (!before && !wanted) continue;
         priceChanged = true;
-        if (before) await tx.price.updateMany({ where: { productId: current.id, interval, active: true }, data: { active: false } });
+        if (before)
+          await tx.price.updateMany({
+            where: { productId: current.id, interval, active: true },
+            data: { active: false },
+          });
         const price = wanted
-          ? await tx.price.create({ data: { productId: current.id, amount: wanted.amount, currency: data.currency, interval } })
+          ? await tx.price.create({
+              data: { productId: current.id, amount: wanted.amount, currency: data.currency, interval },
+            })
           : null;
         await audit(tx, {
           actor: input.actor,
@@ -552,7 +587,9 @@ export async function publishProduct(input: { userId: string; productId: string;
       data: {
         slug: product.slug,
         priceId: product.price.id,
-        ...(product.kind === "MEMBERSHIP" ? { prices: product.prices.map(priceAudit), trialDays: product.trialDays } : {}),
+        ...(product.kind === "MEMBERSHIP"
+          ? { prices: product.prices.map(priceAudit), trialDays: product.trialDays }
+          : {}),
       },
     });
     return { id: product.id, slug: product.slug, kind: product.kind, changed: true };

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { yearlySavingPercent } from "#app/components/product-form.tsx";
-import { amountToInput, describePrices, describeTrial, productFormSchema, slugify, submittedValues } from "./products.server.ts";
+import {
+  amountToInput,
+  describePrices,
+  describeTrial,
+  productFormSchema,
+  slugify,
+  submittedValues,
+} from "./products.server.ts";
 
 describe("slugify", () => {
   it.each([
@@ -41,7 +48,14 @@ describe("productFormSchema", () => {
 });
 
 describe("productFormSchema for memberships", () => {
-  const base = { kind: "MEMBERSHIP", title: "Club", currency: "usd", monthlyPrice: "10", yearlyPrice: "100.00", trialDays: "7" };
+  const base = {
+    kind: "MEMBERSHIP",
+    title: "Club",
+    currency: "usd",
+    monthlyPrice: "10",
+    yearlyPrice: "100.00",
+    trialDays: "7",
+  };
   const errors = (input: Record<string, string>) => {
     const result = productFormSchema.safeParse(input);
     return result.success ? {} : Object.fromEntries(result.error.issues.map((i) => [i.path.join("."), i.message]));
@@ -68,7 +82,9 @@ describe("productFormSchema for memberships", () => {
   });
 
   it("needs at least one price, checks each like a download's and the trial's bounds, all at once", () => {
-    expect(errors({ ...base, monthlyPrice: "", yearlyPrice: "" })).toEqual({ monthlyPrice: "Enter a monthly price, a yearly price or both" });
+    expect(errors({ ...base, monthlyPrice: "", yearlyPrice: "" })).toEqual({
+      monthlyPrice: "Enter a monthly price, a yearly price or both",
+    });
     expect(errors({ ...base, monthlyPrice: "0.49", yearlyPrice: "1.234", trialDays: "731" })).toEqual({
       monthlyPrice: "The lowest price Stripe accepts in USD is $0.50",
       yearlyPrice: "Use at most 2 decimal places",

@@ -22,7 +22,8 @@ export async function applyStripeRefund(refund: RefundInfo, actor: AuditActor) {
     ? await db().refund.findUnique({ where: { id: refund.refundId } })
     : await db().refund.findUnique({ where: { stripeRefundId: refund.id } });
   if (!ours) return recordRefundMadeElsewhere(refund, actor);
-  if (!ours.stripeRefundId) await db().refund.updateMany({ where: { id: ours.id, stripeRefundId: null }, data: { stripeRefundId: refund.id } });
+  if (!ours.stripeRefundId)
+    await db().refund.updateMany({ where: { id: ours.id, stripeRefundId: null }, data: { stripeRefundId: refund.id } });
   const status = refund.status ? FINAL[refund.status] : undefined;
   if (status)
     await settleRefund({

@@ -5,17 +5,24 @@ import { refundOrder, RefundRefused } from "./refunds.server.ts";
 
 export class RefundRequestRefused extends Error {}
 
-export async function requestRefund(input: { buyerId: string; orderNumber: number; reason: string; actor: AuditActor }) {
+export async function requestRefund(input: {
+  buyerId: string;
+  orderNumber: number;
+  reason: string;
+  actor: AuditActor;
+}) {
   return transaction(async (tx) => {
     const order = await tx.order.findFirst({ where: { number: input.orderNumber, buyerId: input.buyerId } });
     if (!order) throw new RefundRequestRefused("We couldn't find that order.");
     await lockOrder(tx, order.id);
     const fresh = await tx.order.findUniqueOrThrow({ where: { id: order.id } });
-    if (fresh.refundedAmount >= fresh.totalAmount) throw new RefundRequestRefused("This order has already been refunded.");
+    if (fresh.refundedAmount >= fresh.totalAmount)
+      throw new RefundRequestRefused("This order has already been refunded.");
     if (fresh.status === "DISPUTED" || fresh.status === "DISPUTE_LOST")
       throw new RefundRequestRefused("This payment is disputed with your bank, so it can't be refunded here.");
     const open = await tx.refundRequest.count({ where: { orderId: order.id, status: "OPEN" } });
-    if (open) throw new RefundRequestRefused("You already asked for a refund on this order. We'll get back to you soon.");
+    if (open)
+      throw new RefundRequestRefused("You already asked for a refund on this order. We'll get back to you soon.");
     const request = await tx.refundRequest.create({
       data: { orderId: order.id, buyerId: input.buyerId, reason: input.reason },
     });
@@ -102,7 +109,12 @@ export async function declineRefundRequest(input: { requestId: string; message: 
   await transaction(async (tx) => {
     const { count } = await tx.refundRequest.updateMany({
       where: { id: input.requestId, status: "OPEN" },
-      data: { status: "DECLINED", staffMessage: input.message, decidedById: input.actor.id ?? null, decidedAt: new Date() },
+      data: {
+        status: "DECLINED",
+        staffMessage: input.message,
+        decidedById: input.actor.id ?? null,
+        decidedAt: new Date(),
+      },
     });
     if (!count) throw new RefundRequestRefused("This request was already handled.");
     const request = await tx.refundRequest.findUniqueOrThrow({ where: { id: input.requestId } });

@@ -22,7 +22,10 @@ const exactPart = (x: number, whole: number, total: number) =>
 function refundInSteps(order: OrderMoney, steps: { amount: number; options: Options }[]) {
   const state = { ...order };
   const splits = steps.map(({ amount, options }) => {
-    const left = { transfer: state.totalAmount - state.transferReversedAmount, fee: state.applicationFeeAmount - state.applicationFeeRefunded };
+    const left = {
+      transfer: state.totalAmount - state.transferReversedAmount,
+      fee: state.applicationFeeAmount - state.applicationFeeRefunded,
+    };
     const split = refundSplit(state, amount, options);
     state.refundedAmount += amount;
     state.transferReversedAmount += split.transferReversal;
@@ -35,10 +38,16 @@ function refundInSteps(order: OrderMoney, steps: { amount: number; options: Opti
 // Orders: an integer total in minor units up to MAX_AMOUNT (small totals drawn often, where rounding bites), an
 // application fee 0 ≤ fee ≤ total. refundSplit reads no transfer amount: with `application_fee_amount` the whole
 // charge is transferred and the fee collected back, so the reversal is proportional to the total.
-const totalArb = fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 1, max: MAX_AMOUNT }));
+const totalArb = fc.oneof(
+  fc.integer({ min: 1, max: 20 }),
+  fc.integer({ min: 1, max: 100_000 }),
+  fc.integer({ min: 1, max: MAX_AMOUNT }),
+);
 const orderArb = (total = totalArb) =>
   total.chain((totalAmount) =>
-    fc.oneof(fc.constant(0), fc.constant(totalAmount), fc.integer({ min: 0, max: totalAmount })).map((fee) => fresh(totalAmount, fee)),
+    fc
+      .oneof(fc.constant(0), fc.constant(totalAmount), fc.integer({ min: 0, max: totalAmount }))
+      .map((fee) => fresh(totalAmount, fee)),
   );
 
 /** Partial refunds (each ≥ 1) that sum to at most the total, from distinct cut points; often the whole total. */
@@ -82,30 +91,67 @@ describe("refundSplit at the edges", () => {
     });
     // The fee refunded without a reversal: the creator receives it (gives back a negative amount).
     const feeOnly = refundSplit(fresh(1000, 150), 400, { reverseTransfer: false, refundApplicationFee: true });
-    expect(feeOnly).toMatchObject({ transferReversal: 0, applicationFeeRefund: 60, creatorGivesBack: -60, platformGivesBack: 460 });
+    expect(feeOnly).toMatchObject({
+      transferReversal: 0,
+      applicationFeeRefund: 60,
+      creatorGivesBack: -60,
+      platformGivesBack: 460,
+    });
   });
 
   it("rounds each part half up on the cumulative amount, so the pieces of a sequence add up to the whole", () => {
     // 1001 with a 150 fee: cumulative fee parts round(333×150/1001) = 50, round(666×150/1001) = 100, then 150.
-    const { splits } = refundInSteps(fresh(1001, 150), [333, 333, 335].map((amount) => ({ amount, options: BOTH })));
+    const { splits } = refundInSteps(
+      fresh(1001, 150),
+      [333, 333, 335].map((amount) => ({ amount, options: BOTH })),
+    );
     expect(splits.map((s) => s.split.applicationFeeRefund)).toEqual([50, 50, 50]);
     expect(splits.map((s) => s.split.transferReversal)).toEqual([333, 333, 335]);
     // Three 1-cent refunds of a 3-cent order with a 1-cent fee: round(1/3) = 0, round(2/3) = 1, round(3/3) = 1.
-    const cents = refundInSteps(fresh(3, 1), [1, 1, 1].map((amount) => ({ amount, options: BOTH })));
+    const cents = refundInSteps(
+      fresh(3, 1),
+      [1, 1, 1].map((amount) => ({ amount, options: BOTH })),
+    );
     expect(cents.splits.map((s) => s.split.applicationFeeRefund)).toEqual([0, 1, 0]);
     // A half rounds up: half of a 1-cent fee is 1 on the first cent of a 2-cent order, nothing on the second.
-    expect(refundInSteps(fresh(2, 1), [1, 1].map((amount) => ({ amount, options: BOTH }))).splits.map((s) => s.split.applicationFeeRefund)).toEqual([1, 0]);
+    expect(
+      refundInSteps(
+        fresh(2, 1),
+        [1, 1].map((amount) => ({ amount, options: BOTH })),
+      ).splits.map((s) => s.split.applicationFeeRefund),
+    ).toEqual([1, 0]);
   });
 
   it("handles a zero fee, a fee equal to the total, and a zero-total order", () => {
-    expect(refundSplit(fresh(999, 0), 500, BOTH)).toMatchObject({ applicationFeeRefund: 0, creatorGivesBack: 500, platformGivesBack: 0 });
-    expect(refundSplit(fresh(999, 999), 500, BOTH)).toMatchObject({ applicationFeeRefund: 500, creatorGivesBack: 0, platformGivesBack: 500 });
-    expect(refundSplit(fresh(0, 0), 0, BOTH)).toMatchObject({ transferReversal: 0, applicationFeeRefund: 0, platformGivesBack: 0 });
+    expect(refundSplit(fresh(999, 0), 500, BOTH)).toMatchObject({
+      applicationFeeRefund: 0,
+      creatorGivesBack: 500,
+      platformGivesBack: 0,
+    });
+    expect(refundSplit(fresh(999, 999), 500, BOTH)).toMatchObject({
+      applicationFeeRefund: 500,
+      creatorGivesBack: 0,
+      platformGivesBack: 500,
+    });
+    expect(refundSplit(fresh(0, 0), 0, BOTH)).toMatchObject({
+      transferReversal: 0,
+      applicationFeeRefund: 0,
+      platformGivesBack: 0,
+    });
   });
 
   it("never asks for more than is left after earlier reversals", () => {
-    const order = { ...fresh(1000, 100), refundedAmount: 900, transferReversedAmount: 1000, applicationFeeRefunded: 100 };
-    expect(refundSplit(order, 100, BOTH)).toMatchObject({ transferReversal: 0, applicationFeeRefund: 0, platformGivesBack: 100 });
+    const order = {
+      ...fresh(1000, 100),
+      refundedAmount: 900,
+      transferReversedAmount: 1000,
+      applicationFeeRefunded: 100,
+    };
+    expect(refundSplit(order, 100, BOTH)).toMatchObject({
+      transferReversal: 0,
+      applicationFeeRefund: 0,
+      platformGivesBack: 100,
+    });
   });
 
   it("rounds a tie half up even when refunded × fee passes 2^53 (found by the properties: computed in BigInt since)", () => {
@@ -169,7 +215,10 @@ describe("refundSplit properties", () => {
       fc.property(
         orderArb().chain((order) => fc.tuple(fc.constant(order), refundsArb(order.totalAmount), optionsArb)),
         ([order, amounts, options]) => {
-          const { state, splits } = refundInSteps(order, amounts.map((amount) => ({ amount, options })));
+          const { state, splits } = refundInSteps(
+            order,
+            amounts.map((amount) => ({ amount, options })),
+          );
           const total = amounts.reduce((s, a) => s + a, 0);
           const once = refundSplit(order, total, options);
           const sum = (key: keyof typeof once) => splits.reduce((s, { split }) => s + split[key], 0);
@@ -181,8 +230,10 @@ describe("refundSplit properties", () => {
             platformGivesBack: sum("platformGivesBack"),
           }).toEqual(once);
           expect(state.refundedAmount).toBe(total);
-          if (total === order.totalAmount && options.reverseTransfer) expect(state.transferReversedAmount).toBe(order.totalAmount);
-          if (total === order.totalAmount && options.refundApplicationFee) expect(state.applicationFeeRefunded).toBe(order.applicationFeeAmount);
+          if (total === order.totalAmount && options.reverseTransfer)
+            expect(state.transferReversedAmount).toBe(order.totalAmount);
+          if (total === order.totalAmount && options.refundApplicationFee)
+            expect(state.applicationFeeRefunded).toBe(order.applicationFeeAmount);
         },
       ),
     );
@@ -192,11 +243,18 @@ describe("refundSplit properties", () => {
     // Totals up to 10^7 keep refunded × fee below 2^53; above that see the FINDING test.
     fc.assert(
       fc.property(
-        orderArb(fc.integer({ min: 1, max: 10_000_000 })).chain((order) => fc.tuple(fc.constant(order), refundsArb(order.totalAmount))),
+        orderArb(fc.integer({ min: 1, max: 10_000_000 })).chain((order) =>
+          fc.tuple(fc.constant(order), refundsArb(order.totalAmount)),
+        ),
         ([order, amounts]) => {
-          const { state } = refundInSteps(order, amounts.map((amount) => ({ amount, options: BOTH })));
+          const { state } = refundInSteps(
+            order,
+            amounts.map((amount) => ({ amount, options: BOTH })),
+          );
           expect(state.transferReversedAmount).toBe(state.refundedAmount);
-          expect(state.applicationFeeRefunded).toBe(exactPart(state.refundedAmount, order.applicationFeeAmount, order.totalAmount));
+          expect(state.applicationFeeRefunded).toBe(
+            exactPart(state.refundedAmount, order.applicationFeeAmount, order.totalAmount),
+          );
         },
       ),
     );

@@ -52,7 +52,9 @@ export interface RefundRequestInput {
 
 /** The preview staff see before confirming: the split, the Stripe fee the platform doesn't get back, and the
  * creator's live balance in the order's currency. */
-export async function previewRefund(input: Pick<RefundRequestInput, "orderId" | "amount" | "reverseTransfer" | "refundApplicationFee">) {
+export async function previewRefund(
+  input: Pick<RefundRequestInput, "orderId" | "amount" | "reverseTransfer" | "refundApplicationFee">,
+) {
   const order = await db().order.findUnique({
     where: { id: input.orderId },
     include: { creator: { select: { stripeAccountId: true, displayName: true } } },
@@ -86,7 +88,11 @@ export async function previewRefund(input: Pick<RefundRequestInput, "orderId" | 
 
 /** Why staff can't refund this order at all (disputed, or nothing left to refund), in words for them; null when
  * they can. `refundOrder` refuses the same cases. */
-export function refundBlocked(order: { status: OrderStatus; totalAmount: number; refundedAmount: number }): string | null {
+export function refundBlocked(order: {
+  status: OrderStatus;
+  totalAmount: number;
+  refundedAmount: number;
+}): string | null {
   if (order.status === "DISPUTED" || order.status === "DISPUTE_LOST")
     return "This payment is disputed: the card network decides the money now, so it can't be refunded.";
   if (order.totalAmount - order.refundedAmount === 0) return "This order is already fully refunded.";
@@ -95,7 +101,9 @@ export function refundBlocked(order: { status: OrderStatus; totalAmount: number;
 
 async function creatorBalanceIn(accountId: string, currency: string) {
   const balance = await retrieveConnectedBalance(accountId);
-  return [...balance.available, ...balance.pending].filter((b) => b.currency === currency).reduce((s, b) => s + b.amount, 0);
+  return [...balance.available, ...balance.pending]
+    .filter((b) => b.currency === currency)
+    .reduce((s, b) => s + b.amount, 0);
 }
 
 /**
@@ -151,10 +159,15 @@ export async function refundOrder(input: RefundRequestInput): Promise<Refund> {
       const remainder = order.totalAmount - order.refundedAmount;
       if (input.amount > remainder)
         throw new RefundRefused(
-          remainder === 0 ? "This order is already fully refunded." : `Only ${remainder} (minor units) remain refundable.`,
+          remainder === 0
+            ? "This order is already fully refunded."
+            : `Only ${remainder} (minor units) remain refundable.`,
           "amount_above_remainder",
         );
-      const split = refundSplit(order, input.amount, { reverseTransfer, refundApplicationFee: input.refundApplicationFee });
+      const split = refundSplit(order, input.amount, {
+        reverseTransfer,
+        refundApplicationFee: input.refundApplicationFee,
+      });
       const created = await tx.refund.create({
         data: {
           orderId: order.id,
@@ -228,12 +241,22 @@ export async function submitRefundToStripe(refundId: string): Promise<Refund> {
       data: {
         stripeRefundId: stripeRefund.id,
         stripeTransferReversalId:
-          typeof stripeRefund.transfer_reversal === "string" ? stripeRefund.transfer_reversal : stripeRefund.transfer_reversal?.id ?? null,
+          typeof stripeRefund.transfer_reversal === "string"
+            ? stripeRefund.transfer_reversal
+            : (stripeRefund.transfer_reversal?.id ?? null),
       },
     });
   } catch (error) {
-    if (error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeIdempotencyError) {
-      await settleRefund({ refundId: refund.id, status: "FAILED", failureReason: error.message, actor: { type: "STRIPE" } });
+    if (
+      error instanceof Stripe.errors.StripeInvalidRequestError ||
+      error instanceof Stripe.errors.StripeIdempotencyError
+    ) {
+      await settleRefund({
+        refundId: refund.id,
+        status: "FAILED",
+        failureReason: error.message,
+        actor: { type: "STRIPE" },
+      });
       throw new RefundRefused(`Stripe refused the refund: ${error.message}`, "stripe");
     }
     // Network trouble: the refund stays PENDING without a Stripe id; "Retry" sends the same idempotency key.
@@ -276,9 +299,12 @@ export async function settleRefund(input: {
           refundedAmount,
           transferReversedAmount: { decrement: refund.transferReversalAmount },
           applicationFeeRefunded: { decrement: refund.applicationFeeRefundAmount },
-          status: order.status === "REFUNDED" || order.status === "PARTIALLY_REFUNDED"
-            ? refundedAmount === 0 ? "PAID" : "PARTIALLY_REFUNDED"
-            : order.status,
+          status:
+            order.status === "REFUNDED" || order.status === "PARTIALLY_REFUNDED"
+              ? refundedAmount === 0
+                ? "PAID"
+                : "PARTIALLY_REFUNDED"
+              : order.status,
         },
       });
       await rollupRefund(tx, order, refund, -1);
@@ -310,7 +336,13 @@ async function revokeIfFullySettled(tx: Tx, orderId: string, actor: AuditActor) 
  */
 export async function recordExternalRefund(input: {
   orderId: string;
-  stripeRefund: { id: string; amount: number; currency: string; reason: string | null; status: "PENDING" | "SUCCEEDED" };
+  stripeRefund: {
+    id: string;
+    amount: number;
+    currency: string;
+    reason: string | null;
+    status: "PENDING" | "SUCCEEDED";
+  };
   effects: { transferReversal: number; applicationFeeRefundedTotal: number };
   actor: AuditActor;
 }) {
@@ -355,8 +387,13 @@ export async function recordExternalRefund(input: {
       orderId: order.id,
       amount: refund.amount,
       currency: refund.currency,
-      data: { stripeRefundId: input.stripeRefund.id, transferReversal: refund.transferReversalAmount, applicationFeeRefund: feeRefund },
+      data: {
+        stripeRefundId: input.stripeRefund.id,
+        transferReversal: refund.transferReversalAmount,
+        applicationFeeRefund: feeRefund,
+      },
     });
-    if (refund.status === "SUCCEEDED" && refundedAmount >= order.totalAmount) await revokeIfFullySettled(tx, order.id, input.actor);
+    if (refund.status === "SUCCEEDED" && refundedAmount >= order.totalAmount)
+      await revokeIfFullySettled(tx, order.id, input.actor);
   });
 }

@@ -58,7 +58,14 @@ export async function addToDailyRevenue(
 /** The rollup changes for each money event; every writer goes through these so a rebuild can mirror them. */
 export function rollupSale(
   tx: Tx,
-  order: { creatorId: string; currency: string; paidAt: Date; totalAmount: number; applicationFeeAmount: number; stripeFeeAmount: number | null },
+  order: {
+    creatorId: string;
+    currency: string;
+    paidAt: Date;
+    totalAmount: number;
+    applicationFeeAmount: number;
+    stripeFeeAmount: number | null;
+  },
 ) {
   return addToDailyRevenue(
     tx,
@@ -207,7 +214,9 @@ export async function verifyRollups(tx: Tx, options: { limit?: number } = {}): P
     WHERE ${dailyCompare}
     ORDER BY 1, 2, 3 LIMIT ${limit}`;
   const platformColumns = [...COLUMNS, "newBuyerCount"];
-  const platformCompare = Prisma.raw(platformColumns.map((c) => `COALESCE(s."${c}", 0) <> COALESCE(e."${c}", 0)`).join(" OR "));
+  const platformCompare = Prisma.raw(
+    platformColumns.map((c) => `COALESCE(s."${c}", 0) <> COALESCE(e."${c}", 0)`).join(" OR "),
+  );
   const platformRows = await tx.$queryRaw<Record<string, unknown>[]>`
     SELECT COALESCE(s."day", e."day")::text AS "day", NULL AS "creatorId", COALESCE(s."currency", e."currency") AS "currency",
       ${Prisma.raw(platformColumns.map((c) => `COALESCE(s."${c}", 0) AS "s_${c}", COALESCE(e."${c}", 0) AS "e_${c}"`).join(", "))}

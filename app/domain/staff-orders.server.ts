@@ -20,12 +20,14 @@ export const ORDER_STATUSES = [
   "DISPUTE_LOST",
 ] as const satisfies readonly OrderStatus[];
 
-
 /** Query parameters of /staff/orders. An end date before the start date is an error on `to`. */
 export const orderSearchSchema = z
   .object({
     q: z.preprocess(emptyToUndefined, z.string().trim().max(200, "Keep the search under 200 characters").optional()),
-    status: z.preprocess(emptyToUndefined, z.enum(ORDER_STATUSES, { message: "Pick a status from the list" }).optional()),
+    status: z.preprocess(
+      emptyToUndefined,
+      z.enum(ORDER_STATUSES, { message: "Pick a status from the list" }).optional(),
+    ),
     creator: z.preprocess(emptyToUndefined, z.string().max(100).optional()),
     from: isoDay,
     to: isoDay,
@@ -181,7 +183,12 @@ export async function orderTimeline(order: TimelineOrder): Promise<TimelineEntry
   const auditWhere: Prisma.AuditLogWhereInput[] = [{ orderId: order.id }];
   if (order.checkoutAttemptId) auditWhere.push({ entityType: "checkout_attempt", entityId: order.checkoutAttemptId });
   // Quoted, so pi_123 never matches pi_1234; strpos needs no LIKE escaping of the ids' underscores.
-  const needles = [order.stripePaymentIntentId, order.stripeChargeId, order.stripeCheckoutSessionId, order.stripeInvoiceId]
+  const needles = [
+    order.stripePaymentIntentId,
+    order.stripeChargeId,
+    order.stripeCheckoutSessionId,
+    order.stripeInvoiceId,
+  ]
     .filter((id): id is string => Boolean(id))
     .map((id) => JSON.stringify(id));
 
@@ -359,7 +366,12 @@ export async function disputeRecovery(disputeId: string) {
 export async function listDisputes(page: number) {
   const include = {
     order: {
-      select: { id: true, number: true, buyerEmail: true, creator: { select: { id: true, displayName: true, slug: true } } },
+      select: {
+        id: true,
+        number: true,
+        buyerEmail: true,
+        creator: { select: { id: true, displayName: true, slug: true } },
+      },
     },
   } satisfies Prisma.DisputeInclude;
   const [openCount, closedCount] = await Promise.all([

@@ -24,9 +24,17 @@ interface FileType {
 const startsWith = (head: Buffer, bytes: number[], offset = 0) => bytes.every((b, i) => head[offset + i] === b);
 const ascii = (text: string) => [...text].map((c) => c.charCodeAt(0));
 
-const PNG: FileType = { ext: "png", mimeType: "image/png", matches: (h) => startsWith(h, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) };
+const PNG: FileType = {
+  ext: "png",
+  mimeType: "image/png",
+  matches: (h) => startsWith(h, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+};
 const JPEG: FileType = { ext: "jpg", mimeType: "image/jpeg", matches: (h) => startsWith(h, [0xff, 0xd8, 0xff]) };
-const GIF: FileType = { ext: "gif", mimeType: "image/gif", matches: (h) => startsWith(h, ascii("GIF87a")) || startsWith(h, ascii("GIF89a")) };
+const GIF: FileType = {
+  ext: "gif",
+  mimeType: "image/gif",
+  matches: (h) => startsWith(h, ascii("GIF87a")) || startsWith(h, ascii("GIF89a")),
+};
 const WEBP: FileType = {
   ext: "webp",
   mimeType: "image/webp",
@@ -43,7 +51,8 @@ const MP3: FileType = {
 };
 const MP4: FileType = { ext: "mp4", mimeType: "video/mp4", matches: (h) => startsWith(h, ascii("ftyp"), 4) };
 /** Text must decode as UTF-8 without NUL bytes (checked on the first bytes). */
-const isText = (h: Buffer) => !h.includes(0) && !/\uFFFD/.test(h.subarray(0, Math.max(0, h.length - 4)).toString("utf8"));
+const isText = (h: Buffer) =>
+  !h.includes(0) && !/\uFFFD/.test(h.subarray(0, Math.max(0, h.length - 4)).toString("utf8"));
 const TXT: FileType = { ext: "txt", mimeType: "text/plain; charset=utf-8", matches: isText };
 const MD: FileType = { ext: "md", mimeType: "text/markdown; charset=utf-8", matches: isText };
 const CSV: FileType = { ext: "csv", mimeType: "text/csv; charset=utf-8", matches: isText };
@@ -196,7 +205,11 @@ export async function readProductForm(request: Request): Promise<{
     throw new UploadRejected("form", "The form was sent without its files. Please try again.");
   const declared = Number(request.headers.get("Content-Length") ?? "0");
   if (declared > MAX_PRODUCT_FORM_BYTES)
-    throw new UploadRejected("form", `The upload is too large: files can be at most ${formatBytes(UPLOAD_RULES.deliverable.maxBytes)}.`, 413);
+    throw new UploadRejected(
+      "form",
+      `The upload is too large: files can be at most ${formatBytes(UPLOAD_RULES.deliverable.maxBytes)}.`,
+      413,
+    );
 
   const stagingDir = path.join(uploadsRoot(), ".staging");
   await fsp.mkdir(stagingDir, { recursive: true });
@@ -207,7 +220,8 @@ export async function readProductForm(request: Request): Promise<{
   let parts = 0;
   const handler: UploadHandler = async ({ name, filename, data }) => {
     parts += 1;
-    if (parts > MAX_FORM_PARTS) throw new UploadRejected("form", `The form has too many fields (at most ${MAX_FORM_PARTS}).`, 413);
+    if (parts > MAX_FORM_PARTS)
+      throw new UploadRejected("form", `The form has too many fields (at most ${MAX_FORM_PARTS}).`, 413);
     if (filename === undefined) {
       const chunks: Uint8Array[] = [];
       let size = 0;
@@ -241,7 +255,11 @@ export async function readProductForm(request: Request): Promise<{
           tooLarge = true;
           // Past the limit: stop storing. Stop reading too once far past it, so a huge body cannot keep us busy.
           if (size > rules.maxBytes + 2 * MB)
-            throw new UploadRejected(kind, `${rules.label} is too large: the limit is ${formatBytes(rules.maxBytes)}.`, 413);
+            throw new UploadRejected(
+              kind,
+              `${rules.label} is too large: the limit is ${formatBytes(rules.maxBytes)}.`,
+              413,
+            );
           continue;
         }
         if (headSize < HEAD_BYTES) {
@@ -252,7 +270,9 @@ export async function readProductForm(request: Request): Promise<{
         if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
       }
     } finally {
-      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
     }
     const originalName = cleanFileName(filename);
     if (tooLarge) {
@@ -281,7 +301,10 @@ export async function readProductForm(request: Request): Promise<{
     // The parser splits a part's Content-Disposition on ";" and "=" even inside the quoted file name, so a name
     // holding either cannot be read: say so rather than fail.
     if (/content-disposition/i.test((error as Error).message))
-      throw new UploadRejected("form", "A file's name could not be read. Names with ; or = can't be uploaded: rename the file and try again.");
+      throw new UploadRejected(
+        "form",
+        "A file's name could not be read. Names with ; or = can't be uploaded: rename the file and try again.",
+      );
     throw new UploadRejected("form", "The form could not be read. Please try again.");
   }
 }
@@ -311,7 +334,12 @@ export async function removeStored(relativePaths: (string | null | undefined)[])
   );
 }
 
-const COVER_MIME: Record<string, string> = { png: "image/png", jpg: "image/jpeg", webp: "image/webp", gif: "image/gif" };
+const COVER_MIME: Record<string, string> = {
+  png: "image/png",
+  jpg: "image/jpeg",
+  webp: "image/webp",
+  gif: "image/gif",
+};
 
 /** A stored cover's absolute path, content type and size, or null when the file is gone. */
 export async function coverFile(relativePath: string) {

@@ -3,5 +3,7 @@
 // with BENCH_ROUTES=1 (the bench sets it on the app it starts); everywhere else it is a 404.
 export function loader() {
   if (process.env.BENCH_ROUTES !== "1") throw new Response("Not Found", { status: 404 });
-  return new Response("hello", { headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+  return new Response("hello", {
+    headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
+  });
 }

@@ -24,7 +24,9 @@ export async function loader(_: LoaderFunctionArgs) {
 export async function action({ request }: ActionFunctionArgs) {
   const parsed = buySchema.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) {
-    const error = parsed.error.flatten().fieldErrors.interval ? "Choose a monthly or yearly plan." : "Choose a product to buy.";
+    const error = parsed.error.flatten().fieldErrors.interval
+      ? "Choose a monthly or yearly plan."
+      : "Choose a product to buy.";
     return data({ error, productSlug: null }, { status: 400 });
   }
   const { productId, interval } = parsed.data;

@@ -26,7 +26,11 @@ export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const parsed = cancelForm.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return data({ error: "That checkout can't be found." }, { status: 400 });
-  const attempt = await cancelCheckout({ buyerId: user.id, attemptId: parsed.data.attempt, actor: actorFromRequest(request, user.id) });
+  const attempt = await cancelCheckout({
+    buyerId: user.id,
+    attemptId: parsed.data.attempt,
+    actor: actorFromRequest(request, user.id),
+  });
   if (!attempt) throw new Response("That checkout can't be found.", { status: 404 });
   return redirect(parsed.data.next === "product" ? `/p/${attempt.product.slug}` : "/", 303);
 }
@@ -36,7 +40,9 @@ export default function CheckoutCanceled() {
   return (
     <div className="card mx-auto max-w-lg text-center" data-testid="checkout-canceled">
       <h1 className="text-2xl font-bold">Checkout canceled</h1>
-      <p className="mt-3 text-slate-600">You weren't charged. {product ? `"${product.title}" is still available.` : ""}</p>
+      <p className="mt-3 text-slate-600">
+        You weren't charged. {product ? `"${product.title}" is still available.` : ""}
+      </p>
       {attemptId && product ? (
         <Form method="post" className="mt-6 flex justify-center gap-3">
           <input type="hidden" name="attempt" value={attemptId} />

@@ -19,7 +19,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
   if (!parsed.success) throw new Response("That checkout link is not valid.", { status: 404 });
   const sessionId = parsed.data.session_id;
 
-  const confirmation = await confirmCheckout({ buyerId: user.id, sessionId, actor: actorFromRequest(request, user.id) });
+  const confirmation = await confirmCheckout({
+    buyerId: user.id,
+    sessionId,
+    actor: actorFromRequest(request, user.id),
+  });
   if (confirmation.state === "not_found") throw new Response("We couldn't find that purchase.", { status: 404 });
   if (confirmation.state === "processing") return { state: "processing" as const, order: null, membership: null };
   if (confirmation.state === "member") {
@@ -59,7 +63,10 @@ function MembershipWelcome() {
   return (
     <div className="mx-auto max-w-lg">
       <div className="card text-center" data-testid="membership-confirmation">
-        <div aria-hidden className="mx-auto grid h-12 w-12 place-items-center rounded-full bg-emerald-100 text-2xl text-emerald-700">
+        <div
+          aria-hidden
+          className="mx-auto grid h-12 w-12 place-items-center rounded-full bg-emerald-100 text-2xl text-emerald-700"
+        >
           ✓
         </div>
         <h1 className="mt-4 text-2xl font-bold">Welcome — you're a member of {membership.productTitle}</h1>
@@ -129,7 +136,10 @@ export default function CheckoutSuccess() {
   return (
     <div className="mx-auto max-w-lg">
       <div className="card text-center" data-testid="order-confirmation">
-        <div aria-hidden className="mx-auto grid h-12 w-12 place-items-center rounded-full bg-emerald-100 text-2xl text-emerald-700">
+        <div
+          aria-hidden
+          className="mx-auto grid h-12 w-12 place-items-center rounded-full bg-emerald-100 text-2xl text-emerald-700"
+        >
           ✓
         </div>
         <h1 className="mt-4 text-2xl font-bold">Thank you for your purchase!</h1>

@@ -39,7 +39,12 @@ const TONES = {
 
 export default function CreatorStudio() {
   const { account, publishedCount, fee, error } = useLoaderData<typeof loader>();
-  const feeWords = { override: "set for your account", partner: "partner rate", tier: "based on your sales so far", default: "standard rate" };
+  const feeWords = {
+    override: "set for your account",
+    partner: "partner rate",
+    tier: "based on your sales so far",
+    default: "standard rate",
+  };
   const [searchParams] = useSearchParams();
   const navigation = useNavigation();
   const status = STATUS_WORDS[account.onboardingStatus];
@@ -75,7 +80,10 @@ export default function CreatorStudio() {
           <h2 id="payouts-heading" className="text-lg font-semibold">
             Payments and payouts
           </h2>
-          <span className={`rounded-full px-3 py-1 text-xs font-semibold ${TONES[status.tone]}`} data-testid="onboarding-status">
+          <span
+            className={`rounded-full px-3 py-1 text-xs font-semibold ${TONES[status.tone]}`}
+            data-testid="onboarding-status"
+          >
             {status.label}
           </span>
         </div>
@@ -104,7 +112,9 @@ export default function CreatorStudio() {
           {account.onboardingStatus !== "ACTIVE" ? (
             <Form method="post" action="/creator/onboarding">
               <button type="submit" className="btn-primary" disabled={busy} data-testid="start-onboarding">
-                {account.onboardingStatus === "NOT_STARTED" ? "Start selling — connect Stripe" : "Continue Stripe setup"}
+                {account.onboardingStatus === "NOT_STARTED"
+                  ? "Start selling — connect Stripe"
+                  : "Continue Stripe setup"}
               </button>
             </Form>
           ) : null}

@@ -5,7 +5,15 @@ import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { EmptyState, Notice } from "#app/components/forms.tsx";
-import { Change, Figure, formatDay, MembershipFigures, percentChange, RangePicker, RevenueChart } from "#app/components/dashboard.tsx";
+import {
+  Change,
+  Figure,
+  formatDay,
+  MembershipFigures,
+  percentChange,
+  RangePicker,
+  RevenueChart,
+} from "#app/components/dashboard.tsx";
 import { creatorRevenue, parseRange } from "#app/domain/dashboards.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
@@ -48,22 +56,44 @@ export default function CreatorDashboardPage() {
         </a>
       </div>
 
-      {rangeErrors ? <Notice tone="warning">That date range isn't valid, so the last 30 days are shown instead. {rangeErrors.from ?? rangeErrors.to}</Notice> : null}
-      <RangePicker preset={range.preset} from={range.from} to={range.to} errors={rangeErrors ?? undefined} values={rangeValues ?? undefined} />
+      {rangeErrors ? (
+        <Notice tone="warning">
+          That date range isn't valid, so the last 30 days are shown instead. {rangeErrors.from ?? rangeErrors.to}
+        </Notice>
+      ) : null}
+      <RangePicker
+        preset={range.preset}
+        from={range.from}
+        to={range.to}
+        errors={rangeErrors ?? undefined}
+        values={rangeValues ?? undefined}
+      />
 
       {dashboard.currencies.length === 0 ? (
-        <EmptyState title="No sales in this range">Choose a longer range, or share your shop page to make your first sale.</EmptyState>
+        <EmptyState title="No sales in this range">
+          Choose a longer range, or share your shop page to make your first sale.
+        </EmptyState>
       ) : (
         dashboard.currencies.map(({ currency, current, previous, series }) => {
           const money = (n: number) => formatMoney(n, currency);
           const upper = currency.toUpperCase();
           return (
-            <section key={currency} className="card space-y-5" aria-labelledby={`sales-${currency}`} data-testid={`currency-${currency}`}>
+            <section
+              key={currency}
+              className="card space-y-5"
+              aria-labelledby={`sales-${currency}`}
+              data-testid={`currency-${currency}`}
+            >
               <h2 id={`sales-${currency}`} className="text-lg font-semibold">
                 Sales in {upper}
               </h2>
               <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
-                <Figure label="Gross sales" value={money(current.gross)} testId={`gross-${currency}`} change={<Change value={percentChange(current.gross, previous?.gross)} />} />
+                <Figure
+                  label="Gross sales"
+                  value={money(current.gross)}
+                  testId={`gross-${currency}`}
+                  change={<Change value={percentChange(current.gross, previous?.gross)} />}
+                />
                 <Figure
                   label="Net revenue"
                   hint="Gross sales minus platform fees, refunds and lost disputes"
@@ -71,19 +101,33 @@ export default function CreatorDashboardPage() {
                   testId={`net-${currency}`}
                   change={<Change value={percentChange(current.net, previous?.net)} />}
                 />
-                <Figure label="Orders" value={current.orders.toLocaleString("en-US")} testId={`orders-${currency}`} change={<Change value={percentChange(current.orders, previous?.orders)} />} />
+                <Figure
+                  label="Orders"
+                  value={current.orders.toLocaleString("en-US")}
+                  testId={`orders-${currency}`}
+                  change={<Change value={percentChange(current.orders, previous?.orders)} />}
+                />
                 <Figure
                   label="Average order"
                   value={money(current.averageOrder)}
                   testId={`aov-${currency}`}
                   change={<Change value={percentChange(current.averageOrder, previous?.averageOrder)} />}
                 />
-                <Figure label="Platform fees" value={money(current.fees)} testId={`fees-${currency}`} change={<Change value={percentChange(current.fees, previous?.fees)} invert />} />
+                <Figure
+                  label="Platform fees"
+                  value={money(current.fees)}
+                  testId={`fees-${currency}`}
+                  change={<Change value={percentChange(current.fees, previous?.fees)} invert />}
+                />
                 <Figure
                   label="Refunds"
                   value={money(current.refunds)}
                   testId={`refunds-${currency}`}
-                  change={<span className="text-xs text-slate-500">{current.refundCount} refund{current.refundCount === 1 ? "" : "s"}</span>}
+                  change={
+                    <span className="text-xs text-slate-500">
+                      {current.refundCount} refund{current.refundCount === 1 ? "" : "s"}
+                    </span>
+                  }
                 />
                 <Figure
                   label="Disputes"
@@ -91,7 +135,11 @@ export default function CreatorDashboardPage() {
                   testId={`disputes-${currency}`}
                   change={<span className="text-xs text-slate-500">{current.disputeCount} opened</span>}
                 />
-                <Figure label="Lost to disputes" value={money(current.disputeLosses)} testId={`dispute-losses-${currency}`} />
+                <Figure
+                  label="Lost to disputes"
+                  value={money(current.disputeLosses)}
+                  testId={`dispute-losses-${currency}`}
+                />
               </dl>
               <RevenueChart
                 currency={currency}
@@ -107,7 +155,9 @@ export default function CreatorDashboardPage() {
         memberships={dashboard.memberships}
         empty={
           dashboard.memberships.hasMembershipProduct ? (
-            <EmptyState title="No members yet">Share your membership's page: members and trials show up here as they join.</EmptyState>
+            <EmptyState title="No members yet">
+              Share your membership's page: members and trials show up here as they join.
+            </EmptyState>
           ) : (
             <EmptyState title="No memberships yet">
               <Link to="/creator/products/new" className="link">
@@ -143,8 +193,8 @@ export default function CreatorDashboardPage() {
             </p>
           ) : stripe.status === "unavailable" ? (
             <p className="mt-3 text-sm text-slate-600" data-testid="balance-unavailable">
-              We couldn't reach Stripe just now, so your balance and payouts aren't shown. Your sales figures above are up to date; try again in a
-              minute.
+              We couldn't reach Stripe just now, so your balance and payouts aren't shown. Your sales figures above are
+              up to date; try again in a minute.
             </p>
           ) : (
             <>
@@ -154,13 +204,16 @@ export default function CreatorDashboardPage() {
               </dl>
               <h3 className="mt-4 text-sm font-semibold text-slate-700">Payouts</h3>
               {stripe.payouts.length === 0 ? (
-                <p className="mt-1 text-sm text-slate-600">No payouts yet. Stripe pays your available balance out on your payout schedule.</p>
+                <p className="mt-1 text-sm text-slate-600">
+                  No payouts yet. Stripe pays your available balance out on your payout schedule.
+                </p>
               ) : (
                 <ul className="mt-1 divide-y divide-slate-100 text-sm">
                   {stripe.payouts.map((p) => (
                     <li key={p.id} className="flex justify-between py-1.5">
                       <span>
-                        {formatDay(p.arrivalDate)} · <span className="text-slate-500">{p.status.replace("_", " ")}</span>
+                        {formatDay(p.arrivalDate)} ·{" "}
+                        <span className="text-slate-500">{p.status.replace("_", " ")}</span>
                       </span>
                       <span className="tabular-nums">{formatMoney(p.amount, p.currency)}</span>
                     </li>
@@ -204,21 +257,37 @@ export default function CreatorDashboardPage() {
               <table className="w-full text-left text-sm" data-testid="recent-orders">
                 <thead className="text-slate-500">
                   <tr>
-                    <th scope="col" className="py-1 pr-3 font-medium">Order</th>
-                    <th scope="col" className="hidden py-1 pr-3 font-medium sm:table-cell">Product</th>
-                    <th scope="col" className="py-1 pr-3 font-medium">Date</th>
-                    <th scope="col" className="py-1 text-right font-medium">Total</th>
+                    <th scope="col" className="py-1 pr-3 font-medium">
+                      Order
+                    </th>
+                    <th scope="col" className="hidden py-1 pr-3 font-medium sm:table-cell">
+                      Product
+                    </th>
+                    <th scope="col" className="py-1 pr-3 font-medium">
+                      Date
+                    </th>
+                    <th scope="col" className="py-1 text-right font-medium">
+                      Total
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
                   {dashboard.recentOrders.map((o) => (
                     <tr key={o.number} className="border-t border-slate-100">
                       <td className="py-1.5 pr-3 tabular-nums">#{o.number}</td>
-                      <td className="hidden max-w-[12rem] truncate py-1.5 pr-3 sm:table-cell">{o.productTitle ?? "—"}</td>
-                      <td className="whitespace-nowrap py-1.5 pr-3">{formatDay(o.paidAt, { month: "short", day: "numeric" })}</td>
+                      <td className="hidden max-w-[12rem] truncate py-1.5 pr-3 sm:table-cell">
+                        {o.productTitle ?? "—"}
+                      </td>
+                      <td className="whitespace-nowrap py-1.5 pr-3">
+                        {formatDay(o.paidAt, { month: "short", day: "numeric" })}
+                      </td>
                       <td className="py-1.5 text-right tabular-nums">
                         {formatMoney(o.totalAmount, o.currency)}
-                        {o.refundedAmount > 0 ? <span className="block text-xs text-red-700">−{formatMoney(o.refundedAmount, o.currency)} refunded</span> : null}
+                        {o.refundedAmount > 0 ? (
+                          <span className="block text-xs text-red-700">
+                            −{formatMoney(o.refundedAmount, o.currency)} refunded
+                          </span>
+                        ) : null}
                       </td>
                     </tr>
                   ))}

@@ -8,12 +8,25 @@ import { csvAmount, toCsv } from "#app/domain/csv.ts";
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request, { role: "CREATOR" });
   const parsed = parseRange(new URL(request.url).searchParams);
-  if (!parsed.ok) return new Response(`Invalid date range: ${parsed.errors.from ?? parsed.errors.to}\n`, { status: 400 });
+  if (!parsed.ok)
+    return new Response(`Invalid date range: ${parsed.errors.from ?? parsed.errors.to}\n`, { status: 400 });
   const sales = await creatorSalesExport({ userId: user.id, range: parsed.range });
   if (!sales) throw new Response("Your creator account is missing. Please contact support.", { status: 404 });
   const { slug, range, rows } = sales;
   const csv = toCsv(
-    ["order", "paid_at", "product", "buyer_email", "currency", "gross", "platform_fee", "refunded", "platform_fee_refunded", "net", "status"],
+    [
+      "order",
+      "paid_at",
+      "product",
+      "buyer_email",
+      "currency",
+      "gross",
+      "platform_fee",
+      "refunded",
+      "platform_fee_refunded",
+      "net",
+      "status",
+    ],
     rows.map((o) => {
       const net = o.totalAmount - (o.applicationFeeAmount - o.applicationFeeRefunded) - o.refundedAmount;
       return [

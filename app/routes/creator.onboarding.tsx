@@ -11,7 +11,11 @@ import { env } from "#app/utils/env.server.ts";
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request, { role: "CREATOR" });
   try {
-    const url = await startOnboarding({ userId: user.id, appUrl: env().APP_URL, actor: actorFromRequest(request, user.id) });
+    const url = await startOnboarding({
+      userId: user.id,
+      appUrl: env().APP_URL,
+      actor: actorFromRequest(request, user.id),
+    });
     return redirect(url, 303);
   } catch (error) {
     const code = studioErrorCode(error);

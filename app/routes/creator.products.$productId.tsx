@@ -78,7 +78,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
   if (!isUpload) {
     const parsed = intentSchema.safeParse(Object.fromEntries(await request.formData()));
-    if (!parsed.success) return badRequest({ intent: "unknown", formError: "Unknown action.", fieldErrors: {}, values: null });
+    if (!parsed.success)
+      return badRequest({ intent: "unknown", formError: "Unknown action.", fieldErrors: {}, values: null });
     try {
       if (parsed.data.intent === "publish") {
         const published = await publishProduct({ userId: user.id, productId, actor });
@@ -105,7 +106,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
     );
   }
   try {
-    const result = await updateProduct({ userId: user.id, productId, data: submission.data, files: submission.files, actor });
+    const result = await updateProduct({
+      userId: user.id,
+      productId,
+      data: submission.data,
+      files: submission.files,
+      actor,
+    });
     return redirect(savedUrl(productId, "updated", result.stripe));
   } catch (error) {
     if (error instanceof ProductError && error.status !== 404)
@@ -178,7 +185,9 @@ function StatusPanel() {
               className="btn-secondary w-full"
               disabled={pending === "unpublish"}
               onClick={(event) => {
-                if (!confirm(`Unpublish this product? It disappears from the storefront; ${KEEP_ACCESS[product.kind]}.`))
+                if (
+                  !confirm(`Unpublish this product? It disappears from the storefront; ${KEEP_ACCESS[product.kind]}.`)
+                )
                   event.preventDefault();
               }}
             >

@@ -20,7 +20,10 @@ export const meta: MetaFunction = () => [{ title: "Your products · Makers Marke
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request, { role: "CREATOR" });
   const page = pageFrom(new URL(request.url).searchParams);
-  const [creator, list] = await Promise.all([getCreatorStudioSummary(user.id).catch(rethrowAsNotFound), listOwnProducts({ userId: user.id, page })]);
+  const [creator, list] = await Promise.all([
+    getCreatorStudioSummary(user.id).catch(rethrowAsNotFound),
+    listOwnProducts({ userId: user.id, page }),
+  ]);
   return {
     chargesEnabled: creator.chargesEnabled,
     ...list,
@@ -82,7 +85,9 @@ export default function CreatorProducts() {
         </EmptyState>
       ) : (
         <div className="card overflow-hidden p-0">
-          <p className="border-b border-slate-100 px-4 py-3 text-sm text-slate-500">{total} {total === 1 ? "product" : "products"}</p>
+          <p className="border-b border-slate-100 px-4 py-3 text-sm text-slate-500">
+            {total} {total === 1 ? "product" : "products"}
+          </p>
           <ul className="divide-y divide-slate-100">
             {products.map((product) => (
               <li key={product.id} className="flex items-center gap-4 px-4 py-3" data-testid="creator-product-row">
@@ -91,11 +96,17 @@ export default function CreatorProducts() {
                 </div>
                 <div className="min-w-0 flex-1">
                   <div className="flex flex-wrap items-center gap-2">
-                    <Link to={`/creator/products/${product.id}`} className="font-semibold text-slate-900 hover:underline">
+                    <Link
+                      to={`/creator/products/${product.id}`}
+                      className="font-semibold text-slate-900 hover:underline"
+                    >
                       {product.title}
                     </Link>
                     {product.kind === "MEMBERSHIP" ? (
-                      <span className="rounded-full bg-brand-50 px-2 py-0.5 text-xs font-semibold text-brand-700" data-testid="product-kind">
+                      <span
+                        className="rounded-full bg-brand-50 px-2 py-0.5 text-xs font-semibold text-brand-700"
+                        data-testid="product-kind"
+                      >
                         Membership
                       </span>
                     ) : null}

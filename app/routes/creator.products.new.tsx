@@ -30,7 +30,10 @@ export async function action({ request }: ActionFunctionArgs) {
   const submission = await parseProductSubmission(request);
   if (!submission.ok) {
     const { fieldErrors, values, formError, status } = submission;
-    return badRequest({ fieldErrors, values, formError: formError ?? "Please correct the highlighted fields." }, status);
+    return badRequest(
+      { fieldErrors, values, formError: formError ?? "Please correct the highlighted fields." },
+      status,
+    );
   }
   try {
     const product = await createProduct({
@@ -40,7 +43,9 @@ export async function action({ request }: ActionFunctionArgs) {
       actor: actorFromRequest(request, user.id),
     });
     // A membership saved while Stripe was unreachable says so on the next page (its prices are made at checkout).
-    return redirect(`/creator/products/${product.id}?saved=created${product.stripe === "unreachable" ? "&stripe=unreachable" : ""}`);
+    return redirect(
+      `/creator/products/${product.id}?saved=created${product.stripe === "unreachable" ? "&stripe=unreachable" : ""}`,
+    );
   } catch (error) {
     if (error instanceof ProductError && error.status !== 404) {
       const values = submittedValues(submission.data);

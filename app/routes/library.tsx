@@ -5,7 +5,12 @@ import { z } from "zod";
 import { EmptyState, FormError } from "#app/components/forms.tsx";
 import { priceText } from "#app/components/product-card.tsx";
 import { ACCESS_GRANTING, ACCESS_WORDS, grantsAccess, listLibrary } from "#app/domain/entitlements.server.ts";
-import { LIVE_MEMBERSHIP, listMemberships, MEMBERSHIP_STATUS_WORDS, openBillingPortal } from "#app/domain/memberships.server.ts";
+import {
+  LIVE_MEMBERSHIP,
+  listMemberships,
+  MEMBERSHIP_STATUS_WORDS,
+  openBillingPortal,
+} from "#app/domain/memberships.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { paymentErrorMessage } from "#app/domain/stripe-errors.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
@@ -131,8 +136,10 @@ function formatBytes(bytes: number | null) {
   return `${value.toFixed(unit ? 1 : 0)} ${units[unit]}`;
 }
 
-const longDate = (iso: string | Date) => new Date(iso).toLocaleDateString("en-US", { dateStyle: "long", timeZone: "UTC" });
-const shortDate = (iso: string | Date) => new Date(iso).toLocaleDateString("en-US", { dateStyle: "medium", timeZone: "UTC" });
+const longDate = (iso: string | Date) =>
+  new Date(iso).toLocaleDateString("en-US", { dateStyle: "long", timeZone: "UTC" });
+const shortDate = (iso: string | Date) =>
+  new Date(iso).toLocaleDateString("en-US", { dateStyle: "medium", timeZone: "UTC" });
 
 type MembershipView = ReturnType<typeof useLoaderData<typeof loader>>["memberships"][number];
 
@@ -153,7 +160,9 @@ function ScheduleLine({ membership }: { membership: MembershipView }) {
   const on = (date: string | Date | null) => (date ? ` on ${longDate(date)}` : "");
   const text = {
     trial: schedule.date ? `Free trial until ${longDate(schedule.date)}, then ${price}` : `Free trial, then ${price}`,
-    renews: schedule.date ? `Renews${on(schedule.date)} for ${price}` : `Renews every ${membership.interval === "YEAR" ? "year" : "month"}`,
+    renews: schedule.date
+      ? `Renews${on(schedule.date)} for ${price}`
+      : `Renews every ${membership.interval === "YEAR" ? "year" : "month"}`,
     cancels: schedule.date
       ? `Cancels${on(schedule.date)} — you keep access until then`
       : "Cancels at the end of this period — you keep access until then",
@@ -162,7 +171,10 @@ function ScheduleLine({ membership }: { membership: MembershipView }) {
     past_due: "The renewal payment didn't go through — it will be retried automatically",
     ended: `Ended${on(schedule.date)}`,
   }[schedule.kind];
-  const tone = schedule.kind === "cancels" || schedule.kind === "paused" || schedule.kind === "incomplete" ? "text-amber-700" : "text-slate-600";
+  const tone =
+    schedule.kind === "cancels" || schedule.kind === "paused" || schedule.kind === "incomplete"
+      ? "text-amber-700"
+      : "text-slate-600";
   return (
     <p className={`mt-1 text-sm ${tone}`} data-testid="membership-schedule">
       {text}
@@ -170,7 +182,13 @@ function ScheduleLine({ membership }: { membership: MembershipView }) {
   );
 }
 
-function ManageBillingButton({ membershipId, tone = "secondary" }: { membershipId: string; tone?: "secondary" | "danger" }) {
+function ManageBillingButton({
+  membershipId,
+  tone = "secondary",
+}: {
+  membershipId: string;
+  tone?: "secondary" | "danger";
+}) {
   const navigation = useNavigation();
   const busy = navigation.state !== "idle" && navigation.formData?.get("membershipId") === membershipId;
   return (
@@ -194,7 +212,11 @@ function PaymentProblem({ membership }: { membership: MembershipView }) {
   if (!problem) return null;
   if (problem.kind === "action_required")
     return (
-      <div role="alert" className="flex flex-col gap-3 rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-900 sm:flex-row sm:items-center" data-testid="payment-problem">
+      <div
+        role="alert"
+        className="flex flex-col gap-3 rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-900 sm:flex-row sm:items-center"
+        data-testid="payment-problem"
+      >
         <p className="flex-1">
           <strong>Your bank needs you to confirm the payment</strong> for your {priceText(membership, "/")} renewal.
         </p>
@@ -206,7 +228,11 @@ function PaymentProblem({ membership }: { membership: MembershipView }) {
   const endsAt = problem.accessEndsAt ? new Date(problem.accessEndsAt) : null;
   const lapsed = endsAt !== null && endsAt.getTime() <= Date.now();
   return (
-    <div role="alert" className="flex flex-col gap-3 rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-900 sm:flex-row sm:items-center" data-testid="payment-problem">
+    <div
+      role="alert"
+      className="flex flex-col gap-3 rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-900 sm:flex-row sm:items-center"
+      data-testid="payment-problem"
+    >
       <p className="flex-1">
         <strong>Your last payment failed.</strong>{" "}
         {endsAt && !lapsed
@@ -230,7 +256,10 @@ function MembershipCard({ membership, error }: { membership: MembershipView; err
             <Link to={`/p/${membership.product.slug}`} className="font-semibold hover:underline">
               {membership.product.title}
             </Link>
-            <span className={`rounded-full px-2 py-0.5 text-xs font-semibold ${STATUS_TONES[membership.status]}`} data-testid="membership-status">
+            <span
+              className={`rounded-full px-2 py-0.5 text-xs font-semibold ${STATUS_TONES[membership.status]}`}
+              data-testid="membership-status"
+            >
               {membership.statusText}
             </span>
           </div>
@@ -242,7 +271,12 @@ function MembershipCard({ membership, error }: { membership: MembershipView; err
         </div>
         <div className="flex flex-wrap gap-2 sm:justify-end">
           {membership.entitlementId ? (
-            <a href={`/library/download/${membership.entitlementId}`} className="btn-primary" data-testid="membership-download" download>
+            <a
+              href={`/library/download/${membership.entitlementId}`}
+              className="btn-primary"
+              data-testid="membership-download"
+              download
+            >
               Download
             </a>
           ) : null}
@@ -260,7 +294,9 @@ function MembershipCard({ membership, error }: { membership: MembershipView; err
         <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Recent invoices</h3>
         {membership.invoices.length === 0 ? (
           <p className="mt-1 text-sm text-slate-500">
-            {membership.schedule.kind === "trial" ? "No charges yet — your first one comes after the trial." : "No invoices yet."}
+            {membership.schedule.kind === "trial"
+              ? "No charges yet — your first one comes after the trial."
+              : "No invoices yet."}
           </p>
         ) : (
           <ul className="mt-1 divide-y divide-slate-100 text-sm" data-testid="membership-invoices">
@@ -270,7 +306,10 @@ function MembershipCard({ membership, error }: { membership: MembershipView; err
                 <span className="flex-1">
                   {formatMoney(invoice.amount, invoice.currency)}
                   {invoice.refundedAmount > 0 ? (
-                    <span className="text-slate-500"> · {formatMoney(invoice.refundedAmount, invoice.currency)} refunded</span>
+                    <span className="text-slate-500">
+                      {" "}
+                      · {formatMoney(invoice.refundedAmount, invoice.currency)} refunded
+                    </span>
                   ) : null}
                 </span>
                 <Link to={`/library/orders/${invoice.number}`} className="link">
@@ -336,7 +375,11 @@ export default function Library() {
           )}
           <ul className="mt-3 space-y-3">
             {items.map((item) => (
-              <li key={item.id} className="card flex flex-col gap-3 p-4 sm:flex-row sm:items-center" data-testid="library-item">
+              <li
+                key={item.id}
+                className="card flex flex-col gap-3 p-4 sm:flex-row sm:items-center"
+                data-testid="library-item"
+              >
                 <div className="flex-1">
                   <Link to={`/p/${item.product.slug}`} className="font-semibold hover:underline">
                     {item.product.title}
@@ -351,7 +394,9 @@ export default function Library() {
                       ? ` · ${formatMoney(item.order.refundedAmount, item.order.currency)} refunded`
                       : ""}
                   </p>
-                  <p className={`mt-1 text-xs ${item.canDownload ? "text-emerald-700" : "text-amber-700"}`}>{item.statusText}</p>
+                  <p className={`mt-1 text-xs ${item.canDownload ? "text-emerald-700" : "text-amber-700"}`}>
+                    {item.statusText}
+                  </p>
                 </div>
                 {item.canDownload ? (
                   <a href={`/library/download/${item.id}`} className="btn-primary" data-testid="download-link" download>

@@ -33,7 +33,12 @@ export default function Receipt() {
           <div>
             <h1 className="text-xl font-bold">Receipt #{order.number}</h1>
             <p className="text-sm text-slate-500">
-              {new Date(order.paidAt).toLocaleString("en-US", { dateStyle: "long", timeStyle: "short", timeZone: "UTC" })} UTC
+              {new Date(order.paidAt).toLocaleString("en-US", {
+                dateStyle: "long",
+                timeStyle: "short",
+                timeZone: "UTC",
+              })}{" "}
+              UTC
             </p>
           </div>
           <span className="rounded-full bg-slate-100 px-3 py-1 text-xs font-semibold uppercase text-slate-700">
@@ -63,7 +68,8 @@ export default function Receipt() {
             {order.refunds.map((refund, index) => (
               <tr key={index} className="text-slate-600">
                 <td className="py-2">
-                  Refund · {refund.status.toLowerCase()} · {new Date(refund.createdAt).toLocaleDateString("en-US", { timeZone: "UTC" })}
+                  Refund · {refund.status.toLowerCase()} ·{" "}
+                  {new Date(refund.createdAt).toLocaleDateString("en-US", { timeZone: "UTC" })}
                 </td>
                 <td className="py-2 text-right">−{money(refund.amount)}</td>
               </tr>
@@ -77,7 +83,9 @@ export default function Receipt() {
           </tbody>
         </table>
         <div className="mt-6 space-y-3 border-t border-slate-200 pt-4 text-sm" data-testid="refund-request-status">
-          {searchParams.get("requested") ? <Notice tone="success">Thanks — your request was sent to our team.</Notice> : null}
+          {searchParams.get("requested") ? (
+            <Notice tone="success">Thanks — your request was sent to our team.</Notice>
+          ) : null}
           {request?.status === "OPEN" ? <p className="text-slate-600">Your refund request is being reviewed.</p> : null}
           {request?.status === "DECLINED" ? (
             <p className="text-slate-600">

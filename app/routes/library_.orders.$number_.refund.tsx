@@ -69,8 +69,8 @@ export default function RequestRefund() {
       <Form method="post" className="card mt-3 space-y-4">
         <h1 className="text-xl font-bold">Request a refund</h1>
         <p className="text-sm text-slate-600">
-          Order #{order.number} · {order.items.join(", ")} · {order.total}. Our team reviews every request, usually within a
-          day. If it's approved, the money goes back to your card and the product leaves your library.
+          Order #{order.number} · {order.items.join(", ")} · {order.total}. Our team reviews every request, usually
+          within a day. If it's approved, the money goes back to your card and the product leaves your library.
         </p>
         <FormError message={actionData?.error} />
         <div>

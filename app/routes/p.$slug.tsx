@@ -82,7 +82,9 @@ function SubscribeBox({ plans, trialDays, choice }: { plans: Plan[]; trialDays: 
               <label
                 key={plan.interval}
                 className={`flex cursor-pointer items-center gap-3 rounded-lg border px-3 py-2.5 text-sm transition ${
-                  plan.interval === interval ? "border-brand-600 bg-brand-50 ring-1 ring-brand-600" : "border-slate-300 hover:border-slate-400"
+                  plan.interval === interval
+                    ? "border-brand-600 bg-brand-50 ring-1 ring-brand-600"
+                    : "border-slate-300 hover:border-slate-400"
                 }`}
                 data-testid={`plan-${plan.interval.toLowerCase()}`}
               >
@@ -99,7 +101,10 @@ function SubscribeBox({ plans, trialDays, choice }: { plans: Plan[]; trialDays: 
                   <span className="block text-slate-600">{priceText(plan, "/")}</span>
                 </span>
                 {plan.interval === "YEAR" && saving ? (
-                  <span className="rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-800" data-testid="yearly-saving">
+                  <span
+                    className="rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-800"
+                    data-testid="yearly-saving"
+                  >
                     Save {saving.percent}%
                   </span>
                 ) : null}
@@ -120,12 +125,17 @@ function SubscribeBox({ plans, trialDays, choice }: { plans: Plan[]; trialDays: 
           <strong>{trialDays}-day free trial</strong>, then {priceText(chosen, "/")} — cancel anytime
         </p>
       ) : null}
-      <button type="submit" className="btn-primary w-full py-3 text-base" data-testid="subscribe-button" disabled={busy}>
+      <button
+        type="submit"
+        className="btn-primary w-full py-3 text-base"
+        data-testid="subscribe-button"
+        disabled={busy}
+      >
         {busy ? "Opening checkout…" : trialDays ? "Start free trial" : "Subscribe"}
       </button>
       <p className="text-center text-xs text-slate-500">
-        Secure payment with Stripe. {trialDays ? "You won't be charged until the trial ends. " : ""}Manage or cancel from
-        your library.
+        Secure payment with Stripe. {trialDays ? "You won't be charged until the trial ends. " : ""}Manage or cancel
+        from your library.
       </p>
     </Form>
   );

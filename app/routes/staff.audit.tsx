@@ -50,15 +50,34 @@ export default function StaffAudit() {
           </a>
         }
       />
-      <Form method="get" className="card grid gap-4 p-4 sm:grid-cols-2 lg:grid-cols-3" aria-label="Filter the audit log">
+      <Form
+        method="get"
+        className="card grid gap-4 p-4 sm:grid-cols-2 lg:grid-cols-3"
+        aria-label="Filter the audit log"
+      >
         <FilterField label="Actor" error={errors?.actor}>
-          <input name="actor" defaultValue={params.get("actor") ?? ""} className="input" placeholder="staff email, stripe or system" />
+          <input
+            name="actor"
+            defaultValue={params.get("actor") ?? ""}
+            className="input"
+            placeholder="staff email, stripe or system"
+          />
         </FilterField>
         <FilterField label="Action" error={errors?.action}>
-          <input name="action" defaultValue={params.get("action") ?? ""} className="input" placeholder="refund. (prefix)" />
+          <input
+            name="action"
+            defaultValue={params.get("action") ?? ""}
+            className="input"
+            placeholder="refund. (prefix)"
+          />
         </FilterField>
         <FilterField label="Entity type" error={errors?.entityType}>
-          <input name="entityType" defaultValue={params.get("entityType") ?? ""} className="input" placeholder="order, entitlement…" />
+          <input
+            name="entityType"
+            defaultValue={params.get("entityType") ?? ""}
+            className="input"
+            placeholder="order, entitlement…"
+          />
         </FilterField>
         <FilterField label="Entity id" error={errors?.entityId}>
           <input name="entityId" defaultValue={params.get("entityId") ?? ""} className="input" />
@@ -136,7 +155,9 @@ export default function StaffAudit() {
                       )}
                     </td>
                     <td className={`${td} text-right tabular-nums`}>
-                      {row.amount !== null && row.currency ? formatMoney(row.amount, row.currency) : row.amount ?? "—"}
+                      {row.amount !== null && row.currency
+                        ? formatMoney(row.amount, row.currency)
+                        : (row.amount ?? "—")}
                     </td>
                     <td className={`${td} font-mono text-xs text-slate-500`} title={row.data ?? undefined}>
                       <div className="w-64 truncate">{row.data ?? ""}</div>

@@ -1,6 +1,11 @@
 // The audit log as a CSV download, with the same filters as /staff/audit, streamed in batches.
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { AUDIT_CSV_MAX_ROWS, auditLogCsvRows, auditLogCsvSize, auditSearchSchema } from "#app/domain/audit-log.server.ts";
+import {
+  AUDIT_CSV_MAX_ROWS,
+  auditLogCsvRows,
+  auditLogCsvSize,
+  auditSearchSchema,
+} from "#app/domain/audit-log.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -34,7 +39,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
       "Cache-Control": "no-store",
       "X-Audit-Rows": String(size.rows),
       ...(size.truncated
-        ? { "X-Audit-Truncated": `Only the newest ${AUDIT_CSV_MAX_ROWS} of ${size.total} rows; narrow the filters for the rest` }
+        ? {
+            "X-Audit-Truncated": `Only the newest ${AUDIT_CSV_MAX_ROWS} of ${size.total} rows; narrow the filters for the rest`,
+          }
         : {}),
     },
   });

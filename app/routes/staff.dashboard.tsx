@@ -7,7 +7,14 @@ import { z } from "zod";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { EmptyState, Notice } from "#app/components/forms.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
-import { Change, Figure, MembershipFigures, percentChange, RangePicker, RevenueChart } from "#app/components/dashboard.tsx";
+import {
+  Change,
+  Figure,
+  MembershipFigures,
+  percentChange,
+  RangePicker,
+  RevenueChart,
+} from "#app/components/dashboard.tsx";
 import { CREATOR_SORTS, parseRange, platformDashboard, type CreatorSort } from "#app/domain/dashboards.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { STATUS_WORDS } from "#app/domain/onboarding-status.ts";
@@ -32,7 +39,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const parsed = parseRange(params);
   const page = pageFrom(params);
   const table = tableQuery.parse(Object.fromEntries(params));
-  const dashboard = await platformDashboard({ range: parsed.range, sort: table.sort, direction: table.dir, page, currency: table.currency });
+  const dashboard = await platformDashboard({
+    range: parsed.range,
+    sort: table.sort,
+    direction: table.dir,
+    page,
+    currency: table.currency,
+  });
   return data(
     { dashboard, rangeErrors: parsed.ok ? null : parsed.errors, rangeValues: parsed.ok ? null : parsed.values },
     { status: parsed.ok ? 200 : 400 },
@@ -55,8 +68,9 @@ export default function PlatformDashboardPage() {
   const params = new URLSearchParams(location.search);
   const hrefWith = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) if (v === null) next.delete(k);
-    else next.set(k, v);
+    for (const [k, v] of Object.entries(changes))
+      if (v === null) next.delete(k);
+      else next.set(k, v);
     return `${location.pathname}?${next}`;
   };
   const csvHref = `/staff/dashboard.csv${location.search || `?range=${range.preset}`}`;
@@ -76,12 +90,33 @@ export default function PlatformDashboardPage() {
           Download creators (CSV)
         </a>
       </div>
-      {rangeErrors ? <Notice tone="warning">That date range isn't valid, so the last 30 days are shown instead. {rangeErrors.from ?? rangeErrors.to}</Notice> : null}
-      <RangePicker preset={range.preset} from={range.from} to={range.to} errors={rangeErrors ?? undefined} values={rangeValues ?? undefined} keep={["currency", "sort", "dir"]} />
+      {rangeErrors ? (
+        <Notice tone="warning">
+          That date range isn't valid, so the last 30 days are shown instead. {rangeErrors.from ?? rangeErrors.to}
+        </Notice>
+      ) : null}
+      <RangePicker
+        preset={range.preset}
+        from={range.from}
+        to={range.to}
+        errors={rangeErrors ?? undefined}
+        values={rangeValues ?? undefined}
+        keep={["currency", "sort", "dir"]}
+      />
 
       <dl className="grid grid-cols-2 gap-3 sm:max-w-md">
-        <Figure label="Active creators" hint="Creators with at least one sale in the range" value={dashboard.activeCreators.toLocaleString("en-US")} testId="active-creators" />
-        <Figure label="New buyers" hint="Buyers whose first order was in the range" value={dashboard.newBuyers.toLocaleString("en-US")} testId="new-buyers" />
+        <Figure
+          label="Active creators"
+          hint="Creators with at least one sale in the range"
+          value={dashboard.activeCreators.toLocaleString("en-US")}
+          testId="active-creators"
+        />
+        <Figure
+          label="New buyers"
+          hint="Buyers whose first order was in the range"
+          value={dashboard.newBuyers.toLocaleString("en-US")}
+          testId="new-buyers"
+        />
       </dl>
 
       {dashboard.currencies.length === 0 ? (
@@ -91,12 +126,23 @@ export default function PlatformDashboardPage() {
           const money = (n: number) => formatMoney(n, currency);
           const upper = currency.toUpperCase();
           return (
-            <section key={currency} className="card space-y-5" aria-labelledby={`platform-${currency}`} data-testid={`currency-${currency}`}>
+            <section
+              key={currency}
+              className="card space-y-5"
+              aria-labelledby={`platform-${currency}`}
+              data-testid={`currency-${currency}`}
+            >
               <h2 id={`platform-${currency}`} className="text-lg font-semibold">
                 {upper}
               </h2>
               <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
-                <Figure label="GMV" hint="Gross sales by every creator" value={money(current.gross)} testId={`gmv-${currency}`} change={<Change value={percentChange(current.gross, previous?.gross)} />} />
+                <Figure
+                  label="GMV"
+                  hint="Gross sales by every creator"
+                  value={money(current.gross)}
+                  testId={`gmv-${currency}`}
+                  change={<Change value={percentChange(current.gross, previous?.gross)} />}
+                />
                 <Figure
                   label="Fee revenue"
                   hint="Application fees net of fee refunds"
@@ -111,20 +157,37 @@ export default function PlatformDashboardPage() {
                   testId={`stripe-fees-${currency}`}
                   change={<Change value={percentChange(current.stripeFees, previous?.stripeFees)} invert />}
                 />
-                <Figure label="Orders" value={current.orders.toLocaleString("en-US")} testId={`orders-${currency}`} change={<Change value={percentChange(current.orders, previous?.orders)} />} />
+                <Figure
+                  label="Orders"
+                  value={current.orders.toLocaleString("en-US")}
+                  testId={`orders-${currency}`}
+                  change={<Change value={percentChange(current.orders, previous?.orders)} />}
+                />
                 <Figure
                   label="Refunds"
                   value={money(current.refunds)}
                   testId={`refunds-${currency}`}
-                  change={<span className="text-xs text-slate-500">{current.refundCount.toLocaleString("en-US")} refund{current.refundCount === 1 ? "" : "s"}</span>}
+                  change={
+                    <span className="text-xs text-slate-500">
+                      {current.refundCount.toLocaleString("en-US")} refund{current.refundCount === 1 ? "" : "s"}
+                    </span>
+                  }
                 />
                 <Figure
                   label="Disputes"
                   value={money(current.disputes)}
                   testId={`disputes-${currency}`}
-                  change={<span className="text-xs text-slate-500">{current.disputeCount.toLocaleString("en-US")} opened</span>}
+                  change={
+                    <span className="text-xs text-slate-500">
+                      {current.disputeCount.toLocaleString("en-US")} opened
+                    </span>
+                  }
                 />
-                <Figure label="Dispute losses" value={money(current.disputeLosses)} testId={`dispute-losses-${currency}`} />
+                <Figure
+                  label="Dispute losses"
+                  value={money(current.disputeLosses)}
+                  testId={`dispute-losses-${currency}`}
+                />
                 <Figure
                   label="New buyers"
                   hint={`Buyers whose first order was in ${upper} in this range`}
@@ -132,7 +195,11 @@ export default function PlatformDashboardPage() {
                   change={<Change value={percentChange(newBuyers, previousNewBuyers)} />}
                 />
               </dl>
-              <RevenueChart currency={currency} valueLabel="GMV" series={series.map((p) => ({ day: p.day, value: p.gross, orders: p.orders }))} />
+              <RevenueChart
+                currency={currency}
+                valueLabel="GMV"
+                series={series.map((p) => ({ day: p.day, value: p.gross, orders: p.orders }))}
+              />
             </section>
           );
         })
@@ -141,13 +208,20 @@ export default function PlatformDashboardPage() {
       <MembershipFigures
         memberships={dashboard.memberships}
         platform
-        empty={<EmptyState title="No memberships yet">Creators earn recurring revenue once they add a membership product and members join.</EmptyState>}
+        empty={
+          <EmptyState title="No memberships yet">
+            Creators earn recurring revenue once they add a membership product and members join.
+          </EmptyState>
+        }
       />
 
       <section className="card" aria-labelledby="creators-heading">
         <div className="flex flex-wrap items-center justify-between gap-3">
           <h2 id="creators-heading" className="text-lg font-semibold">
-            Creators <span className="text-sm font-normal text-slate-500">({creators.total.toLocaleString("en-US")} with activity in {creators.currency.toUpperCase()})</span>
+            Creators{" "}
+            <span className="text-sm font-normal text-slate-500">
+              ({creators.total.toLocaleString("en-US")} with activity in {creators.currency.toUpperCase()})
+            </span>
           </h2>
           {dashboard.currencies.length > 1 ? (
             <nav aria-label="Currency of the creators table" className="flex flex-wrap gap-1">
@@ -204,9 +278,15 @@ export default function PlatformDashboardPage() {
                     <td className="py-1.5 pr-3 text-right tabular-nums">{row.orders.toLocaleString("en-US")}</td>
                     <td className="py-1.5 pr-3 text-right tabular-nums">{formatMoney(row.gross, creators.currency)}</td>
                     <td className="py-1.5 pr-3 text-right tabular-nums">{formatMoney(row.fees, creators.currency)}</td>
-                    <td className="py-1.5 pr-3 text-right tabular-nums">{row.rateBps === null ? "—" : `${(row.rateBps / 100).toFixed(2)}%`}</td>
-                    <td className="py-1.5 pr-3 text-right tabular-nums">{formatMoney(row.refunds, creators.currency)}</td>
-                    <td className="whitespace-nowrap py-1.5">{STATUS_WORDS[row.status as keyof typeof STATUS_WORDS]?.label ?? row.status}</td>
+                    <td className="py-1.5 pr-3 text-right tabular-nums">
+                      {row.rateBps === null ? "—" : `${(row.rateBps / 100).toFixed(2)}%`}
+                    </td>
+                    <td className="py-1.5 pr-3 text-right tabular-nums">
+                      {formatMoney(row.refunds, creators.currency)}
+                    </td>
+                    <td className="whitespace-nowrap py-1.5">
+                      {STATUS_WORDS[row.status as keyof typeof STATUS_WORDS]?.label ?? row.status}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -7,10 +7,23 @@ import { csvAmount, csvNumber, toCsv } from "#app/domain/csv.ts";
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request, { role: "STAFF" });
   const parsed = parseRange(new URL(request.url).searchParams);
-  if (!parsed.ok) return new Response(`Invalid date range: ${parsed.errors.from ?? parsed.errors.to}\n`, { status: 400 });
+  if (!parsed.ok)
+    return new Response(`Invalid date range: ${parsed.errors.from ?? parsed.errors.to}\n`, { status: 400 });
   const { range, rows } = await platformCreatorRows({ range: parsed.range });
   const csv = toCsv(
-    ["creator", "slug", "status", "currency", "orders", "gross", "platform_fees", "fee_rate_percent", "stripe_fees", "refunds", "dispute_losses"],
+    [
+      "creator",
+      "slug",
+      "status",
+      "currency",
+      "orders",
+      "gross",
+      "platform_fees",
+      "fee_rate_percent",
+      "stripe_fees",
+      "refunds",
+      "dispute_losses",
+    ],
     rows.map((r) => [
       r.displayName,
       r.slug,

@@ -24,7 +24,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const form = await request.formData();
   if (form.get("confirm") !== "yes") return data({ error: "Tick the box to confirm the reversal." }, { status: 400 });
   try {
-    const dispute = await recoverDisputeLoss({ disputeId: params.disputeId!, actor: actorFromRequest(request, user.id) });
+    const dispute = await recoverDisputeLoss({
+      disputeId: params.disputeId!,
+      actor: actorFromRequest(request, user.id),
+    });
     return redirect(`/staff/orders/${dispute.orderId}?recovered=1`, 303);
   } catch (error) {
     if (error instanceof RecoveryRefused) return data({ error: error.message }, { status: 409 });
@@ -52,7 +55,9 @@ export default function RecoverDispute() {
         </p>
         <FormError message={actionData?.error} />
         {dispute.outcome !== "LOST" ? (
-          <Notice tone="warning">Only a lost dispute can be recovered. This one is {dispute.outcome.toLowerCase()}.</Notice>
+          <Notice tone="warning">
+            Only a lost dispute can be recovered. This one is {dispute.outcome.toLowerCase()}.
+          </Notice>
         ) : recoverable === 0 ? (
           <Notice>Nothing left to recover on this dispute.</Notice>
         ) : (
@@ -62,7 +67,9 @@ export default function RecoverDispute() {
             </Notice>
             <label className="flex items-start gap-2 text-sm">
               <input type="checkbox" name="confirm" value="yes" required />
-              <span>I confirm: take {money(recoverable)} back from {dispute.creator}.</span>
+              <span>
+                I confirm: take {money(recoverable)} back from {dispute.creator}.
+              </span>
             </label>
             <button type="submit" className="btn-danger" disabled={navigation.state !== "idle"}>
               {navigation.state !== "idle" ? "Reversing…" : `Reverse ${money(recoverable)}`}

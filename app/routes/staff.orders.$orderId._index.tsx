@@ -17,7 +17,11 @@ import { staffOrderDetail } from "#app/domain/staff-orders.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data ? `Order #${data.order.number} · Staff console · Makers Market` : "Order · Staff console · Makers Market" },
+  {
+    title: data
+      ? `Order #${data.order.number} · Staff console · Makers Market`
+      : "Order · Staff console · Makers Market",
+  },
 ];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -27,7 +31,17 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return detail;
 }
 
-function Section({ title, count, children, testId }: { title: string; count?: number; children: ReactNode; testId?: string }) {
+function Section({
+  title,
+  count,
+  children,
+  testId,
+}: {
+  title: string;
+  count?: number;
+  children: ReactNode;
+  testId?: string;
+}) {
   return (
     <section className="mt-8" data-testid={testId}>
       <h2 className="mb-3 text-lg font-semibold">
@@ -40,7 +54,11 @@ function Section({ title, count, children, testId }: { title: string; count?: nu
 }
 
 function None({ children }: { children: ReactNode }) {
-  return <p className="rounded-xl border border-dashed border-slate-300 bg-white px-4 py-6 text-center text-sm text-slate-500">{children}</p>;
+  return (
+    <p className="rounded-xl border border-dashed border-slate-300 bg-white px-4 py-6 text-center text-sm text-slate-500">
+      {children}
+    </p>
+  );
 }
 
 export default function StaffOrder() {
@@ -50,7 +68,11 @@ export default function StaffOrder() {
     { key: "gross", label: "Gross", value: money(order.totalAmount), strong: true },
     { key: "application-fee", label: "Application fee", value: money(order.applicationFeeAmount) },
     { key: "creator-share", label: "Creator share", value: money(order.creatorAmount) },
-    { key: "stripe-fee", label: "Stripe fee", value: order.stripeFeeAmount === null ? "—" : money(order.stripeFeeAmount) },
+    {
+      key: "stripe-fee",
+      label: "Stripe fee",
+      value: order.stripeFeeAmount === null ? "—" : money(order.stripeFeeAmount),
+    },
     { key: "refunded", label: "Refunded so far", value: money(order.refundedAmount) },
     { key: "refundable", label: "Refundable remainder", value: money(refundableAmount), strong: true },
   ];
@@ -123,7 +145,9 @@ export default function StaffOrder() {
           {amounts.map((amount) => (
             <div key={amount.key} className="card p-4" data-testid={`amount-${amount.key}`}>
               <dt className="text-xs text-slate-500">{amount.label}</dt>
-              <dd className={`mt-1 tabular-nums ${amount.strong ? "text-lg font-semibold" : "text-base"}`}>{amount.value}</dd>
+              <dd className={`mt-1 tabular-nums ${amount.strong ? "text-lg font-semibold" : "text-base"}`}>
+                {amount.value}
+              </dd>
             </div>
           ))}
         </dl>
@@ -146,7 +170,9 @@ export default function StaffOrder() {
                 <td className={td}>{item.productTitle}</td>
                 <td className={`${td} text-right tabular-nums`}>{formatMoney(item.unitAmount, item.currency)}</td>
                 <td className={`${td} text-right tabular-nums`}>{item.quantity}</td>
-                <td className={`${td} text-right tabular-nums`}>{formatMoney(item.applicationFeeAmount, item.currency)}</td>
+                <td className={`${td} text-right tabular-nums`}>
+                  {formatMoney(item.applicationFeeAmount, item.currency)}
+                </td>
                 <td className={`${td} text-right tabular-nums`}>
                   {item.feeBps} bps <span className="text-slate-500">({(item.feeBps / 100).toFixed(2)}%)</span>
                 </td>
@@ -171,10 +197,16 @@ export default function StaffOrder() {
         ) : (
           <ul className="card divide-y divide-slate-100 p-0">
             {order.entitlements.map((entitlement) => (
-              <li key={entitlement.id} className="flex flex-wrap items-center justify-between gap-2 px-4 py-3 text-sm" data-testid="entitlement">
+              <li
+                key={entitlement.id}
+                className="flex flex-wrap items-center justify-between gap-2 px-4 py-3 text-sm"
+                data-testid="entitlement"
+              >
                 <span>{entitlement.product.title}</span>
                 <span className="flex items-center gap-2">
-                  {entitlement.statusReason ? <span className="text-xs text-slate-500">{entitlement.statusReason}</span> : null}
+                  {entitlement.statusReason ? (
+                    <span className="text-xs text-slate-500">{entitlement.statusReason}</span>
+                  ) : null}
                   <StatusBadge status={entitlement.status} />
                 </span>
               </li>
@@ -215,8 +247,12 @@ export default function StaffOrder() {
                       </div>
                     ) : null}
                   </td>
-                  <td className={`${td} text-right tabular-nums`}>{formatMoney(refund.transferReversalAmount, refund.currency)}</td>
-                  <td className={`${td} text-right tabular-nums`}>{formatMoney(refund.applicationFeeRefundAmount, refund.currency)}</td>
+                  <td className={`${td} text-right tabular-nums`}>
+                    {formatMoney(refund.transferReversalAmount, refund.currency)}
+                  </td>
+                  <td className={`${td} text-right tabular-nums`}>
+                    {formatMoney(refund.applicationFeeRefundAmount, refund.currency)}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -250,7 +286,9 @@ export default function StaffOrder() {
                     <StatusBadge status={dispute.outcome} />
                   </td>
                   <td className={td}>{formatDate(dispute.evidenceDueBy)}</td>
-                  <td className={`${td} text-right tabular-nums`}>{formatMoney(dispute.recoveredAmount, dispute.currency)}</td>
+                  <td className={`${td} text-right tabular-nums`}>
+                    {formatMoney(dispute.recoveredAmount, dispute.currency)}
+                  </td>
                   <td className={td}>
                     {recoverableDisputeIds.includes(dispute.id) ? (
                       <Link to={`/staff/disputes/${dispute.id}/recover`} className="btn-secondary py-1">
@@ -290,7 +328,11 @@ export default function StaffOrder() {
         ) : (
           <ol className="card space-y-0 p-0">
             {timeline.map((entry) => (
-              <li key={entry.key} className="flex gap-3 border-b border-slate-100 px-4 py-3 last:border-b-0" data-testid="timeline-entry">
+              <li
+                key={entry.key}
+                className="flex gap-3 border-b border-slate-100 px-4 py-3 last:border-b-0"
+                data-testid="timeline-entry"
+              >
                 <span
                   aria-hidden
                   className={`mt-1.5 h-2.5 w-2.5 flex-none rounded-full ${entry.source === "stripe" ? "bg-indigo-500" : entry.actorType === "USER" ? "bg-brand-600" : "bg-slate-400"}`}

@@ -31,7 +31,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { order, remainder, blocked } = refund;
   const url = new URL(request.url);
   const base = { ...refund, requestKey: crypto.randomUUID() };
-  if (!url.searchParams.has("amount") || blocked) return { ...base, form: null, errors: {} as Record<string, string>, preview: null };
+  if (!url.searchParams.has("amount") || blocked)
+    return { ...base, form: null, errors: {} as Record<string, string>, preview: null };
 
   const parsed = formSchema.safeParse({
     ...Object.fromEntries(url.searchParams),
@@ -50,7 +51,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     else amount = money.amount;
   }
   if (!form || amount === null) return { ...base, form: Object.fromEntries(url.searchParams), errors, preview: null };
-  const preview = await previewRefund({ orderId: order.id, amount, reverseTransfer: form.reverseTransfer, refundApplicationFee: form.refundApplicationFee });
+  const preview = await previewRefund({
+    orderId: order.id,
+    amount,
+    reverseTransfer: form.reverseTransfer,
+    refundApplicationFee: form.refundApplicationFee,
+  });
   return {
     ...base,
     form: Object.fromEntries(url.searchParams),
@@ -75,7 +81,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 const minorUnits = z.string().transform((text, ctx) => {
   const amount = parseMinorUnits(text);
   if (amount === null) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: "The refund amount is not a valid amount. Start again from the order page." });
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: "The refund amount is not a valid amount. Start again from the order page.",
+    });
     return z.NEVER;
   }
   return amount;
@@ -160,7 +169,12 @@ export default function RefundPage() {
               <label htmlFor="reason" className="label">
                 Reason
               </label>
-              <select id="reason" name="reason" className="input" defaultValue={form?.reason ?? "requested_by_customer"}>
+              <select
+                id="reason"
+                name="reason"
+                className="input"
+                defaultValue={form?.reason ?? "requested_by_customer"}
+              >
                 {Object.entries(REFUND_REASONS).map(([value, label]) => (
                   <option key={value} value={value}>
                     {label}
@@ -178,7 +192,12 @@ export default function RefundPage() {
           <fieldset className="space-y-2 text-sm">
             <legend className="label">Who pays for it</legend>
             <label className="flex items-start gap-2">
-              <input type="checkbox" name="reverseTransfer" value="true" defaultChecked={form ? form.reverseTransfer === "true" : true} />
+              <input
+                type="checkbox"
+                name="reverseTransfer"
+                value="true"
+                defaultChecked={form ? form.reverseTransfer === "true" : true}
+              />
               <span>
                 <strong>Take it back from the creator</strong> — reverse their transfer in proportion to the refund
               </span>
@@ -208,7 +227,9 @@ export default function RefundPage() {
             <tbody className="divide-y divide-slate-100">
               <tr>
                 <td className="py-2">The buyer receives</td>
-                <td className="py-2 text-right font-semibold" data-testid="preview-buyer">{money(preview.split.buyerReceives)}</td>
+                <td className="py-2 text-right font-semibold" data-testid="preview-buyer">
+                  {money(preview.split.buyerReceives)}
+                </td>
               </tr>
               <tr>
                 <td className="py-2">Reversed from the creator's transfer</td>
@@ -233,22 +254,29 @@ export default function RefundPage() {
               <tr>
                 <td className="py-2 text-slate-500">Creator's balance on Stripe right now</td>
                 <td className="py-2 text-right text-slate-500">
-                  {preview.creatorBalance === null ? preview.balanceError ?? "—" : money(preview.creatorBalance)}
+                  {preview.creatorBalance === null ? (preview.balanceError ?? "—") : money(preview.creatorBalance)}
                 </td>
               </tr>
             </tbody>
           </table>
           {preview.revokesAccess ? (
-            <Notice tone="warning">This refunds the whole order: the buyer loses access to the product once Stripe confirms.</Notice>
+            <Notice tone="warning">
+              This refunds the whole order: the buyer loses access to the product once Stripe confirms.
+            </Notice>
           ) : (
             <Notice>This is a partial refund: the buyer keeps access to the product.</Notice>
           )}
           {preview.balanceCovers === false && preview.reverseTransfer ? (
             <fieldset className="space-y-2 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm">
-              <legend className="px-1 font-semibold text-amber-900">The creator's balance can't cover the reversal</legend>
+              <legend className="px-1 font-semibold text-amber-900">
+                The creator's balance can't cover the reversal
+              </legend>
               <label className="flex items-start gap-2">
                 <input type="radio" name="balancePolicy" value="reverse_anyway" required />
-                <span>Reverse anyway — the creator's balance goes negative and Stripe recovers it from their future sales or bank.</span>
+                <span>
+                  Reverse anyway — the creator's balance goes negative and Stripe recovers it from their future sales or
+                  bank.
+                </span>
               </label>
               <label className="flex items-start gap-2">
                 <input type="radio" name="balancePolicy" value="platform_absorbs" />

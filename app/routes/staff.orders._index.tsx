@@ -55,7 +55,12 @@ export default function StaffOrders() {
         description="Find an order by number, buyer email, creator, or a Stripe payment intent or charge id."
         back={{ to: "/staff", label: "Staff console" }}
       />
-      <Form method="get" className="card grid gap-4 p-4 sm:grid-cols-2 lg:grid-cols-6" role="search" aria-label="Search orders">
+      <Form
+        method="get"
+        className="card grid gap-4 p-4 sm:grid-cols-2 lg:grid-cols-6"
+        role="search"
+        aria-label="Search orders"
+      >
         <div className="sm:col-span-2 lg:col-span-6">
           <FilterField label="Search" error={errors?.q}>
             <input
@@ -154,12 +159,16 @@ export default function StaffOrders() {
                     </td>
                     <td className={td}>{order.creator.displayName}</td>
                     <td className={`${td} text-slate-600`}>
-                      <div className="max-w-[16rem] truncate">{order.items.map((item) => item.productTitle).join(", ")}</div>
+                      <div className="max-w-[16rem] truncate">
+                        {order.items.map((item) => item.productTitle).join(", ")}
+                      </div>
                     </td>
                     <td className={`${td} text-right tabular-nums`}>
                       {formatMoney(order.totalAmount, order.currency)}
                       {order.refundedAmount > 0 ? (
-                        <div className="text-xs text-slate-500">−{formatMoney(order.refundedAmount, order.currency)} refunded</div>
+                        <div className="text-xs text-slate-500">
+                          −{formatMoney(order.refundedAmount, order.currency)} refunded
+                        </div>
                       ) : null}
                     </td>
                     <td className={td}>

@@ -45,14 +45,20 @@ export async function action({ request }: ActionFunctionArgs) {
     else await declineRefundRequest({ requestId: parsed.data.requestId, message: parsed.data.message, actor });
   } catch (error) {
     const message =
-      error instanceof RefundRequestRefused || error instanceof RefundRefused ? error.message : paymentErrorMessage(error);
+      error instanceof RefundRequestRefused || error instanceof RefundRefused
+        ? error.message
+        : paymentErrorMessage(error);
     if (message) return data({ error: message, requestId: parsed.data.requestId }, { status: 409 });
     throw error;
   }
   return redirect(`/staff/refund-requests?done=${parsed.data.intent}`, 303);
 }
 
-const BADGE = { OPEN: "bg-amber-100 text-amber-800", APPROVED: "bg-emerald-100 text-emerald-800", DECLINED: "bg-slate-100 text-slate-700" };
+const BADGE = {
+  OPEN: "bg-amber-100 text-amber-800",
+  APPROVED: "bg-emerald-100 text-emerald-800",
+  DECLINED: "bg-slate-100 text-slate-700",
+};
 
 export default function RefundRequests() {
   const { requests, page, pageCount, total } = useLoaderData<typeof loader>();
@@ -66,11 +72,15 @@ export default function RefundRequests() {
         <h1 className="text-2xl font-bold">Refund requests</h1>
         <p className="mt-1 text-sm text-slate-600">{total} in all · open requests first</p>
       </div>
-      {searchParams.get("done") === "approve" ? <Notice tone="success">Refund started. Stripe confirms it in a moment.</Notice> : null}
+      {searchParams.get("done") === "approve" ? (
+        <Notice tone="success">Refund started. Stripe confirms it in a moment.</Notice>
+      ) : null}
       {searchParams.get("done") === "decline" ? <Notice>Request declined; the buyer sees your message.</Notice> : null}
       <FormError message={actionData?.error} />
       {requests.length === 0 ? (
-        <EmptyState title="No refund requests">When buyers ask for a refund from their library, it shows up here.</EmptyState>
+        <EmptyState title="No refund requests">
+          When buyers ask for a refund from their library, it shows up here.
+        </EmptyState>
       ) : (
         <ul className="space-y-3">
           {requests.map((r) => (
@@ -85,10 +95,15 @@ export default function RefundRequests() {
                     {formatMoney(r.order.totalAmount, r.order.currency)}
                   </span>
                 </div>
-                <span className={`rounded-full px-3 py-1 text-xs font-semibold ${BADGE[r.status]}`}>{r.status.toLowerCase()}</span>
+                <span className={`rounded-full px-3 py-1 text-xs font-semibold ${BADGE[r.status]}`}>
+                  {r.status.toLowerCase()}
+                </span>
               </div>
               <p className="text-sm">
-                <span className="text-slate-500">{r.buyer.name} ({r.buyer.email}) wrote:</span> “{r.reason}”
+                <span className="text-slate-500">
+                  {r.buyer.name} ({r.buyer.email}) wrote:
+                </span>{" "}
+                “{r.reason}”
               </p>
               {r.staffMessage ? <p className="text-sm text-slate-600">Reply: {r.staffMessage}</p> : null}
               {r.status === "OPEN" ? (
@@ -102,7 +117,11 @@ export default function RefundRequests() {
                       disabled={busy}
                       onClick={(e) => {
                         const amount = formatMoney(r.order.totalAmount - r.order.refundedAmount, r.order.currency);
-                        if (!confirm(`Refund ${amount} to ${r.buyer.email}? The creator's transfer and our fee are reversed in proportion.`))
+                        if (
+                          !confirm(
+                            `Refund ${amount} to ${r.buyer.email}? The creator's transfer and our fee are reversed in proportion.`,
+                          )
+                        )
                           e.preventDefault();
                       }}
                     >
@@ -114,7 +133,13 @@ export default function RefundRequests() {
                     <input type="hidden" name="requestId" value={r.id} />
                     <label className="flex-1">
                       <span className="sr-only">Message to the buyer</span>
-                      <input name="message" className="input" placeholder="Message to the buyer (why it's declined)" required maxLength={1000} />
+                      <input
+                        name="message"
+                        className="input"
+                        placeholder="Message to the buyer (why it's declined)"
+                        required
+                        maxLength={1000}
+                      />
                     </label>
                     <button type="submit" className="btn-secondary" disabled={busy}>
                       Decline

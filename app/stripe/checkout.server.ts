@@ -81,7 +81,8 @@ export interface CheckoutSessionInfo {
   customerEmail: string | null;
 }
 
-const idOf = (value: string | { id: string } | null | undefined) => (typeof value === "string" ? value : (value?.id ?? null));
+const idOf = (value: string | { id: string } | null | undefined) =>
+  typeof value === "string" ? value : (value?.id ?? null);
 
 export function checkoutSessionFrom(session: Stripe.Checkout.Session): CheckoutSessionInfo {
   return {
@@ -135,11 +136,16 @@ export async function retrievePaymentDetails(paymentIntentId: string) {
   });
   const charge = typeof intent.latest_charge === "object" ? intent.latest_charge : null;
   const balanceTransaction =
-    charge && typeof charge.balance_transaction === "object" ? (charge.balance_transaction as Stripe.BalanceTransaction | null) : null;
+    charge && typeof charge.balance_transaction === "object"
+      ? (charge.balance_transaction as Stripe.BalanceTransaction | null)
+      : null;
   return {
     paymentIntentId: intent.id,
     chargeId: charge?.id ?? (typeof intent.latest_charge === "string" ? intent.latest_charge : null),
-    transferId: charge && typeof charge.transfer === "string" ? charge.transfer : (charge?.transfer as Stripe.Transfer | null)?.id ?? null,
+    transferId:
+      charge && typeof charge.transfer === "string"
+        ? charge.transfer
+        : ((charge?.transfer as Stripe.Transfer | null)?.id ?? null),
     applicationFeeAmount: intent.application_fee_amount ?? null,
     stripeFee: balanceTransaction?.fee ?? null,
   };

@@ -31,16 +31,18 @@ export async function createExpressAccount(input: {
   country: string;
   idempotencyKey: string;
 }): Promise<ConnectedAccountInfo> {
-  const account = await retryRateLimited(() => stripe().accounts.create(
-    {
-      type: "express",
-      country: input.country,
-      email: input.email,
-      capabilities: { card_payments: { requested: true }, transfers: { requested: true } },
-      metadata: { user_id: input.userId },
-    },
-    { idempotencyKey: input.idempotencyKey },
-  ));
+  const account = await retryRateLimited(() =>
+    stripe().accounts.create(
+      {
+        type: "express",
+        country: input.country,
+        email: input.email,
+        capabilities: { card_payments: { requested: true }, transfers: { requested: true } },
+        metadata: { user_id: input.userId },
+      },
+      { idempotencyKey: input.idempotencyKey },
+    ),
+  );
   return connectedAccountFrom(account);
 }
 

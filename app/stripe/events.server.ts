@@ -15,9 +15,15 @@ const eventEnvelope = z
   .object({
     id: z.string().regex(/^evt_[A-Za-z0-9_]{1,250}$/, "id must be an evt_… id"),
     object: z.literal("event"),
-    type: z.string().max(100).regex(/^[a-z0-9_.]+$/, "type must be lower-case letters, digits, _ and ."),
+    type: z
+      .string()
+      .max(100)
+      .regex(/^[a-z0-9_.]+$/, "type must be lower-case letters, digits, _ and ."),
     created: z.number().int().min(CREATED_MIN).max(CREATED_MAX),
-    account: z.string().regex(/^acct_[A-Za-z0-9_]{1,250}$/, "account must be an acct_… id").nullish(),
+    account: z
+      .string()
+      .regex(/^acct_[A-Za-z0-9_]{1,250}$/, "account must be an acct_… id")
+      .nullish(),
     api_version: z.string().max(100).nullish(),
     livemode: z.boolean().optional(),
     data: z

@@ -8,16 +8,17 @@ export type Interval = "month" | "year";
 /** The Stripe product a membership's prices hang off (prices live on the platform: these are destination charges). */
 export function createMembershipStripeProduct(input: { productId: string; title: string }, idempotencyKey: string) {
   return retryRateLimited(() =>
-    stripe().products.create(
-      { name: input.title, metadata: { product_id: input.productId } },
-      { idempotencyKey },
-    ),
+    stripe().products.create({ name: input.title, metadata: { product_id: input.productId } }, { idempotencyKey }),
   );
 }
 
-export function createRecurringPrice(
-  input: { stripeProductId: string; priceId: string; amount: number; currency: string; interval: Interval },
-) {
+export function createRecurringPrice(input: {
+  stripeProductId: string;
+  priceId: string;
+  amount: number;
+  currency: string;
+  interval: Interval;
+}) {
   return retryRateLimited(() =>
     stripe().prices.create(
       {
@@ -40,7 +41,8 @@ export function renameMembershipStripeProduct(stripeProductId: string, title: st
 /** The ids of the product's prices Stripe still offers (active). */
 export async function activeStripePriceIds(stripeProductId: string) {
   const ids: string[] = [];
-  for await (const price of stripe().prices.list({ product: stripeProductId, active: true, limit: 100 })) ids.push(price.id);
+  for await (const price of stripe().prices.list({ product: stripeProductId, active: true, limit: 100 }))
+    ids.push(price.id);
   return ids;
 }
 
@@ -158,7 +160,8 @@ export interface SubscriptionInfo {
 export function subscriptionFrom(sub: Stripe.Subscription): SubscriptionInfo {
   const item = sub.items.data[0];
   const price = item?.price;
-  const latestInvoice = typeof sub.latest_invoice === "object" && sub.latest_invoice ? invoiceFrom(sub.latest_invoice) : null;
+  const latestInvoice =
+    typeof sub.latest_invoice === "object" && sub.latest_invoice ? invoiceFrom(sub.latest_invoice) : null;
   return {
     id: sub.id,
     status: sub.status,
@@ -171,7 +174,12 @@ export function subscriptionFrom(sub: Stripe.Subscription): SubscriptionInfo {
           quantity: item.quantity,
           currentPeriodEnd: item.current_period_end,
           price: price
-            ? { id: price.id, unitAmount: price.unit_amount, currency: price.currency, interval: price.recurring?.interval ?? null }
+            ? {
+                id: price.id,
+                unitAmount: price.unit_amount,
+                currency: price.currency,
+                interval: price.recurring?.interval ?? null,
+              }
             : null,
         }
       : null,
@@ -187,7 +195,9 @@ export function subscriptionFrom(sub: Stripe.Subscription): SubscriptionInfo {
 }
 
 export async function retrieveSubscription(subscriptionId: string): Promise<SubscriptionInfo> {
-  return subscriptionFrom(await stripe().subscriptions.retrieve(subscriptionId, { expand: ["latest_invoice.payments"] }));
+  return subscriptionFrom(
+    await stripe().subscriptions.retrieve(subscriptionId, { expand: ["latest_invoice.payments"] }),
+  );
 }
 
 export async function retrieveInvoice(invoiceId: string): Promise<InvoiceInfo> {

@@ -13,20 +13,29 @@ export function createRefund(input: {
   metadata: Record<string, string>;
   idempotencyKey: string;
 }) {
-  return retryRateLimited(() => stripe().refunds.create(
-    {
-      charge: input.chargeId,
-      amount: input.amount,
-      reason: (REASONS.has(input.reason) ? input.reason : "requested_by_customer") as Stripe.RefundCreateParams.Reason,
-      reverse_transfer: input.reverseTransfer,
-      refund_application_fee: input.refundApplicationFee,
-      metadata: input.metadata,
-    },
-    { idempotencyKey: input.idempotencyKey },
-  ));
+  return retryRateLimited(() =>
+    stripe().refunds.create(
+      {
+        charge: input.chargeId,
+        amount: input.amount,
+        reason: (REASONS.has(input.reason)
+          ? input.reason
+          : "requested_by_customer") as Stripe.RefundCreateParams.Reason,
+        reverse_transfer: input.reverseTransfer,
+        refund_application_fee: input.refundApplicationFee,
+        metadata: input.metadata,
+      },
+      { idempotencyKey: input.idempotencyKey },
+    ),
+  );
 }
 
-export function reverseTransfer(input: { transferId: string; amount: number; metadata: Record<string, string>; idempotencyKey: string }) {
+export function reverseTransfer(input: {
+  transferId: string;
+  amount: number;
+  metadata: Record<string, string>;
+  idempotencyKey: string;
+}) {
   return retryRateLimited(() =>
     stripe().transfers.createReversal(
       input.transferId,

@@ -13,7 +13,12 @@ describe("parseEnv", () => {
 
   it("explains every bad value", () => {
     expect(() =>
-      parseEnv({ DATABASE_URL: "mysql://x", PLATFORM_FEE_PERCENT: "150", STRIPE_SECRET_KEY: "pk_test_1", APP_URL: "nope" }),
+      parseEnv({
+        DATABASE_URL: "mysql://x",
+        PLATFORM_FEE_PERCENT: "150",
+        STRIPE_SECRET_KEY: "pk_test_1",
+        APP_URL: "nope",
+      }),
     ).toThrowError(
       /DATABASE_URL must be a postgresql:\/\/ connection string[\s\S]*APP_URL must be a full URL[\s\S]*STRIPE_SECRET_KEY must be a Stripe secret key[\s\S]*PLATFORM_FEE_PERCENT must be at most 100/,
     );
@@ -49,7 +54,12 @@ describe("TRUST_PROXY", () => {
 
   it("takes a hop count or a list of proxy addresses and ranges", () => {
     expect(trust("1")).toBe(1);
-    expect(trust("10.0.0.0/8, 192.168.1.7,fd00::/8,loopback")).toEqual(["10.0.0.0/8", "192.168.1.7", "fd00::/8", "loopback"]);
+    expect(trust("10.0.0.0/8, 192.168.1.7,fd00::/8,loopback")).toEqual([
+      "10.0.0.0/8",
+      "192.168.1.7",
+      "fd00::/8",
+      "loopback",
+    ]);
   });
 
   it.each(["true", "99", "10.0.0.0/33", "example.com", "10.0.0.1/8/2", "1.2.3"])("refuses %s", (value) => {

@@ -59,7 +59,11 @@ export async function consume(limit: RateLimit, key: string): Promise<Reservatio
     return { ok: true, consumed: result.consumedPoints };
   } catch (rejection) {
     if (rejection instanceof RateLimiterRes)
-      return { ok: false, retryAfterSeconds: Math.ceil(rejection.msBeforeNext / 1000), consumed: rejection.consumedPoints };
+      return {
+        ok: false,
+        retryAfterSeconds: Math.ceil(rejection.msBeforeNext / 1000),
+        consumed: rejection.consumedPoints,
+      };
     throw rejection;
   }
 }

@@ -13,7 +13,11 @@ import { handlerFor } from "./dispatch.server.ts";
 /** Keeps a signed body we could not read, exactly as it came, with the reason and the signature header. */
 async function keepRejected(rawBody: string, signature: string, reason: string) {
   await db().rejectedWebhook.create({
-    data: { rawBody: Buffer.from(rawBody, "utf8"), signatureHeader: signature.slice(0, 2000), reason: reason.slice(0, 2000) },
+    data: {
+      rawBody: Buffer.from(rawBody, "utf8"),
+      signatureHeader: signature.slice(0, 2000),
+      reason: reason.slice(0, 2000),
+    },
   });
 }
 

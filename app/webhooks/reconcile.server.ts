@@ -21,7 +21,9 @@ export interface ReconcileReport {
   failed: { id: string; type: string; error: string }[];
 }
 
-export async function reconcileEvents(options: { since?: Date; onProgress?: (line: string) => void } = {}): Promise<ReconcileReport> {
+export async function reconcileEvents(
+  options: { since?: Date; onProgress?: (line: string) => void } = {},
+): Promise<ReconcileReport> {
   const now = Math.floor(Date.now() / 1000);
   let sinceSeconds: number;
   if (options.since) sinceSeconds = Math.floor(options.since.getTime() / 1000);
@@ -31,10 +33,18 @@ export async function reconcileEvents(options: { since?: Date; onProgress?: (lin
       orderBy: { stripeCreatedAt: "desc" },
       select: { stripeCreatedAt: true },
     });
-    sinceSeconds = newest ? Math.floor(newest.stripeCreatedAt.getTime() / 1000) - OVERLAP_SECONDS : now - MAX_LOOKBACK_SECONDS;
+    sinceSeconds = newest
+      ? Math.floor(newest.stripeCreatedAt.getTime() / 1000) - OVERLAP_SECONDS
+      : now - MAX_LOOKBACK_SECONDS;
   }
   sinceSeconds = Math.max(sinceSeconds, now - MAX_LOOKBACK_SECONDS);
-  const report: ReconcileReport = { since: new Date(sinceSeconds * 1000), seen: 0, processed: 0, alreadyDone: 0, failed: [] };
+  const report: ReconcileReport = {
+    since: new Date(sinceSeconds * 1000),
+    seen: 0,
+    processed: 0,
+    alreadyDone: 0,
+    failed: [],
+  };
 
   // Stripe lists newest first and filters by at most 20 types per list; collect every group, then process oldest
   // first as they happened.

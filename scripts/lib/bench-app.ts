@@ -21,7 +21,14 @@ export async function startAppProcess(options: {
   let output = "";
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), "--import", "tsx", path.join(projectRoot, "scripts/start.ts"), "--no-build", "--ephemeral"],
+    [
+      ...(options.nodeArgs ?? []),
+      "--import",
+      "tsx",
+      path.join(projectRoot, "scripts/start.ts"),
+      "--no-build",
+      "--ephemeral",
+    ],
     { cwd: projectRoot, env: options.env, stdio: ["ignore", "pipe", "pipe"] },
   );
   child.stdout!.on("data", (chunk) => (output = (output + chunk).slice(-200_000)));
@@ -76,7 +83,9 @@ export function memoryProbe(pid: number) {
 
 /** The session cookie the app would set for a `sessions` row (same secret as the app's). */
 export function sessionCookies(secret = process.env.SESSION_SECRET || LOCAL_DEFAULTS.SESSION_SECRET) {
-  const storage = createCookieSessionStorage<{ sessionId: string }>({ cookie: { name: "__session", secrets: [secret], path: "/" } });
+  const storage = createCookieSessionStorage<{ sessionId: string }>({
+    cookie: { name: "__session", secrets: [secret], path: "/" },
+  });
   return async (sessionId: string) => {
     const session = await storage.getSession();
     session.set("sessionId", sessionId);

@@ -16,7 +16,10 @@ function newestMtime(dir: string): number {
 export function buildIfNeeded(log: (line: string) => void, options: { quiet?: boolean } = {}) {
   const serverBuild = path.join(projectRoot, "build/server/index.js");
   const sources = ["app", "public"].map((d) => path.join(projectRoot, d)).filter((d) => fs.existsSync(d));
-  const sourceTime = Math.max(...sources.map(newestMtime), fs.statSync(path.join(projectRoot, "vite.config.ts")).mtimeMs);
+  const sourceTime = Math.max(
+    ...sources.map(newestMtime),
+    fs.statSync(path.join(projectRoot, "vite.config.ts")).mtimeMs,
+  );
   if (fs.existsSync(serverBuild) && fs.statSync(serverBuild).mtimeMs >= sourceTime) return;
   log("Building the app (build/ missing or older than the sources)…");
   const result = spawnSync("npx", ["remix", "vite:build"], {

@@ -65,9 +65,12 @@ export async function startEmbeddedPostgres(options: {
     // PostgreSQL refuses to run as root; the package then runs it as the `postgres` user and gives it the data dir.
     createPostgresUser: isRoot,
     postgresFlags: [
-      "-c", "listen_addresses=127.0.0.1",
-      "-c", "unix_socket_directories=",
-      "-c", "max_connections=200",
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      "max_connections=200",
       ...(options.fast ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
     ],
     onLog: (line) => {
@@ -90,14 +93,17 @@ export async function startEmbeddedPostgres(options: {
         process.kill(pid, 0);
         alive = true;
       } catch {}
-      if (alive) throw new Error(`PostgreSQL (pid ${pid}) is already running on ${dataDir}. Stop it or set DATABASE_URL.`);
+      if (alive)
+        throw new Error(`PostgreSQL (pid ${pid}) is already running on ${dataDir}. Stop it or set DATABASE_URL.`);
       fs.rmSync(pidFile);
     }
   }
   try {
     await server.start();
   } catch (error) {
-    throw new Error(`Embedded PostgreSQL failed to start on port ${port}:\n${logs.slice(-20).join("")}`, { cause: error });
+    throw new Error(`Embedded PostgreSQL failed to start on port ${port}:\n${logs.slice(-20).join("")}`, {
+      cause: error,
+    });
   }
   const urlFor = (database: string) => `postgresql://postgres:${password}@127.0.0.1:${port}/${database}`;
   let stopped = false;

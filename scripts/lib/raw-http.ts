@@ -42,7 +42,13 @@ export function sendRaw(options: {
         response.setEncoding("utf8");
         response.on("data", (chunk) => (body += chunk));
         response.on("end", () =>
-          resolve({ status: response.statusCode!, headers: response.headers, body, ms: performance.now() - started, sent }),
+          resolve({
+            status: response.statusCode!,
+            headers: response.headers,
+            body,
+            ms: performance.now() - started,
+            sent,
+          }),
         );
         response.on("error", reject);
       },

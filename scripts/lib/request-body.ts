@@ -32,7 +32,10 @@ export function hangUpIfUnfinished(req: ExpressRequest) {
 /** Answers 413 (or 408 for a body that came too slowly) without keeping any more of the body. */
 export function refuseBody(req: ExpressRequest, res: ExpressResponse, error: PayloadTooLarge | RequestTooSlow) {
   if (res.headersSent) return;
-  res.status(error instanceof PayloadTooLarge ? 413 : 408).type("text/plain").send(error.message);
+  res
+    .status(error instanceof PayloadTooLarge ? 413 : 408)
+    .type("text/plain")
+    .send(error.message);
   hangUpIfUnfinished(req);
 }
 

@@ -18,8 +18,13 @@ const em = await startStripeEmulator({
   webhookUrl: arg("webhook-url") ?? process.env.STRIPE_EMULATOR_WEBHOOK_URL,
   webhookSecret: arg("webhook-secret") ?? process.env.STRIPE_EMULATOR_WEBHOOK_SECRET,
   snapshotFile: snapshot === "none" ? null : snapshot,
-  dunningFinalAction: (arg("dunning-final-action") ?? process.env.STRIPE_EMULATOR_DUNNING_FINAL_ACTION) === "unpaid" ? "unpaid" : "cancel",
-  dunningRetryDays: (arg("dunning-retry-days") ?? process.env.STRIPE_EMULATOR_DUNNING_RETRY_DAYS)?.split(",").map(Number),
+  dunningFinalAction:
+    (arg("dunning-final-action") ?? process.env.STRIPE_EMULATOR_DUNNING_FINAL_ACTION) === "unpaid"
+      ? "unpaid"
+      : "cancel",
+  dunningRetryDays: (arg("dunning-retry-days") ?? process.env.STRIPE_EMULATOR_DUNNING_RETRY_DAYS)
+    ?.split(",")
+    .map(Number),
 });
 console.log(`Stripe emulator (test mode) listening on ${em.url}
   STRIPE_API_BASE=${em.url}
@@ -27,6 +32,9 @@ console.log(`Stripe emulator (test mode) listening on ${em.url}
   STRIPE_PUBLISHABLE_KEY=${em.publishableKey}
   STRIPE_WEBHOOK_SECRET=${em.webhookSecret}
   snapshot: ${snapshot === "none" ? "(in memory)" : snapshot}`);
-const stop = async () => { await em.close(); process.exit(0); };
+const stop = async () => {
+  await em.close();
+  process.exit(0);
+};
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);

@@ -17,7 +17,12 @@ export interface Ctx {
 
 export type Handler = (ctx: Ctx, m: string[]) => unknown;
 
-export interface Route { method: string; re: RegExp; handler: Handler; platformOnly?: boolean }
+export interface Route {
+  method: string;
+  re: RegExp;
+  handler: Handler;
+  platformOnly?: boolean;
+}
 
 export class Router {
   routes: Route[] = [];
@@ -49,7 +54,13 @@ export class Emu {
     public feeTable: FeeTable,
   ) {}
   emit(type: string, obj: object, account: string, previous?: Record<string, unknown>, ctx?: Ctx): void {
-    this.webhooks.emit(type, obj, account, previous, ctx ? { id: ctx.requestId, idempotency_key: ctx.idempotencyKey } : undefined);
+    this.webhooks.emit(
+      type,
+      obj,
+      account,
+      previous,
+      ctx ? { id: ctx.requestId, idempotency_key: ctx.idempotencyKey } : undefined,
+    );
   }
 }
 

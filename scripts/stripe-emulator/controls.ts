@@ -12,8 +12,16 @@ import { sweepExpired } from "./resources/checkout.js";
 import { advanceSubscriptionsFor } from "./resources/billing.js";
 import { advanceClock, resetClock, now } from "./ids.js";
 
-export interface FaultRule { path: string; method?: string; count: number; status: number; mode: "status" | "hang" }
-export interface Faults { rules: FaultRule[] }
+export interface FaultRule {
+  path: string;
+  method?: string;
+  count: number;
+  status: number;
+  mode: "status" | "hang";
+}
+export interface Faults {
+  rules: FaultRule[];
+}
 
 async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
@@ -67,36 +75,65 @@ const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
  * Tools (tests, curl) send no Origin and stay welcome on loopback; beyond loopback every control but the health check
  * needs the emulator's secret key.
  */
-export function controlRefusal(req: http.IncomingMessage, path: string, access: ControlAccess): { status: number; message: string } | null {
+export function controlRefusal(
+  req: http.IncomingMessage,
+  path: string,
+  access: ControlAccess,
+): { status: number; message: string } | null {
   const method = req.method ?? "GET";
   if (method === "GET" && (path === "/_emulator" || path === "/_emulator/health")) return null;
   if (!access.loopback) {
     const auth = String(req.headers.authorization ?? "");
     const key = auth.startsWith("Bearer ") ? auth.slice(7).trim() : "";
     if (key !== access.secretKey)
-      return { status: 401, message: "The emulator listens beyond loopback: its controls need its secret key (Authorization: Bearer sk_…)." };
+      return {
+        status: 401,
+        message: "The emulator listens beyond loopback: its controls need its secret key (Authorization: Bearer sk_…).",
+      };
   }
   // A page elsewhere can point its own host name at 127.0.0.1 (DNS rebinding) and read the controls: on loopback,
   // only loopback host names are served.
   if (access.loopback && !LOOPBACK_HOST.test(String(req.headers.host ?? "")))
-    return { status: 403, message: "The emulator's controls answer only requests addressed to localhost or 127.0.0.1." };
+    return {
+      status: 403,
+      message: "The emulator's controls answer only requests addressed to localhost or 127.0.0.1.",
+    };
   if (method === "GET" || method === "HEAD" || method === "OPTIONS") return null;
   const own = access.ownOrigins(req);
   const origin = req.headers.origin;
   const source = origin !== undefined ? originOf(origin) : originOf(req.headers.referer);
   if (source !== null) {
-    if (!own.includes(source)) return { status: 403, message: `Cross-site request refused: emulator controls take requests from ${own[0]} or from tools, not from ${source}.` };
+    if (!own.includes(source))
+      return {
+        status: 403,
+        message: `Cross-site request refused: emulator controls take requests from ${own[0]} or from tools, not from ${source}.`,
+      };
     return null;
   }
-  const type = String(req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  const type = String(req.headers["content-type"] ?? "")
+    .split(";")[0]!
+    .trim()
+    .toLowerCase();
   // Browsers send Sec-Fetch-Site (pages cannot forge it) and a Mozilla/ user agent; Node's fetch sends neither.
-  const fromBrowser = req.headers["sec-fetch-site"] !== undefined || /^Mozilla\//.test(String(req.headers["user-agent"] ?? ""));
+  const fromBrowser =
+    req.headers["sec-fetch-site"] !== undefined || /^Mozilla\//.test(String(req.headers["user-agent"] ?? ""));
   if (fromBrowser && req.headers["sec-fetch-site"] !== "same-origin" && (type === "" || FORM_TYPES.includes(type)))
-    return { status: 403, message: "Cross-site request refused: a browser form post to the emulator's controls must come from its own pages." };
+    return {
+      status: 403,
+      message:
+        "Cross-site request refused: a browser form post to the emulator's controls must come from its own pages.",
+    };
   return null;
 }
 
-export async function handleControl(em: Emu, faults: Faults, req: http.IncomingMessage, res: http.ServerResponse, url: URL, access: ControlAccess): Promise<void> {
+export async function handleControl(
+  em: Emu,
+  faults: Faults,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+  access: ControlAccess,
+): Promise<void> {
   const method = req.method ?? "GET";
   const path = url.pathname.replace(/\/+$/, "");
   const refusal = controlRefusal(req, path || "/", access);
@@ -108,7 +145,8 @@ export async function handleControl(em: Emu, faults: Faults, req: http.IncomingM
   const wh = em.webhooks;
   let m: RegExpExecArray | null;
   try {
-    if (method === "GET" && (path === "/_emulator" || path === "/_emulator/health")) return send(res, 200, { ok: true, url: em.url });
+    if (method === "GET" && (path === "/_emulator" || path === "/_emulator/health"))
+      return send(res, 200, { ok: true, url: em.url });
     if (method === "POST" && path === "/_emulator/reset") {
       wh.resetState();
       em.store.reset();
@@ -127,7 +165,9 @@ export async function handleControl(em: Emu, faults: Faults, req: http.IncomingM
     if (method === "GET" && path === "/_emulator/deliveries") {
       const ev = url.searchParams.get("event");
       const type = url.searchParams.get("type");
-      return send(res, 200, { data: em.store.data.deliveries.filter((d) => (!ev || d.event === ev) && (!type || d.type === type)) });
+      return send(res, 200, {
+        data: em.store.data.deliveries.filter((d) => (!ev || d.event === ev) && (!type || d.type === type)),
+      });
     }
     if (method === "POST" && path === "/_emulator/webhooks/flush") {
       await wh.flush();
@@ -158,16 +198,29 @@ export async function handleControl(em: Emu, faults: Faults, req: http.IncomingM
     }
     if (method === "POST" && (m = /^\/_emulator\/events\/([^/]+)\/resend$/.exec(path))) {
       const ev = em.store.raw<Stripe.Event>(m[1]);
-      if (!ev || ev.object !== "event") return send(res, 404, { error: { type: "invalid_request_error", message: `No such event: '${m[1]}'` } });
-      const ds = wh.enqueueEvent(ev, em.store.ownerOf(ev.id) ?? PLATFORM, (body.endpoint as string | undefined) || undefined);
+      if (!ev || ev.object !== "event")
+        return send(res, 404, { error: { type: "invalid_request_error", message: `No such event: '${m[1]}'` } });
+      const ds = wh.enqueueEvent(
+        ev,
+        em.store.ownerOf(ev.id) ?? PLATFORM,
+        (body.endpoint as string | undefined) || undefined,
+      );
       return send(res, 200, { data: ds });
     }
     if (method === "POST" && (m = /^\/_emulator\/checkout\/sessions\/([^/]+)\/pay$/.exec(path))) {
       const auth = body.authenticate === "fail" ? "failed" : body.authenticate === "approve" ? true : undefined;
       const card = String(body.card ?? "4242424242424242");
-      let r = paySession(em, m[1], card, { email: body.email as string | undefined, name: body.name as string | undefined, authenticated: auth });
+      let r = paySession(em, m[1], card, {
+        email: body.email as string | undefined,
+        name: body.name as string | undefined,
+        authenticated: auth,
+      });
       if (r.status === "requires_action" && body.authenticate === undefined)
-        r = paySession(em, m[1], card, { email: body.email as string | undefined, name: body.name as string | undefined, authenticated: true });
+        r = paySession(em, m[1], card, {
+          email: body.email as string | undefined,
+          name: body.name as string | undefined,
+          authenticated: true,
+        });
       return send(res, 200, r);
     }
     if (method === "POST" && (m = /^\/_emulator\/accounts\/([^/]+)\/onboard$/.exec(path))) {
@@ -185,14 +238,25 @@ export async function handleControl(em: Emu, faults: Faults, req: http.IncomingM
       return send(res, 200, publicView(closeDispute(em, m[1], outcome)));
     }
     if (path === "/_emulator/faults") {
-      if (method === "DELETE") { faults.rules = []; return send(res, 200, { rules: [] }); }
+      if (method === "DELETE") {
+        faults.rules = [];
+        return send(res, 200, { rules: [] });
+      }
       if (method === "POST") {
         const st = body.status === "hang" || body.mode === "hang" ? "hang" : "status";
-        faults.rules.push({ path: String(body.path ?? "/v1/"), method: body.method ? String(body.method).toUpperCase() : undefined, count: num(body.count, 1), status: num(body.status, 500) || 500, mode: st });
+        faults.rules.push({
+          path: String(body.path ?? "/v1/"),
+          method: body.method ? String(body.method).toUpperCase() : undefined,
+          count: num(body.count, 1),
+          status: num(body.status, 500) || 500,
+          mode: st,
+        });
       }
       return send(res, 200, { rules: faults.rules });
     }
-    return send(res, 404, { error: { type: "invalid_request_error", message: `Unknown emulator control: ${method} ${path}` } });
+    return send(res, 404, {
+      error: { type: "invalid_request_error", message: `Unknown emulator control: ${method} ${path}` },
+    });
   } catch (e) {
     if (e instanceof ApiError) return send(res, e.status, { error: e.body });
     throw e;

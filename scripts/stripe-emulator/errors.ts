@@ -82,7 +82,12 @@ export function invalidParam(param: string, message: string, code = "parameter_i
   return new ApiError(400, { type: "invalid_request_error", code, message, param, doc_url: doc(code) }, false);
 }
 
-export function cardError(code: string, declineCode: string | undefined, message: string, extra: Partial<ErrorBody> = {}): ApiError {
+export function cardError(
+  code: string,
+  declineCode: string | undefined,
+  message: string,
+  extra: Partial<ErrorBody> = {},
+): ApiError {
   return new ApiError(402, {
     type: "card_error",
     code,

@@ -79,7 +79,11 @@ function sendJson(res: http.ServerResponse, status: number, body: string, header
 }
 
 function errorJson(e: ErrorBody, requestId: string): string {
-  return JSON.stringify({ error: { ...e, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } }, null, 2);
+  return JSON.stringify(
+    { error: { ...e, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } },
+    null,
+    2,
+  );
 }
 
 export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
@@ -92,21 +96,30 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     envSecret: webhookSecret,
   });
   const em = new Emu(store, webhooks, { ...DEFAULT_FEE_TABLE, ...(opts.feeTable ?? {}) });
-  em.billing = { retryDays: opts.dunningRetryDays ?? DEFAULT_BILLING.retryDays, finalAction: opts.dunningFinalAction ?? DEFAULT_BILLING.finalAction };
+  em.billing = {
+    retryDays: opts.dunningRetryDays ?? DEFAULT_BILLING.retryDays,
+    finalAction: opts.dunningFinalAction ?? DEFAULT_BILLING.finalAction,
+  };
   const router = buildRouter();
   const faults: Faults = { rules: [] };
   const hanging = new Set<http.ServerResponse>();
 
   function pruneIdempotency(): void {
     const cutoff = now() * 1000 - IDEMPOTENCY_TTL_MS;
-    for (const [k, v] of Object.entries(store.data.idempotency)) if (v.created < cutoff) delete store.data.idempotency[k];
+    for (const [k, v] of Object.entries(store.data.idempotency))
+      if (v.created < cutoff) delete store.data.idempotency[k];
   }
 
   async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const requestId = `req_${rand(14)}`;
     const version = (req.headers["stripe-version"] as string | undefined) ?? API_VERSION;
-    const baseHeaders: Record<string, string> = { "request-id": requestId, "stripe-version": version, "access-control-allow-origin": "*" };
-    const fail = (status: number, e: ErrorBody, extra: Record<string, string> = {}) => sendJson(res, status, errorJson(e, requestId), { ...baseHeaders, ...extra });
+    const baseHeaders: Record<string, string> = {
+      "request-id": requestId,
+      "stripe-version": version,
+      "access-control-allow-origin": "*",
+    };
+    const fail = (status: number, e: ErrorBody, extra: Record<string, string> = {}) =>
+      sendJson(res, status, errorJson(e, requestId), { ...baseHeaders, ...extra });
 
     // auth
     const auth = (req.headers.authorization ?? "") as string;
@@ -114,14 +127,24 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     if (auth.startsWith("Bearer ")) key = auth.slice(7).trim();
     else if (auth.startsWith("Basic ")) key = Buffer.from(auth.slice(6), "base64").toString("utf8").split(":")[0];
     if (!key)
-      return fail(401, { type: "invalid_request_error", message: "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/." });
+      return fail(401, {
+        type: "invalid_request_error",
+        message:
+          "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.",
+      });
     const ok = opts.secretKey ? key === opts.secretKey : /^(sk|rk)_test_\S+$/.test(key);
     if (!ok)
-      return fail(401, { type: "invalid_request_error", code: "api_key_invalid" as string, message: `Invalid API Key provided: ${key.slice(0, 8)}${"*".repeat(Math.max(0, key.length - 12))}${key.slice(-4)}` });
+      return fail(401, {
+        type: "invalid_request_error",
+        code: "api_key_invalid" as string,
+        message: `Invalid API Key provided: ${key.slice(0, 8)}${"*".repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`,
+      });
 
     // fault injection
     const method = req.method ?? "GET";
-    const fault = faults.rules.find((f) => f.count > 0 && url.pathname.startsWith(f.path) && (!f.method || f.method === method));
+    const fault = faults.rules.find(
+      (f) => f.count > 0 && url.pathname.startsWith(f.path) && (!f.method || f.method === method),
+    );
     if (fault) {
       fault.count--;
       if (fault.mode === "hang") {
@@ -130,8 +153,20 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
         return; // never answer
       }
       if (fault.status === 429)
-        return fail(429, { type: "invalid_request_error", code: "rate_limit", message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits." }, { "stripe-should-retry": "false" });
-      return fail(fault.status, { type: "api_error", message: "An unknown error occurred (injected by the Stripe emulator)." });
+        return fail(
+          429,
+          {
+            type: "invalid_request_error",
+            code: "rate_limit",
+            message:
+              "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
+          },
+          { "stripe-should-retry": "false" },
+        );
+      return fail(fault.status, {
+        type: "api_error",
+        message: "An unknown error occurred (injected by the Stripe emulator).",
+      });
     }
 
     const body = method === "POST" ? await readBody(req) : "";
@@ -146,7 +181,11 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     if (acctHeader) {
       const a = store.raw<{ object: string }>(acctHeader);
       if (!a || a.object !== "account")
-        return fail(403, { type: "invalid_request_error", code: "account_invalid", message: `The provided key '${key.slice(0, 8)}****${key.slice(-4)}' does not have access to account '${acctHeader}' (or that account does not exist). Application access may have been revoked.` });
+        return fail(403, {
+          type: "invalid_request_error",
+          code: "account_invalid",
+          message: `The provided key '${key.slice(0, 8)}****${key.slice(-4)}' does not have access to account '${acctHeader}' (or that account does not exist). Application access may have been revoked.`,
+        });
       account = acctHeader;
     }
     const idemKey = method === "POST" ? ((req.headers["idempotency-key"] as string | undefined) ?? null) : null;
@@ -154,17 +193,33 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
     const idemStoreKey = idemKey ? `${account}|${method}|${pathname}|${idemKey}` : null;
     const hash = createHash("sha256").update(canonical(params)).digest("hex");
     if (idemStoreKey) {
-      if (idemKey!.length > 255) return fail(400, { type: "invalid_request_error", message: "Idempotency key is too long (maximum 255 characters).", param: "Idempotency-Key" });
+      if (idemKey!.length > 255)
+        return fail(400, {
+          type: "invalid_request_error",
+          message: "Idempotency key is too long (maximum 255 characters).",
+          param: "Idempotency-Key",
+        });
       const prev = store.data.idempotency[idemStoreKey];
       if (prev && now() * 1000 - prev.created < IDEMPOTENCY_TTL_MS) {
         if (prev.hash !== hash)
-          return fail(400, { type: "idempotency_error", message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idemKey}' if you meant to execute a different request.` });
-        return sendJson(res, prev.status, prev.body, { ...baseHeaders, "idempotent-replayed": "true", "original-request": prev.requestId, "idempotency-key": idemKey! });
+          return fail(400, {
+            type: "idempotency_error",
+            message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idemKey}' if you meant to execute a different request.`,
+          });
+        return sendJson(res, prev.status, prev.body, {
+          ...baseHeaders,
+          "idempotent-replayed": "true",
+          "original-request": prev.requestId,
+          "idempotency-key": idemKey!,
+        });
       }
     }
     const match = router.match(method, pathname);
     if (!match || "methodMismatch" in match) {
-      return fail(404, { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${pathname}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.` });
+      return fail(404, {
+        type: "invalid_request_error",
+        message: `Unrecognized request URL (${method}: ${pathname}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+      });
     }
     const ctx: Ctx = { em, account, params, requestId, idempotencyKey: idemKey, method, path: pathname };
     let status = 200;
@@ -238,7 +293,8 @@ export async function startStripeEmulator(opts: StripeEmulatorOptions = {}): Pro
   for (const inv of store.all<{ id: string; hosted_invoice_url: string | null }>("invoice", null)) {
     if (inv.hosted_invoice_url) inv.hosted_invoice_url = `${url}/invoices/${inv.id}`;
   }
-  for (const ps of store.all<{ url: string; __token: string }>("billing_portal.session", null)) ps.url = `${url}/p/session/${ps.__token}`;
+  for (const ps of store.all<{ url: string; __token: string }>("billing_portal.session", null))
+    ps.url = `${url}/p/session/${ps.__token}`;
   return {
     url,
     port,

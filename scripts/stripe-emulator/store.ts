@@ -16,8 +16,17 @@ export interface AccountLinkRecord {
   visited: boolean;
   used: boolean;
 }
-export interface LoginLinkRecord { token: string; account: string; created: number }
-export interface PendingAuth { session: string; card: string; email: string; name: string }
+export interface LoginLinkRecord {
+  token: string;
+  account: string;
+  created: number;
+}
+export interface PendingAuth {
+  session: string;
+  card: string;
+  email: string;
+  name: string;
+}
 
 export interface Delivery {
   id: string;
@@ -47,8 +56,17 @@ export interface StateData {
 
 export function emptyState(): StateData {
   return {
-    objects: {}, owners: {}, seq: {}, nextSeq: 1, idempotency: {}, lineItems: {}, accountLinks: {},
-    loginLinks: {}, webhookSecrets: {}, pendingAuth: {}, deliveries: [],
+    objects: {},
+    owners: {},
+    seq: {},
+    nextSeq: 1,
+    idempotency: {},
+    lineItems: {},
+    accountLinks: {},
+    loginLinks: {},
+    webhookSecrets: {},
+    pendingAuth: {},
+    deliveries: [],
   };
 }
 
@@ -173,7 +191,11 @@ export interface ListParams {
   created?: unknown;
 }
 
-export function applyCreatedFilter<T extends { created: number }>(items: T[], created: unknown, param = "created"): T[] {
+export function applyCreatedFilter<T extends { created: number }>(
+  items: T[],
+  created: unknown,
+  param = "created",
+): T[] {
   if (created === undefined) return items;
   if (typeof created === "string") {
     const v = Number(created);
@@ -190,7 +212,12 @@ export function applyCreatedFilter<T extends { created: number }>(items: T[], cr
   });
 }
 
-export interface ApiList<T> { object: "list"; data: T[]; has_more: boolean; url: string }
+export interface ApiList<T> {
+  object: "list";
+  data: T[];
+  has_more: boolean;
+  url: string;
+}
 
 /** Paginate a newest-first list like Stripe. */
 export function paginate<T extends { id: string }>(items: T[], params: ListParams, url: string): ApiList<T> {

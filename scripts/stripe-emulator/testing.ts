@@ -32,16 +32,28 @@ async function call<T>(baseUrl: string, method: string, path: string, body?: unk
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = (await res.json()) as T & { error?: { message: string } };
-  if (!res.ok) throw new Error(`Stripe emulator control ${method} ${path} failed (${res.status}): ${json.error?.message ?? ""}`);
+  if (!res.ok)
+    throw new Error(`Stripe emulator control ${method} ${path} failed (${res.status}): ${json.error?.message ?? ""}`);
   return json;
 }
 
 /** Pay an open Checkout Session without a browser. 3DS cards are approved unless `authenticate: "fail"`. */
-export function payCheckoutSession(baseUrl: string, sessionId: string, opts: { card?: string; email?: string; name?: string; authenticate?: "approve" | "fail" } = {}): Promise<PayResult> {
-  return call(baseUrl, "POST", `/_emulator/checkout/sessions/${encodeURIComponent(sessionId)}/pay`, { card: opts.card ?? "4242424242424242", ...opts });
+export function payCheckoutSession(
+  baseUrl: string,
+  sessionId: string,
+  opts: { card?: string; email?: string; name?: string; authenticate?: "approve" | "fail" } = {},
+): Promise<PayResult> {
+  return call(baseUrl, "POST", `/_emulator/checkout/sessions/${encodeURIComponent(sessionId)}/pay`, {
+    card: opts.card ?? "4242424242424242",
+    ...opts,
+  });
 }
 /** Finish (or partially finish) Express onboarding; emits account.updated. */
-export function completeOnboarding(baseUrl: string, accountId: string, mode: "complete" | "incomplete" = "complete"): Promise<Stripe.Account> {
+export function completeOnboarding(
+  baseUrl: string,
+  accountId: string,
+  mode: "complete" | "incomplete" = "complete",
+): Promise<Stripe.Account> {
   return call(baseUrl, "POST", `/_emulator/accounts/${encodeURIComponent(accountId)}/onboard`, { mode });
 }
 export function openDispute(baseUrl: string, chargeId: string, reason = "fraudulent"): Promise<Stripe.Dispute> {
@@ -50,7 +62,10 @@ export function openDispute(baseUrl: string, chargeId: string, reason = "fraudul
 export function closeDispute(baseUrl: string, disputeId: string, outcome: "won" | "lost"): Promise<Stripe.Dispute> {
   return call(baseUrl, "POST", `/_emulator/disputes/${encodeURIComponent(disputeId)}/close`, { outcome });
 }
-export async function listDeliveries(baseUrl: string, filter: { event?: string; type?: string } = {}): Promise<DeliveryRecord[]> {
+export async function listDeliveries(
+  baseUrl: string,
+  filter: { event?: string; type?: string } = {},
+): Promise<DeliveryRecord[]> {
   const q = new URLSearchParams(filter as Record<string, string>).toString();
   return (await call<{ data: DeliveryRecord[] }>(baseUrl, "GET", `/_emulator/deliveries${q ? `?${q}` : ""}`)).data;
 }
@@ -60,9 +75,13 @@ export async function flushWebhooks(baseUrl: string, timeoutMs = 10000): Promise
 }
 /** Wait until every delivery reached a final state (including scheduled retries). */
 export async function waitForWebhooks(baseUrl: string, timeoutMs = 10000): Promise<boolean> {
-  return (await call<{ idle: boolean }>(baseUrl, "POST", "/_emulator/webhooks/wait-idle", { timeout_ms: timeoutMs })).idle;
+  return (await call<{ idle: boolean }>(baseUrl, "POST", "/_emulator/webhooks/wait-idle", { timeout_ms: timeoutMs }))
+    .idle;
 }
-export function setWebhookControls(baseUrl: string, c: { duplicate?: number; reorder?: number; drop?: number; delay_ms?: number }): Promise<{ duplicate: number; reorder: number; drop: number; delayMs: number }> {
+export function setWebhookControls(
+  baseUrl: string,
+  c: { duplicate?: number; reorder?: number; drop?: number; delay_ms?: number },
+): Promise<{ duplicate: number; reorder: number; drop: number; delayMs: number }> {
   return call(baseUrl, "POST", "/_emulator/webhooks/controls", c);
 }
 /** Point the zero-setup webhook target at `url`, or switch it off with null (events still go to /v1/events). */
@@ -73,10 +92,20 @@ export function releaseHeldWebhooks(baseUrl: string): Promise<{ ok: true }> {
   return call(baseUrl, "POST", "/_emulator/webhooks/release", {});
 }
 export async function resendEvent(baseUrl: string, eventId: string, endpoint?: string): Promise<DeliveryRecord[]> {
-  return (await call<{ data: DeliveryRecord[] }>(baseUrl, "POST", `/_emulator/events/${encodeURIComponent(eventId)}/resend`, endpoint ? { endpoint } : {})).data;
+  return (
+    await call<{ data: DeliveryRecord[] }>(
+      baseUrl,
+      "POST",
+      `/_emulator/events/${encodeURIComponent(eventId)}/resend`,
+      endpoint ? { endpoint } : {},
+    )
+  ).data;
 }
 /** Make the next `count` API requests whose path starts with `path` answer `status` (500, 429…) or hang. */
-export function injectFault(baseUrl: string, f: { path: string; method?: string; count?: number; status?: number | "hang" }): Promise<unknown> {
+export function injectFault(
+  baseUrl: string,
+  f: { path: string; method?: string; count?: number; status?: number | "hang" },
+): Promise<unknown> {
   return call(baseUrl, "POST", "/_emulator/faults", f);
 }
 export function clearFaults(baseUrl: string): Promise<unknown> {

@@ -68,7 +68,8 @@ export const LIST: { [key: string]: Shape } = {
 
 export function int(v: FormValue | undefined, param: string, opts: { min?: number } = {}): number | undefined {
   if (v === undefined || v === "") return undefined;
-  if (typeof v !== "string" || !/^-?\d+$/.test(v)) throw invalidParam(param, `Invalid integer: ${String(v)}`, "parameter_invalid_integer");
+  if (typeof v !== "string" || !/^-?\d+$/.test(v))
+    throw invalidParam(param, `Invalid integer: ${String(v)}`, "parameter_invalid_integer");
   const n = Number(v);
   if (opts.min !== undefined && n < opts.min)
     throw invalidParam(param, `This value must be greater than or equal to ${opts.min}.`);

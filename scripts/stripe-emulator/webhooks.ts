@@ -37,19 +37,31 @@ export class Webhooks {
   private idleWaiters: (() => void)[] = [];
   private closed = false;
 
-  constructor(private store: Store, public opts: DelivererOptions) {
+  constructor(
+    private store: Store,
+    public opts: DelivererOptions,
+  ) {
     // resume deliveries left pending in a snapshot
     for (const d of store.data.deliveries) if (d.status === "pending") this.schedule(d, 0);
   }
 
   /** Create an event, store it, and enqueue deliveries. */
-  emit(type: string, object: object, account: string, previous?: Record<string, unknown>, request?: { id: string | null; idempotency_key: string | null }): Stripe.Event {
+  emit(
+    type: string,
+    object: object,
+    account: string,
+    previous?: Record<string, unknown>,
+    request?: { id: string | null; idempotency_key: string | null },
+  ): Stripe.Event {
     const event = {
       id: newId("evt"),
       object: "event" as const,
       api_version: API_VERSION,
       created: now(),
-      data: { object: JSON.parse(JSON.stringify(object, (k, x) => (k.startsWith("__") ? undefined : x))), ...(previous ? { previous_attributes: previous } : {}) },
+      data: {
+        object: JSON.parse(JSON.stringify(object, (k, x) => (k.startsWith("__") ? undefined : x))),
+        ...(previous ? { previous_attributes: previous } : {}),
+      },
       livemode: false,
       pending_webhooks: 0,
       request: request ?? { id: null, idempotency_key: null },
@@ -136,7 +148,9 @@ export class Webhooks {
   private updatePending(eventId: string): void {
     const ev = this.store.raw<Stripe.Event>(eventId);
     if (!ev) return;
-    ev.pending_webhooks = this.store.data.deliveries.filter((d) => d.event === eventId && d.status === "pending" && !d.duplicate_of).length;
+    ev.pending_webhooks = this.store.data.deliveries.filter(
+      (d) => d.event === eventId && d.status === "pending" && !d.duplicate_of,
+    ).length;
   }
 
   private schedule(d: Delivery, delayMs: number): void {
@@ -258,7 +272,12 @@ export class Webhooks {
   }
 }
 
-function post(url: string, payload: string, signature: string, timeoutMs: number): Promise<{ status: number | null; error?: string }> {
+function post(
+  url: string,
+  payload: string,
+  signature: string,
+  timeoutMs: number,
+): Promise<{ status: number | null; error?: string }> {
   return new Promise((resolve) => {
     let u: URL;
     try {

@@ -56,7 +56,12 @@ describe("accounts in the browser", () => {
       redirect: "manual",
     });
     expect(cross.status).toBe(403);
-    const same = await fetch(`${context.app.url}/login`, { method: "POST", body, headers: { ...headers, Origin: context.app.url }, redirect: "manual" });
+    const same = await fetch(`${context.app.url}/login`, {
+      method: "POST",
+      body,
+      headers: { ...headers, Origin: context.app.url },
+      redirect: "manual",
+    });
     expect(same.status).toBe(302);
   });
 

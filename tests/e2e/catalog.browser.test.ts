@@ -73,7 +73,9 @@ describe("catalog in the browser", () => {
     await shoot(page, "creator-form-error");
 
     await page.getByLabel("Title").fill("Alpine Trail Guide");
-    await page.getByLabel("Description").fill("Twelve day hikes above the tree line.\nMaps, elevation profiles and huts.");
+    await page
+      .getByLabel("Description")
+      .fill("Twelve day hikes above the tree line.\nMaps, elevation profiles and huts.");
     await page.getByLabel("Price").fill("12.00");
     await page.getByLabel("Currency").selectOption("usd");
     await page.getByLabel("Cover image").setInputFiles(coverFile);
@@ -88,13 +90,21 @@ describe("catalog in the browser", () => {
     await page.getByRole("button", { name: "Publish", exact: true }).click();
     await page.getByRole("button", { name: "Unpublish", exact: true }).waitFor();
     expect(await page.getByTestId("product-status").textContent()).toBe("Published");
-    const product = await db().product.findFirstOrThrow({ where: { creatorId: creator.id }, include: { prices: true } });
+    const product = await db().product.findFirstOrThrow({
+      where: { creatorId: creator.id },
+      include: { prices: true },
+    });
     expect(product).toMatchObject({ slug: "alpine-trail-guide", published: true });
     expect(product.prices).toMatchObject([{ amount: 1200, currency: "usd", active: true }]);
     expect(product.coverImagePath).toMatch(/^covers\/[0-9a-f]{32}\.png$/);
     expect(fs.existsSync(path.join(uploads, product.deliverablePath!))).toBe(true);
     // The file buyers pay for is not reachable by any public URL.
-    for (const guess of [`/${product.deliverablePath}`, `/uploads/${product.deliverablePath}`, `/data/uploads/${product.deliverablePath}`, `/media/covers/${product.id}/../../${product.deliverablePath}`]) {
+    for (const guess of [
+      `/${product.deliverablePath}`,
+      `/uploads/${product.deliverablePath}`,
+      `/data/uploads/${product.deliverablePath}`,
+      `/media/covers/${product.id}/../../${product.deliverablePath}`,
+    ]) {
       const response = await fetch(`${app.url}${guess}`);
       expect(response.status, guess).toBe(404);
     }
@@ -132,12 +142,20 @@ describe("catalog in the browser", () => {
     await shoot(visitor, "creator-page");
 
     // Stripe restricts the creator: the page stays, the Buy button goes.
-    await db().creatorAccount.update({ where: { id: creator.id }, data: { chargesEnabled: false, onboardingStatus: "RESTRICTED" } });
+    await db().creatorAccount.update({
+      where: { id: creator.id },
+      data: { chargesEnabled: false, onboardingStatus: "RESTRICTED" },
+    });
     await visitor.goto(`${app.url}/p/alpine-trail-guide`);
-    expect(await visitor.getByTestId("not-for-sale").textContent()).toContain("This creator can't accept payments right now");
+    expect(await visitor.getByTestId("not-for-sale").textContent()).toContain(
+      "This creator can't accept payments right now",
+    );
     expect(await visitor.getByTestId("buy-button").count()).toBe(0);
     await shoot(visitor, "product-page-restricted");
-    await db().creatorAccount.update({ where: { id: creator.id }, data: { chargesEnabled: true, onboardingStatus: "ACTIVE" } });
+    await db().creatorAccount.update({
+      where: { id: creator.id },
+      data: { chargesEnabled: true, onboardingStatus: "ACTIVE" },
+    });
 
     // Unpublishing asks first, then the public gets a 404.
     page.once("dialog", (dialog) => void dialog.accept());

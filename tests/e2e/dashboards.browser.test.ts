@@ -20,7 +20,12 @@ const totals = { feesUsd: 0, creatorUsd: 0, creatorUsdOrders: 0, creatorJpy: 0, 
 const today = utcDay(new Date());
 const daysAgo = (n: number) => new Date(today.getTime() - n * 86_400_000 + 9 * 3_600_000 + (n % 7) * 1_800_000);
 
-async function sale(creatorId: string, product: { id: string; title: string; prices: { id: string; amount: number; currency: string }[] }, paidAt: Date, refund = 0) {
+async function sale(
+  creatorId: string,
+  product: { id: string; title: string; prices: { id: string; amount: number; currency: string }[] },
+  paidAt: Date,
+  refund = 0,
+) {
   const price = product.prices[0]!;
   const { user } = await createUser();
   const fee = Math.round(price.amount / 10);
@@ -34,7 +39,8 @@ async function sale(creatorId: string, product: { id: string; title: string; pri
         totalAmount: price.amount,
         applicationFeeAmount: fee,
         creatorAmount: price.amount - fee,
-        stripeFeeAmount: price.currency === "jpy" ? Math.round(price.amount * 0.036) : Math.round(price.amount * 0.029) + 30,
+        stripeFeeAmount:
+          price.currency === "jpy" ? Math.round(price.amount * 0.036) : Math.round(price.amount * 0.029) + 30,
         paidAt,
         refundedAmount: refund,
         status: refund ? "PARTIALLY_REFUNDED" : "PAID",
@@ -78,7 +84,11 @@ beforeAll(async () => {
   browser = await launchBrowser();
 
   const demo = await db().creatorAccount.findFirstOrThrow({ where: { user: { email: "creator@example.com" } } });
-  const products = await db().product.findMany({ where: { creatorId: demo.id }, include: { prices: true }, orderBy: { title: "asc" } });
+  const products = await db().product.findMany({
+    where: { creatorId: demo.id },
+    include: { prices: true },
+    orderBy: { title: "asc" },
+  });
   const usdProducts = products.filter((p) => p.prices[0]!.currency === "usd");
   const jpy = products.find((p) => p.prices[0]!.currency === "jpy")!;
   for (let day = 0; day < 30; day++) {
@@ -99,9 +109,17 @@ beforeAll(async () => {
   }
   // A second creator selling in eur, for the platform view.
   const { user } = await createUser({ role: "CREATOR", name: "Noor Ceramics" });
-  const other = await db().creatorAccount.create({ data: { userId: user.id, displayName: "Noor Ceramics", slug: "noor-ceramics", onboardingStatus: "ACTIVE" } });
+  const other = await db().creatorAccount.create({
+    data: { userId: user.id, displayName: "Noor Ceramics", slug: "noor-ceramics", onboardingStatus: "ACTIVE" },
+  });
   const vase = await db().product.create({
-    data: { creatorId: other.id, title: "Glaze recipes", slug: "glaze-recipes", published: true, prices: { create: { amount: 1500, currency: "eur" } } },
+    data: {
+      creatorId: other.id,
+      title: "Glaze recipes",
+      slug: "glaze-recipes",
+      published: true,
+      prices: { create: { amount: 1500, currency: "eur" } },
+    },
     include: { prices: true },
   });
   for (const day of [1, 2, 8, 15]) {
@@ -143,7 +161,9 @@ describe("revenue dashboards in the browser", () => {
     expect(await page.getByTestId("refunds-usd").textContent()).toBe(formatMoney(totals.refundsUsd, "usd"));
     expect(await page.getByTestId("refund-list").textContent()).toContain(formatMoney(500, "usd"));
     expect(await page.getByTestId("gross-jpy").textContent()).toBe(formatMoney(totals.creatorJpy, "jpy"));
-    expect(await page.getByTestId("net-usd").textContent()).toBe(formatMoney(totals.creatorUsd - totals.feesUsd - totals.refundsUsd, "usd"));
+    expect(await page.getByTestId("net-usd").textContent()).toBe(
+      formatMoney(totals.creatorUsd - totals.feesUsd - totals.refundsUsd, "usd"),
+    );
     // The chart is an image with a name and a description screen readers can read, and a table behind it.
     const chart = page.getByRole("img", { name: /Net revenue per day in USD/ });
     expect(await chart.count()).toBe(1);

@@ -89,7 +89,11 @@ describe("memberships", () => {
       // The trial ends (first paid invoice) and a month later it renews: access stays.
       await clock.advanceDays(8);
       await clock.advanceDays(31);
-      const renewed = await eventually(() => membershipOf(email), (m) => m?.orders.length === 2, "two paid invoices");
+      const renewed = await eventually(
+        () => membershipOf(email),
+        (m) => m?.orders.length === 2,
+        "two paid invoices",
+      );
       expect(renewed!.status).toBe("ACTIVE");
       expect(renewed!.convertedAt).not.toBeNull();
       expect(renewed!.orders.map((o) => o.totalAmount)).toEqual([800, 800]);
@@ -110,7 +114,11 @@ describe("memberships", () => {
 
       // The next renewal fails: a banner, and access kept for the grace period.
       await clock.advanceDays(31);
-      const pastDue = await eventually(() => membershipOf(email), (m) => m?.status === "PAST_DUE", "the membership past due");
+      const pastDue = await eventually(
+        () => membershipOf(email),
+        (m) => m?.status === "PAST_DUE",
+        "the membership past due",
+      );
       expect(pastDue!.entitlement!.status).toBe("GRACE");
       expect(pastDue!.entitlement!.accessEndsAt!.getTime()).toBeGreaterThan(Date.now());
       card = await openLibrary(page);
@@ -120,7 +128,11 @@ describe("memberships", () => {
 
       // Stripe retries for a week and gives up: the membership and its access end.
       await clock.advanceDays(8);
-      const ended = await eventually(() => membershipOf(email), (m) => m?.status === "CANCELED", "the membership canceled");
+      const ended = await eventually(
+        () => membershipOf(email),
+        (m) => m?.status === "CANCELED",
+        "the membership canceled",
+      );
       expect(ended!.entitlement!.status).toBe("ENDED");
       expect(ended!.orders).toHaveLength(2);
       card = await openLibrary(page);
@@ -133,43 +145,61 @@ describe("memberships", () => {
     },
   );
 
-  it("a member cancels at period end in the billing portal and keeps access until then", { timeout: 90_000 }, async () => {
-    const email = "nina@example.com";
-    const page = await context.browser.newPage();
-    await page.goto(`${context.app.url}/signup`);
-    await page.getByLabel("Name").fill("Nina Member");
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Password").fill("a-long-enough-password");
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.waitForURL(`${context.app.url}/library`);
-    const clock = await putBuyerOnTestClock(email);
-    await startTrialOnStudioPass(page, email);
-    await clock.advanceDays(8); // converts: now a paying member
-    await eventually(() => membershipOf(email), (m) => m?.orders.length === 1, "the first paid invoice");
+  it(
+    "a member cancels at period end in the billing portal and keeps access until then",
+    { timeout: 90_000 },
+    async () => {
+      const email = "nina@example.com";
+      const page = await context.browser.newPage();
+      await page.goto(`${context.app.url}/signup`);
+      await page.getByLabel("Name").fill("Nina Member");
+      await page.getByLabel("Email").fill(email);
+      await page.getByLabel("Password").fill("a-long-enough-password");
+      await page.getByRole("button", { name: "Create account" }).click();
+      await page.waitForURL(`${context.app.url}/library`);
+      const clock = await putBuyerOnTestClock(email);
+      await startTrialOnStudioPass(page, email);
+      await clock.advanceDays(8); // converts: now a paying member
+      await eventually(
+        () => membershipOf(email),
+        (m) => m?.orders.length === 1,
+        "the first paid invoice",
+      );
 
-    let card = await openLibrary(page);
-    await card.getByTestId("manage-billing").click();
-    await page.waitForURL(/\/p\/session\//);
-    await page.locator("button[id^=cancel-]").click();
-    await page.locator("#message").waitFor();
-    await shot(page, "membership-portal-canceled");
-    await Promise.all([page.waitForURL(`${context.app.url}/library`), page.click("#return-link")]);
+      let card = await openLibrary(page);
+      await card.getByTestId("manage-billing").click();
+      await page.waitForURL(/\/p\/session\//);
+      await page.locator("button[id^=cancel-]").click();
+      await page.locator("#message").waitFor();
+      await shot(page, "membership-portal-canceled");
+      await Promise.all([page.waitForURL(`${context.app.url}/library`), page.click("#return-link")]);
 
-    const canceling = await eventually(() => membershipOf(email), (m) => m?.cancelAtPeriodEnd === true, "cancel at period end");
-    expect(canceling!.status).toBe("ACTIVE");
-    expect(canceling!.entitlement!.status).toBe("ACTIVE");
-    card = await openLibrary(page);
-    expect(await card.getByTestId("membership-schedule").textContent()).toMatch(/^Cancels.*you keep access until then$/);
-    expect(await card.getByTestId("membership-download").count()).toBe(1);
-    await shot(page, "membership-cancels-at-period-end");
+      const canceling = await eventually(
+        () => membershipOf(email),
+        (m) => m?.cancelAtPeriodEnd === true,
+        "cancel at period end",
+      );
+      expect(canceling!.status).toBe("ACTIVE");
+      expect(canceling!.entitlement!.status).toBe("ACTIVE");
+      card = await openLibrary(page);
+      expect(await card.getByTestId("membership-schedule").textContent()).toMatch(
+        /^Cancels.*you keep access until then$/,
+      );
+      expect(await card.getByTestId("membership-download").count()).toBe(1);
+      await shot(page, "membership-cancels-at-period-end");
 
-    // The period ends: no renewal, access ends.
-    await clock.advanceDays(31);
-    const ended = await eventually(() => membershipOf(email), (m) => m?.status === "CANCELED", "the membership canceled");
-    expect(ended!.entitlement!.status).toBe("ENDED");
-    expect(ended!.orders).toHaveLength(1);
-    card = await openLibrary(page);
-    expect(await card.getByTestId("membership-download").count()).toBe(0);
-    await page.close();
-  });
+      // The period ends: no renewal, access ends.
+      await clock.advanceDays(31);
+      const ended = await eventually(
+        () => membershipOf(email),
+        (m) => m?.status === "CANCELED",
+        "the membership canceled",
+      );
+      expect(ended!.entitlement!.status).toBe("ENDED");
+      expect(ended!.orders).toHaveLength(1);
+      card = await openLibrary(page);
+      expect(await card.getByTestId("membership-download").count()).toBe(0);
+      await page.close();
+    },
+  );
 });

@@ -85,7 +85,9 @@ describe("staff console in the browser", () => {
     expect(await page.getByTestId("amount-gross").textContent()).toContain("$19.00");
     expect(await page.getByTestId("amount-refundable").textContent()).toContain("$19.00");
     expect(await page.getByTestId("buyer").textContent()).toContain("buyer@example.com");
-    expect(await page.getByRole("link", { name: "Refund…" }).getAttribute("href")).toBe(`/staff/orders/${order.id}/refund`);
+    expect(await page.getByRole("link", { name: "Refund…" }).getAttribute("href")).toBe(
+      `/staff/orders/${order.id}/refund`,
+    );
     const timeline = await page.getByTestId("timeline").textContent();
     expect(timeline).toContain("order.paid");
     expect(timeline).toContain("checkout.session.completed");
@@ -108,7 +110,9 @@ describe("staff console in the browser", () => {
     expect(download.suggestedFilename()).toMatch(/^audit-log-\d{4}-\d{2}-\d{2}\.csv$/);
     const csv = fs.readFileSync((await download.path())!, "utf8");
     const lines = csv.trimEnd().split("\r\n");
-    expect(lines[0]).toBe("time,actor_type,actor,action,entity_type,entity_id,order_id,amount,currency,ip,user_agent,data");
+    expect(lines[0]).toBe(
+      "time,actor_type,actor,action,entity_type,entity_id,order_id,amount,currency,ip,user_agent,data",
+    );
     expect(lines).toHaveLength(expectedRows + 1);
     const ours = lines.find((line) => line.includes(`,order.paid,order,${order.id},${order.id},1900,usd,`));
     expect(ours).toBeTruthy();

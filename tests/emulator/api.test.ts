@@ -42,15 +42,32 @@ describe("auth and wire format", () => {
     expect(c.lastResponse.requestId).toMatch(/^req_/);
   });
   it("rejects unknown parameters and missing required ones", async () => {
-    await expect(stripe.products.create({ name: "x", bogus: 1 } as unknown as Stripe.ProductCreateParams)).rejects.toMatchObject({
-      type: "StripeInvalidRequestError", code: "parameter_unknown", param: "bogus", statusCode: 400,
+    await expect(
+      stripe.products.create({ name: "x", bogus: 1 } as unknown as Stripe.ProductCreateParams),
+    ).rejects.toMatchObject({
+      type: "StripeInvalidRequestError",
+      code: "parameter_unknown",
+      param: "bogus",
+      statusCode: 400,
     });
-    await expect(stripe.products.create({} as Stripe.ProductCreateParams)).rejects.toMatchObject({ code: "parameter_missing", param: "name" });
-    await expect(stripe.prices.create({ currency: "usd", unit_amount: 100, product_data: { name: "p" }, recurring: { interval_count: 2 } } as unknown as Stripe.PriceCreateParams))
-      .rejects.toMatchObject({ code: "parameter_missing", param: "recurring[interval]" });
+    await expect(stripe.products.create({} as Stripe.ProductCreateParams)).rejects.toMatchObject({
+      code: "parameter_missing",
+      param: "name",
+    });
+    await expect(
+      stripe.prices.create({
+        currency: "usd",
+        unit_amount: 100,
+        product_data: { name: "p" },
+        recurring: { interval_count: 2 },
+      } as unknown as Stripe.PriceCreateParams),
+    ).rejects.toMatchObject({ code: "parameter_missing", param: "recurring[interval]" });
   });
   it("scopes requests with Stripe-Account and rejects unknown accounts", async () => {
-    await expect(stripe.customers.list({}, { stripeAccount: "acct_unknown" })).rejects.toMatchObject({ statusCode: 403, code: "account_invalid" });
+    await expect(stripe.customers.list({}, { stripeAccount: "acct_unknown" })).rejects.toMatchObject({
+      statusCode: 403,
+      code: "account_invalid",
+    });
     const acct = await stripe.accounts.create({ type: "express" });
     const c = await stripe.customers.create({ email: "scoped@example.com" }, { stripeAccount: acct.id });
     await expect(stripe.customers.retrieve(c.id)).rejects.toMatchObject({ statusCode: 404 });
@@ -58,7 +75,11 @@ describe("auth and wire format", () => {
     expect((same as Stripe.Customer).email).toBe("scoped@example.com");
   });
   it("404s unknown objects with resource_missing", async () => {
-    await expect(stripe.charges.retrieve("ch_nope")).rejects.toMatchObject({ statusCode: 404, code: "resource_missing", message: "No such charge: 'ch_nope'" });
+    await expect(stripe.charges.retrieve("ch_nope")).rejects.toMatchObject({
+      statusCode: 404,
+      code: "resource_missing",
+      message: "No such charge: 'ch_nope'",
+    });
   });
 });
 
@@ -68,16 +89,23 @@ describe("idempotency", () => {
     const b = await stripe.customers.create({ email: "i@example.com" }, { idempotencyKey: "k-1" });
     expect(b.id).toBe(a.id);
     expect(b.lastResponse.headers["idempotent-replayed"]).toBe("true");
-    await expect(stripe.customers.create({ email: "other@example.com" }, { idempotencyKey: "k-1" })).rejects.toMatchObject({
-      type: "StripeIdempotencyError", statusCode: 400,
+    await expect(
+      stripe.customers.create({ email: "other@example.com" }, { idempotencyKey: "k-1" }),
+    ).rejects.toMatchObject({
+      type: "StripeIdempotencyError",
+      statusCode: 400,
     });
     const list = await stripe.customers.list({ email: "i@example.com" });
     expect(list.data).toHaveLength(1);
   });
   it("replays errors too", async () => {
     const p = { charge: "ch_missing" };
-    const e1 = (await stripe.refunds.create(p, { idempotencyKey: "k-err" }).catch((e: unknown) => e)) as Stripe.errors.StripeError;
-    const e2 = (await stripe.refunds.create(p, { idempotencyKey: "k-err" }).catch((e: unknown) => e)) as Stripe.errors.StripeError;
+    const e1 = (await stripe.refunds
+      .create(p, { idempotencyKey: "k-err" })
+      .catch((e: unknown) => e)) as Stripe.errors.StripeError;
+    const e2 = (await stripe.refunds
+      .create(p, { idempotencyKey: "k-err" })
+      .catch((e: unknown) => e)) as Stripe.errors.StripeError;
     expect(e1.statusCode).toBe(404);
     expect(e2.statusCode).toBe(404);
     expect(e2.headers?.["idempotent-replayed"]).toBe("true");
@@ -88,12 +116,24 @@ describe("catalog and lists", () => {
   it("creates products and prices with lookup keys and paginates", async () => {
     const prod = await stripe.products.create({ name: "Course" });
     expect(prod.id).toMatch(/^prod_/);
-    const one = await stripe.prices.create({ product: prod.id, currency: "usd", unit_amount: 1500, lookup_key: "course_std" });
-    const rec = await stripe.prices.create({ product: prod.id, currency: "usd", unit_amount: 900, recurring: { interval: "month" } });
+    const one = await stripe.prices.create({
+      product: prod.id,
+      currency: "usd",
+      unit_amount: 1500,
+      lookup_key: "course_std",
+    });
+    const rec = await stripe.prices.create({
+      product: prod.id,
+      currency: "usd",
+      unit_amount: 900,
+      recurring: { interval: "month" },
+    });
     expect(one.type).toBe("one_time");
     expect(rec.type).toBe("recurring");
     expect(rec.recurring?.interval).toBe("month");
-    await expect(stripe.prices.create({ product: prod.id, currency: "usd", unit_amount: 1, lookup_key: "course_std" })).rejects.toMatchObject({ code: "lookup_key_exists" });
+    await expect(
+      stripe.prices.create({ product: prod.id, currency: "usd", unit_amount: 1, lookup_key: "course_std" }),
+    ).rejects.toMatchObject({ code: "lookup_key_exists" });
     const byKey = await stripe.prices.list({ lookup_keys: ["course_std"], expand: ["data.product"] });
     expect(byKey.data.map((p) => p.id)).toEqual([one.id]);
     expect((byKey.data[0].product as Stripe.Product).name).toBe("Course");
@@ -124,16 +164,31 @@ describe("catalog and lists", () => {
 
 describe("connect accounts", () => {
   it("creates, lists, updates, links and deletes express accounts", async () => {
-    const acct = await stripe.accounts.create({ type: "express", email: "s@example.com", capabilities: { transfers: { requested: true }, card_payments: { requested: true } } });
+    const acct = await stripe.accounts.create({
+      type: "express",
+      email: "s@example.com",
+      capabilities: { transfers: { requested: true }, card_payments: { requested: true } },
+    });
     expect(acct.id).toMatch(/^acct_/);
     expect(acct.charges_enabled).toBe(false);
     expect(acct.details_submitted).toBe(false);
     expect(acct.requirements?.currently_due?.length).toBeGreaterThan(0);
     expect(acct.capabilities?.transfers).toBe("inactive");
-    const link = await stripe.accountLinks.create({ account: acct.id, type: "account_onboarding", refresh_url: "http://x/refresh", return_url: "http://x/return" });
+    const link = await stripe.accountLinks.create({
+      account: acct.id,
+      type: "account_onboarding",
+      refresh_url: "http://x/refresh",
+      return_url: "http://x/return",
+    });
     expect(link.url.startsWith(`${em.url}/`)).toBe(true);
     expect(link.expires_at - link.created).toBe(300);
-    await expect(stripe.accountLinks.create({ account: acct.id, type: "account_onboarding", return_url: "http://x" } as Stripe.AccountLinkCreateParams)).rejects.toMatchObject({ param: "refresh_url" });
+    await expect(
+      stripe.accountLinks.create({
+        account: acct.id,
+        type: "account_onboarding",
+        return_url: "http://x",
+      } as Stripe.AccountLinkCreateParams),
+    ).rejects.toMatchObject({ param: "refresh_url" });
     await expect(stripe.accounts.createLoginLink(acct.id)).rejects.toMatchObject({ statusCode: 400 });
     const done = await completeOnboarding(em.url, acct.id);
     expect(done.charges_enabled && done.payouts_enabled && done.details_submitted).toBe(true);
@@ -157,20 +212,43 @@ describe("connect accounts", () => {
 describe("checkout sessions", () => {
   it("validates sessions", async () => {
     const acct = await stripe.accounts.create({ type: "express" });
-    await expect(destinationSession(stripe, acct.id)).rejects.toMatchObject({ code: "insufficient_capabilities_for_transfer" });
-    await expect(stripe.checkout.sessions.create({ mode: "payment", success_url: "http://x" })).rejects.toMatchObject({ param: "line_items" });
-    await expect(stripe.checkout.sessions.create({ mode: "payment", success_url: "http://x", line_items: [{ quantity: 1, price_data: { currency: "usd", unit_amount: 20, product_data: { name: "x" } } }] }))
-      .rejects.toMatchObject({ code: "amount_too_small" });
-    await expect(stripe.checkout.sessions.create({ mode: "payment", line_items: [{ quantity: 1, price_data: { currency: "usd", unit_amount: 2000, product_data: { name: "x" } } }] }))
-      .rejects.toMatchObject({ param: "success_url" });
+    await expect(destinationSession(stripe, acct.id)).rejects.toMatchObject({
+      code: "insufficient_capabilities_for_transfer",
+    });
+    await expect(stripe.checkout.sessions.create({ mode: "payment", success_url: "http://x" })).rejects.toMatchObject({
+      param: "line_items",
+    });
+    await expect(
+      stripe.checkout.sessions.create({
+        mode: "payment",
+        success_url: "http://x",
+        line_items: [{ quantity: 1, price_data: { currency: "usd", unit_amount: 20, product_data: { name: "x" } } }],
+      }),
+    ).rejects.toMatchObject({ code: "amount_too_small" });
+    await expect(
+      stripe.checkout.sessions.create({
+        mode: "payment",
+        line_items: [{ quantity: 1, price_data: { currency: "usd", unit_amount: 2000, product_data: { name: "x" } } }],
+      }),
+    ).rejects.toMatchObject({ param: "success_url" });
   });
   it("creates, retrieves, lists line items, expires", async () => {
     const seller = await onboardedAccount(em, stripe);
-    const price = await stripe.prices.create({ currency: "usd", unit_amount: 2500, product_data: { name: "Preset pack" } });
+    const price = await stripe.prices.create({
+      currency: "usd",
+      unit_amount: 2500,
+      product_data: { name: "Preset pack" },
+    });
     const s = await stripe.checkout.sessions.create({
-      mode: "payment", line_items: [{ price: price.id, quantity: 2 }],
-      payment_intent_data: { application_fee_amount: 500, transfer_data: { destination: seller.id }, on_behalf_of: seller.id },
-      success_url: "http://localhost/ok?cs={CHECKOUT_SESSION_ID}", cancel_url: "http://localhost/cancel",
+      mode: "payment",
+      line_items: [{ price: price.id, quantity: 2 }],
+      payment_intent_data: {
+        application_fee_amount: 500,
+        transfer_data: { destination: seller.id },
+        on_behalf_of: seller.id,
+      },
+      success_url: "http://localhost/ok?cs={CHECKOUT_SESSION_ID}",
+      cancel_url: "http://localhost/cancel",
       expires_at: Math.floor(Date.now() / 1000) + 3600,
     });
     expect(s.id).toMatch(/^cs_test_/);
@@ -213,7 +291,11 @@ describe("checkout sessions", () => {
     const declined = await destinationSession(stripe, seller.id);
     const d = await payCheckoutSession(em.url, declined.id, { card: "4000000000009995" });
     expect(d.status).toBe("failed");
-    expect(d.error).toMatchObject({ code: "card_declined", decline_code: "insufficient_funds", message: "Your card has insufficient funds." });
+    expect(d.error).toMatchObject({
+      code: "card_declined",
+      decline_code: "insufficient_funds",
+      message: "Your card has insufficient funds.",
+    });
     const again = await stripe.checkout.sessions.retrieve(declined.id);
     expect(again.status).toBe("open");
     const auth = await payCheckoutSession(em.url, declined.id, { card: "4000002500003155", authenticate: "fail" });
@@ -241,11 +323,19 @@ describe("persistence", () => {
 
 describe("fault injection", () => {
   it("answers 500 for the next N matching requests; stripe-node retries through it", async () => {
-    await fetch(`${em.url}/_emulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: "/v1/customers", count: 1, status: 500 }) });
+    await fetch(`${em.url}/_emulator/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ path: "/v1/customers", count: 1, status: 500 }),
+    });
     const retrying = client(em, em.secretKey, 2);
     const c = await retrying.customers.create({ email: "f@example.com" });
     expect(c.id).toMatch(/^cus_/);
-    await fetch(`${em.url}/_emulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: "/v1/customers", count: 1, status: 429 }) });
+    await fetch(`${em.url}/_emulator/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ path: "/v1/customers", count: 1, status: 429 }),
+    });
     await expect(stripe.customers.list()).rejects.toMatchObject({ type: "StripeRateLimitError", statusCode: 429 });
     const list = await stripe.customers.list();
     expect(list.object).toBe("list");
@@ -254,9 +344,19 @@ describe("fault injection", () => {
 
 describe("hanging requests", () => {
   it("a hang fault makes stripe-node time out", async () => {
-    await fetch(`${em.url}/_emulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: "/v1/balance", count: 1, status: "hang" }) });
+    await fetch(`${em.url}/_emulator/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ path: "/v1/balance", count: 1, status: "hang" }),
+    });
     const u = new URL(em.url);
-    const impatient = new Stripe(em.secretKey, { host: u.hostname, port: Number(u.port), protocol: "http", timeout: 300, maxNetworkRetries: 0 });
+    const impatient = new Stripe(em.secretKey, {
+      host: u.hostname,
+      port: Number(u.port),
+      protocol: "http",
+      timeout: 300,
+      maxNetworkRetries: 0,
+    });
     await expect(impatient.balance.retrieve()).rejects.toMatchObject({ type: "StripeConnectionError" });
     const b = await impatient.balance.retrieve();
     expect(b.object).toBe("balance");
@@ -266,9 +366,16 @@ describe("hanging requests", () => {
 describe("emulated clock", () => {
   it("expires account links (redirect to refresh_url) and checkout sessions", async () => {
     const acct = await stripe.accounts.create({ type: "express" });
-    const link = await stripe.accountLinks.create({ account: acct.id, type: "account_onboarding", refresh_url: "http://app.test/refresh", return_url: "http://app.test/return" });
+    const link = await stripe.accountLinks.create({
+      account: acct.id,
+      type: "account_onboarding",
+      refresh_url: "http://app.test/refresh",
+      return_url: "http://app.test/return",
+    });
     const s = await stripe.checkout.sessions.create({
-      mode: "payment", success_url: "http://app.test/ok", expires_at: Math.floor(Date.now() / 1000) + 1800,
+      mode: "payment",
+      success_url: "http://app.test/ok",
+      expires_at: Math.floor(Date.now() / 1000) + 1800,
       line_items: [{ quantity: 1, price_data: { currency: "usd", unit_amount: 1000, product_data: { name: "x" } } }],
     });
     await advanceClock(em.url, 301);
@@ -284,7 +391,9 @@ describe("emulated clock", () => {
   });
   it("forgets idempotency keys after 24 hours", async () => {
     const a = await stripe.customers.create({ email: "day1@example.com" }, { idempotencyKey: "k-day" });
-    await expect(stripe.customers.create({ email: "day2@example.com" }, { idempotencyKey: "k-day" })).rejects.toMatchObject({ type: "StripeIdempotencyError" });
+    await expect(
+      stripe.customers.create({ email: "day2@example.com" }, { idempotencyKey: "k-day" }),
+    ).rejects.toMatchObject({ type: "StripeIdempotencyError" });
     await advanceClock(em.url, 24 * 3600 + 1);
     const b = await stripe.customers.create({ email: "day2@example.com" }, { idempotencyKey: "k-day" });
     expect(b.id).not.toBe(a.id);

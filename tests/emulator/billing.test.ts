@@ -21,18 +21,47 @@ const FEE_PCT = 10;
 
 async function product(name = "Membership") {
   const prod = await stripe.products.create({ name });
-  const monthly = await stripe.prices.create({ currency: "usd", unit_amount: 1999, recurring: { interval: "month" }, product: prod.id });
-  const premium = await stripe.prices.create({ currency: "usd", unit_amount: 4999, recurring: { interval: "month" }, product: prod.id });
-  const yearly = await stripe.prices.create({ currency: "usd", unit_amount: 19900, recurring: { interval: "year" }, product: prod.id });
+  const monthly = await stripe.prices.create({
+    currency: "usd",
+    unit_amount: 1999,
+    recurring: { interval: "month" },
+    product: prod.id,
+  });
+  const premium = await stripe.prices.create({
+    currency: "usd",
+    unit_amount: 4999,
+    recurring: { interval: "month" },
+    product: prod.id,
+  });
+  const yearly = await stripe.prices.create({
+    currency: "usd",
+    unit_amount: 19900,
+    recurring: { interval: "year" },
+    product: prod.id,
+  });
   return { prod, monthly, premium, yearly };
 }
 
 const { marker, eventsAfter, eventTypes } = eventLog(() => stripe);
 
-interface Setup { sub: Stripe.Subscription; clock: Stripe.TestHelpers.TestClock; customer: Stripe.Customer; seller: Stripe.Account; prices: Awaited<ReturnType<typeof product>> }
+interface Setup {
+  sub: Stripe.Subscription;
+  clock: Stripe.TestHelpers.TestClock;
+  customer: Stripe.Customer;
+  seller: Stripe.Account;
+  prices: Awaited<ReturnType<typeof product>>;
+}
 
 /** A subscription on a test clock frozen at Jan 1 2026, paid through Checkout with a 10 % fee to a fresh seller. */
-async function subscribe(opts: { price?: "monthly" | "premium" | "yearly"; card?: string; trialDays?: number; ifRequired?: boolean; missingPm?: "cancel" | "create_invoice" | "pause" } = {}): Promise<Setup> {
+async function subscribe(
+  opts: {
+    price?: "monthly" | "premium" | "yearly";
+    card?: string;
+    trialDays?: number;
+    ifRequired?: boolean;
+    missingPm?: "cancel" | "create_invoice" | "pause";
+  } = {},
+): Promise<Setup> {
   const clock = await stripe.testHelpers.testClocks.create({ frozen_time: JAN_1_2026 });
   const customer = await stripe.customers.create({ email: "member@example.com", test_clock: clock.id });
   const seller = await onboardedAccount(em, stripe);
@@ -59,16 +88,23 @@ async function subscribe(opts: { price?: "monthly" | "premium" | "yearly"; card?
 /** Every paid invoice of the customer must have moved money exactly: fee = round(amount × 10 %), transfer = amount. */
 async function checkMoney(setup: Setup, platformBefore: number) {
   const invoices = (await stripe.invoices.list({ customer: setup.customer.id, limit: 100 })).data;
-  let paid = 0, fees = 0, processing = 0;
+  let paid = 0,
+    fees = 0,
+    processing = 0;
   for (const inv of invoices) {
     for (const p of inv.payments?.data ?? []) {
       if (p.status !== "paid") continue;
-      const pi = await stripe.paymentIntents.retrieve(p.payment.payment_intent as string, { expand: ["latest_charge"] });
+      const pi = await stripe.paymentIntents.retrieve(p.payment.payment_intent as string, {
+        expand: ["latest_charge"],
+      });
       const ch = pi.latest_charge as Stripe.Charge;
       const fee = Math.round((inv.amount_paid * FEE_PCT) / 100);
       expect(pi.amount).toBe(inv.amount_paid);
       expect((await stripe.applicationFees.retrieve(ch.application_fee as string)).amount).toBe(fee);
-      expect((await stripe.transfers.retrieve(ch.transfer as string))).toMatchObject({ amount: inv.amount_paid, destination: setup.seller.id });
+      expect(await stripe.transfers.retrieve(ch.transfer as string)).toMatchObject({
+        amount: inv.amount_paid,
+        destination: setup.seller.id,
+      });
       paid += inv.amount_paid;
       fees += fee;
       processing += processingFee(DEFAULT_FEE_TABLE, "usd", inv.amount_paid);
@@ -89,7 +125,9 @@ describe("price switch with prorations", () => {
     const t = JAN_1_2026 + 15 * DAY + 3 * 3600 + 17; // odd second to exercise rounding
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: t });
     const mark = await marker();
-    const upd = await stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0].id, price: prices.premium.id }] });
+    const upd = await stripe.subscriptions.update(sub.id, {
+      items: [{ id: sub.items.data[0].id, price: prices.premium.id }],
+    });
     expect(upd.items.data[0].price.id).toBe(prices.premium.id);
     expect(upd.items.data[0]).toMatchObject({ current_period_start: JAN_1_2026, current_period_end: FEB_1_2026 });
     const span = FEB_1_2026 - JAN_1_2026;
@@ -97,13 +135,22 @@ describe("price switch with prorations", () => {
     const debit = Math.round((4999 * (FEB_1_2026 - t)) / span);
     const items = await stripe.invoiceItems.list({ customer: setup.customer.id, pending: true });
     expect(items.data.map((i) => i.amount).sort((a, b) => a - b)).toEqual([-credit, debit]);
-    expect(await eventTypes(mark, ["invoiceitem.created", "invoice.created", "customer.subscription.updated"])).toEqual(["invoiceitem.created", "invoiceitem.created", "customer.subscription.updated"]);
+    expect(await eventTypes(mark, ["invoiceitem.created", "invoice.created", "customer.subscription.updated"])).toEqual(
+      ["invoiceitem.created", "invoiceitem.created", "customer.subscription.updated"],
+    );
     const [ev] = await eventsAfter(mark, ["customer.subscription.updated"]);
-    expect((ev.data.previous_attributes as { items: Stripe.ApiList<Stripe.SubscriptionItem> }).items.data[0].price.id).toBe(prices.monthly.id);
+    expect(
+      (ev.data.previous_attributes as { items: Stripe.ApiList<Stripe.SubscriptionItem> }).items.data[0].price.id,
+    ).toBe(prices.monthly.id);
 
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: FEB_1_2026 + 60 });
     const [renewal] = (await stripe.invoices.list({ subscription: sub.id })).data;
-    expect(renewal).toMatchObject({ billing_reason: "subscription_cycle", status: "paid", total: 4999 - credit + debit, amount_paid: 4999 - credit + debit });
+    expect(renewal).toMatchObject({
+      billing_reason: "subscription_cycle",
+      status: "paid",
+      total: 4999 - credit + debit,
+      amount_paid: 4999 - credit + debit,
+    });
     expect(renewal.lines.data.map((l) => l.amount)).toEqual([4999, -credit, debit]);
     expect((await stripe.invoiceItems.list({ customer: setup.customer.id, pending: true })).data).toHaveLength(0);
     const { paid } = await checkMoney(setup, platformBefore);
@@ -118,20 +165,52 @@ describe("price switch with prorations", () => {
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: t });
     const span = FEB_1_2026 - JAN_1_2026;
     const mark = await marker();
-    const down = await stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0].id, price: prices.monthly.id }], proration_behavior: "always_invoice", expand: ["latest_invoice"] });
+    const down = await stripe.subscriptions.update(sub.id, {
+      items: [{ id: sub.items.data[0].id, price: prices.monthly.id }],
+      proration_behavior: "always_invoice",
+      expand: ["latest_invoice"],
+    });
     const inv = down.latest_invoice as Stripe.Invoice;
     const net = -Math.round((4999 * (FEB_1_2026 - t)) / span) + Math.round((1999 * (FEB_1_2026 - t)) / span);
     expect(net).toBeLessThan(0);
-    expect(inv).toMatchObject({ billing_reason: "subscription_update", status: "paid", total: net, amount_due: 0, amount_paid: 0, starting_balance: 0, ending_balance: net });
-    expect((await stripe.customers.retrieve(customer.id) as Stripe.Customer).balance).toBe(net);
-    expect(await eventTypes(mark, ["invoice.created", "invoice.finalized", "customer.updated", "invoice.paid", "customer.subscription.updated", "payment_intent.created"]))
-      .toEqual(["invoice.created", "customer.updated", "invoice.finalized", "invoice.paid", "customer.subscription.updated"]);
+    expect(inv).toMatchObject({
+      billing_reason: "subscription_update",
+      status: "paid",
+      total: net,
+      amount_due: 0,
+      amount_paid: 0,
+      starting_balance: 0,
+      ending_balance: net,
+    });
+    expect(((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).balance).toBe(net);
+    expect(
+      await eventTypes(mark, [
+        "invoice.created",
+        "invoice.finalized",
+        "customer.updated",
+        "invoice.paid",
+        "customer.subscription.updated",
+        "payment_intent.created",
+      ]),
+    ).toEqual([
+      "invoice.created",
+      "customer.updated",
+      "invoice.finalized",
+      "invoice.paid",
+      "customer.subscription.updated",
+    ]);
 
     // renewal: 1999 minus the credit
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: FEB_1_2026 + 60 });
     const [renewal] = (await stripe.invoices.list({ subscription: sub.id })).data;
     const due = Math.max(0, 1999 + net);
-    expect(renewal).toMatchObject({ total: 1999, amount_due: due, amount_paid: due, starting_balance: net, ending_balance: Math.min(0, 1999 + net) });
+    expect(renewal).toMatchObject({
+      total: 1999,
+      amount_due: due,
+      amount_paid: due,
+      starting_balance: net,
+      ending_balance: Math.min(0, 1999 + net),
+    });
     await checkMoney(setup, platformBefore);
   });
 
@@ -142,15 +221,40 @@ describe("price switch with prorations", () => {
     const t = JAN_1_2026 + 20 * DAY;
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: t });
     const mark = await marker();
-    const upd = await stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0].id, price: prices.yearly.id }], expand: ["latest_invoice"] });
+    const upd = await stripe.subscriptions.update(sub.id, {
+      items: [{ id: sub.items.data[0].id, price: prices.yearly.id }],
+      expand: ["latest_invoice"],
+    });
     const credit = Math.round((1999 * (FEB_1_2026 - t)) / (FEB_1_2026 - JAN_1_2026));
     expect(upd).toMatchObject({ status: "active", billing_cycle_anchor: t });
     expect(upd.items.data[0]).toMatchObject({ current_period_start: t, current_period_end: JAN_1_2027 + 20 * DAY });
     const inv = upd.latest_invoice as Stripe.Invoice;
-    expect(inv).toMatchObject({ billing_reason: "subscription_update", status: "paid", total: 19900 - credit, amount_paid: 19900 - credit });
+    expect(inv).toMatchObject({
+      billing_reason: "subscription_update",
+      status: "paid",
+      total: 19900 - credit,
+      amount_paid: 19900 - credit,
+    });
     expect(inv.lines.data.map((l) => l.amount)).toEqual([-credit, 19900]);
-    expect(await eventTypes(mark, ["invoice.created", "invoice.finalized", "invoice.paid", "invoice.payment_succeeded", "customer.subscription.updated", "application_fee.created", "transfer.created"]))
-      .toEqual(["invoice.created", "invoice.finalized", "invoice.paid", "invoice.payment_succeeded", "customer.subscription.updated", "application_fee.created", "transfer.created"]);
+    expect(
+      await eventTypes(mark, [
+        "invoice.created",
+        "invoice.finalized",
+        "invoice.paid",
+        "invoice.payment_succeeded",
+        "customer.subscription.updated",
+        "application_fee.created",
+        "transfer.created",
+      ]),
+    ).toEqual([
+      "invoice.created",
+      "invoice.finalized",
+      "invoice.paid",
+      "invoice.payment_succeeded",
+      "customer.subscription.updated",
+      "application_fee.created",
+      "transfer.created",
+    ]);
     const [ev] = await eventsAfter(mark, ["customer.subscription.updated"]);
     expect(ev.data.previous_attributes).toMatchObject({ billing_cycle_anchor: JAN_1_2026 });
     await checkMoney(setup, platformBefore);
@@ -160,19 +264,48 @@ describe("price switch with prorations", () => {
     const { sub, clock, prices } = await subscribe();
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: JAN_1_2026 + 5 * DAY });
     const itemId = sub.items.data[0].id;
-    await stripe.subscriptions.update(sub.id, { items: [{ id: itemId, price: prices.premium.id }], proration_behavior: "none" });
+    await stripe.subscriptions.update(sub.id, {
+      items: [{ id: itemId, price: prices.premium.id }],
+      proration_behavior: "none",
+    });
     expect((await stripe.invoiceItems.list({ customer: sub.customer as string })).data).toHaveLength(0);
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: FEB_1_2026 + 1 });
-    expect((await stripe.invoices.list({ subscription: sub.id })).data[0]).toMatchObject({ total: 4999, amount_paid: 4999 });
-    const eur = await stripe.prices.create({ currency: "eur", unit_amount: 1000, recurring: { interval: "month" }, product: prices.prod.id });
-    await expect(stripe.subscriptions.update(sub.id, { items: [{ id: itemId, price: eur.id }] })).rejects.toMatchObject({ param: "items[0][price]" });
-    await expect(stripe.subscriptions.update(sub.id, { items: [{ id: "si_missing", price: prices.monthly.id }] })).rejects.toMatchObject({ code: "resource_missing" });
-    await expect(stripe.subscriptions.update(sub.id, { items: [{ id: itemId, price: prices.monthly.id }], proration_behavior: "sometimes" as "none" })).rejects.toMatchObject({ param: "proration_behavior" });
-    await expect(stripe.subscriptions.update(sub.id, { billing_cycle_anchor: "now" } as unknown as Stripe.SubscriptionUpdateParams)).rejects.toMatchObject({ param: "billing_cycle_anchor" });
+    expect((await stripe.invoices.list({ subscription: sub.id })).data[0]).toMatchObject({
+      total: 4999,
+      amount_paid: 4999,
+    });
+    const eur = await stripe.prices.create({
+      currency: "eur",
+      unit_amount: 1000,
+      recurring: { interval: "month" },
+      product: prices.prod.id,
+    });
+    await expect(stripe.subscriptions.update(sub.id, { items: [{ id: itemId, price: eur.id }] })).rejects.toMatchObject(
+      { param: "items[0][price]" },
+    );
+    await expect(
+      stripe.subscriptions.update(sub.id, { items: [{ id: "si_missing", price: prices.monthly.id }] }),
+    ).rejects.toMatchObject({ code: "resource_missing" });
+    await expect(
+      stripe.subscriptions.update(sub.id, {
+        items: [{ id: itemId, price: prices.monthly.id }],
+        proration_behavior: "sometimes" as "none",
+      }),
+    ).rejects.toMatchObject({ param: "proration_behavior" });
+    await expect(
+      stripe.subscriptions.update(sub.id, {
+        billing_cycle_anchor: "now",
+      } as unknown as Stripe.SubscriptionUpdateParams),
+    ).rejects.toMatchObject({ param: "billing_cycle_anchor" });
     // billing_cycle_anchor[type]=now with a same-interval switch restarts the period now
     const t = FEB_1_2026 + 3 * DAY;
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: t });
-    const upd = await stripe.subscriptions.update(sub.id, { items: [{ id: itemId, price: prices.monthly.id }], billing_cycle_anchor: { type: "now" }, proration_behavior: "none", expand: ["latest_invoice"] });
+    const upd = await stripe.subscriptions.update(sub.id, {
+      items: [{ id: itemId, price: prices.monthly.id }],
+      billing_cycle_anchor: { type: "now" },
+      proration_behavior: "none",
+      expand: ["latest_invoice"],
+    });
     expect(upd.items.data[0].current_period_start).toBe(t);
     expect(upd.latest_invoice).toMatchObject({ total: 1999, billing_reason: "subscription_update", status: "paid" });
   });
@@ -182,79 +315,149 @@ describe("pause_collection", () => {
   it("void, keep_as_draft and mark_uncollectible invoices while paused; resumes_at lifts the pause", async () => {
     const { sub, clock } = await subscribe();
     const mark = await marker();
-    const upd = await stripe.subscriptions.update(sub.id, { pause_collection: { behavior: "void", resumes_at: FEB_1_2026 + 10 * DAY } });
-    expect(upd).toMatchObject({ status: "active", pause_collection: { behavior: "void", resumes_at: FEB_1_2026 + 10 * DAY } });
+    const upd = await stripe.subscriptions.update(sub.id, {
+      pause_collection: { behavior: "void", resumes_at: FEB_1_2026 + 10 * DAY },
+    });
+    expect(upd).toMatchObject({
+      status: "active",
+      pause_collection: { behavior: "void", resumes_at: FEB_1_2026 + 10 * DAY },
+    });
     const [ev] = await eventsAfter(mark, ["customer.subscription.updated"]);
     expect(ev.data.previous_attributes).toEqual({ pause_collection: null });
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: FEB_1_2026 + 60 });
-    expect((await stripe.invoices.list({ subscription: sub.id })).data[0]).toMatchObject({ status: "void", amount_paid: 0 });
-    expect(await eventTypes(mark, ["invoice.created", "invoice.finalized", "invoice.voided", "invoice.paid"])).toEqual(["invoice.created", "invoice.finalized", "invoice.voided"]);
+    expect((await stripe.invoices.list({ subscription: sub.id })).data[0]).toMatchObject({
+      status: "void",
+      amount_paid: 0,
+    });
+    expect(await eventTypes(mark, ["invoice.created", "invoice.finalized", "invoice.voided", "invoice.paid"])).toEqual([
+      "invoice.created",
+      "invoice.finalized",
+      "invoice.voided",
+    ]);
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: FEB_1_2026 + 11 * DAY });
     expect((await stripe.subscriptions.retrieve(sub.id)).pause_collection).toBeNull();
 
     await stripe.subscriptions.update(sub.id, { pause_collection: { behavior: "keep_as_draft" } });
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: MAR_1_2026 + 60 });
-    expect((await stripe.invoices.list({ subscription: sub.id })).data[0]).toMatchObject({ status: "draft", number: null, auto_advance: false });
+    expect((await stripe.invoices.list({ subscription: sub.id })).data[0]).toMatchObject({
+      status: "draft",
+      number: null,
+      auto_advance: false,
+    });
     await stripe.subscriptions.update(sub.id, { pause_collection: { behavior: "mark_uncollectible" } });
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: MAR_1_2026 + 32 * DAY });
     expect((await stripe.invoices.list({ subscription: sub.id })).data[0]).toMatchObject({ status: "uncollectible" });
     await stripe.subscriptions.update(sub.id, { pause_collection: "" });
     expect((await stripe.subscriptions.retrieve(sub.id)).pause_collection).toBeNull();
-    await expect(stripe.subscriptions.update(sub.id, { pause_collection: { behavior: "later" as "void" } })).rejects.toMatchObject({ param: "pause_collection[behavior]" });
-    expect(avail(await stripe.balance.retrieve({}, { stripeAccount: sub.transfer_data!.destination as string }))).toBe(1999 - 200);
+    await expect(
+      stripe.subscriptions.update(sub.id, { pause_collection: { behavior: "later" as "void" } }),
+    ).rejects.toMatchObject({ param: "pause_collection[behavior]" });
+    expect(avail(await stripe.balance.retrieve({}, { stripeAccount: sub.transfer_data!.destination as string }))).toBe(
+      1999 - 200,
+    );
   });
 });
 
 describe("trials without a payment method", () => {
   it("pause at trial end, then resume: paused/resumed events and a new paid invoice", async () => {
     const { sub, clock, customer } = await subscribe({ card: "", trialDays: 7, ifRequired: true, missingPm: "pause" });
-    expect(sub).toMatchObject({ status: "trialing", default_payment_method: null, trial_settings: { end_behavior: { missing_payment_method: "pause" } } });
+    expect(sub).toMatchObject({
+      status: "trialing",
+      default_payment_method: null,
+      trial_settings: { end_behavior: { missing_payment_method: "pause" } },
+    });
     const mark = await marker();
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: JAN_1_2026 + 8 * DAY });
     const paused = await stripe.subscriptions.retrieve(sub.id);
     expect(paused.status).toBe("paused");
     expect(paused.status_details?.paused.subscription.type).toBe("trial_end_without_payment_method");
-    expect(await eventTypes(mark, ["customer.subscription.updated", "customer.subscription.paused", "invoice.created"])).toEqual(["customer.subscription.updated", "customer.subscription.paused"]);
+    expect(
+      await eventTypes(mark, ["customer.subscription.updated", "customer.subscription.paused", "invoice.created"]),
+    ).toEqual(["customer.subscription.updated", "customer.subscription.paused"]);
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: MAR_1_2026 });
     expect((await stripe.invoices.list({ subscription: sub.id })).data).toHaveLength(1); // only the $0 trial invoice
-    await expect(stripe.subscriptions.resume(sub.id, { payment_behavior: "resume_on_payment_success" })).rejects.toMatchObject({ param: "payment_behavior" });
+    await expect(
+      stripe.subscriptions.resume(sub.id, { payment_behavior: "resume_on_payment_success" }),
+    ).rejects.toMatchObject({ param: "payment_behavior" });
 
     // the customer adds a card (the portal does this; here through the page's form)
-    const portal = await stripe.billingPortal.sessions.create({ customer: customer.id, return_url: "http://localhost:3000/account" });
-    const res = await fetch(portal.url, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ action: "card", card: "4242424242424242", exp: "12 / 34", cvc: "123" }).toString() });
+    const portal = await stripe.billingPortal.sessions.create({
+      customer: customer.id,
+      return_url: "http://localhost:3000/account",
+    });
+    const res = await fetch(portal.url, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ action: "card", card: "4242424242424242", exp: "12 / 34", cvc: "123" }).toString(),
+    });
     expect(res.status).toBe(303);
     const mark2 = await marker();
-    const resumed = await stripe.subscriptions.resume(sub.id, { billing_cycle_anchor: { type: "now" }, expand: ["latest_invoice"] });
+    const resumed = await stripe.subscriptions.resume(sub.id, {
+      billing_cycle_anchor: { type: "now" },
+      expand: ["latest_invoice"],
+    });
     expect(resumed).toMatchObject({ status: "active", billing_cycle_anchor: MAR_1_2026 });
     expect(resumed.status_details).toBeUndefined();
-    expect(resumed.latest_invoice).toMatchObject({ status: "paid", total: 1999, billing_reason: "subscription_update" });
-    expect(await eventTypes(mark2, ["invoice.created", "invoice.paid", "customer.subscription.updated", "customer.subscription.resumed"]))
-      .toEqual(["invoice.created", "invoice.paid", "customer.subscription.updated", "customer.subscription.resumed"]);
+    expect(resumed.latest_invoice).toMatchObject({
+      status: "paid",
+      total: 1999,
+      billing_reason: "subscription_update",
+    });
+    expect(
+      await eventTypes(mark2, [
+        "invoice.created",
+        "invoice.paid",
+        "customer.subscription.updated",
+        "customer.subscription.resumed",
+      ]),
+    ).toEqual(["invoice.created", "invoice.paid", "customer.subscription.updated", "customer.subscription.resumed"]);
     await expect(stripe.subscriptions.resume(sub.id)).rejects.toMatchObject({ statusCode: 400 });
   });
 
   it("cancel and create_invoice behaviours; a card is required without if_required", async () => {
     const c = await subscribe({ card: "", trialDays: 7, ifRequired: true, missingPm: "cancel" });
     await stripe.testHelpers.testClocks.advance(c.clock.id, { frozen_time: JAN_1_2026 + 8 * DAY });
-    expect(await stripe.subscriptions.retrieve(c.sub.id)).toMatchObject({ status: "canceled", ended_at: JAN_1_2026 + 7 * DAY });
+    expect(await stripe.subscriptions.retrieve(c.sub.id)).toMatchObject({
+      status: "canceled",
+      ended_at: JAN_1_2026 + 7 * DAY,
+    });
 
     const i = await subscribe({ card: "", trialDays: 7, ifRequired: true });
     await stripe.testHelpers.testClocks.advance(i.clock.id, { frozen_time: JAN_1_2026 + 8 * DAY });
     expect((await stripe.subscriptions.retrieve(i.sub.id)).status).toBe("past_due");
-    expect((await stripe.invoices.list({ subscription: i.sub.id })).data[0]).toMatchObject({ status: "open", attempt_count: 1, next_payment_attempt: JAN_1_2026 + 10 * DAY });
+    expect((await stripe.invoices.list({ subscription: i.sub.id })).data[0]).toMatchObject({
+      status: "open",
+      attempt_count: 1,
+      next_payment_attempt: JAN_1_2026 + 10 * DAY,
+    });
 
     const seller = await onboardedAccount(em, stripe);
     const { monthly } = await product();
     const s = await stripe.checkout.sessions.create({
-      mode: "subscription", line_items: [{ price: monthly.id, quantity: 1 }], success_url: "http://localhost:3000/s",
+      mode: "subscription",
+      line_items: [{ price: monthly.id, quantity: 1 }],
+      success_url: "http://localhost:3000/s",
       subscription_data: { trial_period_days: 7, transfer_data: { destination: seller.id } },
     });
     expect(s.payment_method_collection).toBe("always");
     expect((await payCheckoutSession(em.url, s.id, { card: "" })).status).toBe("failed");
-    await expect(stripe.checkout.sessions.create({ mode: "payment", payment_method_collection: "if_required", success_url: "http://x.test/s", line_items: [{ price_data: { currency: "usd", unit_amount: 500, product_data: { name: "x" } }, quantity: 1 }] }))
-      .rejects.toMatchObject({ param: "payment_method_collection" });
-    await expect(stripe.checkout.sessions.create({ mode: "subscription", line_items: [{ price: monthly.id, quantity: 1 }], success_url: "http://x.test/s", subscription_data: { trial_settings: { end_behavior: { missing_payment_method: "explode" as "pause" } } } }))
-      .rejects.toMatchObject({ param: "subscription_data[trial_settings][end_behavior][missing_payment_method]" });
+    await expect(
+      stripe.checkout.sessions.create({
+        mode: "payment",
+        payment_method_collection: "if_required",
+        success_url: "http://x.test/s",
+        line_items: [{ price_data: { currency: "usd", unit_amount: 500, product_data: { name: "x" } }, quantity: 1 }],
+      }),
+    ).rejects.toMatchObject({ param: "payment_method_collection" });
+    await expect(
+      stripe.checkout.sessions.create({
+        mode: "subscription",
+        line_items: [{ price: monthly.id, quantity: 1 }],
+        success_url: "http://x.test/s",
+        subscription_data: { trial_settings: { end_behavior: { missing_payment_method: "explode" as "pause" } } },
+      }),
+    ).rejects.toMatchObject({ param: "subscription_data[trial_settings][end_behavior][missing_payment_method]" });
   });
 });
 
@@ -263,14 +466,30 @@ describe("card-less trial on the hosted Checkout page", () => {
     const seller = await onboardedAccount(em, stripe);
     const { monthly } = await product();
     const s = await stripe.checkout.sessions.create({
-      mode: "subscription", payment_method_collection: "if_required", line_items: [{ price: monthly.id, quantity: 1 }], success_url: "http://localhost:3000/s",
-      subscription_data: { trial_period_days: 14, transfer_data: { destination: seller.id }, trial_settings: { end_behavior: { missing_payment_method: "pause" } } },
+      mode: "subscription",
+      payment_method_collection: "if_required",
+      line_items: [{ price: monthly.id, quantity: 1 }],
+      success_url: "http://localhost:3000/s",
+      subscription_data: {
+        trial_period_days: 14,
+        transfer_data: { destination: seller.id },
+        trial_settings: { end_behavior: { missing_payment_method: "pause" } },
+      },
     });
     expect(await (await fetch(s.url!)).text()).toContain("No card needed to start the free trial");
-    const res = await fetch(s.url!, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ email: "trial@example.com", card: "" }).toString() });
+    const res = await fetch(s.url!, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ email: "trial@example.com", card: "" }).toString(),
+    });
     expect(res.status).toBe(303);
     const done = await stripe.checkout.sessions.retrieve(s.id, { expand: ["subscription", "customer"] });
-    expect(done).toMatchObject({ status: "complete", payment_status: "no_payment_required", payment_method_collection: "if_required" });
+    expect(done).toMatchObject({
+      status: "complete",
+      payment_status: "no_payment_required",
+      payment_method_collection: "if_required",
+    });
     expect((done.subscription as Stripe.Subscription).status).toBe("trialing");
     expect((done.customer as Stripe.Customer).invoice_settings.default_payment_method).toBeNull();
   });
@@ -292,12 +511,32 @@ describe("dunning", () => {
     inv = await stripe.invoices.retrieve(inv.id);
     expect(inv).toMatchObject({ status: "open", attempt_count: 4, next_payment_attempt: null });
     const canceled = await stripe.subscriptions.retrieve(sub.id);
-    expect(canceled).toMatchObject({ status: "canceled", ended_at: end + 7 * DAY, cancellation_details: { reason: "payment_failed" } });
+    expect(canceled).toMatchObject({
+      status: "canceled",
+      ended_at: end + 7 * DAY,
+      cancellation_details: { reason: "payment_failed" },
+    });
     const failed = await eventsAfter(mark, ["invoice.payment_failed"]);
     expect(failed.map((e) => (e.data.object as Stripe.Invoice).attempt_count)).toEqual([1, 2, 3, 4]);
-    expect(failed.map((e) => (e.data.object as Stripe.Invoice).next_payment_attempt)).toEqual([end + 3 * DAY, end + 5 * DAY, end + 7 * DAY, null]);
-    const types = await eventTypes(mark, ["invoice.payment_failed", "customer.subscription.updated", "customer.subscription.deleted"]);
-    expect(types).toEqual(["invoice.payment_failed", "customer.subscription.updated", "invoice.payment_failed", "invoice.payment_failed", "invoice.payment_failed", "customer.subscription.deleted"]);
+    expect(failed.map((e) => (e.data.object as Stripe.Invoice).next_payment_attempt)).toEqual([
+      end + 3 * DAY,
+      end + 5 * DAY,
+      end + 7 * DAY,
+      null,
+    ]);
+    const types = await eventTypes(mark, [
+      "invoice.payment_failed",
+      "customer.subscription.updated",
+      "customer.subscription.deleted",
+    ]);
+    expect(types).toEqual([
+      "invoice.payment_failed",
+      "customer.subscription.updated",
+      "invoice.payment_failed",
+      "invoice.payment_failed",
+      "invoice.payment_failed",
+      "customer.subscription.deleted",
+    ]);
   });
 
   it("a card update in the portal pays the open invoice at once and reactivates the subscription", async () => {
@@ -306,8 +545,17 @@ describe("dunning", () => {
     const { sub, clock, customer } = setup;
     await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: JAN_1_2026 + 8 * DAY });
     expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("past_due");
-    const portal = await stripe.billingPortal.sessions.create({ customer: customer.id, return_url: "http://localhost:3000/account" });
-    const post = (body: Record<string, string>) => fetch(portal.url, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(body).toString() });
+    const portal = await stripe.billingPortal.sessions.create({
+      customer: customer.id,
+      return_url: "http://localhost:3000/account",
+    });
+    const post = (body: Record<string, string>) =>
+      fetch(portal.url, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(body).toString(),
+      });
     const declined = await post({ action: "card", card: "4000 0000 0000 0002", exp: "12 / 34", cvc: "123" });
     expect(declined.status).toBe(402);
     expect(await declined.text()).toContain("Your card was declined.");
@@ -318,7 +566,9 @@ describe("dunning", () => {
     expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("active");
     const [inv] = (await stripe.invoices.list({ subscription: sub.id })).data;
     expect(inv).toMatchObject({ status: "paid", attempt_count: 2, amount_paid: 1999 });
-    expect(await eventTypes(mark, ["customer.updated", "invoice.paid", "customer.subscription.updated", "transfer.created"])).toEqual(["customer.updated", "invoice.paid", "customer.subscription.updated", "transfer.created"]);
+    expect(
+      await eventTypes(mark, ["customer.updated", "invoice.paid", "customer.subscription.updated", "transfer.created"]),
+    ).toEqual(["customer.updated", "invoice.paid", "customer.subscription.updated", "transfer.created"]);
     const [upd] = await eventsAfter(mark, ["customer.subscription.updated"]);
     expect(upd.data.previous_attributes).toMatchObject({ status: "past_due" });
     await checkMoney(setup, platformBefore);
@@ -336,13 +586,28 @@ describe("dunning with the unpaid final action", () => {
       const clock = await s2.testHelpers.testClocks.create({ frozen_time: JAN_1_2026 });
       const customer = await s2.customers.create({ test_clock: clock.id });
       const seller = await onboardedAccount(other.em, s2);
-      const price = await s2.prices.create({ currency: "usd", unit_amount: 1000, recurring: { interval: "month" }, product_data: { name: "M" } });
-      const cs = await s2.checkout.sessions.create({ mode: "subscription", customer: customer.id, line_items: [{ price: price.id, quantity: 1 }], success_url: "http://x.test/s", subscription_data: { trial_period_days: 3, transfer_data: { destination: seller.id } } });
+      const price = await s2.prices.create({
+        currency: "usd",
+        unit_amount: 1000,
+        recurring: { interval: "month" },
+        product_data: { name: "M" },
+      });
+      const cs = await s2.checkout.sessions.create({
+        mode: "subscription",
+        customer: customer.id,
+        line_items: [{ price: price.id, quantity: 1 }],
+        success_url: "http://x.test/s",
+        subscription_data: { trial_period_days: 3, transfer_data: { destination: seller.id } },
+      });
       const r = await payCheckoutSession(other.em.url, cs.id, { card: "4000000000000341" });
       await s2.testHelpers.testClocks.advance(clock.id, { frozen_time: JAN_1_2026 + 5 * DAY });
       const sub = await s2.subscriptions.retrieve(r.session.subscription as string);
       expect(sub.status).toBe("unpaid");
-      expect((await s2.invoices.list({ subscription: sub.id })).data[0]).toMatchObject({ status: "open", attempt_count: 2, next_payment_attempt: null });
+      expect((await s2.invoices.list({ subscription: sub.id })).data[0]).toMatchObject({
+        status: "open",
+        attempt_count: 2,
+        next_payment_attempt: null,
+      });
     } finally {
       await other.em.close();
     }
@@ -361,19 +626,49 @@ describe("payment action required at renewal", () => {
     expect(inv).toMatchObject({ status: "open", attempt_count: 1, next_payment_attempt: null });
     const pi = await stripe.paymentIntents.retrieve(inv.payments!.data[0].payment.payment_intent as string);
     expect(pi.status).toBe("requires_action");
-    expect(await eventTypes(mark, ["invoice.finalized", "payment_intent.requires_action", "invoice.payment_action_required", "invoice.payment_failed", "customer.subscription.updated"]))
-      .toEqual(["invoice.finalized", "payment_intent.requires_action", "invoice.payment_action_required", "customer.subscription.updated"]);
+    expect(
+      await eventTypes(mark, [
+        "invoice.finalized",
+        "payment_intent.requires_action",
+        "invoice.payment_action_required",
+        "invoice.payment_failed",
+        "customer.subscription.updated",
+      ]),
+    ).toEqual([
+      "invoice.finalized",
+      "payment_intent.requires_action",
+      "invoice.payment_action_required",
+      "customer.subscription.updated",
+    ]);
     const page = await fetch(inv.hosted_invoice_url!);
     const html = await page.text();
     expect(html).toContain("Test mode — Stripe emulator");
     expect(html).toContain("Authentication required");
     const mark2 = await marker();
-    const res = await fetch(inv.hosted_invoice_url!, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "action=approve" });
+    const res = await fetch(inv.hosted_invoice_url!, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "action=approve",
+    });
     expect(res.status).toBe(303);
     expect(await stripe.invoices.retrieve(inv.id)).toMatchObject({ status: "paid", amount_paid: 1999 });
     expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("active");
-    expect(await eventTypes(mark2, ["payment_intent.succeeded", "invoice.paid", "invoice.payment_succeeded", "customer.subscription.updated", "transfer.created"]))
-      .toEqual(["payment_intent.succeeded", "invoice.paid", "invoice.payment_succeeded", "customer.subscription.updated", "transfer.created"]);
+    expect(
+      await eventTypes(mark2, [
+        "payment_intent.succeeded",
+        "invoice.paid",
+        "invoice.payment_succeeded",
+        "customer.subscription.updated",
+        "transfer.created",
+      ]),
+    ).toEqual([
+      "payment_intent.succeeded",
+      "invoice.paid",
+      "invoice.payment_succeeded",
+      "customer.subscription.updated",
+      "transfer.created",
+    ]);
     expect(await (await fetch(inv.hosted_invoice_url!)).text()).toContain("Paid on");
     await checkMoney(setup, platformBefore);
   });
@@ -388,7 +683,12 @@ describe("refunds of subscription invoices", () => {
     const connectedBefore = avail(await stripe.balance.retrieve({}, { stripeAccount: dest }));
     const platformBefore = avail(await stripe.balance.retrieve());
     expect(connectedBefore).toBe(4999 - 500);
-    const r1 = await stripe.refunds.create({ payment_intent: piId, amount: 1000, reverse_transfer: true, refund_application_fee: true });
+    const r1 = await stripe.refunds.create({
+      payment_intent: piId,
+      amount: 1000,
+      reverse_transfer: true,
+      refund_application_fee: true,
+    });
     expect(r1.status).toBe("succeeded");
     const ch = await stripe.charges.retrieve(r1.charge as string);
     await stripe.refunds.create({ charge: ch.id, reverse_transfer: true, refund_application_fee: true });

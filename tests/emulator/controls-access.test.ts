@@ -31,10 +31,14 @@ describe("emulator controls on loopback", () => {
   it("refuses requests addressed to another host name (DNS rebinding), reads included", async () => {
     const http = await import("node:http");
     const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request(`${em.url}/_emulator/webhooks/controls`, { headers: { Host: "rebound.evil.example" } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
+      const req = http.request(
+        `${em.url}/_emulator/webhooks/controls`,
+        { headers: { Host: "rebound.evil.example" } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
       req.on("error", reject);
       req.end();
     });
@@ -44,20 +48,55 @@ describe("emulator controls on loopback", () => {
   it("takes the test helpers' JSON posts and a tool's form post without Origin", async () => {
     await setWebhookControls(em.url, { duplicate: 2 });
     expect(await duplicateControl(em)).toBe(2);
-    const curl = await post(em, "/_emulator/webhooks/controls", "duplicate=3", { "content-type": "application/x-www-form-urlencoded", "user-agent": "curl/8.5.0" });
+    const curl = await post(em, "/_emulator/webhooks/controls", "duplicate=3", {
+      "content-type": "application/x-www-form-urlencoded",
+      "user-agent": "curl/8.5.0",
+    });
     expect(curl.status).toBe(200);
     expect(await duplicateControl(em)).toBe(3);
   });
 
   it.each([
-    ["a foreign Origin (JSON)", { "content-type": "application/json", origin: "https://evil.example" }, '{"duplicate":5}'],
-    ["a foreign Origin (form)", { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" }, "duplicate=5"],
-    ["Origin: null (a sandboxed page)", { "content-type": "application/x-www-form-urlencoded", origin: "null" }, "duplicate=5"],
-    ["a foreign Referer without Origin", { "content-type": "application/x-www-form-urlencoded", referer: "https://evil.example/page" }, "duplicate=5"],
-    ["a DNS-rebound name for this port", { "content-type": "application/json", origin: "http://rebound.evil.example:12111" }, '{"duplicate":5}'],
-    ["a browser form post without Origin", { "content-type": "application/x-www-form-urlencoded", "user-agent": BROWSER }, "duplicate=5"],
-    ["a cross-site text/plain post", { "content-type": "text/plain", "sec-fetch-site": "cross-site", "sec-fetch-mode": "no-cors" }, '{"duplicate":5}'],
-    ["a multipart form post from a browser", { "content-type": "multipart/form-data; boundary=x", "sec-fetch-site": "cross-site" }, "--x--"],
+    [
+      "a foreign Origin (JSON)",
+      { "content-type": "application/json", origin: "https://evil.example" },
+      '{"duplicate":5}',
+    ],
+    [
+      "a foreign Origin (form)",
+      { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
+      "duplicate=5",
+    ],
+    [
+      "Origin: null (a sandboxed page)",
+      { "content-type": "application/x-www-form-urlencoded", origin: "null" },
+      "duplicate=5",
+    ],
+    [
+      "a foreign Referer without Origin",
+      { "content-type": "application/x-www-form-urlencoded", referer: "https://evil.example/page" },
+      "duplicate=5",
+    ],
+    [
+      "a DNS-rebound name for this port",
+      { "content-type": "application/json", origin: "http://rebound.evil.example:12111" },
+      '{"duplicate":5}',
+    ],
+    [
+      "a browser form post without Origin",
+      { "content-type": "application/x-www-form-urlencoded", "user-agent": BROWSER },
+      "duplicate=5",
+    ],
+    [
+      "a cross-site text/plain post",
+      { "content-type": "text/plain", "sec-fetch-site": "cross-site", "sec-fetch-mode": "no-cors" },
+      '{"duplicate":5}',
+    ],
+    [
+      "a multipart form post from a browser",
+      { "content-type": "multipart/form-data; boundary=x", "sec-fetch-site": "cross-site" },
+      "--x--",
+    ],
   ])("refuses %s with a 403 and changes nothing", async (_, headers, body) => {
     const refused = await post(em, "/_emulator/webhooks/controls", body, headers as Record<string, string>);
     expect(refused.status).toBe(403);
@@ -68,7 +107,10 @@ describe("emulator controls on loopback", () => {
   it("refuses a cross-site reset: the emulator keeps its state", async () => {
     const stripe = client(em);
     const customer = await stripe.customers.create({ email: "kept@example.com" });
-    const refused = await post(em, "/_emulator/reset", "", { "content-type": "text/plain", origin: "https://evil.example" });
+    const refused = await post(em, "/_emulator/reset", "", {
+      "content-type": "text/plain",
+      origin: "https://evil.example",
+    });
     expect(refused.status).toBe(403);
     expect((await stripe.customers.retrieve(customer.id)).id).toBe(customer.id);
   });
@@ -76,7 +118,10 @@ describe("emulator controls on loopback", () => {
   it("takes posts from its own origin, under any loopback name, and a browser's same-origin form post", async () => {
     const port = new URL(em.url).port;
     for (const origin of [em.url, `http://localhost:${port}`, `http://[::1]:${port}`]) {
-      const ok = await post(em, "/_emulator/webhooks/controls", "duplicate=1", { "content-type": "application/x-www-form-urlencoded", origin });
+      const ok = await post(em, "/_emulator/webhooks/controls", "duplicate=1", {
+        "content-type": "application/x-www-form-urlencoded",
+        origin,
+      });
       expect(ok.status, origin).toBe(200);
     }
     const sameOrigin = await post(em, "/_emulator/webhooks/controls", "duplicate=4", {
@@ -117,10 +162,17 @@ describe("emulator controls beyond loopback", () => {
 
   it("answers the health check to anyone but every other control only with the key", async () => {
     expect((await fetch(local("/_emulator/health"))).status).toBe(200);
-    const anonymous = await fetch(local("/_emulator/webhooks/controls"), { method: "POST", headers: { "content-type": "application/json" }, body: '{"duplicate":7}' });
+    const anonymous = await fetch(local("/_emulator/webhooks/controls"), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"duplicate":7}',
+    });
     expect(anonymous.status).toBe(401);
     expect((await fetch(local("/_emulator/deliveries"))).status).toBe(401);
-    const wrongKey = await fetch(local("/_emulator/reset"), { method: "POST", headers: { authorization: "Bearer sk_test_emulator" } });
+    const wrongKey = await fetch(local("/_emulator/reset"), {
+      method: "POST",
+      headers: { authorization: "Bearer sk_test_emulator" },
+    });
     expect(wrongKey.status).toBe(401);
     const keyed = await fetch(local("/_emulator/webhooks/controls"), {
       method: "POST",
@@ -128,14 +180,20 @@ describe("emulator controls beyond loopback", () => {
       body: '{"duplicate":7}',
     });
     expect(keyed.status).toBe(200);
-    const read = await fetch(local("/_emulator/webhooks/controls"), { headers: { authorization: `Bearer ${em.secretKey}` } });
+    const read = await fetch(local("/_emulator/webhooks/controls"), {
+      headers: { authorization: `Bearer ${em.secretKey}` },
+    });
     expect(((await read.json()) as { duplicate: number }).duplicate).toBe(7);
   });
 
   it("still refuses a cross-site post that carries the key (a page cannot set it, but the rule holds)", async () => {
     const res = await fetch(local("/_emulator/webhooks/controls"), {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${em.secretKey}`, origin: "https://evil.example" },
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${em.secretKey}`,
+        origin: "https://evil.example",
+      },
       body: '{"duplicate":1}',
     });
     expect(res.status).toBe(403);
@@ -149,8 +207,10 @@ describe("emulator controls beyond loopback", () => {
 
 describe("the access rule", () => {
   it("knows loopback hosts", () => {
-    for (const host of ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST"]) expect(isLoopbackHost(host), host).toBe(true);
-    for (const host of ["0.0.0.0", "::", "192.168.1.10", "example.com", "localhost.evil.example"]) expect(isLoopbackHost(host), host).toBe(false);
+    for (const host of ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST"])
+      expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ["0.0.0.0", "::", "192.168.1.10", "example.com", "localhost.evil.example"])
+      expect(isLoopbackHost(host), host).toBe(false);
   });
 
   it("refuses an unparsable Referer rather than ignoring it", () => {

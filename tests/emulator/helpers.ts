@@ -1,7 +1,11 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
-import { startStripeEmulator, type StripeEmulator, type StripeEmulatorOptions } from "../../scripts/stripe-emulator/server.js";
+import {
+  startStripeEmulator,
+  type StripeEmulator,
+  type StripeEmulatorOptions,
+} from "../../scripts/stripe-emulator/server.js";
 import { completeOnboarding } from "../../scripts/stripe-emulator/testing.js";
 
 export function client(em: StripeEmulator, key = em.secretKey, maxNetworkRetries = 0): Stripe {
@@ -14,7 +18,11 @@ export async function boot(opts: StripeEmulatorOptions = {}): Promise<{ em: Stri
   return { em, stripe: client(em) };
 }
 
-export interface Received { body: string; headers: http.IncomingHttpHeaders; event: Stripe.Event }
+export interface Received {
+  body: string;
+  headers: http.IncomingHttpHeaders;
+  event: Stripe.Event;
+}
 /** Tiny webhook receiver. `respond` decides the status for each request. */
 export async function receiver(respond: (n: number, ev: Stripe.Event) => number = () => 200) {
   const received: Received[] = [];
@@ -38,7 +46,8 @@ export async function receiver(respond: (n: number, ev: Stripe.Event) => number 
 /** An onboarded express account ready to receive destination charges. */
 export async function onboardedAccount(em: StripeEmulator, stripe: Stripe): Promise<Stripe.Account> {
   const acct = await stripe.accounts.create({
-    type: "express", email: "seller@example.com",
+    type: "express",
+    email: "seller@example.com",
     capabilities: { card_payments: { requested: true }, transfers: { requested: true } },
   });
   await completeOnboarding(em.url, acct.id);
@@ -49,7 +58,11 @@ export async function destinationSession(stripe: Stripe, dest: string, amount = 
   return stripe.checkout.sessions.create({
     mode: "payment",
     line_items: [{ quantity: 1, price_data: { currency, unit_amount: amount, product_data: { name: "Ebook" } } }],
-    payment_intent_data: { application_fee_amount: fee, transfer_data: { destination: dest }, metadata: { order: "o_1" } },
+    payment_intent_data: {
+      application_fee_amount: fee,
+      transfer_data: { destination: dest },
+      metadata: { order: "o_1" },
+    },
     success_url: "http://localhost:3000/success?session_id={CHECKOUT_SESSION_ID}",
     cancel_url: "http://localhost:3000/cancel",
     client_reference_id: "order_1",
@@ -72,7 +85,10 @@ export function eventLog(stripe: () => Stripe) {
   }
   async function eventsAfter(mark: string, types?: string[]): Promise<Stripe.Event[]> {
     const list = await stripe().events.list({ limit: 100, ending_before: mark });
-    return list.data.slice().reverse().filter((e) => !types || types.includes(e.type));
+    return list.data
+      .slice()
+      .reverse()
+      .filter((e) => !types || types.includes(e.type));
   }
   async function eventTypes(mark: string, types: string[]): Promise<string[]> {
     return (await eventsAfter(mark, types)).map((e) => e.type);

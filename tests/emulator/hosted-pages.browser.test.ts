@@ -23,7 +23,14 @@ beforeAll(async () => {
   shop = `http://127.0.0.1:${(merchant.address() as AddressInfo).port}`;
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
   page = await browser.newPage();
 });
@@ -36,7 +43,9 @@ afterAll(async () => {
 async function session(seller: string) {
   return stripe.checkout.sessions.create({
     mode: "payment",
-    line_items: [{ quantity: 1, price_data: { currency: "usd", unit_amount: 4900, product_data: { name: "Lightroom presets" } } }],
+    line_items: [
+      { quantity: 1, price_data: { currency: "usd", unit_amount: 4900, product_data: { name: "Lightroom presets" } } },
+    ],
     payment_intent_data: { application_fee_amount: 490, transfer_data: { destination: seller } },
     success_url: `${shop}/success?session_id={CHECKOUT_SESSION_ID}`,
     cancel_url: `${shop}/cancel`,
@@ -101,8 +110,17 @@ describe("hosted checkout page", () => {
 
 describe("hosted onboarding and dashboard", () => {
   it("completes onboarding, refuses a used link, and shows the dashboard", async () => {
-    const acct = await stripe.accounts.create({ type: "express", email: "maker@example.com", capabilities: { transfers: { requested: true }, card_payments: { requested: true } } });
-    const link = await stripe.accountLinks.create({ account: acct.id, type: "account_onboarding", refresh_url: `${shop}/refresh`, return_url: `${shop}/return` });
+    const acct = await stripe.accounts.create({
+      type: "express",
+      email: "maker@example.com",
+      capabilities: { transfers: { requested: true }, card_payments: { requested: true } },
+    });
+    const link = await stripe.accountLinks.create({
+      account: acct.id,
+      type: "account_onboarding",
+      refresh_url: `${shop}/refresh`,
+      return_url: `${shop}/return`,
+    });
     await page.goto(link.url);
     await page.screenshot({ path: "/tmp/emulator-onboarding.png", fullPage: true });
     await clickAndWait("#complete");
@@ -124,7 +142,12 @@ describe("hosted onboarding and dashboard", () => {
 
   it("abandons onboarding leaving requirements due", async () => {
     const acct = await stripe.accounts.create({ type: "express", capabilities: { transfers: { requested: true } } });
-    const link = await stripe.accountLinks.create({ account: acct.id, type: "account_onboarding", refresh_url: `${shop}/refresh`, return_url: `${shop}/return` });
+    const link = await stripe.accountLinks.create({
+      account: acct.id,
+      type: "account_onboarding",
+      refresh_url: `${shop}/refresh`,
+      return_url: `${shop}/return`,
+    });
     await page.goto(link.url);
     await clickAndWait("#skip");
     expect(page.url()).toBe(`${shop}/return`);
@@ -133,7 +156,12 @@ describe("hosted onboarding and dashboard", () => {
     expect(a.payouts_enabled).toBe(false);
     expect(a.requirements?.currently_due?.length).toBeGreaterThan(0);
 
-    const link2 = await stripe.accountLinks.create({ account: acct.id, type: "account_onboarding", refresh_url: `${shop}/refresh`, return_url: `${shop}/return` });
+    const link2 = await stripe.accountLinks.create({
+      account: acct.id,
+      type: "account_onboarding",
+      refresh_url: `${shop}/refresh`,
+      return_url: `${shop}/return`,
+    });
     await page.goto(link2.url);
     await clickAndWait("#leave");
     expect(page.url()).toBe(`${shop}/return`);

@@ -12,7 +12,10 @@ afterAll(async () => em.close());
 
 async function balances(acct: string) {
   await stripe.balance.retrieve(); // warm
-  return { platform: avail(await stripe.balance.retrieve()), connected: avail(await stripe.balance.retrieve({}, { stripeAccount: acct })) };
+  return {
+    platform: avail(await stripe.balance.retrieve()),
+    connected: avail(await stripe.balance.retrieve({}, { stripeAccount: acct })),
+  };
 }
 
 async function paidCharge(amount = 10000, fee = 1000) {
@@ -46,7 +49,11 @@ describe("destination charge money movement", () => {
     expect(tr).toMatchObject({ amount: 10000, destination: seller.id, source_transaction: charge.id });
     const py = await stripe.charges.retrieve(tr.destination_payment as string, {}, { stripeAccount: seller.id });
     expect(py.id).toMatch(/^py_/);
-    const pyBt = await stripe.balanceTransactions.retrieve(py.balance_transaction as string, {}, { stripeAccount: seller.id });
+    const pyBt = await stripe.balanceTransactions.retrieve(
+      py.balance_transaction as string,
+      {},
+      { stripeAccount: seller.id },
+    );
     expect(pyBt).toMatchObject({ amount: 10000, fee: 1000, net: 9000, type: "payment" });
     const b = await balances(seller.id);
     expect(b.platform - platformBefore).toBe(680); // 1000 fee - 320 Stripe fee
@@ -56,8 +63,20 @@ describe("destination charge money movement", () => {
 
   it("partial refund with reversal and fee refund moves funds proportionally", async () => {
     const { seller, charge, platformBefore } = await paidCharge(10000, 1000);
-    const re = await stripe.refunds.create({ charge: charge.id, amount: 2500, reverse_transfer: true, refund_application_fee: true, reason: "requested_by_customer", metadata: { why: "test" } });
-    expect(re).toMatchObject({ amount: 2500, status: "succeeded", reason: "requested_by_customer", metadata: { why: "test" } });
+    const re = await stripe.refunds.create({
+      charge: charge.id,
+      amount: 2500,
+      reverse_transfer: true,
+      refund_application_fee: true,
+      reason: "requested_by_customer",
+      metadata: { why: "test" },
+    });
+    expect(re).toMatchObject({
+      amount: 2500,
+      status: "succeeded",
+      reason: "requested_by_customer",
+      metadata: { why: "test" },
+    });
     expect(re.transfer_reversal).toMatch(/^trr_/);
     const b = await balances(seller.id);
     expect(b.platform - platformBefore).toBe(680 - 2500 + 2500 - 250);
@@ -67,7 +86,11 @@ describe("destination charge money movement", () => {
     const fee = await stripe.applicationFees.retrieve(charge.application_fee as string);
     expect(fee.amount_refunded).toBe(250);
     // refund the rest by payment intent: everything is reversed
-    const re2 = await stripe.refunds.create({ payment_intent: charge.payment_intent as string, reverse_transfer: true, refund_application_fee: true });
+    const re2 = await stripe.refunds.create({
+      payment_intent: charge.payment_intent as string,
+      reverse_transfer: true,
+      refund_application_fee: true,
+    });
     expect(re2.amount).toBe(7500);
     const ch = await stripe.charges.retrieve(charge.id);
     expect(ch.refunded).toBe(true);
@@ -75,7 +98,9 @@ describe("destination charge money movement", () => {
     const b2 = await balances(seller.id);
     expect(b2.connected).toBe(0);
     expect(b2.platform - platformBefore).toBe(-320); // the platform is left with Stripe's fee
-    await expect(stripe.refunds.create({ charge: charge.id, amount: 1 })).rejects.toMatchObject({ code: "charge_already_refunded" });
+    await expect(stripe.refunds.create({ charge: charge.id, amount: 1 })).rejects.toMatchObject({
+      code: "charge_already_refunded",
+    });
   });
 
   it("partial refund without reversal is paid by the platform alone", async () => {
@@ -86,7 +111,9 @@ describe("destination charge money movement", () => {
     expect(b.platform - platformBefore).toBe(500 - P - 1000);
     expect(b.connected).toBe(4500);
     await expect(stripe.refunds.create({ charge: charge.id, amount: 4001 })).rejects.toMatchObject({
-      statusCode: 400, param: "amount", message: "Refund amount ($40.01) is greater than unrefunded amount on charge ($40.00)",
+      statusCode: 400,
+      param: "amount",
+      message: "Refund amount ($40.01) is greater than unrefunded amount on charge ($40.00)",
     });
     const refunds = await stripe.refunds.list({ charge: charge.id });
     expect(refunds.data).toHaveLength(1);
@@ -108,7 +135,9 @@ describe("destination charge money movement", () => {
     const dp2 = await openDispute(em.url, lostCase.charge.id);
     const lost = await stripe.disputes.close(dp2.id);
     expect(lost.status).toBe("lost");
-    const types = (await stripe.events.list({ types: ["charge.dispute.created", "charge.dispute.closed"], limit: 10 })).data.map((e) => e.type);
+    const types = (
+      await stripe.events.list({ types: ["charge.dispute.created", "charge.dispute.closed"], limit: 10 })
+    ).data.map((e) => e.type);
     expect(types.filter((t) => t === "charge.dispute.closed")).toHaveLength(2);
   });
 
@@ -129,7 +158,9 @@ describe("destination charge money movement", () => {
     const seller = await onboardedAccount(em, stripe);
     const s = await destinationSession(stripe, seller.id, 5000, 500, "jpy");
     const r = await payCheckoutSession(em.url, s.id);
-    const pi = await stripe.paymentIntents.retrieve(r.payment_intent!, { expand: ["latest_charge.balance_transaction"] });
+    const pi = await stripe.paymentIntents.retrieve(r.payment_intent!, {
+      expand: ["latest_charge.balance_transaction"],
+    });
     const bt = (pi.latest_charge as Stripe.Charge).balance_transaction as Stripe.BalanceTransaction;
     expect(bt).toMatchObject({ currency: "jpy", amount: 5000, fee: 180, net: 4820 });
     const connected = await stripe.balance.retrieve({}, { stripeAccount: seller.id });
@@ -137,7 +168,9 @@ describe("destination charge money movement", () => {
     const po = await stripe.payouts.create({ amount: 4000, currency: "jpy" }, { stripeAccount: seller.id });
     expect(po.id).toMatch(/^po_/);
     expect(avail(await stripe.balance.retrieve({}, { stripeAccount: seller.id }), "jpy")).toBe(500);
-    await expect(stripe.payouts.create({ amount: 501, currency: "jpy" }, { stripeAccount: seller.id })).rejects.toMatchObject({ code: "balance_insufficient" });
+    await expect(
+      stripe.payouts.create({ amount: 501, currency: "jpy" }, { stripeAccount: seller.id }),
+    ).rejects.toMatchObject({ code: "balance_insufficient" });
     const pos = await stripe.payouts.list({}, { stripeAccount: seller.id });
     expect(pos.data.map((p) => p.id)).toEqual([po.id]);
   });
@@ -146,9 +179,13 @@ describe("destination charge money movement", () => {
     const { charge } = await paidCharge(3000, 300);
     const trr = await stripe.transfers.createReversal(charge.transfer as string, { amount: 1000 });
     expect(trr.amount).toBe(1000);
-    await expect(stripe.transfers.createReversal(charge.transfer as string, { amount: 2001 })).rejects.toMatchObject({ code: "amount_too_large" });
+    await expect(stripe.transfers.createReversal(charge.transfer as string, { amount: 2001 })).rejects.toMatchObject({
+      code: "amount_too_large",
+    });
     const fr = await stripe.applicationFees.createRefund(charge.application_fee as string, { amount: 100 });
     expect(fr.id).toMatch(/^fr_/);
-    await expect(stripe.applicationFees.createRefund(charge.application_fee as string, { amount: 201 })).rejects.toMatchObject({ statusCode: 400 });
+    await expect(
+      stripe.applicationFees.createRefund(charge.application_fee as string, { amount: 201 }),
+    ).rejects.toMatchObject({ statusCode: 400 });
   });
 });

@@ -2,7 +2,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import Stripe from "stripe";
 import type { StripeEmulator } from "../../scripts/stripe-emulator/server.js";
 import {
-  flushWebhooks, listDeliveries, payCheckoutSession, releaseHeldWebhooks, resendEvent, setWebhookControls, waitForWebhooks, completeOnboarding,
+  flushWebhooks,
+  listDeliveries,
+  payCheckoutSession,
+  releaseHeldWebhooks,
+  resendEvent,
+  setWebhookControls,
+  waitForWebhooks,
+  completeOnboarding,
 } from "../../scripts/stripe-emulator/testing.js";
 import { boot, destinationSession, onboardedAccount, receiver } from "./helpers.js";
 
@@ -34,13 +41,27 @@ describe("webhook delivery", () => {
     await payCheckoutSession(em.url, s.id);
     expect(await waitForWebhooks(em.url)).toBe(true);
     const types = rx.received.map((r) => r.event.type).filter((t) => !t.startsWith("product."));
-    expect(types).toEqual(["payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "checkout.session.completed", "application_fee.created", "transfer.created"]);
+    expect(types).toEqual([
+      "payment_intent.created",
+      "charge.succeeded",
+      "payment_intent.succeeded",
+      "checkout.session.completed",
+      "application_fee.created",
+      "transfer.created",
+    ]);
     for (const r of rx.received) {
       const ev = stripe.webhooks.constructEvent(r.body, r.headers["stripe-signature"] as string, em.webhookSecret);
       expect(ev.id).toBe(r.event.id);
     }
-    expect(() => stripe.webhooks.constructEvent(rx.received[0].body, rx.received[0].headers["stripe-signature"] as string, "whsec_wrong")).toThrow(/No signatures found/);
-    const completed = rx.received.find((r) => r.event.type === "checkout.session.completed")!.event.data.object as Stripe.Checkout.Session;
+    expect(() =>
+      stripe.webhooks.constructEvent(
+        rx.received[0].body,
+        rx.received[0].headers["stripe-signature"] as string,
+        "whsec_wrong",
+      ),
+    ).toThrow(/No signatures found/);
+    const completed = rx.received.find((r) => r.event.type === "checkout.session.completed")!.event.data
+      .object as Stripe.Checkout.Session;
     expect(completed.id).toBe(s.id);
     expect(completed.payment_status).toBe("paid");
     expect(completed).not.toHaveProperty("__pi");
@@ -61,7 +82,11 @@ describe("webhook delivery", () => {
       await completeOnboarding(em.url, acct.id);
       await waitForWebhooks(em.url);
       expect(platformRx.received.map((r) => r.event.type)).toEqual(["product.created"]);
-      stripe.webhooks.constructEvent(platformRx.received[0].body, platformRx.received[0].headers["stripe-signature"] as string, we.secret!);
+      stripe.webhooks.constructEvent(
+        platformRx.received[0].body,
+        platformRx.received[0].headers["stripe-signature"] as string,
+        we.secret!,
+      );
       const acctEv = connectRx.received.find((r) => r.event.type === "account.updated")!;
       expect(acctEv.event.account).toBe(acct.id);
       stripe.webhooks.constructEvent(acctEv.body, acctEv.headers["stripe-signature"] as string, cwe.secret!);
@@ -180,8 +205,19 @@ describe("events API", () => {
     const r = await payCheckoutSession(em.url, s.id);
     await waitForWebhooks(em.url);
     rx.received.length = 0;
-    await stripe.refunds.create({ payment_intent: r.payment_intent!, amount: 100, reverse_transfer: true, refund_application_fee: true });
+    await stripe.refunds.create({
+      payment_intent: r.payment_intent!,
+      amount: 100,
+      reverse_transfer: true,
+      refund_application_fee: true,
+    });
     await waitForWebhooks(em.url);
-    expect(rx.received.map((x) => x.event.type)).toEqual(["refund.created", "charge.refunded", "transfer.reversed", "application_fee.refunded", "refund.updated"]);
+    expect(rx.received.map((x) => x.event.type)).toEqual([
+      "refund.created",
+      "charge.refunded",
+      "transfer.reversed",
+      "application_fee.refunded",
+      "refund.updated",
+    ]);
   });
 });

@@ -13,7 +13,9 @@ describe("concurrent writers", () => {
         transaction(
           async (tx) => {
             attempts++;
-            const [row] = await tx.$queryRaw<{ deliveries: number }[]>`SELECT "deliveries" FROM "stripe_events" WHERE id = 'evt_counter'`;
+            const [row] = await tx.$queryRaw<
+              { deliveries: number }[]
+            >`SELECT "deliveries" FROM "stripe_events" WHERE id = 'evt_counter'`;
             await new Promise((r) => setTimeout(r, 30));
             await tx.$executeRaw`UPDATE "stripe_events" SET "deliveries" = ${row!.deliveries + 1} WHERE id = 'evt_counter'`;
           },
@@ -27,9 +29,12 @@ describe("concurrent writers", () => {
 
   it("gives up with the database's error after the last attempt", async () => {
     await expect(
-      transaction(async () => {
-        throw Object.assign(new Error("could not serialize access due to concurrent update"), { code: "40001" });
-      }, { attempts: 2 }),
+      transaction(
+        async () => {
+          throw Object.assign(new Error("could not serialize access due to concurrent update"), { code: "40001" });
+        },
+        { attempts: 2 },
+      ),
     ).rejects.toThrow(/could not serialize/);
   });
 });

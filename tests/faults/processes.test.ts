@@ -8,7 +8,12 @@ import { SYSTEM_ACTOR } from "#app/domain/audit.server.ts";
 import { startCheckout } from "#app/domain/checkout.server.ts";
 import { db } from "#app/utils/db.server.ts";
 import { reloadEnv } from "#app/utils/env.server.ts";
-import { ensureDatabase, freePort, startEmbeddedPostgres, type RunningPostgres } from "../../scripts/lib/embedded-postgres.ts";
+import {
+  ensureDatabase,
+  freePort,
+  startEmbeddedPostgres,
+  type RunningPostgres,
+} from "../../scripts/lib/embedded-postgres.ts";
 import { applyMigrations } from "../../scripts/lib/migrate.ts";
 import { projectRoot } from "../../scripts/lib/database.ts";
 import { startStripeEmulator, type StripeEmulator } from "../../scripts/stripe-emulator/server.ts";
@@ -89,117 +94,156 @@ async function settle(timeoutMs = 100_000) {
 }
 
 describe("processes and the database", () => {
-  it("completes an order exactly once when the app is killed mid-fulfillment and Stripe redelivers", { timeout: 120_000 }, async () => {
-    const { user, sessionId } = await paidSession();
-    await settle();
-    // Fulfillment reads the payment from Stripe first: make that read hang, then kill the app while it waits.
-    await controls.injectFault(emulator.url, { path: "/v1/payment_intents/", method: "GET", count: 1, status: "hang" });
-    await controls.payCheckoutSession(emulator.url, sessionId);
-    const deadline = Date.now() + 10_000;
-    while (!(await db().stripeEvent.count({ where: { type: "checkout.session.completed" } }))) {
-      if (Date.now() > deadline) throw new Error("the webhook never reached the app");
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await appA.crash();
-    expect(await db().order.count({ where: { buyerId: user.id } })).toBe(0);
-    await appA.restart();
-    await settle();
-    expect(await db().order.count({ where: { buyerId: user.id } })).toBe(1);
-    const event = await db().stripeEvent.findFirstOrThrow({ where: { type: "checkout.session.completed" } });
-    expect(event.processedAt).not.toBeNull();
-    await expectMarketplaceInvariants(emulator.url, emulator.secretKey);
-  });
+  it(
+    "completes an order exactly once when the app is killed mid-fulfillment and Stripe redelivers",
+    { timeout: 120_000 },
+    async () => {
+      const { user, sessionId } = await paidSession();
+      await settle();
+      // Fulfillment reads the payment from Stripe first: make that read hang, then kill the app while it waits.
+      await controls.injectFault(emulator.url, {
+        path: "/v1/payment_intents/",
+        method: "GET",
+        count: 1,
+        status: "hang",
+      });
+      await controls.payCheckoutSession(emulator.url, sessionId);
+      const deadline = Date.now() + 10_000;
+      while (!(await db().stripeEvent.count({ where: { type: "checkout.session.completed" } }))) {
+        if (Date.now() > deadline) throw new Error("the webhook never reached the app");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await appA.crash();
+      expect(await db().order.count({ where: { buyerId: user.id } })).toBe(0);
+      await appA.restart();
+      await settle();
+      expect(await db().order.count({ where: { buyerId: user.id } })).toBe(1);
+      const event = await db().stripeEvent.findFirstOrThrow({ where: { type: "checkout.session.completed" } });
+      expect(event.processedAt).not.toBeNull();
+      await expectMarketplaceInvariants(emulator.url, emulator.secretKey);
+    },
+  );
 
-  it("keeps one order per paid session with two app processes receiving the same webhooks and the same buyer", { timeout: 120_000 }, async () => {
-    const portB = await freePort();
-    const endpoint = await stripe.webhookEndpoints.create({ url: `http://localhost:${portB}/api/webhooks/stripe`, enabled_events: ["*"] });
-    const appB = await startTestApp({
-      databaseUrl,
-      port: portB,
-      env: {
-        STRIPE_API_BASE: emulator.url,
-        STRIPE_SECRET_KEY: emulator.secretKey,
-        STRIPE_PUBLISHABLE_KEY: emulator.publishableKey,
-        STRIPE_WEBHOOK_SECRET: endpoint.secret!,
-      },
-    });
-    apps.push(appB);
+  it(
+    "keeps one order per paid session with two app processes receiving the same webhooks and the same buyer",
+    { timeout: 120_000 },
+    async () => {
+      const portB = await freePort();
+      const endpoint = await stripe.webhookEndpoints.create({
+        url: `http://localhost:${portB}/api/webhooks/stripe`,
+        enabled_events: ["*"],
+      });
+      const appB = await startTestApp({
+        databaseUrl,
+        port: portB,
+        env: {
+          STRIPE_API_BASE: emulator.url,
+          STRIPE_SECRET_KEY: emulator.secretKey,
+          STRIPE_PUBLISHABLE_KEY: emulator.publishableKey,
+          STRIPE_WEBHOOK_SECRET: endpoint.secret!,
+        },
+      });
+      apps.push(appB);
 
-    const { creator } = await onboardedCreator(emulator.url);
-    const buyers = [];
-    for (let i = 0; i < 4; i++) {
-      const product = await publishedProduct(creator.id, { amount: 1_500 + i, currency: "usd" });
-      const { user } = await createUser();
-      const cookie = await sessionCookie(user.id);
-      // The same buyer clicks Buy on both processes at once.
-      const responses = await Promise.all(
-        [appA, appB].map((app) =>
-          fetch(`${app.url}/checkout`, {
+      const { creator } = await onboardedCreator(emulator.url);
+      const buyers = [];
+      for (let i = 0; i < 4; i++) {
+        const product = await publishedProduct(creator.id, { amount: 1_500 + i, currency: "usd" });
+        const { user } = await createUser();
+        const cookie = await sessionCookie(user.id);
+        // The same buyer clicks Buy on both processes at once.
+        const responses = await Promise.all(
+          [appA, appB].map((app) =>
+            fetch(`${app.url}/checkout`, {
+              method: "POST",
+              redirect: "manual",
+              headers: { "content-type": "application/x-www-form-urlencoded", cookie, origin: app.url },
+              body: new URLSearchParams({ productId: product.id }),
+            }),
+          ),
+        );
+        expect(responses.map((r) => r.status)).toEqual([303, 303]);
+        expect(responses[0]!.headers.get("location")).toBe(responses[1]!.headers.get("location"));
+        const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(responses[0]!.headers.get("location")!)![1]!;
+        await controls.payCheckoutSession(emulator.url, sessionId);
+        // Both processes render the success page at the same moment as the webhooks arrive.
+        const pages = await Promise.all(
+          [appA, appB].map((app) =>
+            fetch(`${app.url}/checkout/success?session_id=${sessionId}`, { headers: { cookie } }),
+          ),
+        );
+        expect(pages.map((p) => p.status)).toEqual([200, 200]);
+        buyers.push(user);
+      }
+      await settle();
+      for (const user of buyers) {
+        expect(await db().order.count({ where: { buyerId: user.id } })).toBe(1);
+        expect(await db().checkoutAttempt.count({ where: { buyerId: user.id } })).toBe(1);
+      }
+      const deliveries = await controls.listDeliveries(emulator.url, { type: "checkout.session.completed" });
+      expect(new Set(deliveries.map((d) => d.url)).size).toBe(2);
+      await expectMarketplaceInvariants(emulator.url, emulator.secretKey);
+    },
+  );
+
+  it(
+    "rides out a database restart: health reports it, webhooks fail and are retried, nothing is lost or doubled",
+    { timeout: 120_000 },
+    async () => {
+      const { user, sessionId } = await paidSession();
+      await settle();
+      await db().$disconnect();
+      await postgres.stop();
+      const health = await fetch(`${appA.url}/healthz`);
+      expect(health.status).toBe(503);
+      expect((await health.json()).database.ok).toBe(false);
+      await controls.payCheckoutSession(emulator.url, sessionId);
+      await new Promise((r) => setTimeout(r, 800)); // the first deliveries fail while the database is down
+      await startPostgres();
+      await settle();
+      expect((await fetch(`${appA.url}/healthz`)).status).toBe(200);
+      expect(await db().order.count({ where: { buyerId: user.id } })).toBe(1);
+      const failed = (await controls.listDeliveries(emulator.url, { type: "checkout.session.completed" })).filter((d) =>
+        d.attempts.some((a) => a.status !== 200),
+      );
+      expect(failed.length).toBeGreaterThan(0);
+      await expectMarketplaceInvariants(emulator.url, emulator.secretKey);
+    },
+  );
+
+  it(
+    "queues requests when the connection pool (10 per process) is exhausted, without errors",
+    { timeout: 120_000 },
+    async () => {
+      const { creator } = await onboardedCreator(emulator.url);
+      const product = await publishedProduct(creator.id);
+      const now = Math.floor(Date.now() / 1000);
+      const events = Array.from({ length: 60 }, (_, i) => {
+        const payload = JSON.stringify({
+          id: `evt_pool_${i}_${now}`,
+          object: "event",
+          type: "customer.created",
+          created: now,
+          data: { object: { id: `cus_${i}` } },
+        });
+        return {
+          payload,
+          signature: stripe.webhooks.generateTestHeaderString({ payload, secret: emulator.webhookSecret }),
+        };
+      });
+      const requests = [
+        ...Array.from({ length: 120 }, () => fetch(`${appA.url}/p/${product.slug}`)),
+        ...events.map((e) =>
+          fetch(`${appA.url}/api/webhooks/stripe`, {
             method: "POST",
-            redirect: "manual",
-            headers: { "content-type": "application/x-www-form-urlencoded", cookie, origin: app.url },
-            body: new URLSearchParams({ productId: product.id }),
+            headers: { "stripe-signature": e.signature },
+            body: e.payload,
           }),
         ),
-      );
-      expect(responses.map((r) => r.status)).toEqual([303, 303]);
-      expect(responses[0]!.headers.get("location")).toBe(responses[1]!.headers.get("location"));
-      const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(responses[0]!.headers.get("location")!)![1]!;
-      await controls.payCheckoutSession(emulator.url, sessionId);
-      // Both processes render the success page at the same moment as the webhooks arrive.
-      const pages = await Promise.all(
-        [appA, appB].map((app) => fetch(`${app.url}/checkout/success?session_id=${sessionId}`, { headers: { cookie } })),
-      );
-      expect(pages.map((p) => p.status)).toEqual([200, 200]);
-      buyers.push(user);
-    }
-    await settle();
-    for (const user of buyers) {
-      expect(await db().order.count({ where: { buyerId: user.id } })).toBe(1);
-      expect(await db().checkoutAttempt.count({ where: { buyerId: user.id } })).toBe(1);
-    }
-    const deliveries = await controls.listDeliveries(emulator.url, { type: "checkout.session.completed" });
-    expect(new Set(deliveries.map((d) => d.url)).size).toBe(2);
-    await expectMarketplaceInvariants(emulator.url, emulator.secretKey);
-  });
-
-  it("rides out a database restart: health reports it, webhooks fail and are retried, nothing is lost or doubled", { timeout: 120_000 }, async () => {
-    const { user, sessionId } = await paidSession();
-    await settle();
-    await db().$disconnect();
-    await postgres.stop();
-    const health = await fetch(`${appA.url}/healthz`);
-    expect(health.status).toBe(503);
-    expect((await health.json()).database.ok).toBe(false);
-    await controls.payCheckoutSession(emulator.url, sessionId);
-    await new Promise((r) => setTimeout(r, 800)); // the first deliveries fail while the database is down
-    await startPostgres();
-    await settle();
-    expect((await fetch(`${appA.url}/healthz`)).status).toBe(200);
-    expect(await db().order.count({ where: { buyerId: user.id } })).toBe(1);
-    const failed = (await controls.listDeliveries(emulator.url, { type: "checkout.session.completed" })).filter((d) =>
-      d.attempts.some((a) => a.status !== 200),
-    );
-    expect(failed.length).toBeGreaterThan(0);
-    await expectMarketplaceInvariants(emulator.url, emulator.secretKey);
-  });
-
-  it("queues requests when the connection pool (10 per process) is exhausted, without errors", { timeout: 120_000 }, async () => {
-    const { creator } = await onboardedCreator(emulator.url);
-    const product = await publishedProduct(creator.id);
-    const now = Math.floor(Date.now() / 1000);
-    const events = Array.from({ length: 60 }, (_, i) => {
-      const payload = JSON.stringify({ id: `evt_pool_${i}_${now}`, object: "event", type: "customer.created", created: now, data: { object: { id: `cus_${i}` } } });
-      return { payload, signature: stripe.webhooks.generateTestHeaderString({ payload, secret: emulator.webhookSecret }) };
-    });
-    const requests = [
-      ...Array.from({ length: 120 }, () => fetch(`${appA.url}/p/${product.slug}`)),
-      ...events.map((e) =>
-        fetch(`${appA.url}/api/webhooks/stripe`, { method: "POST", headers: { "stripe-signature": e.signature }, body: e.payload }),
-      ),
-    ];
-    const statuses = (await Promise.all(requests)).map((r) => r.status);
-    expect(statuses.filter((s) => s !== 200)).toEqual([]);
-    expect(await db().stripeEvent.count({ where: { id: { startsWith: "evt_pool_" } } })).toBe(60);
-  });
+      ];
+      const statuses = (await Promise.all(requests)).map((r) => r.status);
+      expect(statuses.filter((s) => s !== 200)).toEqual([]);
+      expect(await db().stripeEvent.count({ where: { id: { startsWith: "evt_pool_" } } })).toBe(60);
+    },
+  );
 });

@@ -86,7 +86,10 @@ describe("repeated clicks, tabs and the back button", () => {
     const again = await callRoute(checkoutAction, formRequest("/checkout", { productId: product.id }, { cookie }));
     expect(again.status).toBe(409);
     expect((await again.json()).error).toMatch(/already own/);
-    const success = await callRoute(successLoader, getRequest(`/checkout/success?session_id=${order.stripeCheckoutSessionId}`, { cookie }));
+    const success = await callRoute(
+      successLoader,
+      getRequest(`/checkout/success?session_id=${order.stripeCheckoutSessionId}`, { cookie }),
+    );
     expect((await success.json()).order.number).toBe(order.number);
     expect(await db().order.count({ where: { buyerId: order.buyerId } })).toBe(1);
   });
@@ -104,7 +107,11 @@ describe("repeated clicks, tabs and the back button", () => {
       requestKey: crypto.randomUUID(),
     };
     const responses = await Promise.all(
-      [1, 2, 3].map(() => callRoute(refundAction, formRequest(`/staff/orders/${order.id}/refund`, form, { cookie }), { orderId: order.id })),
+      [1, 2, 3].map(() =>
+        callRoute(refundAction, formRequest(`/staff/orders/${order.id}/refund`, form, { cookie }), {
+          orderId: order.id,
+        }),
+      ),
     );
     expect(responses.every((r) => r.status === 303)).toBe(true);
     expect(await db().refund.count({ where: { orderId: order.id } })).toBe(1);
@@ -120,7 +127,11 @@ describe("tampered fields and other people's things", () => {
     const cookie = await sessionCookie(user.id);
     await callRoute(
       checkoutAction,
-      formRequest("/checkout", { productId: product.id, amount: "1", price: "1", unit_amount: "1", application_fee_amount: "0" }, { cookie }),
+      formRequest(
+        "/checkout",
+        { productId: product.id, amount: "1", price: "1", unit_amount: "1", application_fee_amount: "0" },
+        { cookie },
+      ),
     );
     const attempt = await db().checkoutAttempt.findFirstOrThrow({ where: { buyerId: user.id } });
     expect(attempt.amount).toBe(2_500);
@@ -128,7 +139,13 @@ describe("tampered fields and other people's things", () => {
 
     const signup = await callRoute(
       signupAction,
-      formRequest("/signup", { name: "Mallory", email: "mallory@example.com", password: "long-enough-password", accountType: "BUYER", role: "STAFF" }),
+      formRequest("/signup", {
+        name: "Mallory",
+        email: "mallory@example.com",
+        password: "long-enough-password",
+        accountType: "BUYER",
+        role: "STAFF",
+      }),
     );
     expect(signup.status).toBe(302);
     expect((await db().user.findUniqueOrThrow({ where: { email: "mallory@example.com" } })).role).toBe("BUYER");
@@ -138,22 +155,39 @@ describe("tampered fields and other people's things", () => {
     const { order, cookie: buyerCookie } = await paidOrder();
     const { user: staff } = await createUser({ role: "STAFF" });
     const cookie = await sessionCookie(staff.id);
-    const base = { reason: "requested_by_customer", reverseTransfer: "true", refundApplicationFee: "true", expectedRefunded: "0" };
+    const base = {
+      reason: "requested_by_customer",
+      reverseTransfer: "true",
+      refundApplicationFee: "true",
+      expectedRefunded: "0",
+    };
     const over = await callRoute(
       refundAction,
-      formRequest(`/staff/orders/${order.id}/refund`, { ...base, amount: "3001", requestKey: crypto.randomUUID() }, { cookie }),
+      formRequest(
+        `/staff/orders/${order.id}/refund`,
+        { ...base, amount: "3001", requestKey: crypto.randomUUID() },
+        { cookie },
+      ),
       { orderId: order.id },
     );
     expect(over.status).toBe(409);
     const negative = await callRoute(
       refundAction,
-      formRequest(`/staff/orders/${order.id}/refund`, { ...base, amount: "-5", requestKey: crypto.randomUUID() }, { cookie }),
+      formRequest(
+        `/staff/orders/${order.id}/refund`,
+        { ...base, amount: "-5", requestKey: crypto.randomUUID() },
+        { cookie },
+      ),
       { orderId: order.id },
     );
     expect(negative.status).toBe(400);
     const asBuyer = await callRoute(
       refundAction,
-      formRequest(`/staff/orders/${order.id}/refund`, { ...base, amount: "100", requestKey: crypto.randomUUID() }, { cookie: buyerCookie }),
+      formRequest(
+        `/staff/orders/${order.id}/refund`,
+        { ...base, amount: "100", requestKey: crypto.randomUUID() },
+        { cookie: buyerCookie },
+      ),
       { orderId: order.id },
     );
     expect(asBuyer.status).toBe(403);
@@ -165,13 +199,36 @@ describe("tampered fields and other people's things", () => {
     const { user: stranger } = await createUser();
     const cookie = await sessionCookie(stranger.id);
     const entitlement = order.entitlements[0]!;
-    expect((await callRoute(receiptLoader, getRequest(`/library/orders/${order.number}`, { cookie }), { number: String(order.number) })).status).toBe(404);
-    expect((await callRoute(downloadLoader, getRequest(`/library/download/${entitlement.id}`, { cookie }), { entitlementId: entitlement.id })).status).toBe(404);
-    expect((await callRoute(successLoader, getRequest(`/checkout/success?session_id=${order.stripeCheckoutSessionId}`, { cookie }))).status).toBe(404);
+    expect(
+      (
+        await callRoute(receiptLoader, getRequest(`/library/orders/${order.number}`, { cookie }), {
+          number: String(order.number),
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await callRoute(downloadLoader, getRequest(`/library/download/${entitlement.id}`, { cookie }), {
+          entitlementId: entitlement.id,
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await callRoute(
+          successLoader,
+          getRequest(`/checkout/success?session_id=${order.stripeCheckoutSessionId}`, { cookie }),
+        )
+      ).status,
+    ).toBe(404);
     const before = await snapshot();
     const request = await callRoute(
       refundRequestAction,
-      formRequest(`/library/orders/${order.number}/refund`, { reason: "I would like my money back please" }, { cookie }),
+      formRequest(
+        `/library/orders/${order.number}/refund`,
+        { reason: "I would like my money back please" },
+        { cookie },
+      ),
       { number: String(order.number) },
     );
     expect(request.status).toBe(404);
@@ -185,22 +242,45 @@ describe("hostile input everywhere", () => {
     const { order, cookie: buyerCookie } = await paidOrder();
     const { user } = await createUser();
     const cookie = await sessionCookie(user.id);
-    const forms: { name: string; call: (fields: Record<string, string>) => Promise<Response>; valid: Record<string, string> }[] = [
+    const forms: {
+      name: string;
+      call: (fields: Record<string, string>) => Promise<Response>;
+      valid: Record<string, string>;
+    }[] = [
       {
         name: "signup",
         call: (f) => callRoute(signupAction, formRequest("/signup", f)),
-        valid: { name: "Valid Name", email: `fuzz-${Date.now()}@example.com`, password: "long-enough-password", accountType: "BUYER" },
+        valid: {
+          name: "Valid Name",
+          email: `fuzz-${Date.now()}@example.com`,
+          password: "long-enough-password",
+          accountType: "BUYER",
+        },
       },
       {
         name: "login",
-        call: (f) => callRoute(loginAction, formRequest("/login", f, { ip: `10.0.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}` })),
+        call: (f) =>
+          callRoute(
+            loginAction,
+            formRequest("/login", f, {
+              ip: `10.0.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`,
+            }),
+          ),
         valid: { email: "nobody@example.com", password: "whatever-password" },
       },
-      { name: "checkout", call: (f) => callRoute(checkoutAction, formRequest("/checkout", f, { cookie })), valid: { productId: "does-not-exist" } },
+      {
+        name: "checkout",
+        call: (f) => callRoute(checkoutAction, formRequest("/checkout", f, { cookie })),
+        valid: { productId: "does-not-exist" },
+      },
       {
         name: "refund request",
         call: (f) =>
-          callRoute(refundRequestAction, formRequest(`/library/orders/${order.number}/refund`, f, { cookie: buyerCookie }), { number: String(order.number) }),
+          callRoute(
+            refundRequestAction,
+            formRequest(`/library/orders/${order.number}/refund`, f, { cookie: buyerCookie }),
+            { number: String(order.number) },
+          ),
         valid: { reason: "" },
       },
     ];
@@ -225,12 +305,42 @@ describe("hostile input everywhere", () => {
       const q = encodeURIComponent(value);
       const checks: [string, Promise<Response>][] = [
         ["receipt", callRoute(receiptLoader, getRequest(`/library/orders/${q}`, { cookie }), { number: value })],
-        ["download", callRoute(downloadLoader, getRequest(`/library/download/${q}`, { cookie }), { entitlementId: value })],
+        [
+          "download",
+          callRoute(downloadLoader, getRequest(`/library/download/${q}`, { cookie }), { entitlementId: value }),
+        ],
         ["success", callRoute(successLoader, getRequest(`/checkout/success?session_id=${q}`, { cookie }))],
-        ["refund page", callRoute(refundLoader, getRequest(`/staff/orders/${q}/refund?amount=${q}`, { cookie: staffCookie }), { orderId: value })],
-        ["orders search", callRoute(ordersLoader, getRequest(`/staff/orders?q=${q}&status=${q}&from=${q}&page=${q}`, { cookie: staffCookie }))],
-        ["audit", callRoute(auditLoader, getRequest(`/staff/audit?actor=${q}&action=${q}&from=${q}&page=${q}`, { cookie: staffCookie }))],
-        ["refund decision", callRoute(requestsAction, formRequest("/staff/refund-requests", { intent: value, requestId: value, message: value }, { cookie: staffCookie }))],
+        [
+          "refund page",
+          callRoute(refundLoader, getRequest(`/staff/orders/${q}/refund?amount=${q}`, { cookie: staffCookie }), {
+            orderId: value,
+          }),
+        ],
+        [
+          "orders search",
+          callRoute(
+            ordersLoader,
+            getRequest(`/staff/orders?q=${q}&status=${q}&from=${q}&page=${q}`, { cookie: staffCookie }),
+          ),
+        ],
+        [
+          "audit",
+          callRoute(
+            auditLoader,
+            getRequest(`/staff/audit?actor=${q}&action=${q}&from=${q}&page=${q}`, { cookie: staffCookie }),
+          ),
+        ],
+        [
+          "refund decision",
+          callRoute(
+            requestsAction,
+            formRequest(
+              "/staff/refund-requests",
+              { intent: value, requestId: value, message: value },
+              { cookie: staffCookie },
+            ),
+          ),
+        ],
       ];
       for (const [name, pending] of checks) {
         const response = await pending;

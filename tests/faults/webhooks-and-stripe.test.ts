@@ -38,9 +38,17 @@ afterAll(async () => {
 });
 
 async function buy(creatorId: string, options: { pay?: boolean } = {}) {
-  const product = await publishedProduct(creatorId, { amount: 1_000 + Math.floor(Math.random() * 9_000), currency: "usd" });
+  const product = await publishedProduct(creatorId, {
+    amount: 1_000 + Math.floor(Math.random() * 9_000),
+    currency: "usd",
+  });
   const { user } = await createUser();
-  const checkout = await startCheckout({ buyer: user, productId: product.id, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR });
+  const checkout = await startCheckout({
+    buyer: user,
+    productId: product.id,
+    appUrl: "http://localhost:3000",
+    actor: SYSTEM_ACTOR,
+  });
   const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(checkout.url)![1]!;
   if (options.pay !== false) await controls.payCheckoutSession(stripeEnv.url, sessionId);
   return { product, user, sessionId, checkout };
@@ -51,7 +59,10 @@ function signed(payload: string, secret = stripeEnv.emulator.webhookSecret, time
 }
 
 async function post(body: string, headers: Record<string, string>) {
-  return callRoute(webhookAction, new Request("http://localhost/api/webhooks/stripe", { method: "POST", headers, body }));
+  return callRoute(
+    webhookAction,
+    new Request("http://localhost/api/webhooks/stripe", { method: "POST", headers, body }),
+  );
 }
 
 describe("webhook deliveries", () => {
@@ -94,10 +105,21 @@ describe("webhook deliveries", () => {
 
   it("rejects forged, stale, malformed, empty and huge bodies, storing nothing", async () => {
     const before = await db().stripeEvent.count();
-    const event = JSON.stringify({ id: "evt_fault_1", object: "event", type: "checkout.session.completed", created: 1, data: { object: {} } });
+    const event = JSON.stringify({
+      id: "evt_fault_1",
+      object: "event",
+      type: "checkout.session.completed",
+      created: 1,
+      data: { object: {} },
+    });
     const cases: [string, string, Record<string, string>, number][] = [
       ["wrong secret", event, { "stripe-signature": signed(event, "whsec_not_ours") }, 400],
-      ["stale timestamp", event, { "stripe-signature": signed(event, undefined, Math.floor(Date.now() / 1000) - 600) }, 400],
+      [
+        "stale timestamp",
+        event,
+        { "stripe-signature": signed(event, undefined, Math.floor(Date.now() / 1000) - 600) },
+        400,
+      ],
       ["no header", event, {}, 400],
       ["garbage header", event, { "stripe-signature": "t=abc,v1=zz" }, 400],
       ["malformed JSON", "{not json", { "stripe-signature": signed("{not json") }, 400],
@@ -115,14 +137,36 @@ describe("webhook deliveries", () => {
   it("acknowledges unknown event types and events for accounts and sessions that aren't ours", async () => {
     const now = Math.floor(Date.now() / 1000);
     const events = [
-      { id: "evt_unknown_type_f", object: "event", type: "issuing_card.created", created: now, data: { object: { id: "ic_1" } } },
-      { id: "evt_unknown_acct_f", object: "event", type: "account.updated", created: now, account: "acct_not_ours", data: { object: { id: "acct_not_ours", object: "account" } } },
+      {
+        id: "evt_unknown_type_f",
+        object: "event",
+        type: "issuing_card.created",
+        created: now,
+        data: { object: { id: "ic_1" } },
+      },
+      {
+        id: "evt_unknown_acct_f",
+        object: "event",
+        type: "account.updated",
+        created: now,
+        account: "acct_not_ours",
+        data: { object: { id: "acct_not_ours", object: "account" } },
+      },
       {
         id: "evt_unknown_session_f",
         object: "event",
         type: "checkout.session.completed",
         created: now,
-        data: { object: { id: "cs_not_ours", object: "checkout.session", client_reference_id: "nope", payment_status: "paid", status: "complete", payment_intent: "pi_not_ours" } },
+        data: {
+          object: {
+            id: "cs_not_ours",
+            object: "checkout.session",
+            client_reference_id: "nope",
+            payment_status: "paid",
+            status: "complete",
+            payment_intent: "pi_not_ours",
+          },
+        },
       },
     ];
     for (const e of events) {
@@ -149,11 +193,25 @@ describe("Stripe API faults", () => {
 
   it("survives a checkout request that times out: the retry reuses the key, and a second click the session", async () => {
     const { creator } = await onboardedCreator(stripeEnv.url);
-    await controls.injectFault(stripeEnv.url, { path: "/v1/checkout/sessions", method: "POST", count: 1, status: "hang" });
+    await controls.injectFault(stripeEnv.url, {
+      path: "/v1/checkout/sessions",
+      method: "POST",
+      count: 1,
+      status: "hang",
+    });
     const b = await buy(creator.id, { pay: false });
-    const again = await startCheckout({ buyer: b.user, productId: b.product.id, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR });
+    const again = await startCheckout({
+      buyer: b.user,
+      productId: b.product.id,
+      appUrl: "http://localhost:3000",
+      actor: SYSTEM_ACTOR,
+    });
     expect(again.url).toBe(b.checkout.url);
-    expect((await stripe.checkout.sessions.list({ limit: 100 })).data.filter((s) => s.client_reference_id === b.checkout.attemptId)).toHaveLength(1);
+    expect(
+      (await stripe.checkout.sessions.list({ limit: 100 })).data.filter(
+        (s) => s.client_reference_id === b.checkout.attemptId,
+      ),
+    ).toHaveLength(1);
     await controls.payCheckoutSession(stripeEnv.url, b.sessionId);
   });
 

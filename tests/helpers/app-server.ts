@@ -16,7 +16,11 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-export async function startTestApp(options: { databaseUrl: string; env?: Record<string, string>; port?: number }): Promise<TestApp> {
+export async function startTestApp(options: {
+  databaseUrl: string;
+  env?: Record<string, string>;
+  port?: number;
+}): Promise<TestApp> {
   const port = options.port ?? (await freePort());
   const appUrl = `http://localhost:${port}`;
   const env: NodeJS.ProcessEnv = {
@@ -33,11 +37,15 @@ export async function startTestApp(options: { databaseUrl: string; env?: Record<
 
   async function launch() {
     output = "";
-    child = spawn(process.execPath, ["--import", "tsx", path.join(projectRoot, "scripts/start.ts"), "--no-build", "--ephemeral"], {
-      cwd: projectRoot,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    child = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(projectRoot, "scripts/start.ts"), "--no-build", "--ephemeral"],
+      {
+        cwd: projectRoot,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     child.stdout!.on("data", (chunk) => (output += chunk));
     child.stderr!.on("data", (chunk) => (output += chunk));
     const deadline = Date.now() + 60_000;

@@ -14,9 +14,14 @@ export async function expectMarketplaceInvariants(
   options: { allowNoOrders?: boolean } = {},
 ) {
   const stripe = emulatorClient(stripeUrl, secretKey);
-  const orders = await db().order.findMany({ include: { items: { include: { entitlement: true } }, refunds: true, disputes: true } });
+  const orders = await db().order.findMany({
+    include: { items: { include: { entitlement: true } }, refunds: true, disputes: true },
+  });
   if (!options.allowNoOrders)
-    expect(orders.length, "the scenario produced no orders, so the invariants below would check nothing").toBeGreaterThan(0);
+    expect(
+      orders.length,
+      "the scenario produced no orders, so the invariants below would check nothing",
+    ).toBeGreaterThan(0);
 
   // One order per paid session, and every paid session of ours has its order.
   const sessions = new Set<string>();
@@ -27,7 +32,9 @@ export async function expectMarketplaceInvariants(
   }
   for await (const session of stripe.checkout.sessions.list({ limit: 100 })) {
     if (session.mode === "subscription" && session.status === "complete" && session.client_reference_id) {
-      const membership = await db().membership.count({ where: { stripeSubscriptionId: session.subscription as string } });
+      const membership = await db().membership.count({
+        where: { stripeSubscriptionId: session.subscription as string },
+      });
       expect(membership, `completed subscription session ${session.id} has no membership`).toBe(1);
     } else if (session.payment_status === "paid" && session.client_reference_id)
       expect(sessions.has(session.id), `paid session ${session.id} has no order`).toBe(true);
@@ -40,15 +47,24 @@ export async function expectMarketplaceInvariants(
   for (const membership of memberships) {
     for await (const invoice of stripe.invoices.list({ subscription: membership.stripeSubscriptionId, limit: 100 })) {
       const paid = invoice.status === "paid" && invoice.amount_paid > 0;
-      expect(invoiceOrders.has(invoice.id!), `invoice ${invoice.id} (${invoice.status}, ${invoice.amount_paid})`).toBe(paid);
+      expect(invoiceOrders.has(invoice.id!), `invoice ${invoice.id} (${invoice.status}, ${invoice.amount_paid})`).toBe(
+        paid,
+      );
       if (paid) expect(invoiceOrders.get(invoice.id!)!.totalAmount).toBe(invoice.amount_paid);
     }
     // The mirror matches Stripe, and access matches the mirror.
     const subscription = await stripe.subscriptions.retrieve(membership.stripeSubscriptionId);
     expect(membership.status, `membership ${membership.id}`).toBe(subscription.status.toUpperCase());
-    const expected = { TRIALING: "ACTIVE", ACTIVE: "ACTIVE", PAST_DUE: "GRACE", PAUSED: "PAUSED" }[membership.status as string] ?? "ENDED";
+    const expected =
+      { TRIALING: "ACTIVE", ACTIVE: "ACTIVE", PAST_DUE: "GRACE", PAUSED: "PAUSED" }[membership.status as string] ??
+      "ENDED";
     const disputed = (await db().order.count({ where: { membershipId: membership.id, status: "DISPUTED" } })) > 0;
-    const access = disputed && expected !== "ENDED" ? "FROZEN" : membership.pausedCollection && expected === "ACTIVE" ? "PAUSED" : expected;
+    const access =
+      disputed && expected !== "ENDED"
+        ? "FROZEN"
+        : membership.pausedCollection && expected === "ACTIVE"
+          ? "PAUSED"
+          : expected;
     expect(membership.entitlement?.status, `membership ${membership.id} access`).toBe(access);
   }
 
@@ -74,7 +90,10 @@ export async function expectMarketplaceInvariants(
   }
 
   // Each creator's connected balance equals what our orders say they should have.
-  const creators = await db().creatorAccount.findMany({ where: { stripeAccountId: { not: null } }, include: { orders: { include: { disputes: true } } } });
+  const creators = await db().creatorAccount.findMany({
+    where: { stripeAccountId: { not: null } },
+    include: { orders: { include: { disputes: true } } },
+  });
   for (const creator of creators) {
     if (!creator.orders.length) continue;
     const byCurrency = new Map<string, number>();
@@ -85,8 +104,12 @@ export async function expectMarketplaceInvariants(
     const balance = await stripe.balance.retrieve({}, { stripeAccount: creator.stripeAccountId! });
     const payouts = await stripe.payouts.list({ limit: 100 }, { stripeAccount: creator.stripeAccountId! });
     for (const [currency, expected] of byCurrency) {
-      const onStripe = [...balance.available, ...balance.pending].filter((b) => b.currency === currency).reduce((s, b) => s + b.amount, 0);
-      const paidOut = payouts.data.filter((p) => p.currency === currency && p.status !== "failed" && p.status !== "canceled").reduce((s, p) => s + p.amount, 0);
+      const onStripe = [...balance.available, ...balance.pending]
+        .filter((b) => b.currency === currency)
+        .reduce((s, b) => s + b.amount, 0);
+      const paidOut = payouts.data
+        .filter((p) => p.currency === currency && p.status !== "failed" && p.status !== "canceled")
+        .reduce((s, p) => s + p.amount, 0);
       expect(onStripe + paidOut, `creator ${creator.id} ${currency} balance`).toBe(expected);
     }
   }
@@ -96,7 +119,10 @@ export async function expectMarketplaceInvariants(
 
   // The audit log has a row for every order and refund.
   for (const order of orders) {
-    expect(await db().auditLog.count({ where: { action: "order.paid", entityId: order.id } }), `audit for order #${order.number}`).toBe(1);
+    expect(
+      await db().auditLog.count({ where: { action: "order.paid", entityId: order.id } }),
+      `audit for order #${order.number}`,
+    ).toBe(1);
     for (const refund of order.refunds)
       expect(await db().auditLog.count({ where: { action: "refund.created", entityId: refund.id } })).toBe(1);
   }

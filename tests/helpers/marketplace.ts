@@ -23,7 +23,10 @@ export async function onboardedCreator(stripeUrl: string, options: { mode?: "com
   return { user, password, creator: refreshed };
 }
 
-export async function publishedProduct(creatorId: string, price: { amount: number; currency: string } = { amount: 2000, currency: "usd" }) {
+export async function publishedProduct(
+  creatorId: string,
+  price: { amount: number; currency: string } = { amount: 2000, currency: "usd" },
+) {
   sequence += 1;
   return db().product.create({
     data: {

@@ -6,7 +6,11 @@ import type { Role } from "#app/generated/prisma/client.ts";
 
 export const TEST_ORIGIN = "http://localhost:3000";
 
-export function formRequest(path: string, fields: Record<string, string>, options: { cookie?: string; ip?: string } = {}) {
+export function formRequest(
+  path: string,
+  fields: Record<string, string>,
+  options: { cookie?: string; ip?: string } = {},
+) {
   return new Request(`${TEST_ORIGIN}${path}`, {
     method: "POST",
     headers: {
@@ -56,7 +60,12 @@ export async function callRoute(
   try {
     const result = await fn({ request, params, context: {} });
     if (result instanceof Response) return result;
-    if (result && typeof result === "object" && "type" in result && (result as { type: string }).type === "DataWithResponseInit") {
+    if (
+      result &&
+      typeof result === "object" &&
+      "type" in result &&
+      (result as { type: string }).type === "DataWithResponseInit"
+    ) {
       const { data, init } = result as unknown as { data: unknown; init?: ResponseInit };
       return Response.json(data, init ?? {});
     }

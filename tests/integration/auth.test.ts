@@ -12,7 +12,12 @@ import { db } from "#app/utils/db.server.ts";
 import { getUser, safeRedirect } from "#app/utils/auth.server.ts";
 import { callRoute, createUser, formRequest, getRequest, sessionCookie } from "#tests/helpers/requests.ts";
 
-const validSignup = { name: "Ada Lovelace", email: "ada@example.com", password: "analytical-engine", accountType: "BUYER" };
+const validSignup = {
+  name: "Ada Lovelace",
+  email: "ada@example.com",
+  password: "analytical-engine",
+  accountType: "BUYER",
+};
 
 async function counts() {
   return { users: await db().user.count(), sessions: await db().session.count(), audit: await db().auditLog.count() };
@@ -59,7 +64,10 @@ describe("sign up", () => {
       formRequest("/signup", { ...validSignup, email: "maker@example.com", accountType: "CREATOR" }),
     );
     expect(response.headers.get("Location")).toBe("/creator");
-    const user = await db().user.findUniqueOrThrow({ where: { email: "maker@example.com" }, include: { creatorAccount: true } });
+    const user = await db().user.findUniqueOrThrow({
+      where: { email: "maker@example.com" },
+      include: { creatorAccount: true },
+    });
     expect(user.role).toBe("CREATOR");
     expect(user.creatorAccount?.onboardingStatus).toBe("NOT_STARTED");
   });
@@ -67,7 +75,10 @@ describe("sign up", () => {
   it("refuses an email that is taken, case-insensitively", async () => {
     await createUser({ email: "taken@example.com" });
     const before = await counts();
-    const response = await callRoute(signupAction, formRequest("/signup", { ...validSignup, email: "TAKEN@example.com" }));
+    const response = await callRoute(
+      signupAction,
+      formRequest("/signup", { ...validSignup, email: "TAKEN@example.com" }),
+    );
     expect(response.status).toBe(409);
     expect((await response.json()).fieldErrors.email).toMatch(/already exists/);
     expect(await counts()).toEqual(before);
@@ -86,7 +97,10 @@ describe("log in and out", () => {
 
   it("rejects a wrong password without saying which part was wrong", async () => {
     const { user } = await createUser({ email: "wrongpw@example.com" });
-    const response = await callRoute(loginAction, formRequest("/login", { email: user.email, password: "not the password" }));
+    const response = await callRoute(
+      loginAction,
+      formRequest("/login", { email: user.email, password: "not the password" }),
+    );
     expect(response.status).toBe(401);
     expect((await response.json()).formError).toBe("That email and password don't match an account.");
     expect(await db().session.count({ where: { userId: user.id } })).toBe(0);
@@ -94,10 +108,16 @@ describe("log in and out", () => {
 
   it("logs in, honours a same-site redirectTo, ignores an off-site one, and logs out", async () => {
     const { user, password } = await createUser({ email: "ok@example.com" });
-    const good = await callRoute(loginAction, formRequest("/login", { email: "OK@example.com", password, redirectTo: "/library?x=1" }));
+    const good = await callRoute(
+      loginAction,
+      formRequest("/login", { email: "OK@example.com", password, redirectTo: "/library?x=1" }),
+    );
     expect(good.status).toBe(302);
     expect(good.headers.get("Location")).toBe("/library?x=1");
-    const evil = await callRoute(loginAction, formRequest("/login", { email: user.email, password, redirectTo: "//evil.example" }));
+    const evil = await callRoute(
+      loginAction,
+      formRequest("/login", { email: user.email, password, redirectTo: "//evil.example" }),
+    );
     expect(evil.headers.get("Location")).toBe("/library");
 
     const cookie = good.headers.get("Set-Cookie")!.split(";")[0]!;
@@ -132,18 +152,29 @@ describe("login limits and password hashing", () => {
     const { user, password } = await createUser({ email: "parallel@example.com" });
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        callRoute(loginAction, formRequest("/login", { email: user.email, password: `wrong-${i}` }, { ip: "10.1.1.1" })),
+        callRoute(
+          loginAction,
+          formRequest("/login", { email: user.email, password: `wrong-${i}` }, { ip: "10.1.1.1" }),
+        ),
       ),
     );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 401)).toHaveLength(LOGIN_LIMITS.perAddressAndEmail.points);
     expect(statuses.filter((s) => s === 429)).toHaveLength(50 - LOGIN_LIMITS.perAddressAndEmail.points);
     // Every password check is recorded: no more than the limit ran.
-    expect(await db().loginAttempt.count({ where: { email: user.email } })).toBe(LOGIN_LIMITS.perAddressAndEmail.points);
+    expect(await db().loginAttempt.count({ where: { email: user.email } })).toBe(
+      LOGIN_LIMITS.perAddressAndEmail.points,
+    );
     // The lock-out is for that address and email only: the owner logs in from home.
-    const owner = await callRoute(loginAction, formRequest("/login", { email: user.email, password }, { ip: "10.2.2.2" }));
+    const owner = await callRoute(
+      loginAction,
+      formRequest("/login", { email: user.email, password }, { ip: "10.2.2.2" }),
+    );
     expect(owner.status).toBe(302);
-    const blocked = await callRoute(loginAction, formRequest("/login", { email: user.email, password }, { ip: "10.1.1.1" }));
+    const blocked = await callRoute(
+      loginAction,
+      formRequest("/login", { email: user.email, password }, { ip: "10.1.1.1" }),
+    );
     expect(blocked.status).toBe(429);
     expect((await blocked.json()).formError).toMatch(/Try again in 15 minutes/);
   });
@@ -151,12 +182,21 @@ describe("login limits and password hashing", () => {
   it("counts an IPv6 client by its /64, so rotating addresses inside it gets no more tries", async () => {
     const { user } = await createUser({ email: "ipv6@example.com" });
     for (let i = 1; i <= 5; i++) {
-      const r = await callRoute(loginAction, formRequest("/login", { email: user.email, password: "wrong" }, { ip: `2001:db8::${i}` }));
+      const r = await callRoute(
+        loginAction,
+        formRequest("/login", { email: user.email, password: "wrong" }, { ip: `2001:db8::${i}` }),
+      );
       expect(r.status).toBe(401);
     }
-    const sameNetwork = await callRoute(loginAction, formRequest("/login", { email: user.email, password: "wrong" }, { ip: "2001:db8:0:0:ffff::abcd" }));
+    const sameNetwork = await callRoute(
+      loginAction,
+      formRequest("/login", { email: user.email, password: "wrong" }, { ip: "2001:db8:0:0:ffff::abcd" }),
+    );
     expect(sameNetwork.status).toBe(429);
-    const otherNetwork = await callRoute(loginAction, formRequest("/login", { email: user.email, password: "wrong" }, { ip: "2001:db8:0:1::1" }));
+    const otherNetwork = await callRoute(
+      loginAction,
+      formRequest("/login", { email: user.email, password: "wrong" }, { ip: "2001:db8:0:1::1" }),
+    );
     expect(otherNetwork.status).toBe(401);
   });
 
@@ -187,18 +227,27 @@ describe("login limits and password hashing", () => {
   it("verifies an old bcrypt hash once, then stores Argon2id", async () => {
     const { user } = await createUser({ email: "legacy@example.com" });
     await db().user.update({ where: { id: user.id }, data: { passwordHash: bcrypt.hashSync("legacy password!", 4) } });
-    const login = await callRoute(loginAction, formRequest("/login", { email: user.email, password: "legacy password!" }));
+    const login = await callRoute(
+      loginAction,
+      formRequest("/login", { email: user.email, password: "legacy password!" }),
+    );
     expect(login.status).toBe(302);
     const after = await db().user.findUniqueOrThrow({ where: { id: user.id } });
     expect(after.passwordHash).toMatch(/^\$argon2id\$/);
-    const again = await callRoute(loginAction, formRequest("/login", { email: user.email, password: "legacy password!" }));
+    const again = await callRoute(
+      loginAction,
+      formRequest("/login", { email: user.email, password: "legacy password!" }),
+    );
     expect(again.status).toBe(302);
   });
 
   it("tells apart passwords that differ only after byte 72", async () => {
     const password = `${"a".repeat(72)}-the-real-end`;
     const { user } = await createUser({ email: "long@example.com", password });
-    const wrong = await callRoute(loginAction, formRequest("/login", { email: user.email, password: `${"a".repeat(72)}-another-end` }));
+    const wrong = await callRoute(
+      loginAction,
+      formRequest("/login", { email: user.email, password: `${"a".repeat(72)}-another-end` }),
+    );
     expect(wrong.status).toBe(401);
     const right = await callRoute(loginAction, formRequest("/login", { email: user.email, password }));
     expect(right.status).toBe(302);
@@ -206,11 +255,20 @@ describe("login limits and password hashing", () => {
 
   it("answers a taken email with 409, and limits sign-ups per address", async () => {
     await createUser({ email: "taken-before@example.com" });
-    const taken = await callRoute(signupAction, formRequest("/signup", { ...validSignup, email: "taken-before@example.com" }, { ip: "10.4.4.4" }));
+    const taken = await callRoute(
+      signupAction,
+      formRequest("/signup", { ...validSignup, email: "taken-before@example.com" }, { ip: "10.4.4.4" }),
+    );
     expect(taken.status).toBe(409);
     for (let i = 1; i < SIGNUP_LIMIT.points; i++)
-      await callRoute(signupAction, formRequest("/signup", { ...validSignup, email: "taken-before@example.com" }, { ip: "10.4.4.4" }));
-    const limited = await callRoute(signupAction, formRequest("/signup", { ...validSignup, email: "new@example.com" }, { ip: "10.4.4.4" }));
+      await callRoute(
+        signupAction,
+        formRequest("/signup", { ...validSignup, email: "taken-before@example.com" }, { ip: "10.4.4.4" }),
+      );
+    const limited = await callRoute(
+      signupAction,
+      formRequest("/signup", { ...validSignup, email: "new@example.com" }, { ip: "10.4.4.4" }),
+    );
     expect(limited.status).toBe(429);
     expect((await limited.json()).formError).toMatch(/Too many sign-ups/);
     expect(await db().user.count({ where: { email: "new@example.com" } })).toBe(0);
@@ -279,17 +337,25 @@ describe("health and the audit log", () => {
     const row = await db().auditLog.create({
       data: { actorType: "SYSTEM", action: "test.row", entityType: "test", entityId: "1" },
     });
-    await expect(db().auditLog.update({ where: { id: row.id }, data: { action: "tampered" } })).rejects.toThrow(/append-only/);
+    await expect(db().auditLog.update({ where: { id: row.id }, data: { action: "tampered" } })).rejects.toThrow(
+      /append-only/,
+    );
     await expect(db().auditLog.delete({ where: { id: row.id } })).rejects.toThrow(/append-only/);
     expect((await db().auditLog.findUniqueOrThrow({ where: { id: row.id } })).action).toBe("test.row");
   });
 
   it("refuses money that breaks the rules, even from a buggy caller", async () => {
     const { user } = await createUser({ role: "CREATOR" });
-    const creator = await db().creatorAccount.create({ data: { userId: user.id, displayName: "C", slug: `c-${user.id}` } });
+    const creator = await db().creatorAccount.create({
+      data: { userId: user.id, displayName: "C", slug: `c-${user.id}` },
+    });
     const product = await db().product.create({ data: { creatorId: creator.id, title: "P", slug: `p-${user.id}` } });
     await expect(db().price.create({ data: { productId: product.id, amount: -1, currency: "usd" } })).rejects.toThrow();
-    await expect(db().price.create({ data: { productId: product.id, amount: 100, currency: "USD" } })).rejects.toThrow();
-    await expect(db().price.create({ data: { productId: product.id, amount: 100, currency: "usd" } })).resolves.toBeTruthy();
+    await expect(
+      db().price.create({ data: { productId: product.id, amount: 100, currency: "USD" } }),
+    ).rejects.toThrow();
+    await expect(
+      db().price.create({ data: { productId: product.id, amount: 100, currency: "usd" } }),
+    ).resolves.toBeTruthy();
   });
 });

@@ -15,7 +15,14 @@ let sequence = 0;
 
 async function product(
   creatorId: string,
-  options: { title?: string; description?: string; published?: boolean; amount?: number; currency?: string; cover?: boolean } = {},
+  options: {
+    title?: string;
+    description?: string;
+    published?: boolean;
+    amount?: number;
+    currency?: string;
+    cover?: boolean;
+  } = {},
 ) {
   sequence += 1;
   let coverImagePath: string | null = null;
@@ -88,13 +95,25 @@ describe("home page search and pagination", () => {
 describe("product page", () => {
   it("offers Buy to anonymous visitors and buyers, with the price", async () => {
     const { creator } = await creatorWithAccount();
-    const p = await product(creator.id, { amount: 3000, currency: "jpy", description: "<script>alert(1)</script>\nline two" });
+    const p = await product(creator.id, {
+      amount: 3000,
+      currency: "jpy",
+      description: "<script>alert(1)</script>\nline two",
+    });
     const anonymous = await json(await callRoute(productLoader, getRequest(`/p/${p.slug}`), { slug: p.slug }));
     expect(anonymous.purchase).toEqual({ kind: "buy" });
-    expect(anonymous.product).toMatchObject({ id: p.id, price: { amount: 3000, currency: "jpy" }, description: "<script>alert(1)</script>\nline two" });
+    expect(anonymous.product).toMatchObject({
+      id: p.id,
+      price: { amount: 3000, currency: "jpy" },
+      description: "<script>alert(1)</script>\nline two",
+    });
     expect(JSON.stringify(anonymous)).not.toContain("deliverables/");
     const { user } = await createUser();
-    const buyer = await json(await callRoute(productLoader, getRequest(`/p/${p.slug}`, { cookie: await sessionCookie(user.id) }), { slug: p.slug }));
+    const buyer = await json(
+      await callRoute(productLoader, getRequest(`/p/${p.slug}`, { cookie: await sessionCookie(user.id) }), {
+        slug: p.slug,
+      }),
+    );
     expect(buyer.purchase).toEqual({ kind: "buy" });
   });
 
@@ -103,13 +122,18 @@ describe("product page", () => {
     const p = await product(creator.id);
     const { user: owner } = await createUser();
     await grantEntitlement({ buyerId: owner.id, product: p, price: p.prices[0]! });
-    await db().creatorAccount.update({ where: { id: creator.id }, data: { chargesEnabled: false, onboardingStatus: "RESTRICTED" } });
+    await db().creatorAccount.update({
+      where: { id: creator.id },
+      data: { chargesEnabled: false, onboardingStatus: "RESTRICTED" },
+    });
 
     const visitor = await json(await callRoute(productLoader, getRequest(`/p/${p.slug}`), { slug: p.slug }));
     expect(visitor.purchase).toEqual({ kind: "unavailable", reason: "creator_cannot_charge" });
     expect(visitor.product.title).toBe(p.title);
     const buyer = await json(
-      await callRoute(productLoader, getRequest(`/p/${p.slug}`, { cookie: await sessionCookie(owner.id) }), { slug: p.slug }),
+      await callRoute(productLoader, getRequest(`/p/${p.slug}`, { cookie: await sessionCookie(owner.id) }), {
+        slug: p.slug,
+      }),
     );
     expect(buyer.purchase).toEqual({ kind: "owned" });
     expect(await db().product.count({ where: { id: p.id, published: true } })).toBe(1);
@@ -128,7 +152,9 @@ describe("product page", () => {
       const { user } = await createUser();
       await grantEntitlement({ buyerId: user.id, product: p, price: p.prices[0]!, status });
       const page = await json(
-        await callRoute(productLoader, getRequest(`/p/${p.slug}`, { cookie: await sessionCookie(user.id) }), { slug: p.slug }),
+        await callRoute(productLoader, getRequest(`/p/${p.slug}`, { cookie: await sessionCookie(user.id) }), {
+          slug: p.slug,
+        }),
       );
       expect(page.purchase.kind, status).toBe(kind);
     }
@@ -139,8 +165,12 @@ describe("product page", () => {
     const other = await creatorWithAccount();
     const p = await product(creator.id, { published: false });
     expect((await callRoute(productLoader, getRequest(`/p/${p.slug}`), { slug: p.slug })).status).toBe(404);
-    expect((await callRoute(productLoader, getRequest(`/p/${p.slug}`, { cookie: other.cookie }), { slug: p.slug })).status).toBe(404);
-    const preview = await json(await callRoute(productLoader, getRequest(`/p/${p.slug}`, { cookie }), { slug: p.slug }));
+    expect(
+      (await callRoute(productLoader, getRequest(`/p/${p.slug}`, { cookie: other.cookie }), { slug: p.slug })).status,
+    ).toBe(404);
+    const preview = await json(
+      await callRoute(productLoader, getRequest(`/p/${p.slug}`, { cookie }), { slug: p.slug }),
+    );
     expect(preview).toMatchObject({ isOwner: true, purchase: { kind: "own" }, product: { published: false } });
     expect((await callRoute(productLoader, getRequest("/p/nope"), { slug: "nope" })).status).toBe(404);
   });
@@ -157,7 +187,9 @@ describe("creator page", () => {
     expect(page1.creator).toEqual({ displayName: creator.displayName, slug: creator.slug, bio: "I draw maps." });
     expect(page1).toMatchObject({ total: 13, pageCount: 2 });
     expect(page1.products).toHaveLength(12);
-    const page2 = await json(await callRoute(creatorLoader, getRequest(`/c/${creator.slug}?page=2`), { slug: creator.slug }));
+    const page2 = await json(
+      await callRoute(creatorLoader, getRequest(`/c/${creator.slug}?page=2`), { slug: creator.slug }),
+    );
     const titles = [...page1.products, ...page2.products].map((p: { title: string }) => p.title);
     expect(titles).not.toContain("Hidden draft");
     expect(titles).not.toContain("Not theirs");
@@ -175,20 +207,30 @@ describe("cover images", () => {
     expect(response.headers.get("Cache-Control")).toMatch(/^public, max-age=\d+/);
     expect(Buffer.from(await response.arrayBuffer())).toEqual(PNG_BYTES);
     const etag = response.headers.get("ETag")!;
-    const again = await callRoute(coverLoader, new Request(`http://localhost:3000/media/covers/${p.id}`, { headers: { "If-None-Match": etag } }), {
-      productId: p.id,
-    });
+    const again = await callRoute(
+      coverLoader,
+      new Request(`http://localhost:3000/media/covers/${p.id}`, { headers: { "If-None-Match": etag } }),
+      {
+        productId: p.id,
+      },
+    );
     expect(again.status).toBe(304);
   });
 
   it("keeps a draft's cover private to its creator, and 404s products without a cover", async () => {
     const { creator, cookie } = await creatorWithAccount();
     const draft = await product(creator.id, { cover: true, published: false });
-    expect((await callRoute(coverLoader, getRequest(`/media/covers/${draft.id}`), { productId: draft.id })).status).toBe(404);
-    const own = await callRoute(coverLoader, getRequest(`/media/covers/${draft.id}`, { cookie }), { productId: draft.id });
+    expect(
+      (await callRoute(coverLoader, getRequest(`/media/covers/${draft.id}`), { productId: draft.id })).status,
+    ).toBe(404);
+    const own = await callRoute(coverLoader, getRequest(`/media/covers/${draft.id}`, { cookie }), {
+      productId: draft.id,
+    });
     expect(own.status).toBe(200);
     expect(own.headers.get("Cache-Control")).toMatch(/private/);
     const bare = await product(creator.id);
-    expect((await callRoute(coverLoader, getRequest(`/media/covers/${bare.id}`), { productId: bare.id })).status).toBe(404);
+    expect((await callRoute(coverLoader, getRequest(`/media/covers/${bare.id}`), { productId: bare.id })).status).toBe(
+      404,
+    );
   });
 });

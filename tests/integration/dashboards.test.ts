@@ -25,7 +25,14 @@ const daysAgo = (n: number, hour = 12) => new Date(today.getTime() - n * 86_400_
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 
 /** A paid order written the way fulfillment writes one (order, item, rollup in one transaction). */
-async function sale(input: { creatorId: string; amount: number; currency: string; paidAt: Date; fee?: number; stripeFee?: number }) {
+async function sale(input: {
+  creatorId: string;
+  amount: number;
+  currency: string;
+  paidAt: Date;
+  fee?: number;
+  stripeFee?: number;
+}) {
   const product = await publishedProduct(input.creatorId, { amount: input.amount, currency: input.currency });
   const { user } = await createUser();
   const fee = input.fee ?? Math.round(input.amount / 10);
@@ -104,7 +111,10 @@ describe("creator dashboard", () => {
           createdAt: daysAgo(2),
         },
       });
-      await tx.order.update({ where: { id: refunded.id }, data: { refundedAmount: 1000, applicationFeeRefunded: 100, status: "PARTIALLY_REFUNDED" } });
+      await tx.order.update({
+        where: { id: refunded.id },
+        data: { refundedAmount: 1000, applicationFeeRefunded: 100, status: "PARTIALLY_REFUNDED" },
+      });
       await rollupRefund(tx, refunded, refund, 1);
     });
     // Another creator's sales never show up.
@@ -144,12 +154,16 @@ describe("creator dashboard", () => {
 
     const all = await json(await callRoute(creatorLoader, getRequest("/creator/dashboard?range=all", { cookie })));
     expect(all.dashboard.range.from).toBe(iso(daysAgo(200)));
-    expect(all.dashboard.currencies.find((c: { currency: string }) => c.currency === "usd").current.gross).toBe(2000 + 5000 + 1000 + 9999);
+    expect(all.dashboard.currencies.find((c: { currency: string }) => c.currency === "usd").current.gross).toBe(
+      2000 + 5000 + 1000 + 9999,
+    );
 
     const csv = await callRoute(creatorCsvLoader, getRequest("/creator/dashboard.csv?range=30d", { cookie }));
     expect(csv.headers.get("Content-Type")).toContain("text/csv");
     const lines = (await csv.text()).trim().split("\r\n");
-    expect(lines[0]).toBe("order,paid_at,product,buyer_email,currency,gross,platform_fee,refunded,platform_fee_refunded,net,status");
+    expect(lines[0]).toBe(
+      "order,paid_at,product,buyer_email,currency,gross,platform_fee,refunded,platform_fee_refunded,net,status",
+    );
     const rows = lines.slice(1).map((line) => line.split(","));
     const sum = (currency: string, column: number) =>
       rows.filter((r) => r[4] === currency).reduce((s, r) => s + Math.round(Number(r[column]) * 100), 0);
@@ -161,12 +175,18 @@ describe("creator dashboard", () => {
   it("answers 400 with the field's message for an invalid custom range, and still renders the last 30 days", async () => {
     const { user } = await onboardedCreator(stripeEnv.url);
     const cookie = await sessionCookie(user.id);
-    const response = await callRoute(creatorLoader, getRequest("/creator/dashboard?range=custom&from=2026-05-10&to=2026-05-01", { cookie }));
+    const response = await callRoute(
+      creatorLoader,
+      getRequest("/creator/dashboard?range=custom&from=2026-05-10&to=2026-05-01", { cookie }),
+    );
     expect(response.status).toBe(400);
     const body = await json(response);
     expect(body.rangeErrors.to).toBe("The end date must be on or after the start date");
     expect(body.dashboard.range.days).toBe(30);
-    const csv = await callRoute(creatorCsvLoader, getRequest("/creator/dashboard.csv?range=custom&from=x&to=y", { cookie }));
+    const csv = await callRoute(
+      creatorCsvLoader,
+      getRequest("/creator/dashboard.csv?range=custom&from=x&to=y", { cookie }),
+    );
     expect(csv.status).toBe(400);
   });
 
@@ -174,7 +194,9 @@ describe("creator dashboard", () => {
     const { user, creator } = await onboardedCreator(stripeEnv.url);
     await sale({ creatorId: creator.id, amount: 1234, currency: "usd", paidAt: daysAgo(0) });
     await db().creatorAccount.update({ where: { id: creator.id }, data: { stripeAccountId: "acct_does_not_exist" } });
-    const body = await json(await callRoute(creatorLoader, getRequest("/creator/dashboard", { cookie: await sessionCookie(user.id) })));
+    const body = await json(
+      await callRoute(creatorLoader, getRequest("/creator/dashboard", { cookie: await sessionCookie(user.id) })),
+    );
     expect(body.stripe.status).toBe("unavailable");
     expect(body.dashboard.currencies[0].current.gross).toBe(1234);
   });
@@ -239,14 +261,27 @@ describe("creator dashboard", () => {
       await rollupSale(tx, order);
     });
 
-    const body = await json(await callRoute(creatorLoader, getRequest("/creator/dashboard?range=7d", { cookie: await sessionCookie(user.id) })));
-    expect(body.dashboard.currencies.find((c: { currency: string }) => c.currency === "chf").current.gross).toBe(12_000);
+    const body = await json(
+      await callRoute(
+        creatorLoader,
+        getRequest("/creator/dashboard?range=7d", { cookie: await sessionCookie(user.id) }),
+      ),
+    );
+    expect(body.dashboard.currencies.find((c: { currency: string }) => c.currency === "chf").current.gross).toBe(
+      12_000,
+    );
     expect(body.dashboard.memberships).toMatchObject({ hasMemberships: true, hasMembershipProduct: true });
-    expect(body.dashboard.memberships.currencies).toEqual([expect.objectContaining({ currency: "chf", mrr: 1000, activeMembers: 1, trialing: 0 })]);
+    expect(body.dashboard.memberships.currencies).toEqual([
+      expect.objectContaining({ currency: "chf", mrr: 1000, activeMembers: 1, trialing: 0 }),
+    ]);
 
     const { user: staff } = await createUser({ role: "STAFF" });
-    const platform = await json(await callRoute(staffLoader, getRequest("/staff/dashboard?range=7d", { cookie: await sessionCookie(staff.id) })));
-    expect(platform.dashboard.memberships.currencies.find((c: { currency: string }) => c.currency === "chf")).toMatchObject({
+    const platform = await json(
+      await callRoute(staffLoader, getRequest("/staff/dashboard?range=7d", { cookie: await sessionCookie(staff.id) })),
+    );
+    expect(
+      platform.dashboard.memberships.currencies.find((c: { currency: string }) => c.currency === "chf"),
+    ).toMatchObject({
       mrr: 1000,
       platformFeeMrr: 100,
       activeMembers: 1,
@@ -255,7 +290,10 @@ describe("creator dashboard", () => {
 
   it("is for creators only", async () => {
     const { user } = await createUser();
-    const response = await callRoute(creatorLoader, getRequest("/creator/dashboard", { cookie: await sessionCookie(user.id) }));
+    const response = await callRoute(
+      creatorLoader,
+      getRequest("/creator/dashboard", { cookie: await sessionCookie(user.id) }),
+    );
     expect(response.status).toBe(403);
   });
 });
@@ -265,20 +303,48 @@ describe("platform dashboard", () => {
     const { user: staff } = await createUser({ role: "STAFF" });
     const cookie = await sessionCookie(staff.id);
     const before = await json(await callRoute(staffLoader, getRequest("/staff/dashboard?range=7d", { cookie })));
-    const gmvBefore = (c: string) => before.dashboard.currencies.find((x: { currency: string }) => x.currency === c)?.current.gross ?? 0;
+    const gmvBefore = (c: string) =>
+      before.dashboard.currencies.find((x: { currency: string }) => x.currency === c)?.current.gross ?? 0;
 
     const creators: { id: string }[] = [];
     for (let i = 0; i < 3; i++) creators.push((await onboardedCreator(stripeEnv.url)).creator);
-    await sale({ creatorId: creators[0]!.id, amount: 3000, currency: "usd", paidAt: daysAgo(1), fee: 300, stripeFee: 117 });
-    await sale({ creatorId: creators[1]!.id, amount: 10000, currency: "usd", paidAt: daysAgo(2), fee: 500, stripeFee: 320 });
-    await sale({ creatorId: creators[2]!.id, amount: 2500, currency: "eur", paidAt: daysAgo(0), fee: 250, stripeFee: 100 });
+    await sale({
+      creatorId: creators[0]!.id,
+      amount: 3000,
+      currency: "usd",
+      paidAt: daysAgo(1),
+      fee: 300,
+      stripeFee: 117,
+    });
+    await sale({
+      creatorId: creators[1]!.id,
+      amount: 10000,
+      currency: "usd",
+      paidAt: daysAgo(2),
+      fee: 500,
+      stripeFee: 320,
+    });
+    await sale({
+      creatorId: creators[2]!.id,
+      amount: 2500,
+      currency: "eur",
+      paidAt: daysAgo(0),
+      fee: 250,
+      stripeFee: 100,
+    });
 
-    const response = await callRoute(staffLoader, getRequest("/staff/dashboard?range=7d&sort=rate&dir=desc", { cookie }));
+    const response = await callRoute(
+      staffLoader,
+      getRequest("/staff/dashboard?range=7d&sort=rate&dir=desc", { cookie }),
+    );
     expect(response.status).toBe(200);
     const body = await json(response);
     const usd = body.dashboard.currencies.find((c: { currency: string }) => c.currency === "usd");
     expect(usd.current.gross - gmvBefore("usd")).toBe(13000);
-    expect(body.dashboard.currencies.find((c: { currency: string }) => c.currency === "eur").current.gross - gmvBefore("eur")).toBe(2500);
+    expect(
+      body.dashboard.currencies.find((c: { currency: string }) => c.currency === "eur").current.gross -
+        gmvBefore("eur"),
+    ).toBe(2500);
     expect(body.dashboard.activeCreators - before.dashboard.activeCreators).toBe(3);
     expect(body.dashboard.newBuyers - before.dashboard.newBuyers).toBe(3);
     const table = body.dashboard.creators;
@@ -286,15 +352,24 @@ describe("platform dashboard", () => {
     const ours = table.rows.filter((r: { creatorId: string }) => creators.some((c) => c.id === r.creatorId));
     expect(ours.map((r: { rateBps: number }) => r.rateBps)).toEqual([1000, 500]);
 
-    const eurTable = await json(await callRoute(staffLoader, getRequest("/staff/dashboard?range=7d&currency=eur&sort=name&dir=asc", { cookie })));
+    const eurTable = await json(
+      await callRoute(staffLoader, getRequest("/staff/dashboard?range=7d&currency=eur&sort=name&dir=asc", { cookie })),
+    );
     expect(eurTable.dashboard.creators.rows.map((r: { creatorId: string }) => r.creatorId)).toContain(creators[2]!.id);
     expect(eurTable.dashboard.creators.rows.every((r: { gross: number }) => r.gross > 0)).toBe(true);
 
     const csv = await callRoute(staffCsvLoader, getRequest("/staff/dashboard.csv?range=7d", { cookie }));
-    const rows = (await csv.text()).trim().split("\r\n").slice(1).map((line) => line.split(","));
-    const sum = (currency: string) => rows.filter((r) => r[3] === currency).reduce((s, r) => s + Math.round(Number(r[5]) * 100), 0);
+    const rows = (await csv.text())
+      .trim()
+      .split("\r\n")
+      .slice(1)
+      .map((line) => line.split(","));
+    const sum = (currency: string) =>
+      rows.filter((r) => r[3] === currency).reduce((s, r) => s + Math.round(Number(r[5]) * 100), 0);
     expect(sum("USD")).toBe(usd.current.gross);
-    expect(sum("EUR")).toBe(body.dashboard.currencies.find((c: { currency: string }) => c.currency === "eur").current.gross);
+    expect(sum("EUR")).toBe(
+      body.dashboard.currencies.find((c: { currency: string }) => c.currency === "eur").current.gross,
+    );
   });
 
   it("pages the creators table", async () => {
@@ -304,8 +379,12 @@ describe("platform dashboard", () => {
       await sale({ creatorId: creator.id, amount: 1000 + i, currency: "gbp", paidAt: daysAgo(1) });
     }
     const cookie = await sessionCookie(staff.id);
-    const page1 = await json(await callRoute(staffLoader, getRequest("/staff/dashboard?currency=gbp&sort=gross&dir=asc", { cookie })));
-    const page2 = await json(await callRoute(staffLoader, getRequest("/staff/dashboard?currency=gbp&sort=gross&dir=asc&page=2", { cookie })));
+    const page1 = await json(
+      await callRoute(staffLoader, getRequest("/staff/dashboard?currency=gbp&sort=gross&dir=asc", { cookie })),
+    );
+    const page2 = await json(
+      await callRoute(staffLoader, getRequest("/staff/dashboard?currency=gbp&sort=gross&dir=asc&page=2", { cookie })),
+    );
     expect(page1.dashboard.creators.total).toBe(21);
     expect(page1.dashboard.creators.pageCount).toBe(2);
     expect(page1.dashboard.creators.rows[0].gross).toBe(1000);

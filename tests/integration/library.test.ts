@@ -9,7 +9,12 @@ import { action as libraryAction, loader as libraryLoader } from "#app/routes/li
 import { loader as receiptLoader } from "#app/routes/library_.orders.$number.tsx";
 import { db } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
-import { buyThroughCheckout, onboardedCreator, publishedMembership, publishedProduct } from "#tests/helpers/marketplace.ts";
+import {
+  buyThroughCheckout,
+  onboardedCreator,
+  publishedMembership,
+  publishedProduct,
+} from "#tests/helpers/marketplace.ts";
 import { callRoute, createUser, formRequest, getRequest, sessionCookie } from "#tests/helpers/requests.ts";
 import { controls, startTestStripe, type TestStripe } from "#tests/helpers/stripe.ts";
 
@@ -32,7 +37,12 @@ async function purchase() {
   fs.writeFileSync(path.join(env().UPLOADS_DIR, stored), "the goods");
   await db().product.update({
     where: { id: product.id },
-    data: { deliverablePath: stored, deliverableName: "guide.txt", deliverableMimeType: "text/plain", deliverableSizeBytes: 9 },
+    data: {
+      deliverablePath: stored,
+      deliverableName: "guide.txt",
+      deliverableMimeType: "text/plain",
+      deliverableSizeBytes: 9,
+    },
   });
   const { user } = await createUser();
   const cookie = await sessionCookie(user.id);
@@ -109,7 +119,9 @@ const manageBilling = (membershipId: string, cookie: string) =>
 describe("memberships in the library", () => {
   it("is empty for a new buyer, and lists memberships apart from purchases", async () => {
     const { user } = await createUser();
-    const empty = await (await callRoute(libraryLoader, getRequest("/library", { cookie: await sessionCookie(user.id) }))).json();
+    const empty = await (
+      await callRoute(libraryLoader, getRequest("/library", { cookie: await sessionCookie(user.id) }))
+    ).json();
     expect(empty).toMatchObject({ items: [], memberships: [] });
 
     const { cookie, membership: row } = await membership();
@@ -135,11 +147,19 @@ describe("memberships in the library", () => {
 
   it("says so kindly when Stripe can't be reached", async () => {
     const { cookie, membership: row } = await membership();
-    await controls.injectFault(stripeEnv.url, { path: "/v1/billing_portal/sessions", method: "POST", count: 10, status: 500 });
+    await controls.injectFault(stripeEnv.url, {
+      path: "/v1/billing_portal/sessions",
+      method: "POST",
+      count: 10,
+      status: 500,
+    });
     try {
       const failed = await manageBilling(row.id, cookie);
       expect(failed.status).toBe(502);
-      expect(await failed.json()).toMatchObject({ membershipId: row.id, error: expect.stringMatching(/couldn't reach our payment provider/) });
+      expect(await failed.json()).toMatchObject({
+        membershipId: row.id,
+        error: expect.stringMatching(/couldn't reach our payment provider/),
+      });
     } finally {
       await controls.clearFaults(stripeEnv.url);
     }
@@ -150,9 +170,13 @@ describe("memberships in the library", () => {
     const stored = `deliverables/${product.id}.txt`;
     fs.mkdirSync(path.join(env().UPLOADS_DIR, "deliverables"), { recursive: true });
     fs.writeFileSync(path.join(env().UPLOADS_DIR, stored), "issue one");
-    await db().product.update({ where: { id: product.id }, data: { deliverablePath: stored, deliverableName: "issue.txt" } });
+    await db().product.update({
+      where: { id: product.id },
+      data: { deliverablePath: stored, deliverableName: "issue.txt" },
+    });
     const entitlementId = row.entitlement!.id;
-    const fetchFile = (c: string) => callRoute(downloadLoader, getRequest(`/library/download/${entitlementId}`, { cookie: c }), { entitlementId });
+    const fetchFile = (c: string) =>
+      callRoute(downloadLoader, getRequest(`/library/download/${entitlementId}`, { cookie: c }), { entitlementId });
     expect((await fetchFile(cookie)).status).toBe(200);
     const stranger = await createUser();
     expect((await fetchFile(await sessionCookie(stranger.user.id))).status).toBe(404);

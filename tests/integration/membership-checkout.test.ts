@@ -40,7 +40,12 @@ async function membershipAndBuyer(options: { monthly?: number; yearly?: number; 
   fs.writeFileSync(path.join(env().UPLOADS_DIR, stored), "members only");
   await db().product.update({
     where: { id: product.id },
-    data: { deliverablePath: stored, deliverableName: "issue-1.txt", deliverableMimeType: "text/plain", deliverableSizeBytes: 12 },
+    data: {
+      deliverablePath: stored,
+      deliverableName: "issue-1.txt",
+      deliverableMimeType: "text/plain",
+      deliverableSizeBytes: 12,
+    },
   });
   const buyer = await buyerOnTestClock(stripe);
   return { creator, product, ...buyer, cookie: await sessionCookie(buyer.user.id) };
@@ -51,7 +56,10 @@ function sessionIdFrom(url: string) {
 }
 
 async function subscribe(productId: string, cookie: string, interval?: "MONTH" | "YEAR") {
-  return callRoute(checkoutAction, formRequest("/checkout", { productId, ...(interval ? { interval } : {}) }, { cookie }));
+  return callRoute(
+    checkoutAction,
+    formRequest("/checkout", { productId, ...(interval ? { interval } : {}) }, { cookie }),
+  );
 }
 
 async function libraryOf(cookie: string) {
@@ -188,7 +196,9 @@ describe("joining a membership", () => {
     const sessionId = sessionIdFrom(started.headers.get("Location")!);
     await controls.payCheckoutSession(stripeEnv.url, sessionId);
     await stripeEnv.settle();
-    const welcome = await (await callRoute(successLoader, getRequest(`/checkout/success?session_id=${sessionId}`, { cookie }))).json();
+    const welcome = await (
+      await callRoute(successLoader, getRequest(`/checkout/success?session_id=${sessionId}`, { cookie }))
+    ).json();
     expect(welcome.membership).toMatchObject({ status: "ACTIVE", amount: 1200, interval: "MONTH", trialEndsAt: null });
     expect(welcome.membership.nextChargeAt).toBeTruthy();
     expect(welcome.membership.firstInvoice).toEqual(expect.any(Number));
@@ -205,7 +215,9 @@ describe("joining a membership", () => {
       await controls.payCheckoutSession(stripeEnv.url, sessionId);
       await stripeEnv.settle();
       expect(await db().membership.count({ where: { buyerId: user.id } })).toBe(0);
-      const welcome = await (await callRoute(successLoader, getRequest(`/checkout/success?session_id=${sessionId}`, { cookie }))).json();
+      const welcome = await (
+        await callRoute(successLoader, getRequest(`/checkout/success?session_id=${sessionId}`, { cookie }))
+      ).json();
       expect(welcome).toMatchObject({ state: "member", membership: { status: "TRIALING", amount: 900 } });
     } finally {
       await controls.setWebhookControls(stripeEnv.url, { drop: 0 });
@@ -285,7 +297,10 @@ describe("a renewal that fails", () => {
 
     // When the grace period has run out, the library offers no download and the route refuses it.
     const entitlement = await db().entitlement.findUniqueOrThrow({ where: { membershipId: membership.id } });
-    await db().entitlement.update({ where: { id: entitlement.id }, data: { accessEndsAt: new Date(Date.now() - 1000) } });
+    await db().entitlement.update({
+      where: { id: entitlement.id },
+      data: { accessEndsAt: new Date(Date.now() - 1000) },
+    });
     const lapsed = (await libraryOf(cookie)).memberships[0];
     expect(lapsed.entitlementId).toBeNull();
     expect(lapsed.accessText).toMatch(/on hold/);

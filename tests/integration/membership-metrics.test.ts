@@ -5,7 +5,12 @@ import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import { MembershipFigures } from "#app/components/dashboard.tsx";
-import { membershipMetrics, monthlyRecurring, rateBps, type MembershipCurrencyFigures } from "#app/domain/membership-metrics.server.ts";
+import {
+  membershipMetrics,
+  monthlyRecurring,
+  rateBps,
+  type MembershipCurrencyFigures,
+} from "#app/domain/membership-metrics.server.ts";
 import type { BillingInterval, MembershipStatus } from "#app/generated/prisma/client.ts";
 import { loader as creatorLoader } from "#app/routes/creator.dashboard.tsx";
 import { loader as staffLoader } from "#app/routes/staff.dashboard.tsx";
@@ -169,11 +174,32 @@ describe("trial conversion and churn over a range", () => {
 
     // "All time" has no start: every conversion and lost trial so far, and no churn rate.
     const allTime = of((await membershipMetrics({ creatorId: creator.id, range: NOW })).currencies, "usd")!;
-    expect(allTime).toMatchObject({ converted: 3, trialsEndedUnconverted: 2, conversionRateBps: 6000, membersAtStart: 0, churned: 0, churnRateBps: null });
+    expect(allTime).toMatchObject({
+      converted: 3,
+      trialsEndedUnconverted: 2,
+      conversionRateBps: 6000,
+      membersAtStart: 0,
+      churned: 0,
+      churnRateBps: null,
+    });
 
     // A range with nothing happening has no rates, not 0%.
-    const quiet = of((await membershipMetrics({ creatorId: creator.id, range: { from: new Date("2025-06-01T00:00:00Z"), to: new Date("2025-07-01T00:00:00Z") } })).currencies, "usd")!;
-    expect(quiet).toMatchObject({ converted: 0, trialsEndedUnconverted: 0, conversionRateBps: null, membersAtStart: 0, churnRateBps: null });
+    const quiet = of(
+      (
+        await membershipMetrics({
+          creatorId: creator.id,
+          range: { from: new Date("2025-06-01T00:00:00Z"), to: new Date("2025-07-01T00:00:00Z") },
+        })
+      ).currencies,
+      "usd",
+    )!;
+    expect(quiet).toMatchObject({
+      converted: 0,
+      trialsEndedUnconverted: 0,
+      conversionRateBps: null,
+      membersAtStart: 0,
+      churnRateBps: null,
+    });
   });
 });
 
@@ -189,7 +215,11 @@ describe("scoping", () => {
     const forA = await membershipMetrics({ creatorId: a.creator.id, range: NOW });
     expect(forA.currencies).toHaveLength(1);
     expect(of(forA.currencies, "sek")).toMatchObject({ mrr: 1200, activeMembers: 1, trialing: 0 });
-    expect(of((await membershipMetrics({ creatorId: b.creator.id, range: NOW })).currencies, "sek")).toMatchObject({ mrr: 3100, activeMembers: 2, trialing: 1 });
+    expect(of((await membershipMetrics({ creatorId: b.creator.id, range: NOW })).currencies, "sek")).toMatchObject({
+      mrr: 3100,
+      activeMembers: 2,
+      trialing: 1,
+    });
     expect(of((await membershipMetrics({ creatorId: null, range: NOW })).currencies, "sek")).toMatchObject({
       mrr: 4300,
       platformFeeMrr: 430,
@@ -198,7 +228,10 @@ describe("scoping", () => {
     });
 
     const { creator: none } = await creatorWithAccount();
-    expect(await membershipMetrics({ creatorId: none.id, range: NOW })).toEqual({ hasMemberships: false, currencies: [] });
+    expect(await membershipMetrics({ creatorId: none.id, range: NOW })).toEqual({
+      hasMemberships: false,
+      currencies: [],
+    });
   });
 });
 
@@ -214,7 +247,12 @@ describe("dashboard loaders", () => {
     await member(product, buyer.id, { createdAt: "2026-01-15", interval: "YEAR", amount: 1000 });
     await member(product, buyer.id, { createdAt: "2026-01-15", interval: "YEAR", amount: 1000 });
     await member(product, buyer.id, { createdAt: "2026-01-01", status: "CANCELED", endedAt: "2026-03-20" });
-    await member(product, buyer.id, { createdAt: "2026-02-25", trialEndsAt: "2026-03-10", convertedAt: "2026-03-10", status: "PAST_DUE" });
+    await member(product, buyer.id, {
+      createdAt: "2026-02-25",
+      trialEndsAt: "2026-03-10",
+      convertedAt: "2026-03-10",
+      status: "PAST_DUE",
+    });
     const other = await setup("nok");
     await member(other.product, other.buyer.id, { createdAt: "2026-01-15", amount: 10_000 });
 
@@ -241,19 +279,38 @@ describe("dashboard loaders", () => {
     ]);
     // A range after everything happened: the same members now, nothing converted or churned in it.
     const later = await get(creatorLoader, "/creator/dashboard?range=custom&from=2026-05-01&to=2026-05-31", cookie);
-    expect(later.dashboard.memberships.currencies[0]).toMatchObject({ mrr: 667, converted: 0, conversionRateBps: null, membersAtStart: 3, churned: 0, churnRateBps: 0 });
+    expect(later.dashboard.memberships.currencies[0]).toMatchObject({
+      mrr: 667,
+      converted: 0,
+      conversionRateBps: null,
+      membersAtStart: 3,
+      churned: 0,
+      churnRateBps: 0,
+    });
 
     const { user: staff } = await createUser({ role: "STAFF" });
     const platform = await get(staffLoader, `/staff/dashboard?${march}`, await sessionCookie(staff.id));
     expect(platform.dashboard.memberships.hasMemberships).toBe(true);
     const nok = platform.dashboard.memberships.currencies.find((c: { currency: string }) => c.currency === "nok");
-    expect(nok).toMatchObject({ mrr: 667 + 10_000, platformFeeMrr: 67 + 1000, activeMembers: 4, converted: 1, membersAtStart: 4, churned: 1, churnRateBps: 2500 });
+    expect(nok).toMatchObject({
+      mrr: 667 + 10_000,
+      platformFeeMrr: 67 + 1000,
+      activeMembers: 4,
+      converted: 1,
+      membersAtStart: 4,
+      churned: 1,
+      churnRateBps: 2500,
+    });
   });
 
   it("tell a creator without memberships whether they have a membership product yet", async () => {
     const { cookie, creator } = await creatorWithAccount();
     const before = await get(creatorLoader, "/creator/dashboard", cookie);
-    expect(before.dashboard.memberships).toEqual({ hasMemberships: false, hasMembershipProduct: false, currencies: [] });
+    expect(before.dashboard.memberships).toEqual({
+      hasMemberships: false,
+      hasMembershipProduct: false,
+      currencies: [],
+    });
     await membershipProduct(creator.id);
     const after = await get(creatorLoader, "/creator/dashboard", cookie);
     expect(after.dashboard.memberships).toEqual({ hasMemberships: false, hasMembershipProduct: true, currencies: [] });
@@ -276,7 +333,8 @@ describe("the Memberships row", () => {
     churned: 0,
     churnRateBps: null,
   };
-  const render = (props: Parameters<typeof MembershipFigures>[0]) => renderToStaticMarkup(createElement(MembershipFigures, props));
+  const render = (props: Parameters<typeof MembershipFigures>[0]) =>
+    renderToStaticMarkup(createElement(MembershipFigures, props));
 
   it("shows MRR with formatMoney, rates as percents, a dash without a base, and the warnings", () => {
     const html = render({ memberships: { hasMemberships: true, currencies: [figures] }, platform: true, empty: null });
@@ -287,11 +345,16 @@ describe("the Memberships row", () => {
     expect(html).toMatch(/data-testid="churn-usd">—</);
     expect(html).toContain("2 payments failed");
     expect(html).toContain("1 cancels soon");
-    expect(render({ memberships: { hasMemberships: true, currencies: [figures] }, empty: null })).not.toContain("platform fee");
+    expect(render({ memberships: { hasMemberships: true, currencies: [figures] }, empty: null })).not.toContain(
+      "platform fee",
+    );
   });
 
   it("shows the empty state when there are no memberships", () => {
-    const html = render({ memberships: { hasMemberships: false, currencies: [] }, empty: createElement("p", null, "No memberships yet") });
+    const html = render({
+      memberships: { hasMemberships: false, currencies: [] },
+      empty: createElement("p", null, "No memberships yet"),
+    });
     expect(html).toContain("No memberships yet");
     expect(html).not.toContain("MRR</dt>");
   });

@@ -35,7 +35,11 @@ const START = 1_780_000_000; // a fixed Stripe time for the test clocks (2026-05
 
 type Buyer = Awaited<ReturnType<typeof buyerOnTestClock>>;
 
-async function subscribe(buyer: Buyer, productId: string, options: { interval?: "MONTH" | "YEAR"; card?: string } = {}) {
+async function subscribe(
+  buyer: Buyer,
+  productId: string,
+  options: { interval?: "MONTH" | "YEAR"; card?: string } = {},
+) {
   const checkout = await startCheckout({
     buyer: buyer.user,
     productId,
@@ -44,7 +48,9 @@ async function subscribe(buyer: Buyer, productId: string, options: { interval?: 
     actor: SYSTEM_ACTOR,
   });
   const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(checkout.url)![1]!;
-  const paid = await controls.payCheckoutSession(stripeEnv.url, sessionId, { card: options.card ?? "4242424242424242" });
+  const paid = await controls.payCheckoutSession(stripeEnv.url, sessionId, {
+    card: options.card ?? "4242424242424242",
+  });
   expect(paid.status).toBe("succeeded");
   return (await stripe.checkout.sessions.retrieve(sessionId)).subscription as string;
 }
@@ -80,14 +86,16 @@ async function endState(subscriptionId: string) {
     ended: m.endedAt !== null,
     access: m.entitlement?.status ?? null,
     // Sorted by content: which invoice's order is written first depends on the order events arrive in.
-    orders: m.orders.map((o) => ({
-      reason: o.billingReason,
-      total: o.totalAmount,
-      fee: o.applicationFeeAmount,
-      creator: o.creatorAmount,
-      stripeFee: o.stripeFeeAmount,
-      hasCharge: o.stripeChargeId !== null,
-    })).sort((a, b) => `${a.reason}${a.total}`.localeCompare(`${b.reason}${b.total}`)),
+    orders: m.orders
+      .map((o) => ({
+        reason: o.billingReason,
+        total: o.totalAmount,
+        fee: o.applicationFeeAmount,
+        creator: o.creatorAmount,
+        stripeFee: o.stripeFeeAmount,
+        hasCharge: o.stripeChargeId !== null,
+      }))
+      .sort((a, b) => `${a.reason}${a.total}`.localeCompare(`${b.reason}${b.total}`)),
     rollup: creatorRollup._sum,
   };
 }
@@ -101,12 +109,16 @@ async function lifecycleEvents(customerId: string, sinceEventId: string) {
   }
   return newestFirst
     .reverse()
-    .filter((e) => e.type.startsWith("customer.subscription.") || e.type.startsWith("invoice.") || e.type.startsWith("checkout.session."))
+    .filter(
+      (e) =>
+        e.type.startsWith("customer.subscription.") ||
+        e.type.startsWith("invoice.") ||
+        e.type.startsWith("checkout.session."),
+    )
     .filter((e) => {
       const object = e.data.object as { customer?: string | null };
       return object.customer === customerId;
-    })
-    ;
+    });
 }
 
 async function deliver(event: Stripe.Event) {
@@ -148,7 +160,10 @@ async function newestEventId() {
  * Runs a lifecycle with webhooks switched off, then delivers its events to the app in the given order. Returns the
  * subscription id. A fresh creator per run keeps the rollups of different runs apart.
  */
-async function lifecycleWithEventsIn(order: "stripe" | number, script: (buyer: Buyer, productId: string) => Promise<string>) {
+async function lifecycleWithEventsIn(
+  order: "stripe" | number,
+  script: (buyer: Buyer, productId: string) => Promise<string>,
+) {
   const { creator } = await onboardedCreator(stripeEnv.url);
   const product = await publishedMembership(creator.id, { monthly: 1_500, yearly: 15_000, trialDays: 7 });
   const buyer = await buyerOnTestClock(stripe, START);
@@ -177,9 +192,9 @@ describe("membership lifecycle", () => {
       await advance(buyer, START + 8 * DAY); // the trial ends: first paid invoice
       await advance(buyer, START + 8 * DAY + 31 * DAY); // one renewal
       const current = await stripe.subscriptions.retrieve(sub);
-      const yearly = (await stripe.prices.list({ product: current.items.data[0]!.price.product as string, active: true })).data.find(
-        (p) => p.recurring?.interval === "year",
-      )!;
+      const yearly = (
+        await stripe.prices.list({ product: current.items.data[0]!.price.product as string, active: true })
+      ).data.find((p) => p.recurring?.interval === "year")!;
       await stripe.subscriptions.update(sub, {
         items: [{ id: current.items.data[0]!.id, price: yearly.id }],
         proration_behavior: "always_invoice",
@@ -188,8 +203,19 @@ describe("membership lifecycle", () => {
       return sub;
     };
     const inOrder = await endState(await lifecycleWithEventsIn("stripe", script));
-    expect(inOrder).toMatchObject({ status: "ACTIVE", interval: "YEAR", amount: 15_000, cancelAtPeriodEnd: true, converted: true, access: "ACTIVE" });
-    expect(inOrder.orders.map((o) => o.reason)).toEqual(["subscription_cycle", "subscription_cycle", "subscription_update"]);
+    expect(inOrder).toMatchObject({
+      status: "ACTIVE",
+      interval: "YEAR",
+      amount: 15_000,
+      cancelAtPeriodEnd: true,
+      converted: true,
+      access: "ACTIVE",
+    });
+    expect(inOrder.orders.map((o) => o.reason)).toEqual([
+      "subscription_cycle",
+      "subscription_cycle",
+      "subscription_update",
+    ]);
     for (const order of inOrder.orders) {
       // Every invoice is a destination charge: the platform keeps round(15% of it) (a new creator's tier) and the creator gets the rest.
       expect(order.fee).toBe(Math.round(order.total * 0.15));
@@ -200,7 +226,11 @@ describe("membership lifecycle", () => {
 
     for (const seed of [1, 7, 42]) {
       const state = await endState(await lifecycleWithEventsIn(seed, script));
-      expect(state, `events shuffled with seed ${seed}`).toEqual({ ...inOrder, trialEndsAt: state.trialEndsAt, currentPeriodEnd: state.currentPeriodEnd });
+      expect(state, `events shuffled with seed ${seed}`).toEqual({
+        ...inOrder,
+        trialEndsAt: state.trialEndsAt,
+        currentPeriodEnd: state.currentPeriodEnd,
+      });
     }
 
     // And live: every event delivered twice, in held-back batches delivered newest first, while the lifecycle runs.
@@ -218,7 +248,11 @@ describe("membership lifecycle", () => {
     }
     await stripeEnv.settle();
     const state = await endState(live);
-    expect(state, "events duplicated and reordered live").toEqual({ ...inOrder, trialEndsAt: state.trialEndsAt, currentPeriodEnd: state.currentPeriodEnd });
+    expect(state, "events duplicated and reordered live").toEqual({
+      ...inOrder,
+      trialEndsAt: state.trialEndsAt,
+      currentPeriodEnd: state.currentPeriodEnd,
+    });
   });
 
   it("a card that fails at the trial's end keeps access through the grace period, then Stripe's retries give up and access ends — in any event order", async () => {
@@ -228,7 +262,13 @@ describe("membership lifecycle", () => {
       return sub;
     };
     const pastDue = await endState(await lifecycleWithEventsIn("stripe", script));
-    expect(pastDue).toMatchObject({ status: "PAST_DUE", paymentProblem: "failed", access: "GRACE", converted: false, orders: [] });
+    expect(pastDue).toMatchObject({
+      status: "PAST_DUE",
+      paymentProblem: "failed",
+      access: "GRACE",
+      converted: false,
+      orders: [],
+    });
 
     const failing = async (buyer: Buyer, productId: string) => {
       const sub = await script(buyer, productId);
@@ -239,7 +279,11 @@ describe("membership lifecycle", () => {
     expect(ended).toMatchObject({ status: "CANCELED", access: "ENDED", ended: true, converted: false, orders: [] });
     for (const seed of [3, 11]) {
       const state = await endState(await lifecycleWithEventsIn(seed, failing));
-      expect(state, `events shuffled with seed ${seed}`).toEqual({ ...ended, trialEndsAt: state.trialEndsAt, currentPeriodEnd: state.currentPeriodEnd });
+      expect(state, `events shuffled with seed ${seed}`).toEqual({
+        ...ended,
+        trialEndsAt: state.trialEndsAt,
+        currentPeriodEnd: state.currentPeriodEnd,
+      });
     }
   });
 
@@ -268,7 +312,12 @@ describe("membership lifecycle", () => {
     expect(confirmed.status).toBeLessThan(400);
     await stripeEnv.settle();
     membership = await membershipOf(sub);
-    expect(membership).toMatchObject({ status: "ACTIVE", paymentProblem: null, paymentProblemUrl: null, pastDueSince: null });
+    expect(membership).toMatchObject({
+      status: "ACTIVE",
+      paymentProblem: null,
+      paymentProblemUrl: null,
+      pastDueSince: null,
+    });
     expect(membership.entitlement?.status).toBe("ACTIVE");
     expect(membership.orders.map((o) => o.billingReason)).toEqual(["subscription_create", "subscription_cycle"]);
   });
@@ -322,7 +371,13 @@ describe("membership lifecycle", () => {
     const product = await publishedMembership(creator.id, { monthly: 900, yearly: 9_000, trialDays: 7 });
     const buyer = await buyerOnTestClock(stripe, START);
     const start = (interval: "MONTH" | "YEAR") =>
-      startCheckout({ buyer: buyer.user, productId: product.id, interval, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR });
+      startCheckout({
+        buyer: buyer.user,
+        productId: product.id,
+        interval,
+        appUrl: "http://localhost:3000",
+        actor: SYSTEM_ACTOR,
+      });
     const sessionOf = (url: string) => /\/(cs_[A-Za-z0-9_]+)/.exec(url)![1]!;
 
     const yearly = sessionOf((await start("YEAR")).url);
@@ -375,7 +430,10 @@ describe("membership lifecycle", () => {
     expect(membership.status).toBe("PAUSED");
     expect(membership.entitlement?.status).toBe("PAUSED");
 
-    const portal = await stripe.billingPortal.sessions.create({ customer: buyer.customer.id, return_url: "http://localhost:3000/library" });
+    const portal = await stripe.billingPortal.sessions.create({
+      customer: buyer.customer.id,
+      return_url: "http://localhost:3000/library",
+    });
     const added = await fetch(portal.url, {
       method: "POST",
       redirect: "manual",
@@ -388,9 +446,15 @@ describe("membership lifecycle", () => {
     membership = await membershipOf(sub);
     expect(membership.status).toBe("ACTIVE");
     expect(membership.entitlement?.status).toBe("ACTIVE");
-    expect(membership.orders.map((o) => [o.billingReason, o.totalAmount, o.applicationFeeAmount])).toEqual([["subscription_update", 1_300, 195]]);
-    const events = await db().stripeEvent.findMany({ where: { type: { in: ["customer.subscription.paused", "customer.subscription.resumed"] } } });
-    expect(new Set(events.filter((e) => e.processedAt).map((e) => e.type))).toEqual(new Set(["customer.subscription.paused", "customer.subscription.resumed"]));
+    expect(membership.orders.map((o) => [o.billingReason, o.totalAmount, o.applicationFeeAmount])).toEqual([
+      ["subscription_update", 1_300, 195],
+    ]);
+    const events = await db().stripeEvent.findMany({
+      where: { type: { in: ["customer.subscription.paused", "customer.subscription.resumed"] } },
+    });
+    expect(new Set(events.filter((e) => e.processedAt).map((e) => e.type))).toEqual(
+      new Set(["customer.subscription.paused", "customer.subscription.resumed"]),
+    );
   });
 
   it("grace access runs out by our clock even if Stripe keeps the subscription past due", () => {
@@ -412,7 +476,11 @@ describe("membership lifecycle", () => {
     let membership = await membershipOf(sub);
     expect(membership).toMatchObject({ status: "ACTIVE", amount: 2_000 });
     expect(membership.orders).toHaveLength(1);
-    expect(membership.orders[0]).toMatchObject({ billingReason: "subscription_create", totalAmount: 2_000, applicationFeeAmount: 300 });
+    expect(membership.orders[0]).toMatchObject({
+      billingReason: "subscription_create",
+      totalAmount: 2_000,
+      applicationFeeAmount: 300,
+    });
 
     await stripe.subscriptions.update(sub, { pause_collection: { behavior: "void" } });
     await stripeEnv.settle();
@@ -433,8 +501,15 @@ describe("membership lifecycle", () => {
     });
     await stripeEnv.settle();
     membership = await membershipOf(sub);
-    expect(membership.orders[0]).toMatchObject({ refundedAmount: 500, applicationFeeRefunded: 75, transferReversedAmount: 500 });
-    const rollup = await db().dailyRevenue.aggregate({ where: { creatorId: creator.id }, _sum: { grossAmount: true, refundedAmount: true, applicationFeeRefunded: true } });
+    expect(membership.orders[0]).toMatchObject({
+      refundedAmount: 500,
+      applicationFeeRefunded: 75,
+      transferReversedAmount: 500,
+    });
+    const rollup = await db().dailyRevenue.aggregate({
+      where: { creatorId: creator.id },
+      _sum: { grossAmount: true, refundedAmount: true, applicationFeeRefunded: true },
+    });
     expect(rollup._sum).toEqual({ grossAmount: 2_000, refundedAmount: 500, applicationFeeRefunded: 75 });
     // A partial refund of one invoice doesn't end the membership.
     expect(membership.entitlement?.status).toBe("ACTIVE");

@@ -44,8 +44,15 @@ async function counts() {
   };
 }
 
-async function create(cookie: string, fields: Record<string, string> = {}, files: Parameters<typeof productFormRequest>[2] = {}) {
-  return callRoute(newAction, productFormRequest("/creator/products/new", { ...validProductFields, ...fields }, files, { cookie }));
+async function create(
+  cookie: string,
+  fields: Record<string, string> = {},
+  files: Parameters<typeof productFormRequest>[2] = {},
+) {
+  return callRoute(
+    newAction,
+    productFormRequest("/creator/products/new", { ...validProductFields, ...fields }, files, { cookie }),
+  );
 }
 
 async function createdProduct(response: Response) {
@@ -76,16 +83,19 @@ describe("creating a product", () => {
     [{ price: "0.29", currency: "gbp" }, "price", "The lowest price Stripe accepts in GBP is £0.30"],
     [{ price: "49", currency: "jpy" }, "price", "The lowest price Stripe accepts in JPY is ¥50"],
     [{ price: "100.5", currency: "jpy" }, "price", "JPY has no decimal places"],
-  ])("refuses %o with a clear message and writes nothing, not even the uploaded files", async (override, field, message) => {
-    const { cookie } = await creatorWithAccount();
-    const before = await counts();
-    const response = await create(cookie, override, { cover: cover(), deliverable: deliverable() });
-    expect(response.status).toBe(400);
-    const body = await response.json();
-    expect(body.fieldErrors[field]).toBe(message);
-    expect(body.formError).toBe("Please correct the highlighted fields.");
-    expect(await counts()).toEqual(before);
-  });
+  ])(
+    "refuses %o with a clear message and writes nothing, not even the uploaded files",
+    async (override, field, message) => {
+      const { cookie } = await creatorWithAccount();
+      const before = await counts();
+      const response = await create(cookie, override, { cover: cover(), deliverable: deliverable() });
+      expect(response.status).toBe(400);
+      const body = await response.json();
+      expect(body.fieldErrors[field]).toBe(message);
+      expect(body.formError).toBe("Please correct the highlighted fields.");
+      expect(await counts()).toEqual(before);
+    },
+  );
 
   it("stores a draft with its price, files under random names and an audit row", async () => {
     const { cookie, creator, user } = await creatorWithAccount();
@@ -108,7 +118,13 @@ describe("creating a product", () => {
     expect(fs.readFileSync(path.join(uploads, product.coverImagePath!))).toEqual(PNG_BYTES);
     expect(filesUnder(uploads).some((f) => f.includes("field-notes"))).toBe(false);
     const row = await db().auditLog.findFirstOrThrow({ where: { entityId: product.id, action: "product.created" } });
-    expect(row).toMatchObject({ actorType: "USER", actorId: user.id, amount: 1200, currency: "usd", entityType: "product" });
+    expect(row).toMatchObject({
+      actorType: "USER",
+      actorId: user.id,
+      amount: 1200,
+      currency: "usd",
+      entityType: "product",
+    });
   });
 
   it("parses amounts exactly in each currency's precision", async () => {
@@ -139,7 +155,11 @@ describe("creating a product", () => {
   });
 
   it.each([
-    [{ cover: file("just text, not an image", "cover.png", "image/png") }, "cover", /Cover image must be PNG, JPEG, WebP or GIF/],
+    [
+      { cover: file("just text, not an image", "cover.png", "image/png") },
+      "cover",
+      /Cover image must be PNG, JPEG, WebP or GIF/,
+    ],
     [{ cover: file(PDF_BYTES, "cover.pdf", "application/pdf") }, "cover", /Cover image must be PNG, JPEG, WebP or GIF/],
     [
       { cover: file(Buffer.concat([PNG_BYTES, Buffer.alloc(5 * 1024 * 1024)]), "big.png", "image/png") },
@@ -147,8 +167,16 @@ describe("creating a product", () => {
       "Cover image is too large: the limit is 5 MB.",
     ],
     [{ deliverable: file("MZ\x90\x00", "setup.exe") }, "deliverable", /Product file must be PDF, ZIP, EPUB/],
-    [{ deliverable: file("not a pdf at all", "book.pdf", "application/pdf") }, "deliverable", "That file's contents don't look like a .pdf file."],
-    [{ deliverable: file(Buffer.from([0, 1, 2, 3]), "notes.txt", "text/plain") }, "deliverable", "That file's contents don't look like a .txt file."],
+    [
+      { deliverable: file("not a pdf at all", "book.pdf", "application/pdf") },
+      "deliverable",
+      "That file's contents don't look like a .pdf file.",
+    ],
+    [
+      { deliverable: file(Buffer.from([0, 1, 2, 3]), "notes.txt", "text/plain") },
+      "deliverable",
+      "That file's contents don't look like a .txt file.",
+    ],
     [{ deliverable: file("", "empty.pdf", "application/pdf") }, "deliverable", "Product file is empty."],
     [{ deliverable: file("", "", "application/octet-stream") }, "deliverable", undefined],
   ])("refuses an upload that breaks the type or size rules (%#) and keeps nothing", async (files, field, message) => {
@@ -180,7 +208,9 @@ describe("creating a product", () => {
     expect(await counts()).toEqual(before);
 
     const exact = tooBig.subarray(0, limit);
-    const product = await createdProduct(await create(cookie, {}, { deliverable: file(exact, "big.pdf", "application/pdf") }));
+    const product = await createdProduct(
+      await create(cookie, {}, { deliverable: file(exact, "big.pdf", "application/pdf") }),
+    );
     expect(product.deliverableSizeBytes).toBe(limit);
     expect(fs.statSync(path.join(uploads, product.deliverablePath!)).size).toBe(limit);
   });
@@ -236,16 +266,22 @@ describe("publishing", () => {
 
   it("publishes and unpublishes with an audit row each, keeping the product", async () => {
     const { cookie, user } = await creatorWithAccount();
-    const product = await createdProduct(await create(cookie, { price: "9.50", currency: "eur" }, { deliverable: deliverable() }));
+    const product = await createdProduct(
+      await create(cookie, { price: "9.50", currency: "eur" }, { deliverable: deliverable() }),
+    );
     const post = (intent: string) =>
-      callRoute(editAction, formRequest(`/creator/products/${product.id}`, { intent }, { cookie }), { productId: product.id });
+      callRoute(editAction, formRequest(`/creator/products/${product.id}`, { intent }, { cookie }), {
+        productId: product.id,
+      });
 
     const published = await post("publish");
     expect(published.headers.get("Location")).toBe(`/creator/products/${product.id}?saved=published`);
     const after = await db().product.findUniqueOrThrow({ where: { id: product.id } });
     expect(after.published).toBe(true);
     expect(after.publishedAt).toBeInstanceOf(Date);
-    expect(await db().auditLog.findFirstOrThrow({ where: { entityId: product.id, action: "product.published" } })).toMatchObject({
+    expect(
+      await db().auditLog.findFirstOrThrow({ where: { entityId: product.id, action: "product.published" } }),
+    ).toMatchObject({
       actorId: user.id,
       entityType: "product",
       amount: 950,
@@ -268,7 +304,12 @@ describe("editing", () => {
     const edit = (fields: Record<string, string>) =>
       callRoute(
         editAction,
-        productFormRequest(`/creator/products/${product.id}`, { ...validProductFields, slug: product.slug, ...fields }, {}, { cookie }),
+        productFormRequest(
+          `/creator/products/${product.id}`,
+          { ...validProductFields, slug: product.slug, ...fields },
+          {},
+          { cookie },
+        ),
         { productId: product.id },
       );
 
@@ -277,7 +318,9 @@ describe("editing", () => {
     expect(prices).toHaveLength(2);
     expect(prices[0]).toMatchObject({ id: oldPrice.id, amount: 1200, currency: "usd", active: false });
     expect(prices[1]).toMatchObject({ amount: 1500, currency: "usd", active: true });
-    const audit = await db().auditLog.findFirstOrThrow({ where: { entityId: product.id, action: "product.price_changed" } });
+    const audit = await db().auditLog.findFirstOrThrow({
+      where: { entityId: product.id, action: "product.price_changed" },
+    });
     expect(audit).toMatchObject({ amount: 1500, currency: "usd" });
     expect(audit.data).toMatchObject({ previousPriceId: oldPrice.id, previousAmount: 1200 });
 
@@ -289,7 +332,9 @@ describe("editing", () => {
 
     // A currency change is a price change too.
     expect((await edit({ price: "15", currency: "cad" })).status).toBe(302);
-    expect(await db().price.findMany({ where: { productId: product.id, active: true } })).toMatchObject([{ amount: 1500, currency: "cad" }]);
+    expect(await db().price.findMany({ where: { productId: product.id, active: true } })).toMatchObject([
+      { amount: 1500, currency: "cad" },
+    ]);
   });
 
   it("replaces files and removes the replaced ones; bad input changes nothing", async () => {
@@ -298,7 +343,12 @@ describe("editing", () => {
     const request = (fields: Record<string, string>, files: Parameters<typeof productFormRequest>[2]) =>
       callRoute(
         editAction,
-        productFormRequest(`/creator/products/${product.id}`, { ...validProductFields, slug: product.slug, ...fields }, files, { cookie }),
+        productFormRequest(
+          `/creator/products/${product.id}`,
+          { ...validProductFields, slug: product.slug, ...fields },
+          files,
+          { cookie },
+        ),
         { productId: product.id },
       );
     const before = await counts();
@@ -320,7 +370,12 @@ describe("editing", () => {
     await createdProduct(await create(cookie, { title: "Beta" }));
     const response = await callRoute(
       editAction,
-      productFormRequest(`/creator/products/${a.id}`, { ...validProductFields, title: "Alpha", slug: "beta" }, {}, { cookie }),
+      productFormRequest(
+        `/creator/products/${a.id}`,
+        { ...validProductFields, title: "Alpha", slug: "beta" },
+        {},
+        { cookie },
+      ),
       { productId: a.id },
     );
     expect(response.status).toBe(409);
@@ -336,7 +391,10 @@ describe("ownership", () => {
     const intruder = await creatorWithAccount();
     const before = await counts();
     const params = { productId: product.id };
-    expect((await callRoute(editLoader, getRequest(`/creator/products/${product.id}`, { cookie: intruder.cookie }), params)).status).toBe(404);
+    expect(
+      (await callRoute(editLoader, getRequest(`/creator/products/${product.id}`, { cookie: intruder.cookie }), params))
+        .status,
+    ).toBe(404);
     for (const intent of ["publish", "unpublish"]) {
       const response = await callRoute(
         editAction,
@@ -347,13 +405,21 @@ describe("ownership", () => {
     }
     const edit = await callRoute(
       editAction,
-      productFormRequest(`/creator/products/${product.id}`, { ...validProductFields, title: "Stolen" }, {}, { cookie: intruder.cookie }),
+      productFormRequest(
+        `/creator/products/${product.id}`,
+        { ...validProductFields, title: "Stolen" },
+        {},
+        { cookie: intruder.cookie },
+      ),
       params,
     );
     expect(edit.status).toBe(404);
     expect(await counts()).toEqual(before);
     expect((await db().product.findUniqueOrThrow({ where: { id: product.id } })).title).toBe(validProductFields.title);
-    expect((await callRoute(editLoader, getRequest(`/creator/products/${product.id}`, { cookie: owner.cookie }), params)).status).toBe(200);
+    expect(
+      (await callRoute(editLoader, getRequest(`/creator/products/${product.id}`, { cookie: owner.cookie }), params))
+        .status,
+    ).toBe(200);
   });
 
   it("lists only the creator's own products, paginated", async () => {
@@ -362,11 +428,16 @@ describe("ownership", () => {
     await createdProduct(await create(theirs.cookie, { title: "Not mine" }));
     const empty = await (await callRoute(listLoader, getRequest("/creator/products", { cookie: mine.cookie }))).json();
     expect(empty.total).toBe(0);
-    for (let i = 1; i <= 21; i++) await db().product.create({ data: { creatorId: mine.creator.id, title: `Mine ${i}`, slug: `mine-${i}-${mine.creator.id}` } });
+    for (let i = 1; i <= 21; i++)
+      await db().product.create({
+        data: { creatorId: mine.creator.id, title: `Mine ${i}`, slug: `mine-${i}-${mine.creator.id}` },
+      });
     const page1 = await (await callRoute(listLoader, getRequest("/creator/products", { cookie: mine.cookie }))).json();
     expect(page1).toMatchObject({ total: 21, page: 1, pageCount: 2 });
     expect(page1.products).toHaveLength(20);
-    const page2 = await (await callRoute(listLoader, getRequest("/creator/products?page=2", { cookie: mine.cookie }))).json();
+    const page2 = await (
+      await callRoute(listLoader, getRequest("/creator/products?page=2", { cookie: mine.cookie }))
+    ).json();
     expect(page2.products).toHaveLength(1);
     const titles = [...page1.products, ...page2.products].map((p: { title: string }) => p.title);
     expect(titles).not.toContain("Not mine");
@@ -376,11 +447,19 @@ describe("ownership", () => {
 
 describe("memberships", () => {
   const createMembership = (cookie: string, fields: Record<string, string> = {}) =>
-    callRoute(newAction, productFormRequest("/creator/products/new", { ...membershipFields, ...fields }, {}, { cookie }));
+    callRoute(
+      newAction,
+      productFormRequest("/creator/products/new", { ...membershipFields, ...fields }, {}, { cookie }),
+    );
   const editMembership = (cookie: string, product: { id: string; slug: string }, fields: Record<string, string>) =>
     callRoute(
       editAction,
-      productFormRequest(`/creator/products/${product.id}`, { ...membershipFields, slug: product.slug, ...fields }, {}, { cookie }),
+      productFormRequest(
+        `/creator/products/${product.id}`,
+        { ...membershipFields, slug: product.slug, ...fields },
+        {},
+        { cookie },
+      ),
       { productId: product.id },
     );
   const activePrices = (productId: string) =>
@@ -391,7 +470,13 @@ describe("memberships", () => {
     const response = await createMembership(cookie);
     expect(response.headers.get("Location")).toMatch(/\?saved=created$/);
     const product = await createdProduct(response);
-    expect(product).toMatchObject({ kind: "MEMBERSHIP", trialDays: 7, title: "Makers Club", published: false, deliverablePath: null });
+    expect(product).toMatchObject({
+      kind: "MEMBERSHIP",
+      trialDays: 7,
+      title: "Makers Club",
+      published: false,
+      deliverablePath: null,
+    });
     expect(product.stripeProductId).toMatch(/^prod_/);
     const prices = await activePrices(product.id);
     expect(prices).toMatchObject([
@@ -420,7 +505,10 @@ describe("memberships", () => {
     });
 
     // The list counts current members (not invoices): one trialing member counts, a canceled one doesn't.
-    for (const [n, status] of [[1, "TRIALING"], [2, "CANCELED"]] as const) {
+    for (const [n, status] of [
+      [1, "TRIALING"],
+      [2, "CANCELED"],
+    ] as const) {
       const { user: buyer } = await createUser();
       await db().membership.create({
         data: {
@@ -446,7 +534,9 @@ describe("memberships", () => {
       members: 1,
       sales: null,
     });
-    const page = await (await callRoute(editLoader, getRequest(`/creator/products/${product.id}`, { cookie }), { productId: product.id })).json();
+    const page = await (
+      await callRoute(editLoader, getRequest(`/creator/products/${product.id}`, { cookie }), { productId: product.id })
+    ).json();
     expect(page.product).toMatchObject({
       kind: "MEMBERSHIP",
       priceInputs: { monthlyPrice: "10.00", yearlyPrice: "100.00" },
@@ -457,10 +547,14 @@ describe("memberships", () => {
 
   it("sells monthly only or yearly only, and publishes without a file", async () => {
     const { cookie } = await creatorWithAccount();
-    const yearly = await createdProduct(await createMembership(cookie, { title: "Yearly club", monthlyPrice: "", trialDays: "" }));
+    const yearly = await createdProduct(
+      await createMembership(cookie, { title: "Yearly club", monthlyPrice: "", trialDays: "" }),
+    );
     expect(yearly.trialDays).toBeNull();
     expect(await activePrices(yearly.id)).toMatchObject([{ interval: "YEAR", amount: 10000 }]);
-    const monthly = await createdProduct(await createMembership(cookie, { title: "Monthly club", yearlyPrice: "", trialDays: "0" }));
+    const monthly = await createdProduct(
+      await createMembership(cookie, { title: "Monthly club", yearlyPrice: "", trialDays: "0" }),
+    );
     expect(monthly.trialDays).toBeNull();
     expect(await activePrices(monthly.id)).toMatchObject([{ interval: "MONTH", amount: 1000 }]);
 
@@ -471,7 +565,9 @@ describe("memberships", () => {
     );
     expect(published.headers.get("Location")).toBe(`/creator/products/${monthly.id}?saved=published`);
     expect((await db().product.findUniqueOrThrow({ where: { id: monthly.id } })).published).toBe(true);
-    const audit = await db().auditLog.findFirstOrThrow({ where: { entityId: monthly.id, action: "product.published" } });
+    const audit = await db().auditLog.findFirstOrThrow({
+      where: { entityId: monthly.id, action: "product.published" },
+    });
     expect(audit).toMatchObject({ amount: 1000, currency: "usd" });
   });
 
@@ -484,18 +580,21 @@ describe("memberships", () => {
     [{ trialDays: "-3" }, "trialDays", "Enter a whole number of days from 0 to 730"],
     [{ trialDays: "2.5" }, "trialDays", "Enter a whole number of days from 0 to 730"],
     [{ kind: "BUNDLE" }, "kind", "Choose a one-time download or a membership"],
-  ] as [Record<string, string>, string, string][])("refuses %o with a clear message and writes nothing, here or in Stripe", async (override, field, message) => {
-    const { cookie } = await creatorWithAccount();
-    const before = await counts();
-    const stripeProducts = (await stripe.products.list({ limit: 100 })).data.length;
-    const response = await createMembership(cookie, override);
-    expect(response.status).toBe(400);
-    const body = await response.json();
-    expect(body.fieldErrors[field]).toBe(message);
-    expect(body.values).toMatchObject({ kind: override.kind ?? "MEMBERSHIP", title: "Makers Club" });
-    expect(await counts()).toEqual(before);
-    expect((await stripe.products.list({ limit: 100 })).data.length).toBe(stripeProducts);
-  });
+  ] as [Record<string, string>, string, string][])(
+    "refuses %o with a clear message and writes nothing, here or in Stripe",
+    async (override, field, message) => {
+      const { cookie } = await creatorWithAccount();
+      const before = await counts();
+      const stripeProducts = (await stripe.products.list({ limit: 100 })).data.length;
+      const response = await createMembership(cookie, override);
+      expect(response.status).toBe(400);
+      const body = await response.json();
+      expect(body.fieldErrors[field]).toBe(message);
+      expect(body.values).toMatchObject({ kind: override.kind ?? "MEMBERSHIP", title: "Makers Club" });
+      expect(await counts()).toEqual(before);
+      expect((await stripe.products.list({ limit: 100 })).data.length).toBe(stripeProducts);
+    },
+  );
 
   it("replaces a changed or removed price with a new row, archives the old Stripe price, and keeps trials for new members", async () => {
     const { cookie } = await creatorWithAccount();
@@ -518,11 +617,20 @@ describe("memberships", () => {
     expect(await stripe.prices.retrieve(newMonthly.stripePriceId!)).toMatchObject({ unit_amount: 1200, active: true });
     expect((await stripe.prices.retrieve(oldYearly!.stripePriceId!)).active).toBe(true);
     expect((await db().product.findUniqueOrThrow({ where: { id: product.id } })).trialDays).toBe(14);
-    const priceAudit = await db().auditLog.findMany({ where: { entityId: product.id, action: "product.price_changed" } });
+    const priceAudit = await db().auditLog.findMany({
+      where: { entityId: product.id, action: "product.price_changed" },
+    });
     expect(priceAudit).toHaveLength(1);
     expect(priceAudit[0]).toMatchObject({ amount: 1200, currency: "usd" });
-    expect(priceAudit[0]!.data).toMatchObject({ interval: "MONTH", priceId: newMonthly.id, previousPriceId: oldMonthly!.id, previousAmount: 1000 });
-    const updated = await db().auditLog.findFirstOrThrow({ where: { entityId: product.id, action: "product.updated" } });
+    expect(priceAudit[0]!.data).toMatchObject({
+      interval: "MONTH",
+      priceId: newMonthly.id,
+      previousPriceId: oldMonthly!.id,
+      previousAmount: 1000,
+    });
+    const updated = await db().auditLog.findFirstOrThrow({
+      where: { entityId: product.id, action: "product.updated" },
+    });
     expect(updated.data).toMatchObject({ trialDays: 14, previousTrialDays: 7 });
 
     // Saving again unchanged adds nothing.
@@ -530,7 +638,9 @@ describe("memberships", () => {
     expect(await db().price.count({ where: { productId: product.id } })).toBe(3);
 
     // Removing the yearly price deactivates it and archives it in Stripe; monthly stays.
-    expect((await editMembership(cookie, product, { monthlyPrice: "12", yearlyPrice: "", trialDays: "" })).status).toBe(302);
+    expect((await editMembership(cookie, product, { monthlyPrice: "12", yearlyPrice: "", trialDays: "" })).status).toBe(
+      302,
+    );
     expect(await activePrices(product.id)).toMatchObject([{ id: newMonthly.id }]);
     expect((await stripe.prices.retrieve(oldYearly!.stripePriceId!)).active).toBe(false);
     const removal = await db().auditLog.findFirstOrThrow({
@@ -557,7 +667,12 @@ describe("memberships", () => {
     const download = await createdProduct(await create(cookie, { title: "A download" }));
     const other = await callRoute(
       editAction,
-      productFormRequest(`/creator/products/${download.id}`, { ...membershipFields, slug: download.slug }, {}, { cookie }),
+      productFormRequest(
+        `/creator/products/${download.id}`,
+        { ...membershipFields, slug: download.slug },
+        {},
+        { cookie },
+      ),
       { productId: download.id },
     );
     expect(other.status).toBe(400);

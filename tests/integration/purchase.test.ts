@@ -55,12 +55,19 @@ describe("creator onboarding", () => {
     const { user, creator } = await onboardedCreator(stripeEnv.url);
     expect(creator.onboardingStatus).toBe("ACTIVE");
     expect(creator.chargesEnabled && creator.payoutsEnabled).toBe(true);
-    const response = await callRoute(returnLoader, getRequest("/creator/onboarding/return", { cookie: await sessionCookie(user.id) }));
+    const response = await callRoute(
+      returnLoader,
+      getRequest("/creator/onboarding/return", { cookie: await sessionCookie(user.id) }),
+    );
     expect(response.headers.get("Location")).toBe("/creator?onboarding=returned");
     await stripeEnv.settle();
-    const events = await db().stripeEvent.count({ where: { type: "account.updated", account: creator.stripeAccountId } });
+    const events = await db().stripeEvent.count({
+      where: { type: "account.updated", account: creator.stripeAccountId },
+    });
     expect(events).toBeGreaterThan(0);
-    const audit = await db().auditLog.count({ where: { entityId: creator.id, action: "creator.stripe_status_changed" } });
+    const audit = await db().auditLog.count({
+      where: { entityId: creator.id, action: "creator.stripe_status_changed" },
+    });
     expect(audit).toBeGreaterThan(0);
   });
 });
@@ -102,7 +109,11 @@ describe("checkout", () => {
     });
     const attempt = await db().checkoutAttempt.findFirstOrThrow({ where: { buyerId: user.id } });
     expect(session.client_reference_id).toBe(attempt.id);
-    expect(session.metadata).toMatchObject({ checkout_attempt_id: attempt.id, buyer_id: user.id, product_id: product.id });
+    expect(session.metadata).toMatchObject({
+      checkout_attempt_id: attempt.id,
+      buyer_id: user.id,
+      product_id: product.id,
+    });
     expect(session.amount_total).toBe(2000);
     expect(session.success_url).toContain("session_id={CHECKOUT_SESSION_ID}");
     expect(attempt.feeBps).toBe(1500); // a new creator's tier
@@ -125,7 +136,12 @@ describe("checkout", () => {
     const { creator } = await onboardedCreator(stripeEnv.url);
     const product = await publishedProduct(creator.id);
     const { user, cookie } = await buyer();
-    await controls.injectFault(stripeEnv.url, { path: "/v1/checkout/sessions", method: "POST", count: 10, status: 500 });
+    await controls.injectFault(stripeEnv.url, {
+      path: "/v1/checkout/sessions",
+      method: "POST",
+      count: 10,
+      status: 500,
+    });
     const failed = await callRoute(checkoutAction, formRequest("/checkout", { productId: product.id }, { cookie }));
     expect(failed.status).toBe(502);
     expect((await failed.json()).error).toMatch(/couldn't reach our payment provider/);
@@ -192,7 +208,10 @@ describe("fulfillment", () => {
     await controls.setWebhookControls(stripeEnv.url, { drop: 20 });
     const early = await paidSession();
     await controls.setWebhookControls(stripeEnv.url, { drop: 0 });
-    const page = await callRoute(successLoader, getRequest(`/checkout/success?session_id=${early.sessionId}`, { cookie: early.cookie }));
+    const page = await callRoute(
+      successLoader,
+      getRequest(`/checkout/success?session_id=${early.sessionId}`, { cookie: early.cookie }),
+    );
     expect(page.status).toBe(200);
     const body = await page.json();
     expect(body.state).toBe("paid");
@@ -206,15 +225,23 @@ describe("fulfillment", () => {
     // After: the webhook fulfills, the success page finds the same order.
     const late = await paidSession();
     await stripeEnv.settle();
-    const again = await callRoute(successLoader, getRequest(`/checkout/success?session_id=${late.sessionId}`, { cookie: late.cookie }));
-    expect((await again.json()).order.number).toBe((await db().order.findFirstOrThrow({ where: { buyerId: late.user.id } })).number);
+    const again = await callRoute(
+      successLoader,
+      getRequest(`/checkout/success?session_id=${late.sessionId}`, { cookie: late.cookie }),
+    );
+    expect((await again.json()).order.number).toBe(
+      (await db().order.findFirstOrThrow({ where: { buyerId: late.user.id } })).number,
+    );
     expect(await state(late.user.id)).toEqual({ orders: 1, entitlements: 1, items: 1 });
   });
 
   it("does not show another buyer's purchase on the success page", async () => {
     const { sessionId } = await paidSession();
     const stranger = await buyer();
-    const response = await callRoute(successLoader, getRequest(`/checkout/success?session_id=${sessionId}`, { cookie: stranger.cookie }));
+    const response = await callRoute(
+      successLoader,
+      getRequest(`/checkout/success?session_id=${sessionId}`, { cookie: stranger.cookie }),
+    );
     expect(response.status).toBe(404);
   });
 
@@ -238,7 +265,10 @@ describe("fulfillment", () => {
     const page = await callRoute(cancelLoader, getRequest(`/checkout/cancel?attempt=${attemptId}`, { cookie }));
     expect(page.status).toBe(200);
     expect((await db().checkoutAttempt.findUniqueOrThrow({ where: { id: attemptId } })).status).toBe("OPEN");
-    const response = await callRoute(cancelAction, formRequest("/checkout/cancel", { attempt: attemptId, next: "product" }, { cookie }));
+    const response = await callRoute(
+      cancelAction,
+      formRequest("/checkout/cancel", { attempt: attemptId, next: "product" }, { cookie }),
+    );
     expect(response.status).toBe(303);
     expect(response.headers.get("Location")).toBe(`/p/${product.slug}`);
     expect((await db().checkoutAttempt.findUniqueOrThrow({ where: { id: attemptId } })).status).toBe("EXPIRED");
@@ -262,14 +292,21 @@ describe("fulfillment", () => {
     expect(orders).toHaveLength(prices.length);
     const expected = orders.reduce((sum, o) => sum + o.totalAmount - o.applicationFeeAmount, 0);
     const balance = await stripe.balance.retrieve({}, { stripeAccount: creator.stripeAccountId! });
-    const usd = [...balance.available, ...balance.pending].filter((b) => b.currency === "usd").reduce((s, b) => s + b.amount, 0);
+    const usd = [...balance.available, ...balance.pending]
+      .filter((b) => b.currency === "usd")
+      .reduce((s, b) => s + b.amount, 0);
     expect(usd).toBe(expected);
   });
 });
 
 describe("the webhook route", () => {
   it("rejects a bad signature and stores nothing", async () => {
-    const payload = JSON.stringify({ id: "evt_forged", object: "event", type: "checkout.session.completed", data: { object: {} } });
+    const payload = JSON.stringify({
+      id: "evt_forged",
+      object: "event",
+      type: "checkout.session.completed",
+      data: { object: {} },
+    });
     const header = stripe.webhooks.generateTestHeaderString({ payload, secret: "whsec_wrong" });
     const request = new Request("http://localhost/api/webhooks/stripe", {
       method: "POST",
@@ -282,7 +319,13 @@ describe("the webhook route", () => {
   });
 
   it("rejects a stale timestamp and a missing header", async () => {
-    const payload = JSON.stringify({ id: "evt_stale", object: "event", type: "account.updated", created: 1, data: { object: {} } });
+    const payload = JSON.stringify({
+      id: "evt_stale",
+      object: "event",
+      type: "account.updated",
+      created: 1,
+      data: { object: {} },
+    });
     const stale = stripe.webhooks.generateTestHeaderString({
       payload,
       secret: stripeEnv.emulator.webhookSecret,
@@ -309,11 +352,17 @@ describe("the webhook route", () => {
     const header = stripe.webhooks.generateTestHeaderString({ payload, secret: stripeEnv.emulator.webhookSecret });
     const response = await callRoute(
       webhookAction,
-      new Request("http://localhost/api/webhooks/stripe", { method: "POST", headers: { "stripe-signature": header }, body: payload }),
+      new Request("http://localhost/api/webhooks/stripe", {
+        method: "POST",
+        headers: { "stripe-signature": header },
+        body: payload,
+      }),
     );
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ received: true, handled: false });
-    expect((await db().stripeEvent.findUniqueOrThrow({ where: { id: "evt_unknown_type" } })).processedAt).not.toBeNull();
+    expect(
+      (await db().stripeEvent.findUniqueOrThrow({ where: { id: "evt_unknown_type" } })).processedAt,
+    ).not.toBeNull();
   });
 });
 

@@ -26,15 +26,24 @@ let keys = 0;
 const key = () => `test-request-${++keys}-${Date.now()}`;
 
 async function balanceOf(account: string | null, currency = "usd") {
-  const balance = account ? await stripe.balance.retrieve({}, { stripeAccount: account }) : await stripe.balance.retrieve();
-  return [...balance.available, ...balance.pending].filter((b) => b.currency === currency).reduce((s, b) => s + b.amount, 0);
+  const balance = account
+    ? await stripe.balance.retrieve({}, { stripeAccount: account })
+    : await stripe.balance.retrieve();
+  return [...balance.available, ...balance.pending]
+    .filter((b) => b.currency === currency)
+    .reduce((s, b) => s + b.amount, 0);
 }
 
 async function paidOrder(amount = 10_000, currency = "usd") {
   const { creator } = await onboardedCreator(stripeEnv.url);
   const product = await publishedProduct(creator.id, { amount, currency });
   const { user } = await createUser();
-  const { url } = await startCheckout({ buyer: user, productId: product.id, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR });
+  const { url } = await startCheckout({
+    buyer: user,
+    productId: product.id,
+    appUrl: "http://localhost:3000",
+    actor: SYSTEM_ACTOR,
+  });
   await controls.payCheckoutSession(stripeEnv.url, /\/(cs_[A-Za-z0-9_]+)/.exec(url)![1]!);
   await stripeEnv.settle();
   const order = await db().order.findFirstOrThrow({ where: { buyerId: user.id } });
@@ -55,7 +64,13 @@ const refund = (orderId: string, amount: number, extra: Partial<Parameters<typeo
 
 describe("refund arithmetic", () => {
   it("splits proportionally and cumulatively, so a sequence of partial refunds adds up to the whole", () => {
-    const order = { totalAmount: 1001, applicationFeeAmount: 150, refundedAmount: 0, transferReversedAmount: 0, applicationFeeRefunded: 0 };
+    const order = {
+      totalAmount: 1001,
+      applicationFeeAmount: 150,
+      refundedAmount: 0,
+      transferReversedAmount: 0,
+      applicationFeeRefunded: 0,
+    };
     let fee = 0;
     // Worked out by hand: the whole 1001 was transferred, so each reversal is the refund itself; the fee parts are
     // round(333×150/1001) = 50, round(666×150/1001) − 50 = 50 and 150 − 100 = 50; the creator gives back the
@@ -188,7 +203,12 @@ describe("refunds on the emulator", () => {
     // The creator is paid out, so their balance is empty.
     const balance = await balanceOf(creator.stripeAccountId!);
     await stripe.payouts.create({ amount: balance, currency: "usd" }, { stripeAccount: creator.stripeAccountId! });
-    const preview = await previewRefund({ orderId: order.id, amount: 5_000, reverseTransfer: true, refundApplicationFee: true });
+    const preview = await previewRefund({
+      orderId: order.id,
+      amount: 5_000,
+      reverseTransfer: true,
+      refundApplicationFee: true,
+    });
     expect(preview.balanceCovers).toBe(false);
     expect(preview.revokesAccess).toBe(true);
     await expect(refund(order.id, 5_000)).rejects.toMatchObject({ code: "balance_short" });
@@ -205,13 +225,23 @@ describe("refunds made outside the app", () => {
     const { creator, order, buyer } = await paidOrder(6_000);
     const before = await balanceOf(creator.stripeAccountId!);
     // Someone refunds half in Stripe's dashboard, reversing the transfer and returning the fee.
-    await stripe.refunds.create({ charge: order.stripeChargeId!, amount: 3_000, reverse_transfer: true, refund_application_fee: true });
+    await stripe.refunds.create({
+      charge: order.stripeChargeId!,
+      amount: 3_000,
+      reverse_transfer: true,
+      refund_application_fee: true,
+    });
     await stripeEnv.settle();
     const half = await db().order.findUniqueOrThrow({ where: { id: order.id }, include: { refunds: true } });
     expect(half.refundedAmount).toBe(3_000);
     expect(half.status).toBe("PARTIALLY_REFUNDED");
     expect(half.refunds).toHaveLength(1);
-    expect(half.refunds[0]).toMatchObject({ status: "SUCCEEDED", amount: 3_000, transferReversalAmount: 3_000, applicationFeeRefundAmount: 450 });
+    expect(half.refunds[0]).toMatchObject({
+      status: "SUCCEEDED",
+      amount: 3_000,
+      transferReversalAmount: 3_000,
+      applicationFeeRefundAmount: 450,
+    });
     // No reason given in Stripe: "other", and a note for staff saying where it came from.
     expect(half.refunds[0]).toMatchObject({ reason: "other", staffNote: "Made in Stripe's dashboard" });
     expect(before - (await balanceOf(creator.stripeAccountId!))).toBe(3_000 - 450);
@@ -220,7 +250,12 @@ describe("refunds made outside the app", () => {
     await stripe.refunds.create({ charge: order.stripeChargeId!, amount: 3_000 });
     await stripeEnv.settle();
     const all = await db().order.findUniqueOrThrow({ where: { id: order.id } });
-    expect(all).toMatchObject({ refundedAmount: 6_000, status: "REFUNDED", transferReversedAmount: 3_000, applicationFeeRefunded: 450 });
+    expect(all).toMatchObject({
+      refundedAmount: 6_000,
+      status: "REFUNDED",
+      transferReversedAmount: 3_000,
+      applicationFeeRefunded: 450,
+    });
     expect((await db().entitlement.findFirstOrThrow({ where: { userId: buyer.id } })).status).toBe("REVOKED");
     expect(await db().auditLog.count({ where: { orderId: order.id, action: "refund.recorded_from_stripe" } })).toBe(2);
     const rollups = await db().dailyRevenue.findMany({ where: { creatorId: creator.id } });

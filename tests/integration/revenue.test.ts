@@ -3,7 +3,13 @@
 // emulator, signed webhooks into the app, refundOrder, dispute webhooks.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditActor } from "#app/domain/audit.server.ts";
-import { creatorDashboard, naiveCreatorDashboard, naivePlatformDashboard, platformDashboard, presetRange } from "#app/domain/dashboards.server.ts";
+import {
+  creatorDashboard,
+  naiveCreatorDashboard,
+  naivePlatformDashboard,
+  platformDashboard,
+  presetRange,
+} from "#app/domain/dashboards.server.ts";
 import { refundOrder, RefundRefused } from "#app/domain/refunds.server.ts";
 import { rebuildRollups, ROLLUP_COLUMNS, utcDay, verifyRollups } from "#app/domain/revenue.server.ts";
 import { db, transaction } from "#app/utils/db.server.ts";
@@ -36,7 +42,9 @@ const NUMERIC = ROLLUP_COLUMNS;
 
 /** The stored rollups as comparable lines, rows of zeros left out (a refused refund leaves one behind). */
 async function snapshot() {
-  const daily = await db().dailyRevenue.findMany({ orderBy: [{ day: "asc" }, { creatorId: "asc" }, { currency: "asc" }] });
+  const daily = await db().dailyRevenue.findMany({
+    orderBy: [{ day: "asc" }, { creatorId: "asc" }, { currency: "asc" }],
+  });
   const platform = await db().platformDailyRevenue.findMany({ orderBy: [{ day: "asc" }, { currency: "asc" }] });
   return {
     daily: daily
@@ -44,7 +52,9 @@ async function snapshot() {
       .map((r) => [r.day.toISOString().slice(0, 10), r.creatorId, r.currency, ...NUMERIC.map((c) => r[c])].join(" ")),
     platform: platform
       .filter((r) => NUMERIC.some((c) => r[c] !== 0) || r.newBuyerCount !== 0)
-      .map((r) => [r.day.toISOString().slice(0, 10), r.currency, ...NUMERIC.map((c) => r[c]), r.newBuyerCount].join(" ")),
+      .map((r) =>
+        [r.day.toISOString().slice(0, 10), r.currency, ...NUMERIC.map((c) => r[c]), r.newBuyerCount].join(" "),
+      ),
   };
 }
 
@@ -57,7 +67,12 @@ describe("revenue rollups", () => {
     const creators = await Promise.all([0, 1, 2].map(() => onboardedCreator(stripeEnv.url)));
     const products: { id: string; currency: string }[] = [];
     for (const { creator } of creators)
-      for (const [amount, currency] of [[1999, "usd"], [4500, "usd"], [1250, "eur"], [3333, "eur"]] as const)
+      for (const [amount, currency] of [
+        [1999, "usd"],
+        [4500, "usd"],
+        [1250, "eur"],
+        [3333, "eur"],
+      ] as const)
         products.push({ id: (await publishedProduct(creator.id, { amount, currency })).id, currency });
     const buyers: { id: string; email: string }[] = [];
     for (let i = 0; i < 4; i++) buyers.push((await createUser()).user);
@@ -89,7 +104,8 @@ describe("revenue rollups", () => {
         const remainder = order.totalAmount - order.refundedAmount;
         const amount = random() < 0.4 ? remainder : 1 + Math.floor(random() * remainder);
         const refuse = random() < 0.2;
-        if (refuse) await controls.injectFault(stripeEnv.url, { path: "/v1/refunds", method: "POST", count: 1, status: 400 });
+        if (refuse)
+          await controls.injectFault(stripeEnv.url, { path: "/v1/refunds", method: "POST", count: 1, status: 400 });
         const attempt = refundOrder({
           orderId: order.id,
           amount,
@@ -150,9 +166,13 @@ describe("revenue rollups", () => {
     }
     const platform = await platformDashboard({ range });
     const naive = await naivePlatformDashboard({ range });
-    expect(platform.currencies.map(({ newBuyers: _n, previousNewBuyers: _p, ...rest }) => rest)).toEqual(naive.currencies);
+    expect(platform.currencies.map(({ newBuyers: _n, previousNewBuyers: _p, ...rest }) => rest)).toEqual(
+      naive.currencies,
+    );
     expect(platform.newBuyers).toBe(naive.newBuyers);
-    expect(platform.newBuyers).toBe(new Set((await db().order.findMany({ select: { buyerId: true } })).map((o) => o.buyerId)).size);
+    expect(platform.newBuyers).toBe(
+      new Set((await db().order.findMany({ select: { buyerId: true } })).map((o) => o.buyerId)).size,
+    );
     expect(platform.activeCreators).toBe(3);
   });
 

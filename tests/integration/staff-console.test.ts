@@ -41,8 +41,14 @@ beforeAll(async () => {
   stripeEnv = await startTestStripe();
   const a = await onboardedCreator(stripeEnv.url);
   const b = await onboardedCreator(stripeEnv.url);
-  aurora = await db().creatorAccount.update({ where: { id: a.creator.id }, data: { displayName: "Aurora Prints", slug: "aurora-prints" } });
-  borealis = await db().creatorAccount.update({ where: { id: b.creator.id }, data: { displayName: "Borealis Sound", slug: "borealis-sound" } });
+  aurora = await db().creatorAccount.update({
+    where: { id: a.creator.id },
+    data: { displayName: "Aurora Prints", slug: "aurora-prints" },
+  });
+  borealis = await db().creatorAccount.update({
+    where: { id: b.creator.id },
+    data: { displayName: "Borealis Sound", slug: "borealis-sound" },
+  });
   creatorCookie = await sessionCookie(a.user.id);
   const { user: ada } = await createUser({ name: "Ada Byron", email: "ada@example.com" });
   const { user: alan } = await createUser({ name: "Alan Turing", email: "alan@example.com" });
@@ -62,11 +68,20 @@ afterAll(async () => stripeEnv?.stop());
 
 type OrdersBody = {
   errors: Record<string, string> | null;
-  result: { orders: { id: string; number: number }[]; total: number; page: number; pageCount: number; searchKind: string | null } | null;
+  result: {
+    orders: { id: string; number: number }[];
+    total: number;
+    page: number;
+    pageCount: number;
+    searchKind: string | null;
+  } | null;
 };
 
 async function searchOrders(query: Record<string, string>) {
-  const response = await callRoute(ordersLoader, getRequest(`/staff/orders?${new URLSearchParams(query)}`, { cookie: staffCookie }));
+  const response = await callRoute(
+    ordersLoader,
+    getRequest(`/staff/orders?${new URLSearchParams(query)}`, { cookie: staffCookie }),
+  );
   return { status: response.status, body: (await response.json()) as OrdersBody };
 }
 async function foundIds(query: Record<string, string>) {
@@ -192,7 +207,9 @@ type OrderBody = {
   timeline: { title: string; actorType: string; actorLabel: string; source: string; at: string }[];
 };
 async function orderPage(orderId: string) {
-  const response = await callRoute(orderLoader, getRequest(`/staff/orders/${orderId}`, { cookie: staffCookie }), { orderId });
+  const response = await callRoute(orderLoader, getRequest(`/staff/orders/${orderId}`, { cookie: staffCookie }), {
+    orderId,
+  });
   return { status: response.status, body: response.status === 200 ? ((await response.json()) as OrderBody) : null };
 }
 
@@ -201,7 +218,12 @@ describe("order page", () => {
     const first = orders[0]!;
     const { status, body } = await orderPage(first.id);
     expect(status).toBe(200);
-    expect(body!.order).toMatchObject({ totalAmount: 2500, applicationFeeAmount: 375, creatorAmount: 2125, refundedAmount: 0 });
+    expect(body!.order).toMatchObject({
+      totalAmount: 2500,
+      applicationFeeAmount: 375,
+      creatorAmount: 2125,
+      refundedAmount: 0,
+    });
     expect(body!.order.stripeFeeAmount).toBe(Math.round(2500 * 0.029) + 30);
     expect(body!.refundableAmount).toBe(2500);
     expect(body!.canRefund).toBe(true);
@@ -309,10 +331,16 @@ describe("disputes list", () => {
 
 type AuditBody = {
   errors: Record<string, string> | null;
-  result: { total: number; rows: { action: string; actorType: string; entityId: string; actor: { email: string } | null }[] } | null;
+  result: {
+    total: number;
+    rows: { action: string; actorType: string; entityId: string; actor: { email: string } | null }[];
+  } | null;
 };
 async function auditPage(query: Record<string, string>) {
-  const response = await callRoute(auditLoader, getRequest(`/staff/audit?${new URLSearchParams(query)}`, { cookie: staffCookie }));
+  const response = await callRoute(
+    auditLoader,
+    getRequest(`/staff/audit?${new URLSearchParams(query)}`, { cookie: staffCookie }),
+  );
   return { status: response.status, body: (await response.json()) as AuditBody };
 }
 
@@ -393,13 +421,29 @@ describe("audit log", () => {
         data: { note: "a, b", quote: 'say "hi"' },
       }),
     );
-    const response = await callRoute(auditCsvLoader, getRequest("/staff/audit.csv?action=csv.", { cookie: staffCookie }));
+    const response = await callRoute(
+      auditCsvLoader,
+      getRequest("/staff/audit.csv?action=csv.", { cookie: staffCookie }),
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get("Content-Type")).toMatch(/^text\/csv/);
-    expect(response.headers.get("Content-Disposition")).toMatch(/^attachment; filename="audit-log-\d{4}-\d{2}-\d{2}\.csv"$/);
+    expect(response.headers.get("Content-Disposition")).toMatch(
+      /^attachment; filename="audit-log-\d{4}-\d{2}-\d{2}\.csv"$/,
+    );
     const rows = parseCsv(await response.text());
     expect(rows[0]).toEqual([
-      "time", "actor_type", "actor", "action", "entity_type", "entity_id", "order_id", "amount", "currency", "ip", "user_agent", "data",
+      "time",
+      "actor_type",
+      "actor",
+      "action",
+      "entity_type",
+      "entity_id",
+      "order_id",
+      "amount",
+      "currency",
+      "ip",
+      "user_agent",
+      "data",
     ]);
     expect(rows).toHaveLength(2);
     const row = rows[1]!;
@@ -415,9 +459,16 @@ describe("audit log", () => {
     const all = parseCsv(await everything.text());
     expect(all).toHaveLength((await db().auditLog.count()) + 1);
     expect(everything.headers.get("X-Audit-Rows")).toBe(String(all.length - 1));
-    const staffOnly = parseCsv(await (await callRoute(auditCsvLoader, getRequest(`/staff/audit.csv?actor=${staffEmail}`, { cookie: staffCookie }))).text());
+    const staffOnly = parseCsv(
+      await (
+        await callRoute(auditCsvLoader, getRequest(`/staff/audit.csv?actor=${staffEmail}`, { cookie: staffCookie }))
+      ).text(),
+    );
     expect(staffOnly.slice(1).map((r) => [r[2], r[3]])).toEqual([[staffEmail, "staff.note"]]);
-    const bad = await callRoute(auditCsvLoader, getRequest("/staff/audit.csv?from=2026-02-10&to=2026-02-01", { cookie: staffCookie }));
+    const bad = await callRoute(
+      auditCsvLoader,
+      getRequest("/staff/audit.csv?from=2026-02-10&to=2026-02-01", { cookie: staffCookie }),
+    );
     expect(bad.status).toBe(400);
   });
 });

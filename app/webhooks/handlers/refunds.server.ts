@@ -13,7 +13,9 @@ const onRefund = (event: EventOf<"refund.created" | "refund.updated" | "refund.f
   applyStripeRefund(refundFrom(event.data.object), actorFor(event));
 
 const onDispute = async (
-  event: EventOf<"charge.dispute.created" | "charge.dispute.updated" | "charge.dispute.closed" | "charge.dispute.funds_withdrawn">,
+  event: EventOf<
+    "charge.dispute.created" | "charge.dispute.updated" | "charge.dispute.closed" | "charge.dispute.funds_withdrawn"
+  >,
 ) => {
   await syncStripeDispute(disputeFrom(event.data.object), {
     actor: actorFor(event),

@@ -16,11 +16,18 @@ function needsAuth(em: Emu, inv: Invoice): boolean {
 }
 
 function invoicePage(em: Emu, inv: Invoice, err?: string): string {
-  const lines = inv.lines.data.map((l) => `<div class="line"><span>${esc(l.description)}</span><span>${esc(formatAmount(l.amount, inv.currency))}</span></div>`).join("");
+  const lines = inv.lines.data
+    .map(
+      (l) =>
+        `<div class="line"><span>${esc(l.description)}</span><span>${esc(formatAmount(l.amount, inv.currency))}</span></div>`,
+    )
+    .join("");
   const credit = inv.total - inv.amount_due;
   let action: string;
-  if (inv.status === "paid") action = `<p class="ok" id="paid">Paid on ${esc(longDate(inv.status_transitions.paid_at ?? inv.created))}.</p>`;
-  else if (inv.status !== "open") action = `<p class="muted" id="not-payable">This invoice is ${esc(inv.status)} and cannot be paid.</p>`;
+  if (inv.status === "paid")
+    action = `<p class="ok" id="paid">Paid on ${esc(longDate(inv.status_transitions.paid_at ?? inv.created))}.</p>`;
+  else if (inv.status !== "open")
+    action = `<p class="muted" id="not-payable">This invoice is ${esc(inv.status)} and cannot be paid.</p>`;
   else if (needsAuth(em, inv))
     action = `<h2>Authentication required</h2><p class="muted">Your bank asks you to confirm this payment of <b>${esc(formatAmount(inv.amount_due, inv.currency))}</b> (3D Secure test page).</p>
       <form method="post"><button name="action" value="approve" id="approve">Complete authentication</button>
@@ -30,16 +37,24 @@ function invoicePage(em: Emu, inv: Invoice, err?: string): string {
       <label for="cardnumber">Card information</label><input type="text" id="cardnumber" name="card" inputmode="numeric" placeholder="4242 4242 4242 4242" required>
       <div class="row"><div><label for="exp">Expiry</label><input type="text" id="exp" name="exp" value="12 / 34"></div><div><label for="cvc">CVC</label><input type="text" id="cvc" name="cvc" value="123"></div></div>
       <button type="submit" id="pay">Pay ${esc(formatAmount(inv.amount_remaining, inv.currency))}</button></form>`;
-  return page(`Invoice ${inv.number ?? inv.id}`, `<div class="grid"><div>
+  return page(
+    `Invoice ${inv.number ?? inv.id}`,
+    `<div class="grid"><div>
     <p class="muted">Invoice ${esc(inv.number ?? "(draft)")} · Emulated Marketplace</p>
     <div class="total" id="amount-due">${esc(formatAmount(inv.amount_due, inv.currency))}</div>
     <p><span class="pill" id="status">${esc(inv.status)}</span></p>
     <div class="card">${lines}${credit > 0 ? `<div class="line"><span>Applied balance</span><span>−${esc(formatAmount(credit, inv.currency))}</span></div>` : ""}
     <div class="line" style="border:0;font-weight:600"><span>Amount due</span><span>${esc(formatAmount(inv.amount_due, inv.currency))}</span></div></div>
-  </div><div class="card">${err ? `<div class="error" role="alert" id="error">${esc(err)}</div>` : ""}${action}</div></div>`);
+  </div><div class="card">${err ? `<div class="error" role="alert" id="error">${esc(err)}</div>` : ""}${action}</div></div>`,
+  );
 }
 
-export async function handleInvoicePage(em: Emu, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<boolean> {
+export async function handleInvoicePage(
+  em: Emu,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+): Promise<boolean> {
   const m = /^\/invoices\/([^/]+)$/.exec(url.pathname);
   if (!m) return false;
   const inv = em.store.raw<Invoice>(m[1]);
@@ -53,15 +68,15 @@ export async function handleInvoicePage(em: Emu, req: http.IncomingMessage, res:
   }
   const f = await form(req);
   if (f.action === "approve" || f.action === "fail") {
-    if (!needsAuth(em, inv)) return redirect(res, url.pathname), true;
+    if (!needsAuth(em, inv)) return (redirect(res, url.pathname), true);
     const c = authenticateInvoicePayment(em, inv, f.action === "approve");
     afterInvoicePayment(em, inv, c);
-    if (c.outcome === "paid") return redirect(res, url.pathname), true;
+    if (c.outcome === "paid") return (redirect(res, url.pathname), true);
     html(res, 402, invoicePage(em, inv, c.result?.error?.message ?? "The payment failed."));
     return true;
   }
   const c = payInvoiceWithCard(em, inv, f.card ?? "");
-  if (c.outcome === "paid") return redirect(res, url.pathname), true;
+  if (c.outcome === "paid") return (redirect(res, url.pathname), true);
   html(res, 402, invoicePage(em, inv, c.result?.error?.message ?? "The payment failed."));
   return true;
 }

@@ -22,13 +22,28 @@ const DONE: Record<string, string> = {
 };
 
 function liveSubs(em: Emu, owner: string, customer: string): Subscription[] {
-  return em.store.all<Subscription>("subscription", owner, (s) => s.customer === customer && s.status !== "canceled" && s.status !== "incomplete_expired");
+  return em.store.all<Subscription>(
+    "subscription",
+    owner,
+    (s) => s.customer === customer && s.status !== "canceled" && s.status !== "incomplete_expired",
+  );
 }
 
 /** Other active recurring prices of the same product and currency (e.g. monthly ↔ yearly). */
 function alternatives(em: Emu, owner: string, sub: Stripe.Subscription): Stripe.Price[] {
   const cur = sub.items.data[0].price;
-  return em.store.all<Stripe.Price>("price", owner, (p) => p.active && p.type === "recurring" && p.product === cur.product && p.currency === cur.currency && p.id !== cur.id).reverse();
+  return em.store
+    .all<Stripe.Price>(
+      "price",
+      owner,
+      (p) =>
+        p.active &&
+        p.type === "recurring" &&
+        p.product === cur.product &&
+        p.currency === cur.currency &&
+        p.id !== cur.id,
+    )
+    .reverse();
 }
 
 function nextAmount(em: Emu, owner: string, sub: Subscription, c: Customer): number {
@@ -39,23 +54,33 @@ function nextAmount(em: Emu, owner: string, sub: Subscription, c: Customer): num
 function statusLine(em: Emu, owner: string, sub: Subscription, c: Customer): string {
   const end = sub.items.data[0].current_period_end;
   const amount = formatAmount(nextAmount(em, owner, sub, c), sub.currency);
-  if (sub.cancel_at_period_end && sub.cancel_at) return `<p class="cancels">Cancels on ${esc(longDate(sub.cancel_at))}</p>`;
-  if (sub.status === "paused") return `<p class="muted">Paused — no invoices are created until the subscription is resumed.</p>`;
-  if (sub.status === "trialing" && sub.trial_end) return `<p class="muted">Trial ends ${esc(longDate(sub.trial_end))}; then ${esc(amount)} on ${esc(longDate(sub.trial_end))}.</p>`;
-  const due = sub.status === "past_due" || sub.status === "unpaid" ? `<p class="error" role="alert">Your last payment failed. Update your payment method to pay the outstanding invoice.</p>` : "";
+  if (sub.cancel_at_period_end && sub.cancel_at)
+    return `<p class="cancels">Cancels on ${esc(longDate(sub.cancel_at))}</p>`;
+  if (sub.status === "paused")
+    return `<p class="muted">Paused — no invoices are created until the subscription is resumed.</p>`;
+  if (sub.status === "trialing" && sub.trial_end)
+    return `<p class="muted">Trial ends ${esc(longDate(sub.trial_end))}; then ${esc(amount)} on ${esc(longDate(sub.trial_end))}.</p>`;
+  const due =
+    sub.status === "past_due" || sub.status === "unpaid"
+      ? `<p class="error" role="alert">Your last payment failed. Update your payment method to pay the outstanding invoice.</p>`
+      : "";
   return `${due}<p class="muted">Next invoice: ${esc(amount)} on ${esc(longDate(end))}</p>`;
 }
 
 function subCard(em: Emu, owner: string, sub: Subscription, c: Customer): string {
   const price = sub.items.data[0].price;
   const alts = alternatives(em, owner, sub);
-  const cancelForm = sub.status === "paused" ? "" : sub.cancel_at_period_end
-    ? `<form method="post"><input type="hidden" name="sub" value="${esc(sub.id)}"><button name="action" value="renew" class="secondary" id="renew-${esc(sub.id)}">Don't cancel (renew subscription)</button></form>`
-    : `<form method="post"><input type="hidden" name="sub" value="${esc(sub.id)}"><button name="action" value="cancel" class="danger" id="cancel-${esc(sub.id)}">Cancel subscription</button></form>`;
-  const switchForm = alts.length && sub.status !== "paused"
-    ? `<form method="post"><input type="hidden" name="sub" value="${esc(sub.id)}"><input type="hidden" name="action" value="switch">
+  const cancelForm =
+    sub.status === "paused"
+      ? ""
+      : sub.cancel_at_period_end
+        ? `<form method="post"><input type="hidden" name="sub" value="${esc(sub.id)}"><button name="action" value="renew" class="secondary" id="renew-${esc(sub.id)}">Don't cancel (renew subscription)</button></form>`
+        : `<form method="post"><input type="hidden" name="sub" value="${esc(sub.id)}"><button name="action" value="cancel" class="danger" id="cancel-${esc(sub.id)}">Cancel subscription</button></form>`;
+  const switchForm =
+    alts.length && sub.status !== "paused"
+      ? `<form method="post"><input type="hidden" name="sub" value="${esc(sub.id)}"><input type="hidden" name="action" value="switch">
        ${alts.map((p) => `<button name="price" value="${esc(p.id)}" class="secondary" id="switch-${esc(p.id)}">Switch to ${esc(priceLabel(p))}</button>`).join("")}</form>`
-    : "";
+      : "";
   return `<div class="card sub" id="sub-${esc(sub.id)}" style="margin-bottom:16px">
     <h2>${esc(productName(em, price))}</h2>
     <div class="total">${esc(priceLabel(price))}</div>
@@ -67,8 +92,14 @@ function subCard(em: Emu, owner: string, sub: Subscription, c: Customer): string
 function invoiceRows(em: Emu, owner: string, customer: string): string {
   const invs = em.store.all<Stripe.Invoice>("invoice", owner, (i) => i.customer === customer);
   if (!invs.length) return `<tr><td colspan="5">No invoices yet</td></tr>`;
-  return invs.map((i) => `<tr class="invoice"><td>${esc(longDate(i.created))}</td><td>${esc(formatAmount(i.total, i.currency))}</td><td>${esc(i.status)}</td>
-    <td>${esc((i.billing_reason ?? "").replace(/_/g, " "))}</td><td>${i.hosted_invoice_url ? `<a href="${esc(i.hosted_invoice_url)}">${i.status === "open" ? "Pay" : "View"}</a>` : ""}</td></tr>`).join("");
+  return invs
+    .map(
+      (
+        i,
+      ) => `<tr class="invoice"><td>${esc(longDate(i.created))}</td><td>${esc(formatAmount(i.total, i.currency))}</td><td>${esc(i.status)}</td>
+    <td>${esc((i.billing_reason ?? "").replace(/_/g, " "))}</td><td>${i.hosted_invoice_url ? `<a href="${esc(i.hosted_invoice_url)}">${i.status === "open" ? "Pay" : "View"}</a>` : ""}</td></tr>`,
+    )
+    .join("");
 }
 
 function portalPage(em: Emu, s: PortalSession, msg?: string, err?: string): string {
@@ -76,7 +107,9 @@ function portalPage(em: Emu, s: PortalSession, msg?: string, err?: string): stri
   const c = em.store.raw<Customer>(s.customer)!;
   const subs = liveSubs(em, owner, c.id);
   const last4 = c.__card ? c.__card.slice(-4) : null;
-  return page("Billing portal", `
+  return page(
+    "Billing portal",
+    `
 <div class="grid">
   <div>
     ${s.return_url ? `<a href="${esc(s.return_url)}" id="return-link">← Return to Emulated Marketplace</a>` : ""}
@@ -99,7 +132,8 @@ function portalPage(em: Emu, s: PortalSession, msg?: string, err?: string): stri
     </div>
     <div class="card"><h2>Invoice history</h2><table id="invoices"><tr><th>Date</th><th>Amount</th><th>Status</th><th>Reason</th><th></th></tr>${invoiceRows(em, owner, c.id)}</table></div>
   </div>
-</div>`);
+</div>`,
+  );
 }
 
 /** Card form checks the hosted pages do before talking to the card network. */
@@ -108,7 +142,8 @@ function cardFormError(f: Record<string, string>): string | null {
   if (!exp || Number(exp[1]) < 1 || Number(exp[1]) > 12) return "Your card's expiration date is incomplete.";
   const year = exp[2].length === 2 ? 2000 + Number(exp[2]) : Number(exp[2]);
   const d = new Date();
-  if (year < d.getUTCFullYear() || (year === d.getUTCFullYear() && Number(exp[1]) < d.getUTCMonth() + 1)) return "Your card's expiration year is in the past.";
+  if (year < d.getUTCFullYear() || (year === d.getUTCFullYear() && Number(exp[1]) < d.getUTCMonth() + 1))
+    return "Your card's expiration year is in the past.";
   if (!/^\d{3,4}$/.test((f.cvc ?? "").trim())) return "Your card's security code is incomplete.";
   return null;
 }
@@ -131,13 +166,21 @@ function act(em: Emu, s: PortalSession, f: Record<string, string>): { done?: str
   if (f.action === "switch") {
     if (!alternatives(em, owner, sub).some((p) => p.id === f.price)) return { error: "This plan is not available." };
     // the portal prorates like the API default (create_prorations); an interval change invoices now
-    updateSubscription(em, owner, sub, { items: [{ id: sub.items.data[0].id, price: f.price }], proration_behavior: "create_prorations" }).after();
+    updateSubscription(em, owner, sub, {
+      items: [{ id: sub.items.data[0].id, price: f.price }],
+      proration_behavior: "create_prorations",
+    }).after();
     return { done: "switched" };
   }
   return { error: "Unknown action." };
 }
 
-export async function handlePortalPage(em: Emu, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<boolean> {
+export async function handlePortalPage(
+  em: Emu,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+): Promise<boolean> {
   const m = /^\/p\/session\/([^/]+)$/.exec(url.pathname);
   if (!m) return false;
   const s = findPortalSession(em, m[1]);
@@ -146,7 +189,14 @@ export async function handlePortalPage(em: Emu, req: http.IncomingMessage, res: 
     return true;
   }
   if (portalExpired(s)) {
-    html(res, 410, page("Session expired", `<div class="card" id="expired"><h1>This session has expired</h1><p class="muted">Return to the merchant and open the billing portal again.</p>${s.return_url ? `<a class="btn secondary" href="${esc(s.return_url)}">Return to Emulated Marketplace</a>` : ""}</div>`));
+    html(
+      res,
+      410,
+      page(
+        "Session expired",
+        `<div class="card" id="expired"><h1>This session has expired</h1><p class="muted">Return to the merchant and open the billing portal again.</p>${s.return_url ? `<a class="btn secondary" href="${esc(s.return_url)}">Return to Emulated Marketplace</a>` : ""}</div>`,
+      ),
+    );
     return true;
   }
   markVisited(em, s);

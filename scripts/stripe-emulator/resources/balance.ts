@@ -53,8 +53,16 @@ export function balanceOf(em: Emu, owner: string): Stripe.Balance {
   const src = { card: 0 };
   return {
     object: "balance",
-    available: [...byCur].map(([currency, v]) => ({ amount: v.available, currency, source_types: { ...src, card: v.available } })),
-    pending: [...byCur].map(([currency, v]) => ({ amount: v.pending, currency, source_types: { ...src, card: v.pending } })),
+    available: [...byCur].map(([currency, v]) => ({
+      amount: v.available,
+      currency,
+      source_types: { ...src, card: v.available },
+    })),
+    pending: [...byCur].map(([currency, v]) => ({
+      amount: v.pending,
+      currency,
+      source_types: { ...src, card: v.pending },
+    })),
     livemode: false,
   } as Stripe.Balance;
 }
@@ -71,8 +79,14 @@ export function register(r: Router): void {
   r.add("GET", "/v1/balance_transactions", (ctx) => {
     validate(ctx.params, { ...LIST, type: true, source: true, currency: true, payout: true });
     const p = ctx.params;
-    let items = ctx.em.store.all<Stripe.BalanceTransaction>("balance_transaction", ctx.account, (b) =>
-      (!p.type || b.type === p.type) && (!p.source || b.source === p.source) && (!p.currency || b.currency === p.currency));
+    let items = ctx.em.store.all<Stripe.BalanceTransaction>(
+      "balance_transaction",
+      ctx.account,
+      (b) =>
+        (!p.type || b.type === p.type) &&
+        (!p.source || b.source === p.source) &&
+        (!p.currency || b.currency === p.currency),
+    );
     items = applyCreatedFilter(items, p.created);
     return paginate(items, p as Record<string, string>, "/v1/balance_transactions");
   });
@@ -84,7 +98,11 @@ export function register(r: Router): void {
   r.add("POST", "/v1/payouts", (ctx) => createPayout(ctx));
   r.add("GET", "/v1/payouts", (ctx) => {
     validate(ctx.params, { ...LIST, status: true, arrival_date: "any", destination: true });
-    let items = ctx.em.store.all<Stripe.Payout>("payout", ctx.account, (p) => !ctx.params.status || p.status === ctx.params.status);
+    let items = ctx.em.store.all<Stripe.Payout>(
+      "payout",
+      ctx.account,
+      (p) => !ctx.params.status || p.status === ctx.params.status,
+    );
     items = applyCreatedFilter(items, ctx.params.created);
     return paginate(items, ctx.params as Record<string, string>, "/v1/payouts");
   });
@@ -96,13 +114,20 @@ export function register(r: Router): void {
 
 function createPayout(ctx: Ctx): Stripe.Payout {
   validate(ctx.params, {
-    "amount!": true, "currency!": true, description: true, metadata: "map", method: true,
-    statement_descriptor: true, destination: true, source_type: true,
+    "amount!": true,
+    "currency!": true,
+    description: true,
+    metadata: "map",
+    method: true,
+    statement_descriptor: true,
+    destination: true,
+    source_type: true,
   });
   const amount = int(ctx.params.amount, "amount", { min: 1 })!;
   const currency = (str(ctx.params.currency) ?? "usd").toLowerCase();
   const method = str(ctx.params.method) ?? "standard";
-  if (method !== "standard" && method !== "instant") throw invalidParam("method", "Invalid method: must be one of standard or instant");
+  if (method !== "standard" && method !== "instant")
+    throw invalidParam("method", "Invalid method: must be one of standard or instant");
   const available = availableIn(ctx.em, ctx.account, currency);
   if (amount > available) {
     throw new ApiError(400, {
@@ -112,14 +137,41 @@ function createPayout(ctx: Ctx): Stripe.Payout {
     });
   }
   const id = newId("po");
-  const bt = createBt(ctx.em, ctx.account, { amount: -amount, currency, type: "payout", source: id, description: str(ctx.params.description) ?? "STRIPE PAYOUT" });
+  const bt = createBt(ctx.em, ctx.account, {
+    amount: -amount,
+    currency,
+    type: "payout",
+    source: id,
+    description: str(ctx.params.description) ?? "STRIPE PAYOUT",
+  });
   const payout = {
-    id, object: "payout", amount, application_fee: null, application_fee_amount: null,
-    arrival_date: now() + 2 * 86400, automatic: false, balance_transaction: bt.id, created: now(), currency,
-    description: str(ctx.params.description) ?? null, destination: "ba_emulator_bank", failure_balance_transaction: null,
-    failure_code: null, failure_message: null, livemode: false, metadata: metadata(ctx.params.metadata), method,
-    original_payout: null, payout_method: null, reconciliation_status: "not_applicable", reversed_by: null, source_type: "card",
-    statement_descriptor: str(ctx.params.statement_descriptor) ?? null, status: "pending", trace_id: null, type: "bank_account",
+    id,
+    object: "payout",
+    amount,
+    application_fee: null,
+    application_fee_amount: null,
+    arrival_date: now() + 2 * 86400,
+    automatic: false,
+    balance_transaction: bt.id,
+    created: now(),
+    currency,
+    description: str(ctx.params.description) ?? null,
+    destination: "ba_emulator_bank",
+    failure_balance_transaction: null,
+    failure_code: null,
+    failure_message: null,
+    livemode: false,
+    metadata: metadata(ctx.params.metadata),
+    method,
+    original_payout: null,
+    payout_method: null,
+    reconciliation_status: "not_applicable",
+    reversed_by: null,
+    source_type: "card",
+    statement_descriptor: str(ctx.params.statement_descriptor) ?? null,
+    status: "pending",
+    trace_id: null,
+    type: "bank_account",
   } satisfies Stripe.Payout;
   ctx.em.store.put(payout, ctx.account);
   ctx.em.emit("payout.created", payout, ctx.account, undefined, ctx);

@@ -8,26 +8,56 @@ import { invalidParam, missingParam } from "../errors.js";
 import type { FormValue } from "../form.js";
 
 const PRODUCT_SHAPE: { [k: string]: Shape } = {
-  id: true, active: true, description: true, images: [true], metadata: "map", url: true, shippable: true,
-  statement_descriptor: true, tax_code: true, unit_label: true, default_price_data: "any", marketing_features: "any",
+  id: true,
+  active: true,
+  description: true,
+  images: [true],
+  metadata: "map",
+  url: true,
+  shippable: true,
+  statement_descriptor: true,
+  tax_code: true,
+  unit_label: true,
+  default_price_data: "any",
+  marketing_features: "any",
 };
 
 export function buildProduct(ctx: Ctx, p: Record<string, FormValue>): Stripe.Product {
   const name = str(p.name as string);
   if (!name) throw missingParam("name");
   const product: Stripe.Product = {
-    id: str(p.id as string) ?? newId("prod"), object: "product", active: bool(p.active, "active") ?? true,
-    created: now(), default_price: null, description: str(p.description as string) ?? null,
-    images: (p.images as string[] | undefined) ?? [], livemode: false, marketing_features: [],
-    metadata: metadata(p.metadata), name, package_dimensions: null, shippable: null,
-    tax_code: null, tax_details: null, type: "service", updated: now(), url: str(p.url as string) ?? null,
+    id: str(p.id as string) ?? newId("prod"),
+    object: "product",
+    active: bool(p.active, "active") ?? true,
+    created: now(),
+    default_price: null,
+    description: str(p.description as string) ?? null,
+    images: (p.images as string[] | undefined) ?? [],
+    livemode: false,
+    marketing_features: [],
+    metadata: metadata(p.metadata),
+    name,
+    package_dimensions: null,
+    shippable: null,
+    tax_code: null,
+    tax_details: null,
+    type: "service",
+    updated: now(),
+    url: str(p.url as string) ?? null,
   } as Stripe.Product;
   ctx.em.store.put(product, ctx.account);
   ctx.em.emit("product.created", product, ctx.account, undefined, ctx);
   return product;
 }
 
-const RECURRING: Shape = { "interval!": true, interval_count: true, usage_type: true, meter: true, aggregate_usage: true, trial_period_days: true };
+const RECURRING: Shape = {
+  "interval!": true,
+  interval_count: true,
+  usage_type: true,
+  meter: true,
+  aggregate_usage: true,
+  trial_period_days: true,
+};
 
 export function buildPrice(ctx: Ctx, p: Record<string, FormValue>, product: string, inline = false): Stripe.Price {
   const currency = str(p.currency as string);
@@ -43,18 +73,45 @@ export function buildPrice(ctx: Ctx, p: Record<string, FormValue>, product: stri
     const existing = ctx.em.store.all<Stripe.Price>("price", ctx.account, (x) => x.lookup_key === lookup);
     if (existing.length) {
       if (p.transfer_lookup_key !== "true")
-        throw invalidParam("lookup_key", `A price (\`${existing[0].id}\`) already uses that lookup key.`, "lookup_key_exists");
-      existing.forEach((x) => { x.lookup_key = null; });
+        throw invalidParam(
+          "lookup_key",
+          `A price (\`${existing[0].id}\`) already uses that lookup key.`,
+          "lookup_key_exists",
+        );
+      existing.forEach((x) => {
+        x.lookup_key = null;
+      });
     }
   }
   const amount = unit ?? (dec !== undefined ? Math.round(Number(dec)) : null);
   const price: Stripe.Price = {
-    id: newId("price"), object: "price", active: bool(p.active, "active") ?? true, billing_scheme: "per_unit",
-    created: now(), currency: currency.toLowerCase(), custom_unit_amount: null, livemode: false, lookup_key: lookup,
-    metadata: metadata(p.metadata), nickname: str(p.nickname as string) ?? null, product,
-    recurring: rec ? { interval: rec.interval as Stripe.Price.Recurring.Interval, interval_count: Number(rec.interval_count ?? 1), meter: null, usage_type: (rec.usage_type ?? "licensed") as Stripe.Price.Recurring.UsageType, trial_period_days: null } as Stripe.Price.Recurring : null,
-    tax_behavior: (str(p.tax_behavior as string) ?? "unspecified") as Stripe.Price.TaxBehavior, tiers_mode: null, transform_quantity: null,
-    type: rec ? "recurring" : "one_time", unit_amount: amount, unit_amount_decimal: amount === null ? null : String(amount),
+    id: newId("price"),
+    object: "price",
+    active: bool(p.active, "active") ?? true,
+    billing_scheme: "per_unit",
+    created: now(),
+    currency: currency.toLowerCase(),
+    custom_unit_amount: null,
+    livemode: false,
+    lookup_key: lookup,
+    metadata: metadata(p.metadata),
+    nickname: str(p.nickname as string) ?? null,
+    product,
+    recurring: rec
+      ? ({
+          interval: rec.interval as Stripe.Price.Recurring.Interval,
+          interval_count: Number(rec.interval_count ?? 1),
+          meter: null,
+          usage_type: (rec.usage_type ?? "licensed") as Stripe.Price.Recurring.UsageType,
+          trial_period_days: null,
+        } as Stripe.Price.Recurring)
+      : null,
+    tax_behavior: (str(p.tax_behavior as string) ?? "unspecified") as Stripe.Price.TaxBehavior,
+    tiers_mode: null,
+    transform_quantity: null,
+    type: rec ? "recurring" : "one_time",
+    unit_amount: amount,
+    unit_amount_decimal: amount === null ? null : String(amount),
   } as Stripe.Price;
   ctx.em.store.put(price, ctx.account);
   if (!inline) ctx.em.emit("price.created", price, ctx.account, undefined, ctx);
@@ -62,17 +119,46 @@ export function buildPrice(ctx: Ctx, p: Record<string, FormValue>, product: stri
 }
 
 const PRICE_SHAPE: { [k: string]: Shape } = {
-  currency: true, product: true, product_data: { "name!": true, active: true, metadata: "map", statement_descriptor: true, tax_code: true, unit_label: true, id: true },
-  unit_amount: true, unit_amount_decimal: true, recurring: RECURRING, lookup_key: true, transfer_lookup_key: true, nickname: true,
-  metadata: "map", active: true, tax_behavior: true, billing_scheme: true, custom_unit_amount: "any", currency_options: "any",
+  currency: true,
+  product: true,
+  product_data: {
+    "name!": true,
+    active: true,
+    metadata: "map",
+    statement_descriptor: true,
+    tax_code: true,
+    unit_label: true,
+    id: true,
+  },
+  unit_amount: true,
+  unit_amount_decimal: true,
+  recurring: RECURRING,
+  lookup_key: true,
+  transfer_lookup_key: true,
+  nickname: true,
+  metadata: "map",
+  active: true,
+  tax_behavior: true,
+  billing_scheme: true,
+  custom_unit_amount: "any",
+  currency_options: "any",
 };
 
-function listBy<T extends { id: string; created: number }>(ctx: Ctx, type: string, url: string, filter?: (o: T) => boolean) {
+function listBy<T extends { id: string; created: number }>(
+  ctx: Ctx,
+  type: string,
+  url: string,
+  filter?: (o: T) => boolean,
+) {
   const items = applyCreatedFilter(ctx.em.store.all<T>(type, ctx.account, filter), ctx.params.created);
   return paginate(items, ctx.params as Record<string, string>, url);
 }
 
-function updateCommon<T extends { metadata: Stripe.Metadata | null }>(o: T, p: Record<string, FormValue>, fields: string[]): Record<string, unknown> {
+function updateCommon<T extends { metadata: Stripe.Metadata | null }>(
+  o: T,
+  p: Record<string, FormValue>,
+  fields: string[],
+): Record<string, unknown> {
   const prev: Record<string, unknown> = {};
   const rec = o as unknown as Record<string, unknown>;
   for (const f of fields) {
@@ -102,10 +188,18 @@ export function register(r: Router): void {
   r.add("GET", "/v1/products", (ctx) => {
     validate(ctx.params, { ...LIST, active: true, ids: [true], url: true, shippable: true });
     const ids = ctx.params.ids as string[] | undefined;
-    return listBy<Stripe.Product>(ctx, "product", "/v1/products", (x) =>
-      (ctx.params.active === undefined || String(x.active) === ctx.params.active) && (!ids || ids.includes(x.id)));
+    return listBy<Stripe.Product>(
+      ctx,
+      "product",
+      "/v1/products",
+      (x) =>
+        (ctx.params.active === undefined || String(x.active) === ctx.params.active) && (!ids || ids.includes(x.id)),
+    );
   });
-  r.add("GET", "/v1/products/:id", (ctx, [id]) => { validate(ctx.params, {}); return ctx.em.store.get(id, "product", ctx.account); });
+  r.add("GET", "/v1/products/:id", (ctx, [id]) => {
+    validate(ctx.params, {});
+    return ctx.em.store.get(id, "product", ctx.account);
+  });
   r.add("POST", "/v1/products/:id", (ctx, [id]) => {
     validate(ctx.params, { ...PRODUCT_SHAPE, name: true, default_price: true });
     const product = ctx.em.store.get<Stripe.Product>(id, "product", ctx.account);
@@ -119,7 +213,11 @@ export function register(r: Router): void {
     validate(ctx.params, {});
     const product = ctx.em.store.get<Stripe.Product>(id, "product", ctx.account);
     if (ctx.em.store.all<Stripe.Price>("price", ctx.account, (p) => p.product === id).length)
-      throw invalidParam("id", "This product cannot be deleted because it has one or more user-created prices.", "resource_already_exists");
+      throw invalidParam(
+        "id",
+        "This product cannot be deleted because it has one or more user-created prices.",
+        "resource_already_exists",
+      );
     ctx.em.store.remove(id);
     ctx.em.emit("product.deleted", product, ctx.account, undefined, ctx);
     return { id, object: "product", deleted: true } satisfies Stripe.DeletedProduct;
@@ -129,28 +227,61 @@ export function register(r: Router): void {
     validate(ctx.params, { ...PRICE_SHAPE, "currency!": true });
     let product = str(ctx.params.product as string);
     if (product) ctx.em.store.get(product, "product", ctx.account, "product");
-    else if (ctx.params.product_data) product = buildProduct(ctx, ctx.params.product_data as Record<string, FormValue>).id;
+    else if (ctx.params.product_data)
+      product = buildProduct(ctx, ctx.params.product_data as Record<string, FormValue>).id;
     else throw missingParam("product");
     return buildPrice(ctx, ctx.params, product);
   });
   r.add("GET", "/v1/prices", (ctx) => {
-    validate(ctx.params, { ...LIST, active: true, currency: true, product: true, type: true, lookup_keys: [true], recurring: "any" });
+    validate(ctx.params, {
+      ...LIST,
+      active: true,
+      currency: true,
+      product: true,
+      type: true,
+      lookup_keys: [true],
+      recurring: "any",
+    });
     const lk = ctx.params.lookup_keys as string[] | undefined;
     const p = ctx.params;
-    return listBy<Stripe.Price>(ctx, "price", "/v1/prices", (x) =>
-      (p.active === undefined || String(x.active) === p.active) && (!p.currency || x.currency === p.currency) &&
-      (!p.product || x.product === p.product) && (!p.type || x.type === p.type) && (!lk || (x.lookup_key !== null && lk.includes(x.lookup_key))));
+    return listBy<Stripe.Price>(
+      ctx,
+      "price",
+      "/v1/prices",
+      (x) =>
+        (p.active === undefined || String(x.active) === p.active) &&
+        (!p.currency || x.currency === p.currency) &&
+        (!p.product || x.product === p.product) &&
+        (!p.type || x.type === p.type) &&
+        (!lk || (x.lookup_key !== null && lk.includes(x.lookup_key))),
+    );
   });
-  r.add("GET", "/v1/prices/:id", (ctx, [id]) => { validate(ctx.params, {}); return ctx.em.store.get(id, "price", ctx.account); });
+  r.add("GET", "/v1/prices/:id", (ctx, [id]) => {
+    validate(ctx.params, {});
+    return ctx.em.store.get(id, "price", ctx.account);
+  });
   r.add("POST", "/v1/prices/:id", (ctx, [id]) => {
-    validate(ctx.params, { active: true, metadata: "map", nickname: true, lookup_key: true, transfer_lookup_key: true, tax_behavior: true });
+    validate(ctx.params, {
+      active: true,
+      metadata: "map",
+      nickname: true,
+      lookup_key: true,
+      transfer_lookup_key: true,
+      tax_behavior: true,
+    });
     const price = ctx.em.store.get<Stripe.Price>(id, "price", ctx.account);
     const lookup = str(ctx.params.lookup_key as string);
     if (lookup) {
       const other = ctx.em.store.all<Stripe.Price>("price", ctx.account, (x) => x.lookup_key === lookup && x.id !== id);
       if (other.length && ctx.params.transfer_lookup_key !== "true")
-        throw invalidParam("lookup_key", `A price (\`${other[0].id}\`) already uses that lookup key.`, "lookup_key_exists");
-      other.forEach((x) => { x.lookup_key = null; });
+        throw invalidParam(
+          "lookup_key",
+          `A price (\`${other[0].id}\`) already uses that lookup key.`,
+          "lookup_key_exists",
+        );
+      other.forEach((x) => {
+        x.lookup_key = null;
+      });
     }
     const prev = updateCommon(price, ctx.params, ["active", "nickname", "lookup_key"]);
     ctx.em.store.put(price, ctx.account);
@@ -159,8 +290,17 @@ export function register(r: Router): void {
   });
 
   const CUSTOMER_SHAPE: { [k: string]: Shape } = {
-    email: true, name: true, description: true, phone: true, metadata: "map", address: "any", shipping: "any",
-    payment_method: true, invoice_settings: "any", preferred_locales: [true], tax_exempt: true,
+    email: true,
+    name: true,
+    description: true,
+    phone: true,
+    metadata: "map",
+    address: "any",
+    shipping: "any",
+    payment_method: true,
+    invoice_settings: "any",
+    preferred_locales: [true],
+    tax_exempt: true,
   };
   const CUSTOMER_CREATE_SHAPE: { [k: string]: Shape } = { ...CUSTOMER_SHAPE, test_clock: true };
   r.add("POST", "/v1/customers", (ctx) => {
@@ -169,11 +309,26 @@ export function register(r: Router): void {
     const clock = str(p.test_clock as string) ?? null;
     if (clock) ctx.em.store.get(clock, "test_helpers.test_clock", ctx.account, "test_clock");
     const c = {
-      id: newId("cus"), object: "customer", address: null, balance: 0, created: now(), currency: null, default_source: null,
-      delinquent: false, description: str(p.description as string) ?? null, email: str(p.email as string) ?? null,
-      invoice_prefix: newId("").slice(1, 9).toUpperCase(), invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
-      livemode: false, metadata: metadata(p.metadata), name: str(p.name as string) ?? null, phone: str(p.phone as string) ?? null,
-      preferred_locales: [], shipping: null, tax_exempt: "none", test_clock: clock,
+      id: newId("cus"),
+      object: "customer",
+      address: null,
+      balance: 0,
+      created: now(),
+      currency: null,
+      default_source: null,
+      delinquent: false,
+      description: str(p.description as string) ?? null,
+      email: str(p.email as string) ?? null,
+      invoice_prefix: newId("").slice(1, 9).toUpperCase(),
+      invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
+      livemode: false,
+      metadata: metadata(p.metadata),
+      name: str(p.name as string) ?? null,
+      phone: str(p.phone as string) ?? null,
+      preferred_locales: [],
+      shipping: null,
+      tax_exempt: "none",
+      test_clock: clock,
     } as Stripe.Customer;
     ctx.em.store.put(c, ctx.account);
     ctx.em.emit("customer.created", c, ctx.account, undefined, ctx);
@@ -181,9 +336,19 @@ export function register(r: Router): void {
   });
   r.add("GET", "/v1/customers", (ctx) => {
     validate(ctx.params, { ...LIST, email: true, test_clock: true });
-    return listBy<Stripe.Customer>(ctx, "customer", "/v1/customers", (x) => (!ctx.params.email || x.email === ctx.params.email) && (!ctx.params.test_clock || x.test_clock === ctx.params.test_clock));
+    return listBy<Stripe.Customer>(
+      ctx,
+      "customer",
+      "/v1/customers",
+      (x) =>
+        (!ctx.params.email || x.email === ctx.params.email) &&
+        (!ctx.params.test_clock || x.test_clock === ctx.params.test_clock),
+    );
   });
-  r.add("GET", "/v1/customers/:id", (ctx, [id]) => { validate(ctx.params, {}); return ctx.em.store.get(id, "customer", ctx.account, "customer"); });
+  r.add("GET", "/v1/customers/:id", (ctx, [id]) => {
+    validate(ctx.params, {});
+    return ctx.em.store.get(id, "customer", ctx.account, "customer");
+  });
   r.add("POST", "/v1/customers/:id", (ctx, [id]) => {
     validate(ctx.params, CUSTOMER_SHAPE);
     const c = ctx.em.store.get<Stripe.Customer>(id, "customer", ctx.account, "customer");

@@ -12,32 +12,103 @@ import type { FormValue } from "../form.js";
 import { parseSubscriptionData, paySubscriptionSession, type SubData } from "./billing.js";
 
 const LINE_ITEM: Shape = {
-  price: true, quantity: true, adjustable_quantity: "any", dynamic_tax_rates: [true], tax_rates: [true], metadata: "map",
-  price_data: { "currency!": true, product: true, product_data: { "name!": true, description: true, images: [true], metadata: "map", tax_code: true, unit_label: true }, unit_amount: true, unit_amount_decimal: true, recurring: "any", tax_behavior: true },
+  price: true,
+  quantity: true,
+  adjustable_quantity: "any",
+  dynamic_tax_rates: [true],
+  tax_rates: [true],
+  metadata: "map",
+  price_data: {
+    "currency!": true,
+    product: true,
+    product_data: {
+      "name!": true,
+      description: true,
+      images: [true],
+      metadata: "map",
+      tax_code: true,
+      unit_label: true,
+    },
+    unit_amount: true,
+    unit_amount_decimal: true,
+    recurring: "any",
+    tax_behavior: true,
+  },
 };
 
 const SUBSCRIPTION_DATA: Shape = {
-  trial_period_days: true, trial_end: true, application_fee_percent: true, transfer_data: { "destination!": true, amount_percent: true },
-  metadata: "map", description: true, on_behalf_of: true, default_tax_rates: [true], trial_settings: "any", billing_mode: "any",
-  proration_behavior: true, invoice_settings: "any", billing_cycle_anchor: true, missing_payment_method: true,
+  trial_period_days: true,
+  trial_end: true,
+  application_fee_percent: true,
+  transfer_data: { "destination!": true, amount_percent: true },
+  metadata: "map",
+  description: true,
+  on_behalf_of: true,
+  default_tax_rates: [true],
+  trial_settings: "any",
+  billing_mode: "any",
+  proration_behavior: true,
+  invoice_settings: "any",
+  billing_cycle_anchor: true,
+  missing_payment_method: true,
 };
 
 const SESSION_SHAPE: { [k: string]: Shape } = {
-  mode: true, line_items: [LINE_ITEM], success_url: true, cancel_url: true, return_url: true, ui_mode: true,
-  client_reference_id: true, customer: true, customer_email: true, customer_creation: true, metadata: "map", expires_at: true,
-  locale: true, allow_promotion_codes: true, billing_address_collection: true, submit_type: true, currency: true,
+  mode: true,
+  line_items: [LINE_ITEM],
+  success_url: true,
+  cancel_url: true,
+  return_url: true,
+  ui_mode: true,
+  client_reference_id: true,
+  customer: true,
+  customer_email: true,
+  customer_creation: true,
+  metadata: "map",
+  expires_at: true,
+  locale: true,
+  allow_promotion_codes: true,
+  billing_address_collection: true,
+  submit_type: true,
+  currency: true,
   payment_intent_data: {
-    application_fee_amount: true, transfer_data: { "destination!": true, amount: true }, on_behalf_of: true, metadata: "map",
-    description: true, transfer_group: true, receipt_email: true, statement_descriptor: true, statement_descriptor_suffix: true,
-    capture_method: true, setup_future_usage: true, shipping: "any",
+    application_fee_amount: true,
+    transfer_data: { "destination!": true, amount: true },
+    on_behalf_of: true,
+    metadata: "map",
+    description: true,
+    transfer_group: true,
+    receipt_email: true,
+    statement_descriptor: true,
+    statement_descriptor_suffix: true,
+    capture_method: true,
+    setup_future_usage: true,
+    shipping: "any",
   },
-  subscription_data: SUBSCRIPTION_DATA, allowed_payment_method_types: [true], excluded_payment_method_types: [true], payment_method_collection: true,
-  custom_text: "any", consent_collection: "any", phone_number_collection: "any", invoice_creation: "any", automatic_tax: "any",
-  tax_id_collection: "any", shipping_address_collection: "any", custom_fields: "any", discounts: "any", payment_method_options: "any",
-  customer_update: "any", after_expiration: "any", saved_payment_method_options: "any", payment_method_configuration: true,
+  subscription_data: SUBSCRIPTION_DATA,
+  allowed_payment_method_types: [true],
+  excluded_payment_method_types: [true],
+  payment_method_collection: true,
+  custom_text: "any",
+  consent_collection: "any",
+  phone_number_collection: "any",
+  invoice_creation: "any",
+  automatic_tax: "any",
+  tax_id_collection: "any",
+  shipping_address_collection: "any",
+  custom_fields: "any",
+  discounts: "any",
+  payment_method_options: "any",
+  customer_update: "any",
+  after_expiration: "any",
+  saved_payment_method_options: "any",
+  payment_method_configuration: true,
 };
 
-interface SessionInternal { __pi?: PiData; __sub?: SubData }
+interface SessionInternal {
+  __pi?: PiData;
+  __sub?: SubData;
+}
 export type Session = Stripe.Checkout.Session & SessionInternal;
 
 export function sessionUrl(em: Emu, id: string): string {
@@ -50,21 +121,37 @@ function createSession(ctx: Ctx): Stripe.Checkout.Session {
   const p = ctx.params;
   const mode = str(p.mode as string);
   if (!mode) throw missingParam("mode");
-  if (!["payment", "subscription", "setup"].includes(mode)) throw invalidParam("mode", "Invalid mode: must be one of payment, setup, or subscription");
-  if (mode === "setup") throw invalidParam("mode", "The Stripe emulator does not support `setup` mode yet; only `payment` and `subscription` modes are emulated.");
+  if (!["payment", "subscription", "setup"].includes(mode))
+    throw invalidParam("mode", "Invalid mode: must be one of payment, setup, or subscription");
+  if (mode === "setup")
+    throw invalidParam(
+      "mode",
+      "The Stripe emulator does not support `setup` mode yet; only `payment` and `subscription` modes are emulated.",
+    );
   const subMode = mode === "subscription";
-  if (subMode && p.payment_intent_data) throw invalidParam("payment_intent_data", "You can not pass `payment_intent_data` in `subscription` mode.");
-  if (!subMode && p.subscription_data) throw invalidParam("subscription_data", "You can only pass `subscription_data` in `subscription` mode.");
+  if (subMode && p.payment_intent_data)
+    throw invalidParam("payment_intent_data", "You can not pass `payment_intent_data` in `subscription` mode.");
+  if (!subMode && p.subscription_data)
+    throw invalidParam("subscription_data", "You can only pass `subscription_data` in `subscription` mode.");
   const uiMode = str(p.ui_mode as string) ?? "hosted_page";
-  if (uiMode === "hosted" ) { /* older spelling */ }
+  if (uiMode === "hosted") {
+    /* older spelling */
+  }
   const successUrl = str(p.success_url as string);
   if (!successUrl && (uiMode === "hosted_page" || uiMode === "hosted")) throw missingParam("success_url");
   const items = p.line_items as Record<string, FormValue>[] | undefined;
-  if (!items || items.length === 0) throw invalidParam("line_items", `You must provide at least one line item for \`${mode}\` mode.`, "parameter_missing");
-  if (items.length > 100) throw invalidParam("line_items", "You may only specify up to 100 line items in `payment` mode.");
+  if (!items || items.length === 0)
+    throw invalidParam(
+      "line_items",
+      `You must provide at least one line item for \`${mode}\` mode.`,
+      "parameter_missing",
+    );
+  if (items.length > 100)
+    throw invalidParam("line_items", "You may only specify up to 100 line items in `payment` mode.");
   const customer = str(p.customer as string) ?? null;
   if (customer) em.store.get(customer, "customer", ctx.account, "customer");
-  if (customer && p.customer_email) throw invalidParam("customer_email", "You may only specify one of these parameters: customer, customer_email.");
+  if (customer && p.customer_email)
+    throw invalidParam("customer_email", "You may only specify one of these parameters: customer, customer_email.");
 
   const lineItems: Stripe.LineItem[] = [];
   let currency: string | null = null;
@@ -74,33 +161,60 @@ function createSession(ctx: Ctx): Stripe.Checkout.Session {
     let price: Stripe.Price;
     if (li.price) {
       price = em.store.get<Stripe.Price>(String(li.price), "price", ctx.account, `line_items[${i}][price]`);
-      if (!price.active) throw invalidParam(`line_items[${i}][price]`, `The price specified (${price.id}) is inactive. This field only accepts active prices.`);
+      if (!price.active)
+        throw invalidParam(
+          `line_items[${i}][price]`,
+          `The price specified (${price.id}) is inactive. This field only accepts active prices.`,
+        );
     } else if (li.price_data) {
       const pd = li.price_data as Record<string, FormValue>;
       let product = str(pd.product as string);
       if (product) em.store.get(product, "product", ctx.account, `line_items[${i}][price_data][product]`);
-      else if (pd.product_data) product = buildProduct({ ...ctx, params: {} }, pd.product_data as Record<string, FormValue>).id;
+      else if (pd.product_data)
+        product = buildProduct({ ...ctx, params: {} }, pd.product_data as Record<string, FormValue>).id;
       else throw missingParam(`line_items[${i}][price_data][product_data]`);
-      if (pd.unit_amount === undefined && pd.unit_amount_decimal === undefined) throw missingParam(`line_items[${i}][price_data][unit_amount]`);
+      if (pd.unit_amount === undefined && pd.unit_amount_decimal === undefined)
+        throw missingParam(`line_items[${i}][price_data][unit_amount]`);
       price = buildPrice(ctx, { ...pd, product: undefined as unknown as string }, product, true);
       price.active = false;
     } else {
       throw missingParam(`line_items[${i}][price]`);
     }
     if (subMode && price.type !== "recurring")
-      throw invalidParam(`line_items[${i}]`, "The Stripe emulator only supports recurring prices in `subscription` mode (one-time items on the first invoice are not emulated).");
-    if (subMode && lineItems.length && (lineItems[0].price?.recurring?.interval !== price.recurring?.interval || lineItems[0].price?.recurring?.interval_count !== price.recurring?.interval_count))
+      throw invalidParam(
+        `line_items[${i}]`,
+        "The Stripe emulator only supports recurring prices in `subscription` mode (one-time items on the first invoice are not emulated).",
+      );
+    if (
+      subMode &&
+      lineItems.length &&
+      (lineItems[0].price?.recurring?.interval !== price.recurring?.interval ||
+        lineItems[0].price?.recurring?.interval_count !== price.recurring?.interval_count)
+    )
       throw invalidParam(`line_items[${i}]`, "All recurring prices must have the same billing interval.");
     if (!subMode && price.type === "recurring")
-      throw invalidParam(`line_items[${i}]`, "You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.");
+      throw invalidParam(
+        `line_items[${i}]`,
+        "You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.",
+      );
     if (currency && price.currency !== currency)
       throw invalidParam(`line_items[${i}]`, "All line items must use the same currency.");
     currency = price.currency;
     const prod = em.store.raw<Stripe.Product>(price.product as string);
     const amount = (price.unit_amount ?? 0) * qty;
     const li2: Stripe.LineItem = {
-      id: newId("li"), object: "item", adjustable_quantity: null, amount_discount: 0, amount_subtotal: amount, amount_tax: 0,
-      amount_total: amount, currency: price.currency, description: prod?.name ?? null, metadata: metadata(li.metadata), price: publicView(price), quantity: qty,
+      id: newId("li"),
+      object: "item",
+      adjustable_quantity: null,
+      amount_discount: 0,
+      amount_subtotal: amount,
+      amount_tax: 0,
+      amount_total: amount,
+      currency: price.currency,
+      description: prod?.name ?? null,
+      metadata: metadata(li.metadata),
+      price: publicView(price),
+      quantity: qty,
     };
     lineItems.push(li2);
   });
@@ -108,57 +222,146 @@ function createSession(ctx: Ctx): Stripe.Checkout.Session {
   const cur = currency as unknown as string;
   const min = MINIMUM_AMOUNT[cur];
   if (min !== undefined && total < min)
-    throw invalidParam("line_items", `The Checkout Session's total amount due must add up to at least ${formatAmount(min, cur)} ${cur}`, "amount_too_small");
+    throw invalidParam(
+      "line_items",
+      `The Checkout Session's total amount due must add up to at least ${formatAmount(min, cur)} ${cur}`,
+      "amount_too_small",
+    );
   const pid = (p.payment_intent_data ?? {}) as Record<string, FormValue>;
   const fee = int(pid.application_fee_amount, "payment_intent_data[application_fee_amount]", { min: 0 });
   const td = pid.transfer_data as Record<string, string> | undefined;
   if (fee !== undefined && !td && ctx.account === PLATFORM)
-    throw invalidParam("payment_intent_data[application_fee_amount]", "Can only apply an application_fee_amount when the PaymentIntent is attempting a direct payment (using an OAuth key or Stripe-Account header) or destination payment (using `transfer_data[destination]`).");
+    throw invalidParam(
+      "payment_intent_data[application_fee_amount]",
+      "Can only apply an application_fee_amount when the PaymentIntent is attempting a direct payment (using an OAuth key or Stripe-Account header) or destination payment (using `transfer_data[destination]`).",
+    );
   if (fee !== undefined && fee > total)
-    throw invalidParam("payment_intent_data[application_fee_amount]", `The application fee (${formatAmount(fee, cur)}) cannot exceed the payment amount (${formatAmount(total, cur)}).`);
+    throw invalidParam(
+      "payment_intent_data[application_fee_amount]",
+      `The application fee (${formatAmount(fee, cur)}) cannot exceed the payment amount (${formatAmount(total, cur)}).`,
+    );
   const tAmount = td ? int(td.amount, "payment_intent_data[transfer_data][amount]", { min: 0 }) : undefined;
-  if (tAmount !== undefined && tAmount > total) throw invalidParam("payment_intent_data[transfer_data][amount]", "The transfer amount cannot exceed the payment amount.");
+  if (tAmount !== undefined && tAmount > total)
+    throw invalidParam(
+      "payment_intent_data[transfer_data][amount]",
+      "The transfer amount cannot exceed the payment amount.",
+    );
   if (td) {
-    const dest = em.store.get<Stripe.Account>(td.destination, "account", PLATFORM, "payment_intent_data[transfer_data][destination]");
+    const dest = em.store.get<Stripe.Account>(
+      td.destination,
+      "account",
+      PLATFORM,
+      "payment_intent_data[transfer_data][destination]",
+    );
     if ((dest.capabilities as Record<string, string> | undefined)?.transfers !== "active")
-      throw invalidParam("payment_intent_data[transfer_data][destination]", "Your destination account needs to have at least one of the following capabilities enabled: transfers, crypto_transfers, legacy_payments", "insufficient_capabilities_for_transfer");
+      throw invalidParam(
+        "payment_intent_data[transfer_data][destination]",
+        "Your destination account needs to have at least one of the following capabilities enabled: transfers, crypto_transfers, legacy_payments",
+        "insufficient_capabilities_for_transfer",
+      );
   }
   const obo = str(pid.on_behalf_of as string);
   if (obo) em.store.get(obo, "account", PLATFORM, "payment_intent_data[on_behalf_of]");
   const created = now();
   const expiresAt = int(p.expires_at, "expires_at") ?? created + 24 * 3600;
-  if (expiresAt > created + 24 * 3600 + 5) throw invalidParam("expires_at", "The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.");
-  if (expiresAt < created + 30 * 60 - 5) throw invalidParam("expires_at", "The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.");
-  const subData = subMode ? parseSubscriptionData(ctx, p.subscription_data as Record<string, FormValue> | undefined) : undefined;
+  if (expiresAt > created + 24 * 3600 + 5)
+    throw invalidParam(
+      "expires_at",
+      "The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.",
+    );
+  if (expiresAt < created + 30 * 60 - 5)
+    throw invalidParam(
+      "expires_at",
+      "The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.",
+    );
+  const subData = subMode
+    ? parseSubscriptionData(ctx, p.subscription_data as Record<string, FormValue> | undefined)
+    : undefined;
   const pmc = str(p.payment_method_collection as string) ?? "always";
-  if (pmc !== "always" && pmc !== "if_required") throw invalidParam("payment_method_collection", "Invalid payment_method_collection: must be one of always or if_required");
+  if (pmc !== "always" && pmc !== "if_required")
+    throw invalidParam(
+      "payment_method_collection",
+      "Invalid payment_method_collection: must be one of always or if_required",
+    );
   if (pmc === "if_required" && !subMode)
-    throw invalidParam("payment_method_collection", "The Stripe emulator only supports `payment_method_collection=if_required` in `subscription` mode (a trial can then start without a card).");
+    throw invalidParam(
+      "payment_method_collection",
+      "The Stripe emulator only supports `payment_method_collection=if_required` in `subscription` mode (a trial can then start without a card).",
+    );
   const id = `cs_test_${rand(58)}`;
   const piData: PiData = {
-    application_fee_amount: fee, transfer_destination: td?.destination, transfer_amount: tAmount, on_behalf_of: obo,
-    metadata: metadata(pid.metadata), description: str(pid.description as string), transfer_group: str(pid.transfer_group as string),
-    receipt_email: str(pid.receipt_email as string), statement_descriptor: str(pid.statement_descriptor as string),
+    application_fee_amount: fee,
+    transfer_destination: td?.destination,
+    transfer_amount: tAmount,
+    on_behalf_of: obo,
+    metadata: metadata(pid.metadata),
+    description: str(pid.description as string),
+    transfer_group: str(pid.transfer_group as string),
+    receipt_email: str(pid.receipt_email as string),
+    statement_descriptor: str(pid.statement_descriptor as string),
     statement_descriptor_suffix: str(pid.statement_descriptor_suffix as string),
   };
   const customerEmail = str(p.customer_email as string) ?? null;
   const session = {
-    id, object: "checkout.session", adaptive_pricing: null, after_expiration: null, allow_promotion_codes: null,
-    allowed_payment_method_types: null, amount_subtotal: total, amount_total: total,
-    automatic_tax: { enabled: false, liability: null, provider: null, status: null }, billing_address_collection: null,
-    cancel_url: str(p.cancel_url as string) ?? null, client_reference_id: str(p.client_reference_id as string) ?? null,
-    client_secret: null, collected_information: null, consent: null, consent_collection: null, created, currency: cur,
-    currency_conversion: null, custom_fields: [], custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
-    customer, customer_account: null, customer_creation: customer ? null : "if_required", customer_details: null, customer_email: customerEmail,
-    discounts: [], expires_at: expiresAt, integration_identifier: null, invoice: null, invoice_creation: null, livemode: false,
-    locale: (str(p.locale as string) ?? null) as Stripe.Checkout.Session.Locale | null, managed_payments: null, metadata: metadata(p.metadata), mode: mode as Stripe.Checkout.Session.Mode,
-    origin_context: null, payment_intent: null, payment_link: null, payment_method_collection: pmc as Stripe.Checkout.Session.PaymentMethodCollection,
-    payment_method_configuration_details: null, payment_method_options: { card: { request_three_d_secure: "automatic" } }, payment_method_types: ["card"],
-    payment_status: "unpaid", permissions: null, recovered_from: null, saved_payment_method_options: null, setup_intent: null,
-    shipping_address_collection: null, shipping_cost: null, shipping_options: [], status: "open",
-    submit_type: (str(p.submit_type as string) ?? null) as Stripe.Checkout.Session.SubmitType | null, subscription: null,
-    success_url: successUrl ?? null, total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
-    ui_mode: uiMode as Stripe.Checkout.Session.UiMode, url: `${em.url}/c/pay/${id}`, wallet_options: null,
+    id,
+    object: "checkout.session",
+    adaptive_pricing: null,
+    after_expiration: null,
+    allow_promotion_codes: null,
+    allowed_payment_method_types: null,
+    amount_subtotal: total,
+    amount_total: total,
+    automatic_tax: { enabled: false, liability: null, provider: null, status: null },
+    billing_address_collection: null,
+    cancel_url: str(p.cancel_url as string) ?? null,
+    client_reference_id: str(p.client_reference_id as string) ?? null,
+    client_secret: null,
+    collected_information: null,
+    consent: null,
+    consent_collection: null,
+    created,
+    currency: cur,
+    currency_conversion: null,
+    custom_fields: [],
+    custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
+    customer,
+    customer_account: null,
+    customer_creation: customer ? null : "if_required",
+    customer_details: null,
+    customer_email: customerEmail,
+    discounts: [],
+    expires_at: expiresAt,
+    integration_identifier: null,
+    invoice: null,
+    invoice_creation: null,
+    livemode: false,
+    locale: (str(p.locale as string) ?? null) as Stripe.Checkout.Session.Locale | null,
+    managed_payments: null,
+    metadata: metadata(p.metadata),
+    mode: mode as Stripe.Checkout.Session.Mode,
+    origin_context: null,
+    payment_intent: null,
+    payment_link: null,
+    payment_method_collection: pmc as Stripe.Checkout.Session.PaymentMethodCollection,
+    payment_method_configuration_details: null,
+    payment_method_options: { card: { request_three_d_secure: "automatic" } },
+    payment_method_types: ["card"],
+    payment_status: "unpaid",
+    permissions: null,
+    recovered_from: null,
+    saved_payment_method_options: null,
+    setup_intent: null,
+    shipping_address_collection: null,
+    shipping_cost: null,
+    shipping_options: [],
+    status: "open",
+    submit_type: (str(p.submit_type as string) ?? null) as Stripe.Checkout.Session.SubmitType | null,
+    subscription: null,
+    success_url: successUrl ?? null,
+    total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+    ui_mode: uiMode as Stripe.Checkout.Session.UiMode,
+    url: `${em.url}/c/pay/${id}`,
+    wallet_options: null,
     __pi: subMode ? undefined : piData,
     __sub: subData,
   } as Session;
@@ -189,29 +392,58 @@ export function expireSession(em: Emu, s: Session, ctx?: Ctx): void {
 /** Expire open sessions whose expires_at has passed. */
 export function sweepExpired(em: Emu): void {
   const t = now();
-  for (const s of em.store.all<Session>("checkout.session", null, (x) => x.status === "open" && x.expires_at <= t)) expireSession(em, s);
+  for (const s of em.store.all<Session>("checkout.session", null, (x) => x.status === "open" && x.expires_at <= t))
+    expireSession(em, s);
 }
 
-export interface PayResult { status: ConfirmResult["status"]; session: Stripe.Checkout.Session; error?: ConfirmResult["error"]; payment_intent: string | null }
+export interface PayResult {
+  status: ConfirmResult["status"];
+  session: Stripe.Checkout.Session;
+  error?: ConfirmResult["error"];
+  payment_intent: string | null;
+}
 
 /** Pay an open session with a card number (used by the hosted page and by /_emulator controls). */
-export function paySession(em: Emu, id: string, card: string, opts: { email?: string; name?: string; authenticated?: boolean | "failed" } = {}): PayResult {
+export function paySession(
+  em: Emu,
+  id: string,
+  card: string,
+  opts: { email?: string; name?: string; authenticated?: boolean | "failed" } = {},
+): PayResult {
   sweepExpired(em);
   const s = em.store.raw<Session>(id);
-  if (!s || s.object !== "checkout.session") throw invalidParam("id", `No such checkout.session: '${id}'`, "resource_missing");
-  if (s.status !== "open") throw new ApiError(400, { type: "invalid_request_error", code: "checkout_session_not_open" as string, message: `This Checkout Session is no longer open (status: ${s.status}).` });
+  if (!s || s.object !== "checkout.session")
+    throw invalidParam("id", `No such checkout.session: '${id}'`, "resource_missing");
+  if (s.status !== "open")
+    throw new ApiError(400, {
+      type: "invalid_request_error",
+      code: "checkout_session_not_open" as string,
+      message: `This Checkout Session is no longer open (status: ${s.status}).`,
+    });
   const owner = em.store.ownerOf(id) ?? PLATFORM;
   const email = opts.email ?? s.customer_email ?? "customer@example.com";
   if (s.mode === "subscription") {
-    const r = paySubscriptionSession(em, owner, s, card, { email, name: opts.name ?? null, authenticated: opts.authenticated });
+    const r = paySubscriptionSession(em, owner, s, card, {
+      email,
+      name: opts.name ?? null,
+      authenticated: opts.authenticated,
+    });
     delete em.store.data.pendingAuth[id];
-    if (r.status === "requires_action") em.store.data.pendingAuth[id] = { session: id, card, email, name: opts.name ?? "" };
+    if (r.status === "requires_action")
+      em.store.data.pendingAuth[id] = { session: id, card, email, name: opts.name ?? "" };
     em.store.scheduleSave();
     return { status: r.status, session: publicView(s), error: r.error, payment_intent: r.payment_intent };
   }
   let pi = s.payment_intent ? em.store.raw<Stripe.PaymentIntent>(s.payment_intent as string)! : null;
   if (!pi) {
-    pi = createPaymentIntent(em, owner, s.amount_total ?? 0, s.currency ?? "usd", s.__pi ?? {}, s.customer as string | null);
+    pi = createPaymentIntent(
+      em,
+      owner,
+      s.amount_total ?? 0,
+      s.currency ?? "usd",
+      s.__pi ?? {},
+      s.customer as string | null,
+    );
     s.payment_intent = pi.id;
     em.store.put(s, owner);
   }
@@ -221,13 +453,23 @@ export function paySession(em: Emu, id: string, card: string, opts: { email?: st
     s.status = "complete";
     s.payment_status = "paid";
     s.url = null;
-    s.customer_details = { address: null, business_name: null, email, individual_name: null, name: opts.name ?? null, phone: null, tax_exempt: "none", tax_ids: [] } as Stripe.Checkout.Session.CustomerDetails;
+    s.customer_details = {
+      address: null,
+      business_name: null,
+      email,
+      individual_name: null,
+      name: opts.name ?? null,
+      phone: null,
+      tax_exempt: "none",
+      tax_ids: [],
+    } as Stripe.Checkout.Session.CustomerDetails;
     em.store.put(s, owner);
     em.emit("checkout.session.completed", s, owner, prev);
     finishPayment(em, owner, r);
   }
   delete em.store.data.pendingAuth[id];
-  if (r.status === "requires_action") em.store.data.pendingAuth[id] = { session: id, card, email, name: opts.name ?? "" };
+  if (r.status === "requires_action")
+    em.store.data.pendingAuth[id] = { session: id, card, email, name: opts.name ?? "" };
   em.store.scheduleSave();
   return { status: r.status, session: publicView(s), error: r.error, payment_intent: pi.id };
 }
@@ -235,11 +477,28 @@ export function paySession(em: Emu, id: string, card: string, opts: { email?: st
 export function register(r: Router): void {
   r.add("POST", "/v1/checkout/sessions", (ctx) => createSession(ctx));
   r.add("GET", "/v1/checkout/sessions", (ctx) => {
-    validate(ctx.params, { ...LIST, payment_intent: true, customer: true, status: true, payment_link: true, subscription: true, customer_details: "any" });
+    validate(ctx.params, {
+      ...LIST,
+      payment_intent: true,
+      customer: true,
+      status: true,
+      payment_link: true,
+      subscription: true,
+      customer_details: "any",
+    });
     sweepExpired(ctx.em);
     const p = ctx.params;
-    const items = applyCreatedFilter(ctx.em.store.all<Session>("checkout.session", ctx.account, (s) =>
-      (!p.payment_intent || s.payment_intent === p.payment_intent) && (!p.customer || s.customer === p.customer) && (!p.status || s.status === p.status)), p.created);
+    const items = applyCreatedFilter(
+      ctx.em.store.all<Session>(
+        "checkout.session",
+        ctx.account,
+        (s) =>
+          (!p.payment_intent || s.payment_intent === p.payment_intent) &&
+          (!p.customer || s.customer === p.customer) &&
+          (!p.status || s.status === p.status),
+      ),
+      p.created,
+    );
     return paginate(items, p as Record<string, string>, "/v1/checkout/sessions");
   });
   r.add("GET", "/v1/checkout/sessions/:id", (ctx, [id]) => {
@@ -259,7 +518,10 @@ export function register(r: Router): void {
     sweepExpired(ctx.em);
     const s = ctx.em.store.get<Session>(id, "checkout.session", ctx.account, "session");
     if (s.status !== "open")
-      throw invalidParam("session", `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${s.status}".`);
+      throw invalidParam(
+        "session",
+        `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${s.status}".`,
+      );
     expireSession(ctx.em, s, ctx);
     return s;
   });

@@ -11,10 +11,15 @@ import { cardOutcome, confirmWithCard, createPaymentIntent, type ConfirmResult }
 const DAY = 86400;
 
 /** Internal fields kept on customers: the card number used for off-session charges. */
-export interface CustomerInternal { __card?: string }
+export interface CustomerInternal {
+  __card?: string;
+}
 export type Customer = Stripe.Customer & CustomerInternal;
 /** Internal fields of invoices: dunning start and the card of a payment waiting for authentication. */
-export interface InvoiceInternal { __firstFailedAt?: number; __actionCard?: string }
+export interface InvoiceInternal {
+  __firstFailedAt?: number;
+  __actionCard?: string;
+}
 export type Invoice = Stripe.Invoice & InvoiceInternal;
 
 export interface BillingOptions {
@@ -65,16 +70,52 @@ export function prorate(amount: number, t: number, start: number, end: number): 
 }
 
 export function unusedTimeLine(em: Emu, it: Stripe.SubscriptionItem, amount: number, t: number, end: number): LineSpec {
-  return { amount: -amount, description: `Unused time on ${productName(em, it.price)} after ${day(t)}`, price: it.price, quantity: it.quantity ?? 1, period: { start: t, end }, proration: true, subItem: it.id, invoiceItem: null };
+  return {
+    amount: -amount,
+    description: `Unused time on ${productName(em, it.price)} after ${day(t)}`,
+    price: it.price,
+    quantity: it.quantity ?? 1,
+    period: { start: t, end },
+    proration: true,
+    subItem: it.id,
+    invoiceItem: null,
+  };
 }
-export function remainingTimeLine(em: Emu, it: Stripe.SubscriptionItem, price: Stripe.Price, amount: number, t: number, end: number): LineSpec {
-  return { amount, description: `Remaining time on ${productName(em, price)} after ${day(t)}`, price, quantity: it.quantity ?? 1, period: { start: t, end }, proration: true, subItem: it.id, invoiceItem: null };
+export function remainingTimeLine(
+  em: Emu,
+  it: Stripe.SubscriptionItem,
+  price: Stripe.Price,
+  amount: number,
+  t: number,
+  end: number,
+): LineSpec {
+  return {
+    amount,
+    description: `Remaining time on ${productName(em, price)} after ${day(t)}`,
+    price,
+    quantity: it.quantity ?? 1,
+    period: { start: t, end },
+    proration: true,
+    subItem: it.id,
+    invoiceItem: null,
+  };
 }
 export function itemLines(em: Emu, sub: Stripe.Subscription, start: number, end: number, zero = false): LineSpec[] {
   return sub.items.data.map((it) => {
     const q = it.quantity ?? 1;
-    const description = zero ? `Trial period for ${productName(em, it.price)}` : `${q} × ${productName(em, it.price)} (at ${priceLabel(it.price)})`;
-    return { amount: zero ? 0 : (it.price.unit_amount ?? 0) * q, description, price: it.price, quantity: q, period: { start, end }, proration: false, subItem: it.id, invoiceItem: null };
+    const description = zero
+      ? `Trial period for ${productName(em, it.price)}`
+      : `${q} × ${productName(em, it.price)} (at ${priceLabel(it.price)})`;
+    return {
+      amount: zero ? 0 : (it.price.unit_amount ?? 0) * q,
+      description,
+      price: it.price,
+      quantity: q,
+      period: { start, end },
+      proration: false,
+      subItem: it.id,
+      invoiceItem: null,
+    };
   });
 }
 
@@ -84,11 +125,36 @@ type InvoiceItem = Stripe.InvoiceItem & { __line: LineSpec };
 export function addPendingItem(em: Emu, owner: string, sub: Stripe.Subscription, l: LineSpec): void {
   const t = timeFor(em, sub.customer as string);
   const ii = {
-    id: newId("ii"), object: "invoiceitem", amount: l.amount, currency: sub.currency, customer: sub.customer, customer_account: null, date: t,
-    description: l.description, discountable: false, discounts: [], invoice: null, livemode: false, metadata: {}, net_amount: l.amount,
-    parent: { type: "subscription_details", subscription_details: { subscription: sub.id, subscription_item: l.subItem } },
-    period: l.period, pricing: { price_details: { price: l.price.id, product: l.price.product as string }, type: "price_details", unit_amount_decimal: String(l.amount) },
-    proration: l.proration, proration_details: { discount_amounts: [] }, quantity: 1, quantity_decimal: "1", tax_rates: [], test_clock: sub.test_clock,
+    id: newId("ii"),
+    object: "invoiceitem",
+    amount: l.amount,
+    currency: sub.currency,
+    customer: sub.customer,
+    customer_account: null,
+    date: t,
+    description: l.description,
+    discountable: false,
+    discounts: [],
+    invoice: null,
+    livemode: false,
+    metadata: {},
+    net_amount: l.amount,
+    parent: {
+      type: "subscription_details",
+      subscription_details: { subscription: sub.id, subscription_item: l.subItem },
+    },
+    period: l.period,
+    pricing: {
+      price_details: { price: l.price.id, product: l.price.product as string },
+      type: "price_details",
+      unit_amount_decimal: String(l.amount),
+    },
+    proration: l.proration,
+    proration_details: { discount_amounts: [] },
+    quantity: 1,
+    quantity_decimal: "1",
+    tax_rates: [],
+    test_clock: sub.test_clock,
     __line: { ...l },
   } as unknown as InvoiceItem;
   ii.__line.invoiceItem = ii.id;
@@ -97,7 +163,13 @@ export function addPendingItem(em: Emu, owner: string, sub: Stripe.Subscription,
 }
 
 export function pendingItems(em: Emu, owner: string, subId: string): InvoiceItem[] {
-  return em.store.all<InvoiceItem>("invoiceitem", owner, (ii) => ii.invoice === null && ii.parent?.subscription_details?.subscription === subId).reverse();
+  return em.store
+    .all<InvoiceItem>(
+      "invoiceitem",
+      owner,
+      (ii) => ii.invoice === null && ii.parent?.subscription_details?.subscription === subId,
+    )
+    .reverse();
 }
 
 // ---------------------------------------------------------------- building
@@ -105,42 +177,150 @@ export function pendingItems(em: Emu, owner: string, subId: string): InvoiceItem
 export type Reason = "subscription_create" | "subscription_cycle" | "subscription_update";
 
 /** Create an invoice for `sub` with the given lines plus its pending items; finalize it unless collection is paused as drafts. */
-export function createInvoice(em: Emu, owner: string, sub: Stripe.Subscription, reason: Reason, period: { start: number; end: number }, specs: LineSpec[]): Invoice {
+export function createInvoice(
+  em: Emu,
+  owner: string,
+  sub: Stripe.Subscription,
+  reason: Reason,
+  period: { start: number; end: number },
+  specs: LineSpec[],
+): Invoice {
   const c = em.store.raw<Customer>(sub.customer as string)!;
   const t = timeFor(em, c.id);
   const id = newId("in");
   const pending = pendingItems(em, owner, sub.id);
   const all = [...specs, ...pending.map((ii) => ii.__line)];
-  const lines = all.map((l) => ({
-    id: newId("il"), object: "line_item", amount: l.amount, currency: sub.currency, description: l.description, discount_amounts: [],
-    discountable: !l.proration, discounts: [], invoice: id, livemode: false, metadata: {},
-    parent: l.invoiceItem
-      ? { type: "invoice_item_details", subscription_item_details: null, invoice_item_details: { invoice_item: l.invoiceItem, proration: l.proration, proration_details: { credited_items: null }, subscription: sub.id } }
-      : { type: "subscription_item_details", invoice_item_details: null, subscription_item_details: { invoice_item: null, proration: l.proration, proration_details: { credited_items: null }, subscription: sub.id, subscription_item: l.subItem } },
-    period: l.period, pretax_credit_amounts: [],
-    pricing: { price_details: { price: l.price.id, product: l.price.product as string }, type: "price_details", unit_amount_decimal: l.proration ? String(l.amount) : l.price.unit_amount_decimal },
-    quantity: l.quantity, quantity_decimal: String(l.quantity), subscription: sub.id, subtotal: l.amount, taxes: [],
-  }) as unknown as Stripe.InvoiceLineItem);
+  const lines = all.map(
+    (l) =>
+      ({
+        id: newId("il"),
+        object: "line_item",
+        amount: l.amount,
+        currency: sub.currency,
+        description: l.description,
+        discount_amounts: [],
+        discountable: !l.proration,
+        discounts: [],
+        invoice: id,
+        livemode: false,
+        metadata: {},
+        parent: l.invoiceItem
+          ? {
+              type: "invoice_item_details",
+              subscription_item_details: null,
+              invoice_item_details: {
+                invoice_item: l.invoiceItem,
+                proration: l.proration,
+                proration_details: { credited_items: null },
+                subscription: sub.id,
+              },
+            }
+          : {
+              type: "subscription_item_details",
+              invoice_item_details: null,
+              subscription_item_details: {
+                invoice_item: null,
+                proration: l.proration,
+                proration_details: { credited_items: null },
+                subscription: sub.id,
+                subscription_item: l.subItem,
+              },
+            },
+        period: l.period,
+        pretax_credit_amounts: [],
+        pricing: {
+          price_details: { price: l.price.id, product: l.price.product as string },
+          type: "price_details",
+          unit_amount_decimal: l.proration ? String(l.amount) : l.price.unit_amount_decimal,
+        },
+        quantity: l.quantity,
+        quantity_decimal: String(l.quantity),
+        subscription: sub.id,
+        subtotal: l.amount,
+        taxes: [],
+      }) as unknown as Stripe.InvoiceLineItem,
+  );
   const total = all.reduce((s, l) => s + l.amount, 0);
   const inv = {
-    id, object: "invoice", account_country: "US", account_name: "Emulator Marketplace", account_tax_ids: null, amount_due: Math.max(total, 0),
-    amount_overpaid: 0, amount_paid: 0, amount_remaining: Math.max(total, 0), amount_shipping: 0, application: null, attempt_count: 0, attempted: false,
-    auto_advance: true, automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
-    automatically_finalizes_at: null, billing_reason: reason, collection_method: "charge_automatically", created: t, currency: sub.currency,
-    custom_fields: null, customer: c.id, customer_account: null, customer_address: null, customer_email: c.email, customer_name: c.name,
-    customer_phone: null, customer_shipping: null, customer_tax_exempt: "none", customer_tax_ids: [], default_payment_method: null,
-    default_source: null, default_tax_rates: [], description: null, discounts: [], due_date: null, effective_at: null, ending_balance: null,
-    footer: null, from_invoice: null, hosted_invoice_url: null, invoice_pdf: null, issuer: { type: "self" }, last_finalization_error: null,
-    latest_revision: null, lines: { object: "list", data: lines, has_more: false, url: `/v1/invoices/${id}/lines` }, livemode: false,
-    metadata: {}, next_payment_attempt: null, number: null, on_behalf_of: null,
-    parent: { quote_details: null, subscription_details: { metadata: { ...sub.metadata }, subscription: sub.id }, type: "subscription_details" },
+    id,
+    object: "invoice",
+    account_country: "US",
+    account_name: "Emulator Marketplace",
+    account_tax_ids: null,
+    amount_due: Math.max(total, 0),
+    amount_overpaid: 0,
+    amount_paid: 0,
+    amount_remaining: Math.max(total, 0),
+    amount_shipping: 0,
+    application: null,
+    attempt_count: 0,
+    attempted: false,
+    auto_advance: true,
+    automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
+    automatically_finalizes_at: null,
+    billing_reason: reason,
+    collection_method: "charge_automatically",
+    created: t,
+    currency: sub.currency,
+    custom_fields: null,
+    customer: c.id,
+    customer_account: null,
+    customer_address: null,
+    customer_email: c.email,
+    customer_name: c.name,
+    customer_phone: null,
+    customer_shipping: null,
+    customer_tax_exempt: "none",
+    customer_tax_ids: [],
+    default_payment_method: null,
+    default_source: null,
+    default_tax_rates: [],
+    description: null,
+    discounts: [],
+    due_date: null,
+    effective_at: null,
+    ending_balance: null,
+    footer: null,
+    from_invoice: null,
+    hosted_invoice_url: null,
+    invoice_pdf: null,
+    issuer: { type: "self" },
+    last_finalization_error: null,
+    latest_revision: null,
+    lines: { object: "list", data: lines, has_more: false, url: `/v1/invoices/${id}/lines` },
+    livemode: false,
+    metadata: {},
+    next_payment_attempt: null,
+    number: null,
+    on_behalf_of: null,
+    parent: {
+      quote_details: null,
+      subscription_details: { metadata: { ...sub.metadata }, subscription: sub.id },
+      type: "subscription_details",
+    },
     payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
     payments: { object: "list", data: [], has_more: false, url: `/v1/invoice_payments?invoice=${id}` },
-    period_end: period.end, period_start: period.start, post_payment_credit_notes_amount: 0, pre_payment_credit_notes_amount: 0, receipt_number: null,
-    rendering: null, shipping_cost: null, shipping_details: null, starting_balance: 0, statement_descriptor: null, status: "draft",
-    status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null }, subtotal: total,
-    subtotal_excluding_tax: total, test_clock: sub.test_clock, total, total_discount_amounts: [], total_excluding_tax: total,
-    total_pretax_credit_amounts: [], total_taxes: [], webhooks_delivered_at: t,
+    period_end: period.end,
+    period_start: period.start,
+    post_payment_credit_notes_amount: 0,
+    pre_payment_credit_notes_amount: 0,
+    receipt_number: null,
+    rendering: null,
+    shipping_cost: null,
+    shipping_details: null,
+    starting_balance: 0,
+    statement_descriptor: null,
+    status: "draft",
+    status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
+    subtotal: total,
+    subtotal_excluding_tax: total,
+    test_clock: sub.test_clock,
+    total,
+    total_discount_amounts: [],
+    total_excluding_tax: total,
+    total_pretax_credit_amounts: [],
+    total_taxes: [],
+    webhooks_delivered_at: t,
   } as unknown as Invoice;
   for (const ii of pending) {
     ii.invoice = id;
@@ -185,7 +365,8 @@ function applyBalance(em: Emu, owner: string, c: Customer, inv: Invoice): void {
 function finalize(em: Emu, owner: string, c: Customer, inv: Invoice, t: number): void {
   inv.status = "open";
   // numbered per customer prefix, like Stripe's default customer-level sequence (survives snapshots)
-  const seq = em.store.all<Stripe.Invoice>("invoice", owner, (x) => x.customer === c.id && x.number !== null).length + 1;
+  const seq =
+    em.store.all<Stripe.Invoice>("invoice", owner, (x) => x.customer === c.id && x.number !== null).length + 1;
   inv.number = `${c.invoice_prefix}-${String(seq).padStart(4, "0")}`;
   inv.effective_at = t;
   inv.status_transitions.finalized_at = t;
@@ -198,10 +379,20 @@ function finalize(em: Emu, owner: string, c: Customer, inv: Invoice, t: number):
 // ---------------------------------------------------------------- collecting
 
 export type Outcome = "paid" | "failed" | "requires_action" | "draft" | "void" | "uncollectible";
-export interface Collected { outcome: Outcome; result?: ConfirmResult }
+export interface Collected {
+  outcome: Outcome;
+  result?: ConfirmResult;
+}
 
 /** Collect a freshly created invoice: pause_collection behaviour, $0 invoices, else charge the customer's card off-session. */
-export function collectInvoice(em: Emu, owner: string, sub: Stripe.Subscription, inv: Invoice, at: number, card?: { number: string; onSession: boolean }): Collected {
+export function collectInvoice(
+  em: Emu,
+  owner: string,
+  sub: Stripe.Subscription,
+  inv: Invoice,
+  at: number,
+  card?: { number: string; onSession: boolean },
+): Collected {
   const pause = sub.pause_collection?.behavior;
   const t = timeFor(em, sub.customer as string);
   if (pause === "keep_as_draft") return { outcome: "draft" };
@@ -246,7 +437,14 @@ function needsAction(card: string, onSession: boolean): boolean {
 }
 
 /** One payment attempt on an open invoice (renewal, dunning retry, portal card update, hosted invoice page). */
-export function attemptPayment(em: Emu, owner: string, sub: Stripe.Subscription, inv: Invoice, at: number, card?: { number: string; onSession: boolean }): Collected {
+export function attemptPayment(
+  em: Emu,
+  owner: string,
+  sub: Stripe.Subscription,
+  inv: Invoice,
+  at: number,
+  card?: { number: string; onSession: boolean },
+): Collected {
   const c = em.store.raw<Customer>(sub.customer as string)!;
   const t = timeFor(em, c.id);
   const number = card?.number ?? c.__card;
@@ -263,16 +461,38 @@ export function attemptPayment(em: Emu, owner: string, sub: Stripe.Subscription,
   const amount = inv.amount_due;
   const pct = sub.application_fee_percent;
   const fee = pct !== null && pct !== undefined ? Math.round((amount * pct) / 100) : undefined;
-  const pi = createPaymentIntent(em, owner, amount, inv.currency, {
-    application_fee_amount: fee, transfer_destination: (sub.transfer_data?.destination as string | undefined), metadata: {},
-    description: inv.billing_reason === "subscription_create" ? "Subscription creation" : "Subscription update",
-  }, c.id);
+  const pi = createPaymentIntent(
+    em,
+    owner,
+    amount,
+    inv.currency,
+    {
+      application_fee_amount: fee,
+      transfer_destination: sub.transfer_data?.destination as string | undefined,
+      metadata: {},
+      description: inv.billing_reason === "subscription_create" ? "Subscription creation" : "Subscription update",
+    },
+    c.id,
+  );
   const action = needsAction(number, onSession);
-  const r = confirmWithCard(em, owner, pi, number, { email: c.email, name: c.name ?? null, authenticated: action ? undefined : cardOutcome(number).kind === "authenticate" ? true : undefined });
+  const r = confirmWithCard(em, owner, pi, number, {
+    email: c.email,
+    name: c.name ?? null,
+    authenticated: action ? undefined : cardOutcome(number).kind === "authenticate" ? true : undefined,
+  });
   inv.payments!.data.unshift({
-    id: newId("inpay"), object: "invoice_payment", amount_paid: null, amount_requested: amount, created: t,
-    currency: inv.currency, invoice: inv.id, is_default: true, livemode: false, payment: { payment_intent: pi.id, type: "payment_intent" },
-    status: "open", status_transitions: { canceled_at: null, paid_at: null },
+    id: newId("inpay"),
+    object: "invoice_payment",
+    amount_paid: null,
+    amount_requested: amount,
+    created: t,
+    currency: inv.currency,
+    invoice: inv.id,
+    is_default: true,
+    livemode: false,
+    payment: { payment_intent: pi.id, type: "payment_intent" },
+    status: "open",
+    status_transitions: { canceled_at: null, paid_at: null },
   } as Stripe.InvoicePayment);
   return recordResult(em, owner, inv, r, at, number);
 }
@@ -322,5 +542,11 @@ export function authenticateInvoicePayment(em: Emu, inv: Invoice, approve: boole
 
 /** Open invoices of a subscription, oldest first. */
 export function openInvoices(em: Emu, owner: string, subId: string): Invoice[] {
-  return em.store.all<Invoice>("invoice", owner, (i) => i.status === "open" && i.parent?.subscription_details?.subscription === subId).reverse();
+  return em.store
+    .all<Invoice>(
+      "invoice",
+      owner,
+      (i) => i.status === "open" && i.parent?.subscription_details?.subscription === subId,
+    )
+    .reverse();
 }

@@ -47,7 +47,11 @@ if (!/uploads-/.test(process.env.UPLOADS_DIR ?? "")) useTemporaryUploadsDir();
 const stripeNode = new Stripe("sk_test_signing_only");
 
 async function productCounts() {
-  return { products: await db().product.count(), prices: await db().price.count(), files: filesUnder(uploadsRoot()).length };
+  return {
+    products: await db().product.count(),
+    prices: await db().price.count(),
+    files: filesUnder(uploadsRoot()).length,
+  };
 }
 
 /** Buys the product through Checkout on the emulator (a real paid order) and fetches its download as the buyer. */
@@ -55,9 +59,13 @@ async function downloadAsBuyer(productId: string) {
   const { user } = await createUser();
   await buyThroughCheckout(testStripe(), user, productId);
   const entitlement = await db().entitlement.findFirstOrThrow({ where: { userId: user.id } });
-  return callRoute(downloadLoader, getRequest(`/library/download/${entitlement.id}`, { cookie: await sessionCookie(user.id) }), {
-    entitlementId: entitlement.id,
-  });
+  return callRoute(
+    downloadLoader,
+    getRequest(`/library/download/${entitlement.id}`, { cookie: await sessionCookie(user.id) }),
+    {
+      entitlementId: entitlement.id,
+    },
+  );
 }
 
 async function staffCookie() {
@@ -78,7 +86,12 @@ describe("hostile input: upload file names (item 1)", () => {
     const before = await productCounts();
     const response = await callRoute(
       newProductAction,
-      productFormRequest("/creator/products/new", validProductFields, { deliverable: file(PDF_BYTES, name, "application/pdf") }, { cookie }),
+      productFormRequest(
+        "/creator/products/new",
+        validProductFields,
+        { deliverable: file(PDF_BYTES, name, "application/pdf") },
+        { cookie },
+      ),
     );
     expect(response.status).toBe(400);
     expect((await response.json()).formError).toMatch(/rename the file/);
@@ -90,7 +103,12 @@ describe("hostile input: upload file names (item 1)", () => {
     const before = await productCounts();
     const response = await callRoute(
       newProductAction,
-      productFormRequest("/creator/products/new", validProductFields, { cover: file(PDF_BYTES, "cover;1=2.png", "image/png") }, { cookie }),
+      productFormRequest(
+        "/creator/products/new",
+        validProductFields,
+        { cover: file(PDF_BYTES, "cover;1=2.png", "image/png") },
+        { cookie },
+      ),
     );
     expect(response.status).toBe(400);
     expect(await productCounts()).toEqual(before);
@@ -118,13 +136,21 @@ describe("hostile input: upload file names (item 1)", () => {
     const name = `${"🦄".repeat(150)}x.pdf`;
     const response = await callRoute(
       newProductAction,
-      productFormRequest("/creator/products/new", validProductFields, { deliverable: file(PDF_BYTES, name, "application/pdf") }, {
-        cookie: await sessionCookie(user.id),
-      }),
+      productFormRequest(
+        "/creator/products/new",
+        validProductFields,
+        { deliverable: file(PDF_BYTES, name, "application/pdf") },
+        {
+          cookie: await sessionCookie(user.id),
+        },
+      ),
     );
     expect(response.status).toBe(302);
     const created = await db().product.findFirstOrThrow({ where: { creatorId: creator.id } });
-    const product = await db().product.update({ where: { id: created.id }, data: { published: true, publishedAt: new Date() } });
+    const product = await db().product.update({
+      where: { id: created.id },
+      data: { published: true, publishedAt: new Date() },
+    });
     // 155 characters (code points) are within the 200 kept: the whole name, not 200 UTF-16 units starting mid-emoji.
     expect(product.deliverableName).toBe(name);
     const download = await downloadAsBuyer(product.id);
@@ -136,12 +162,17 @@ describe("hostile input: upload file names (item 1)", () => {
   it("downloads a stored name with ; = ' ( ) * and accents under RFC 6266: exact UTF-8 name and an ASCII fallback", async () => {
     const { creator } = await onboardedCreator(testStripe().url);
     const product = await publishedProduct(creator.id);
-    const name = "Zoë's (final) notes*; v=2 \"100%\".pdf";
+    const name = 'Zoë\'s (final) notes*; v=2 "100%".pdf';
     fs.mkdirSync(path.join(uploadsRoot(), "deliverables"), { recursive: true });
     fs.writeFileSync(path.join(uploadsRoot(), `deliverables/${product.id}.pdf`), PDF_BYTES);
     await db().product.update({
       where: { id: product.id },
-      data: { deliverablePath: `deliverables/${product.id}.pdf`, deliverableName: name, deliverableMimeType: "application/pdf", deliverableSizeBytes: PDF_BYTES.length },
+      data: {
+        deliverablePath: `deliverables/${product.id}.pdf`,
+        deliverableName: name,
+        deliverableMimeType: "application/pdf",
+        deliverableSizeBytes: PDF_BYTES.length,
+      },
     });
     const download = await downloadAsBuyer(product.id);
     expect(download.status).toBe(200);
@@ -149,7 +180,9 @@ describe("hostile input: upload file names (item 1)", () => {
       `attachment; filename="Zoe's (final) notes*; v=2 100_.pdf"; filename*=UTF-8''Zo%C3%AB%27s%20%28final%29%20notes%2A%3B%20v%3D2%20100%25.pdf`,
     );
     // The exact name comes back from filename* (the quote is gone: cleanFileName drops it).
-    expect(decodeURIComponent("Zo%C3%AB%27s%20%28final%29%20notes%2A%3B%20v%3D2%20100%25.pdf")).toBe(cleanFileName(name));
+    expect(decodeURIComponent("Zo%C3%AB%27s%20%28final%29%20notes%2A%3B%20v%3D2%20100%25.pdf")).toBe(
+      cleanFileName(name),
+    );
   });
 
   it("builds header values with no control or bidi characters from any name", () => {
@@ -175,47 +208,80 @@ describe("hostile input: dates (item 2)", () => {
     const { cookie: creatorCookie } = await creatorWithAccount();
     const staff = await staffCookie();
     const query = `?range=custom&from=${from}&to=${to}`;
-    const creator = await callRoute(creatorDashboardLoader, getRequest(`/creator/dashboard${query}`, { cookie: creatorCookie }));
+    const creator = await callRoute(
+      creatorDashboardLoader,
+      getRequest(`/creator/dashboard${query}`, { cookie: creatorCookie }),
+    );
     expect(creator.status).toBe(400);
     expect(JSON.stringify((await creator.json()).rangeErrors)).toMatch(/from 2000 to 2100/);
     const platform = await callRoute(staffDashboardLoader, getRequest(`/staff/dashboard${query}`, { cookie: staff }));
     expect(platform.status).toBe(400);
-    const creatorCsv = await callRoute(creatorCsvLoader, getRequest(`/creator/dashboard.csv${query}`, { cookie: creatorCookie }));
+    const creatorCsv = await callRoute(
+      creatorCsvLoader,
+      getRequest(`/creator/dashboard.csv${query}`, { cookie: creatorCookie }),
+    );
     expect(creatorCsv.status).toBe(400);
     expect(await creatorCsv.text()).toMatch(/from 2000 to 2100/);
     const platformCsv = await callRoute(staffCsvLoader, getRequest(`/staff/dashboard.csv${query}`, { cookie: staff }));
     expect(platformCsv.status).toBe(400);
   });
 
-  it.each(["0000-01-01", "9999-12-31", "9997-01-01", "1999-12-31", "2101-01-01"])("answers the staff order search, the audit log and its CSV with a 400 for %s", async (day) => {
-    const staff = await staffCookie();
-    for (const query of [`?from=${day}`, `?to=${day}`, `?from=${day}&to=${day}`]) {
-      const orders = await callRoute(ordersLoader, getRequest(`/staff/orders${query}`, { cookie: staff }));
-      expect(orders.status, `orders ${query}`).toBe(400);
-      const errors = (await orders.json()).errors;
-      expect(errors.from ?? errors.to).toMatch(/from 2000 to 2100/);
-      const audit = await callRoute(auditLoader, getRequest(`/staff/audit${query}`, { cookie: staff }));
-      expect(audit.status, `audit ${query}`).toBe(400);
-      const csv = await callRoute(auditCsvLoader, getRequest(`/staff/audit.csv${query}`, { cookie: staff }));
-      expect(csv.status, `audit.csv ${query}`).toBe(400);
-    }
-  });
+  it.each(["0000-01-01", "9999-12-31", "9997-01-01", "1999-12-31", "2101-01-01"])(
+    "answers the staff order search, the audit log and its CSV with a 400 for %s",
+    async (day) => {
+      const staff = await staffCookie();
+      for (const query of [`?from=${day}`, `?to=${day}`, `?from=${day}&to=${day}`]) {
+        const orders = await callRoute(ordersLoader, getRequest(`/staff/orders${query}`, { cookie: staff }));
+        expect(orders.status, `orders ${query}`).toBe(400);
+        const errors = (await orders.json()).errors;
+        expect(errors.from ?? errors.to).toMatch(/from 2000 to 2100/);
+        const audit = await callRoute(auditLoader, getRequest(`/staff/audit${query}`, { cookie: staff }));
+        expect(audit.status, `audit ${query}`).toBe(400);
+        const csv = await callRoute(auditCsvLoader, getRequest(`/staff/audit.csv${query}`, { cookie: staff }));
+        expect(csv.status, `audit.csv ${query}`).toBe(400);
+      }
+    },
+  );
 
   it("still takes the edges of the range and refuses one longer than three years", async () => {
     const { cookie } = await creatorWithAccount();
-    const first = await callRoute(creatorDashboardLoader, getRequest("/creator/dashboard?range=custom&from=2000-01-01&to=2000-01-31", { cookie }));
+    const first = await callRoute(
+      creatorDashboardLoader,
+      getRequest("/creator/dashboard?range=custom&from=2000-01-01&to=2000-01-31", { cookie }),
+    );
     expect(first.status).toBe(200);
-    const last = await callRoute(creatorDashboardLoader, getRequest("/creator/dashboard?range=custom&from=2100-12-01&to=2100-12-31", { cookie }));
+    const last = await callRoute(
+      creatorDashboardLoader,
+      getRequest("/creator/dashboard?range=custom&from=2100-12-01&to=2100-12-31", { cookie }),
+    );
     expect(last.status).toBe(200);
-    const long = await callRoute(creatorDashboardLoader, getRequest("/creator/dashboard?range=custom&from=2000-01-01&to=2100-12-31", { cookie }));
+    const long = await callRoute(
+      creatorDashboardLoader,
+      getRequest("/creator/dashboard?range=custom&from=2000-01-01&to=2100-12-31", { cookie }),
+    );
     expect(long.status).toBe(400);
     const staff = await staffCookie();
-    expect((await callRoute(ordersLoader, getRequest("/staff/orders?from=2000-01-01&to=2100-12-31", { cookie: staff }))).status).toBe(200);
+    expect(
+      (await callRoute(ordersLoader, getRequest("/staff/orders?from=2000-01-01&to=2100-12-31", { cookie: staff })))
+        .status,
+    ).toBe(200);
   });
 });
 
 describe("hostile input: page numbers (item 3)", () => {
-  const PAGES = ["1e18", "1e3", "0", "-1", "1.5", "0x10", "10001", "99999999999999999999", "NaN", "Infinity", "2 OR 1=1"];
+  const PAGES = [
+    "1e18",
+    "1e3",
+    "0",
+    "-1",
+    "1.5",
+    "0x10",
+    "10001",
+    "99999999999999999999",
+    "NaN",
+    "Infinity",
+    "2 OR 1=1",
+  ];
 
   it("answers every paginated list with a 400 for a page that is not a whole number from 1 to 10000", async () => {
     const { creator, cookie: creatorCookie } = await creatorWithAccount();
@@ -232,7 +298,11 @@ describe("hostile input: page numbers (item 3)", () => {
     ];
     for (const [path, loader, cookie, params] of lists) {
       for (const page of PAGES) {
-        const response = await callRoute(loader, getRequest(`${path}?page=${encodeURIComponent(page)}`, { cookie }), params);
+        const response = await callRoute(
+          loader,
+          getRequest(`${path}?page=${encodeURIComponent(page)}`, { cookie }),
+          params,
+        );
         expect(response.status, `${path}?page=${page}`).toBe(400);
       }
       const fine = await callRoute(loader, getRequest(`${path}?page=10000`, { cookie }), params);
@@ -244,7 +314,14 @@ describe("hostile input: page numbers (item 3)", () => {
 describe("hostile input: signed webhook bodies that are not events (item 4)", () => {
   const now = () => Math.floor(Date.now() / 1000);
   const event = (overrides: Record<string, unknown>) =>
-    JSON.stringify({ id: `evt_hostile_${crypto.randomUUID().replace(/-/g, "")}`, object: "event", type: "customer.created", created: now(), data: { object: { id: "cus_1" } }, ...overrides });
+    JSON.stringify({
+      id: `evt_hostile_${crypto.randomUUID().replace(/-/g, "")}`,
+      object: "event",
+      type: "customer.created",
+      created: now(),
+      data: { object: { id: "cus_1" } },
+      ...overrides,
+    });
   const bodies: [string, () => string][] = [
     ["null", () => "null"],
     ["an array", () => "[]"],
@@ -265,12 +342,22 @@ describe("hostile input: signed webhook bodies that are not events (item 4)", ()
   ];
 
   async function post(body: string, signature: string) {
-    return callRoute(webhookAction, new Request("http://localhost/api/webhooks/stripe", { method: "POST", headers: { "stripe-signature": signature }, body }));
+    return callRoute(
+      webhookAction,
+      new Request("http://localhost/api/webhooks/stripe", {
+        method: "POST",
+        headers: { "stripe-signature": signature },
+        body,
+      }),
+    );
   }
 
   it.each(bodies)("answers 400 for %s and keeps the raw body for inspection", async (_, make) => {
     const body = make();
-    const signature = stripeNode.webhooks.generateTestHeaderString({ payload: body, secret: testStripe().emulator.webhookSecret });
+    const signature = stripeNode.webhooks.generateTestHeaderString({
+      payload: body,
+      secret: testStripe().emulator.webhookSecret,
+    });
     const events = await db().stripeEvent.count();
     const response = await post(body, signature);
     expect(response.status).toBe(400);
@@ -291,7 +378,10 @@ describe("hostile input: signed webhook bodies that are not events (item 4)", ()
 
   it("still takes a well-formed event", async () => {
     const body = event({});
-    const signature = stripeNode.webhooks.generateTestHeaderString({ payload: body, secret: testStripe().emulator.webhookSecret });
+    const signature = stripeNode.webhooks.generateTestHeaderString({
+      payload: body,
+      secret: testStripe().emulator.webhookSecret,
+    });
     const response = await post(body, signature);
     expect(response.status).toBe(200);
     expect(await db().stripeEvent.findUnique({ where: { id: JSON.parse(body).id } })).not.toBeNull();
@@ -305,7 +395,12 @@ describe("hostile input: GETs that wrote (item 5)", () => {
     const product = await publishedProduct(creator.id);
     const { user } = await createUser();
     const cookie = await sessionCookie(user.id);
-    const { url, attemptId } = await startCheckout({ buyer: user, productId: product.id, appUrl: "http://localhost:3000", actor: SYSTEM_ACTOR });
+    const { url, attemptId } = await startCheckout({
+      buyer: user,
+      productId: product.id,
+      appUrl: "http://localhost:3000",
+      actor: SYSTEM_ACTOR,
+    });
     const sessionId = /\/(cs_[A-Za-z0-9_]+)/.exec(url)![1]!;
     const audit = await db().auditLog.count();
 
@@ -318,7 +413,10 @@ describe("hostile input: GETs that wrote (item 5)", () => {
     expect(await db().auditLog.count()).toBe(audit);
     expect((await stripe.stripe.checkout.sessions.retrieve(sessionId)).status).toBe("open");
 
-    const posted = await callRoute(cancelAction, formRequest("/checkout/cancel", { attempt: attemptId, next: "browse" }, { cookie }));
+    const posted = await callRoute(
+      cancelAction,
+      formRequest("/checkout/cancel", { attempt: attemptId, next: "browse" }, { cookie }),
+    );
     expect(posted.status).toBe(303);
     expect(posted.headers.get("Location")).toBe("/");
     expect((await db().checkoutAttempt.findUniqueOrThrow({ where: { id: attemptId } })).status).toBe("EXPIRED");
@@ -326,14 +424,19 @@ describe("hostile input: GETs that wrote (item 5)", () => {
 
     // Someone else's attempt, or none: 404 and 400, nothing written.
     const stranger = await sessionCookie((await createUser()).user.id);
-    expect((await callRoute(cancelAction, formRequest("/checkout/cancel", { attempt: attemptId }, { cookie: stranger }))).status).toBe(404);
+    expect(
+      (await callRoute(cancelAction, formRequest("/checkout/cancel", { attempt: attemptId }, { cookie: stranger })))
+        .status,
+    ).toBe(404);
     expect((await callRoute(cancelAction, formRequest("/checkout/cancel", {}, { cookie }))).status).toBe(400);
     await stripe.settle();
   });
 
   it("shows the onboarding refresh page on Stripe's GET without creating an account or a link", async () => {
     const { user } = await createUser({ role: "CREATOR" });
-    await db().creatorAccount.create({ data: { userId: user.id, displayName: "Fresh shop", slug: `fresh-${user.id}` } });
+    await db().creatorAccount.create({
+      data: { userId: user.id, displayName: "Fresh shop", slug: `fresh-${user.id}` },
+    });
     const cookie = await sessionCookie(user.id);
     const audit = await db().auditLog.count();
     const accounts = (await testStripe().stripe.accounts.list({ limit: 100 })).data.length;
@@ -353,7 +456,12 @@ describe("hostile input: multipart part count (item 7)", () => {
     for (let i = 0; i < 5_000; i++) fields[`extra${i}`] = "x";
     const response = await callRoute(
       newProductAction,
-      productFormRequest("/creator/products/new", fields, { deliverable: file(PDF_BYTES, "notes.pdf", "application/pdf") }, { cookie }),
+      productFormRequest(
+        "/creator/products/new",
+        fields,
+        { deliverable: file(PDF_BYTES, "notes.pdf", "application/pdf") },
+        { cookie },
+      ),
     );
     expect(response.status).toBe(413);
     expect((await response.json()).formError).toMatch(/too many fields/);
@@ -370,7 +478,11 @@ describe("hostile input: multipart part count (item 7)", () => {
     for (let i = 0; i < 200; i++) body.append(`junk${i}`, file("junk", `junk${i}.txt`, "text/plain"));
     const response = await callRoute(
       newProductAction,
-      new Request(`${TEST_ORIGIN}/creator/products/new`, { method: "POST", headers: { Origin: TEST_ORIGIN, Cookie: cookie }, body }),
+      new Request(`${TEST_ORIGIN}/creator/products/new`, {
+        method: "POST",
+        headers: { Origin: TEST_ORIGIN, Cookie: cookie },
+        body,
+      }),
     );
     expect(response.status).toBe(413);
     expect(await productCounts()).toEqual(before);
@@ -384,7 +496,12 @@ describe("hostile input: multipart part count (item 7)", () => {
     for (let i = 0; i < MAX_FORM_PARTS - used; i++) fields[`extra${i}`] = "x";
     const response = await callRoute(
       newProductAction,
-      productFormRequest("/creator/products/new", fields, { deliverable: file(PDF_BYTES, "notes.pdf", "application/pdf") }, { cookie }),
+      productFormRequest(
+        "/creator/products/new",
+        fields,
+        { deliverable: file(PDF_BYTES, "notes.pdf", "application/pdf") },
+        { cookie },
+      ),
     );
     expect(response.status).toBe(302);
   });

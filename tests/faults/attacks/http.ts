@@ -23,7 +23,9 @@ function send(
   return sendRaw({
     port,
     ...rest,
-    ...(chunks ? { stream: { bytes: chunks.count * chunks.chunkBytes, chunkBytes: chunks.chunkBytes, delayMs: chunks.delayMs } } : {}),
+    ...(chunks
+      ? { stream: { bytes: chunks.count * chunks.chunkBytes, chunkBytes: chunks.chunkBytes, delayMs: chunks.delayMs } }
+      : {}),
   }).then((response) => ({ ...response, bytesSent: response.sent }));
 }
 
@@ -185,7 +187,12 @@ describe("4. unbounded request bodies", () => {
     const response = await send(testApp().port, {
       method: "POST",
       path: "/login",
-      headers: { Host: appHost(), Origin: testApp().url, "Content-Type": "application/x-www-form-urlencoded", "Content-Length": "104857600" },
+      headers: {
+        Host: appHost(),
+        Origin: testApp().url,
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Length": "104857600",
+      },
       body: "",
     }).catch((error: Error) => ({ status: 0, body: error.message, headers: {}, bytesSent: 0 }));
     expect(response.status).toBe(413);
@@ -193,19 +200,27 @@ describe("4. unbounded request bodies", () => {
 });
 
 describe("5. open redirect after login", () => {
-  it.each(["/\t/evil.example", "//evil.example", "/\\evil.example", "https://evil.example", "/.//evil.example", "/%2e//evil.example"])(
-    "redirectTo %j stays on our site",
-    async (redirectTo) => {
-      const { user, password } = await createUser();
-      const response = await formPost("/login", { email: user.email, password, redirectTo });
-      expect(response.status).toBe(302);
-      expect(response.headers.location).toBe("/library");
-    },
-  );
+  it.each([
+    "/\t/evil.example",
+    "//evil.example",
+    "/\\evil.example",
+    "https://evil.example",
+    "/.//evil.example",
+    "/%2e//evil.example",
+  ])("redirectTo %j stays on our site", async (redirectTo) => {
+    const { user, password } = await createUser();
+    const response = await formPost("/login", { email: user.email, password, redirectTo });
+    expect(response.status).toBe(302);
+    expect(response.headers.location).toBe("/library");
+  });
 
   it("CR/LF in redirectTo never reaches a header, and no session is left behind by an error", async () => {
     const { user, password } = await createUser();
-    const response = await formPost("/login", { email: user.email, password, redirectTo: "/library\r\nSet-Cookie: evil=1" });
+    const response = await formPost("/login", {
+      email: user.email,
+      password,
+      redirectTo: "/library\r\nSet-Cookie: evil=1",
+    });
     expect(response.status).toBe(302);
     expect(response.headers.location).toBe("/library");
     expect(String(response.headers["set-cookie"])).not.toContain("evil=1");
@@ -217,11 +232,16 @@ describe("7. password hashing", () => {
   it("an old bcrypt hash logs in once and is replaced by Argon2id; bytes after the 72nd count", async () => {
     const { user } = await createUser();
     const long = `${"p".repeat(72)}-tail`;
-    await db().user.update({ where: { id: user.id }, data: { passwordHash: bcrypt.hashSync("old-bcrypt-password", 4) } });
+    await db().user.update({
+      where: { id: user.id },
+      data: { passwordHash: bcrypt.hashSync("old-bcrypt-password", 4) },
+    });
     expect((await formPost("/login", { email: user.email, password: "old-bcrypt-password" })).status).toBe(302);
     expect((await db().user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash).toMatch(/^\$argon2id\$/);
     const other = await createUser({ password: long });
-    expect((await formPost("/login", { email: other.user.email, password: `${"p".repeat(72)}-else` })).status).toBe(401);
+    expect((await formPost("/login", { email: other.user.email, password: `${"p".repeat(72)}-else` })).status).toBe(
+      401,
+    );
     expect((await formPost("/login", { email: other.user.email, password: long })).status).toBe(302);
   });
 });
@@ -277,7 +297,12 @@ describe("11. slow clients and old data", () => {
     const response = await send(testApp().port, {
       method: "POST",
       path: "/login",
-      headers: { Host: appHost(), Origin: testApp().url, "Content-Type": "application/x-www-form-urlencoded", "Transfer-Encoding": "chunked" },
+      headers: {
+        Host: appHost(),
+        Origin: testApp().url,
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Transfer-Encoding": "chunked",
+      },
       chunks: { count: 60, chunkBytes: 1, delayMs: 1_000 },
     });
     expect(response.status).toBe(408);
@@ -295,7 +320,12 @@ describe("11. slow clients and old data", () => {
     });
     await db().rateLimit.create({ data: { key: "login:ip:192.0.2.1", points: 3, expire: BigInt(Date.now() - 1_000) } });
     await db().rejectedWebhook.create({
-      data: { reason: "old", rawBody: Buffer.from("{}"), signatureHeader: "t=1", receivedAt: new Date(Date.now() - 31 * 86_400_000) },
+      data: {
+        reason: "old",
+        rawBody: Buffer.from("{}"),
+        signatureHeader: "t=1",
+        receivedAt: new Date(Date.now() - 31 * 86_400_000),
+      },
     });
     const purged = await purgeExpiredRecords();
     expect(purged.sessions).toBeGreaterThanOrEqual(1);

@@ -13,7 +13,10 @@ import { loader as studioLoader } from "#app/routes/creator._index.tsx";
 import { loader as creatorDashboardLoader } from "#app/routes/creator.dashboard.tsx";
 import { loader as libraryLoader } from "#app/routes/library.tsx";
 import { loader as receiptLoader } from "#app/routes/library_.orders.$number.tsx";
-import { action as refundRequestAction, loader as refundRequestLoader } from "#app/routes/library_.orders.$number_.refund.tsx";
+import {
+  action as refundRequestAction,
+  loader as refundRequestLoader,
+} from "#app/routes/library_.orders.$number_.refund.tsx";
 import { action as staffRefundAction } from "#app/routes/staff.orders.$orderId.refund.tsx";
 import { db } from "#app/utils/db.server.ts";
 import { buyThroughCheckout, onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
@@ -110,10 +113,18 @@ async function refundedWithNote() {
   const secrets: Secrets = {
     note,
     staffIds: [staff.id],
-    amounts: [order.applicationFeeAmount, order.creatorAmount, order.stripeFeeAmount!, order.items[0]!.feeBps, refund.applicationFeeRefundAmount],
+    amounts: [
+      order.applicationFeeAmount,
+      order.creatorAmount,
+      order.stripeFeeAmount!,
+      order.items[0]!.feeBps,
+      refund.applicationFeeRefundAmount,
+    ],
   };
   // The secrets are real and distinct from what the buyer may see (the total, the refund, what's left).
-  expect(secrets.amounts.every((a) => a > 0 && ![order.totalAmount, 1000, order.totalAmount - 1000].includes(a))).toBe(true);
+  expect(secrets.amounts.every((a) => a > 0 && ![order.totalAmount, 1000, order.totalAmount - 1000].includes(a))).toBe(
+    true,
+  );
   return { ...paid, staff, note, refund, secrets };
 }
 
@@ -151,9 +162,17 @@ describe("attacks: buyer-facing loaders leak staff notes and internals", () => {
       ["library", callRoute(libraryLoader, getRequest("/library.data", { cookie }))],
       [
         "refund request page",
-        callRoute(refundRequestLoader, getRequest(`/library/orders/${order.number}/refund.data`, { cookie }), { number: String(order.number) }),
+        callRoute(refundRequestLoader, getRequest(`/library/orders/${order.number}/refund.data`, { cookie }), {
+          number: String(order.number),
+        }),
       ],
-      ["success page", callRoute(successLoader, getRequest(`/checkout/success.data?session_id=${order.stripeCheckoutSessionId}`, { cookie }))],
+      [
+        "success page",
+        callRoute(
+          successLoader,
+          getRequest(`/checkout/success.data?session_id=${order.stripeCheckoutSessionId}`, { cookie }),
+        ),
+      ],
       ["root", callRoute(rootLoader, getRequest("/library.data", { cookie }))],
     ];
     for (const [what, pending] of checks) await expectNoLeak(await pending, secrets, what);
@@ -168,17 +187,28 @@ describe("attacks: buyer-facing loaders leak staff notes and internals", () => {
     const { user: staff } = await createUser({ role: "STAFF" });
     const asked = await callRoute(
       refundRequestAction,
-      formRequest(`/library/orders/${order.number}/refund`, { reason: "The file would not open on my machine" }, { cookie }),
+      formRequest(
+        `/library/orders/${order.number}/refund`,
+        { reason: "The file would not open on my machine" },
+        { cookie },
+      ),
       { number: String(order.number) },
     );
     expect(asked.status).toBe(303);
     const request = await db().refundRequest.findFirstOrThrow({ where: { buyerId: user.id } });
-    await declineRefundRequest({ requestId: request.id, message: "Please try the PDF viewer we linked.", actor: { type: "USER", id: staff.id } });
+    await declineRefundRequest({
+      requestId: request.id,
+      message: "Please try the PDF viewer we linked.",
+      actor: { type: "USER", id: staff.id },
+    });
     const response = await callRoute(receiptLoader, getRequest(`/library/orders/${order.number}.data`, { cookie }), {
       number: String(order.number),
     });
     const text = await response.text();
-    expect(JSON.parse(text).order.refundRequest).toEqual({ status: "DECLINED", message: "Please try the PDF viewer we linked." });
+    expect(JSON.parse(text).order.refundRequest).toEqual({
+      status: "DECLINED",
+      message: "Please try the PDF viewer we linked.",
+    });
     expect(text).not.toContain(staff.id);
     expect(text).not.toMatch(STRIPE_ID);
   });
@@ -192,8 +222,12 @@ describe("attacks: creator-facing loaders leak buyers' data and staff notes", ()
     expect(response.status).toBe(200);
     const text = await response.text();
     const body = JSON.parse(text);
-    expect(body.dashboard.recentOrders).toEqual([expect.objectContaining({ number: order.number, totalAmount: order.totalAmount })]);
-    expect(body.dashboard.refunds).toEqual([expect.objectContaining({ orderNumber: order.number, amount: 1000, status: "SUCCEEDED" })]);
+    expect(body.dashboard.recentOrders).toEqual([
+      expect.objectContaining({ number: order.number, totalAmount: order.totalAmount }),
+    ]);
+    expect(body.dashboard.refunds).toEqual([
+      expect.objectContaining({ orderNumber: order.number, amount: 1000, status: "SUCCEEDED" }),
+    ]);
     expect(text).not.toContain(note);
     expect(text).not.toContain(user.email);
     expect(text).not.toContain(staff.id);
@@ -202,8 +236,13 @@ describe("attacks: creator-facing loaders leak buyers' data and staff notes", ()
 
   it("the creator studio shows the creator's own fee rate but not their ids or Stripe account id", async () => {
     const { creator, user } = await onboardedCreator(testStripe().url);
-    const text = await (await callRoute(studioLoader, getRequest("/creator.data", { cookie: await sessionCookie(user.id) }))).text();
-    expect(JSON.parse(text)).toMatchObject({ account: { onboardingStatus: "ACTIVE", hasStripeAccount: true }, fee: { bps: expect.any(Number) } });
+    const text = await (
+      await callRoute(studioLoader, getRequest("/creator.data", { cookie: await sessionCookie(user.id) }))
+    ).text();
+    expect(JSON.parse(text)).toMatchObject({
+      account: { onboardingStatus: "ACTIVE", hasStripeAccount: true },
+      fee: { bps: expect.any(Number) },
+    });
     expect(text).not.toContain(creator.stripeAccountId!);
     expect(text).not.toContain(creator.id);
     expect(text).not.toMatch(STRIPE_ID);
@@ -213,15 +252,33 @@ describe("attacks: creator-facing loaders leak buyers' data and staff notes", ()
 });
 
 describe("attacks: order numbers beyond a 32-bit integer", () => {
-  const NOT_ORDER_NUMBERS = ["2147483648", "4294967296", "99999999999999999999", "9007199254740993", "0", "-1", "1e3", "00042", "0x10", "1.0", " 1"];
+  const NOT_ORDER_NUMBERS = [
+    "2147483648",
+    "4294967296",
+    "99999999999999999999",
+    "9007199254740993",
+    "0",
+    "-1",
+    "1e3",
+    "00042",
+    "0x10",
+    "1.0",
+    " 1",
+  ];
 
   it("answer 404 on the receipt and its refund page, and a refund request for one writes nothing", async () => {
     const { cookie } = await paidOrder();
     for (const number of NOT_ORDER_NUMBERS) {
       const before = await snapshot();
       const path = `/library/orders/${encodeURIComponent(number)}`;
-      expect((await callRoute(receiptLoader, getRequest(path, { cookie }), { number })).status, `receipt ${number}`).toBe(404);
-      expect((await callRoute(refundRequestLoader, getRequest(`${path}/refund`, { cookie }), { number })).status, `refund page ${number}`).toBe(404);
+      expect(
+        (await callRoute(receiptLoader, getRequest(path, { cookie }), { number })).status,
+        `receipt ${number}`,
+      ).toBe(404);
+      expect(
+        (await callRoute(refundRequestLoader, getRequest(`${path}/refund`, { cookie }), { number })).status,
+        `refund page ${number}`,
+      ).toBe(404);
       const posted = await callRoute(
         refundRequestAction,
         formRequest(`${path}/refund`, { reason: "Please refund this order, it never arrived" }, { cookie }),
@@ -231,13 +288,20 @@ describe("attacks: order numbers beyond a 32-bit integer", () => {
       expect(await snapshot(), `refund request ${number} wrote something`).toEqual(before);
     }
     // The largest order number there can be is still just an order that doesn't exist.
-    expect((await callRoute(receiptLoader, getRequest("/library/orders/2147483647", { cookie }), { number: "2147483647" })).status).toBe(404);
+    expect(
+      (await callRoute(receiptLoader, getRequest("/library/orders/2147483647", { cookie }), { number: "2147483647" }))
+        .status,
+    ).toBe(404);
   });
 
   it("answer 404 from the running app, for the page and its .data", async () => {
     const { user } = await createUser();
     const cookie = await sessionCookie(user.id);
-    for (const path of ["/library/orders/2147483648", "/library/orders/2147483648.data", "/library/orders/2147483648/refund"]) {
+    for (const path of [
+      "/library/orders/2147483648",
+      "/library/orders/2147483648.data",
+      "/library/orders/2147483648/refund",
+    ]) {
       const response = await fetch(`${testApp().url}${path}`, { headers: { Cookie: cookie }, redirect: "manual" });
       expect(response.status, path).toBe(404);
       await response.body?.cancel();
@@ -252,7 +316,9 @@ describe("attacks: /creator?error= shows any text it is given", () => {
     const { user } = await onboardedCreator(testStripe().url);
     const cookie = await sessionCookie(user.id);
     for (const error of [...INJECTED, "stripe_busy ", "toString", "__proto__"]) {
-      const text = await (await callRoute(studioLoader, getRequest(`/creator.data?${new URLSearchParams({ error })}`, { cookie }))).text();
+      const text = await (
+        await callRoute(studioLoader, getRequest(`/creator.data?${new URLSearchParams({ error })}`, { cookie }))
+      ).text();
       expect(JSON.parse(text).error, error).toBeNull();
       expect(text).not.toContain("alert(1)");
       expect(text).not.toContain("555 0100");
@@ -265,7 +331,9 @@ describe("attacks: /creator?error= shows any text it is given", () => {
     const { user } = await onboardedCreator(testStripe().url);
     const cookie = await sessionCookie(user.id);
     for (const error of INJECTED) {
-      const response = await fetch(`${testApp().url}/creator?${new URLSearchParams({ error })}`, { headers: { Cookie: cookie } });
+      const response = await fetch(`${testApp().url}/creator?${new URLSearchParams({ error })}`, {
+        headers: { Cookie: cookie },
+      });
       expect(response.status).toBe(200);
       const html = await response.text();
       expect(html).toContain("Creator studio");

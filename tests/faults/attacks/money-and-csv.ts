@@ -7,13 +7,21 @@ import { action as editProductAction } from "#app/routes/creator.products.$produ
 import { action as newProductAction } from "#app/routes/creator.products.new.tsx";
 import { action as refundAction, loader as refundLoader } from "#app/routes/staff.orders.$orderId.refund.tsx";
 import { db } from "#app/utils/db.server.ts";
-import { creatorWithAccount, membershipFields, productFormRequest, validProductFields } from "#tests/helpers/catalog.ts";
+import {
+  creatorWithAccount,
+  membershipFields,
+  productFormRequest,
+  validProductFields,
+} from "#tests/helpers/catalog.ts";
 import { buyThroughCheckout, onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
 import { callRoute, createUser, formRequest, getRequest, sessionCookie } from "#tests/helpers/requests.ts";
 import { testStripe } from "./context.ts";
 
 async function createProduct(cookie: string, fields: Record<string, string>) {
-  return callRoute(newProductAction, productFormRequest("/creator/products/new", { ...validProductFields, ...fields }, {}, { cookie }));
+  return callRoute(
+    newProductAction,
+    productFormRequest("/creator/products/new", { ...validProductFields, ...fields }, {}, { cookie }),
+  );
 }
 
 async function createdProduct(response: Response) {
@@ -23,7 +31,11 @@ async function createdProduct(response: Response) {
 }
 
 async function catalogCounts() {
-  const [products, prices, audit] = await Promise.all([db().product.count(), db().price.count(), db().auditLog.count()]);
+  const [products, prices, audit] = await Promise.all([
+    db().product.count(),
+    db().price.count(),
+    db().auditLog.count(),
+  ]);
   return { products, prices, audit };
 }
 
@@ -39,18 +51,27 @@ async function paidOrder() {
   return { order, creatorUser, staffCookie: await sessionCookie(staff.id) };
 }
 
-const refundFields = { reason: "requested_by_customer", reverseTransfer: "true", refundApplicationFee: "true", expectedRefunded: "0" };
+const refundFields = {
+  reason: "requested_by_customer",
+  reverseTransfer: "true",
+  refundApplicationFee: "true",
+  expectedRefunded: "0",
+};
 
 describe("money: amounts are read as a person means them, or refused", () => {
   it("saves a price typed 12,50 as 12.50 (not 1,250.00), and 1.250,00 / 1,250.00 as 1,250.00", async () => {
     const { cookie } = await creatorWithAccount();
     const comma = await createdProduct(await createProduct(cookie, { title: "Comma price", price: "12,50" }));
     expect(comma.prices).toMatchObject([{ amount: 1_250, currency: "usd" }]);
-    const european = await createdProduct(await createProduct(cookie, { title: "European price", price: "1.250,00", currency: "eur" }));
+    const european = await createdProduct(
+      await createProduct(cookie, { title: "European price", price: "1.250,00", currency: "eur" }),
+    );
     expect(european.prices).toMatchObject([{ amount: 125_000, currency: "eur" }]);
     const grouped = await createdProduct(await createProduct(cookie, { title: "Grouped price", price: "1,250.00" }));
     expect(grouped.prices).toMatchObject([{ amount: 125_000, currency: "usd" }]);
-    const yen = await createdProduct(await createProduct(cookie, { title: "Yen price", price: "1,500", currency: "jpy" }));
+    const yen = await createdProduct(
+      await createProduct(cookie, { title: "Yen price", price: "1,500", currency: "jpy" }),
+    );
     expect(yen.prices).toMatchObject([{ amount: 1_500, currency: "jpy" }]);
   });
 
@@ -58,7 +79,12 @@ describe("money: amounts are read as a person means them, or refused", () => {
   it.each([
     ["a price of 12,50 in JPY", { price: "12,50", currency: "jpy" }, "price", "JPY has no decimal places"],
     ["a price of 1,25,0", { price: "1,25,0" }, "price", "Group thousands in threes, as in 1,250.00"],
-    ["a monthly price of 10,5,0", { ...membershipFields, price: "", monthlyPrice: "10,5,0" }, "monthlyPrice", "Group thousands in threes, as in 1,250.00"],
+    [
+      "a monthly price of 10,5,0",
+      { ...membershipFields, price: "", monthlyPrice: "10,5,0" },
+      "monthlyPrice",
+      "Group thousands in threes, as in 1,250.00",
+    ],
   ])("refuses %s in the product form as a 400 field error and writes nothing", async (_, override, field, message) => {
     const { cookie } = await creatorWithAccount();
     const before = await catalogCounts();
@@ -74,10 +100,16 @@ describe("money: amounts are read as a person means them, or refused", () => {
     const edit = (price: string) =>
       callRoute(
         editProductAction,
-        productFormRequest(`/creator/products/${product.id}`, { ...validProductFields, title: "Edited price", slug: product.slug, price }, {}, { cookie }),
+        productFormRequest(
+          `/creator/products/${product.id}`,
+          { ...validProductFields, title: "Edited price", slug: product.slug, price },
+          {},
+          { cookie },
+        ),
         { productId: product.id },
       );
-    const activePrice = async () => (await db().price.findFirstOrThrow({ where: { productId: product.id, active: true } })).amount;
+    const activePrice = async () =>
+      (await db().price.findFirstOrThrow({ where: { productId: product.id, active: true } })).amount;
 
     expect((await edit("12,50")).status).toBe(302);
     expect(await activePrice()).toBe(1_250);
@@ -93,10 +125,19 @@ describe("money: amounts are read as a person means them, or refused", () => {
   it("the staff refund preview reads 12,50 as $12.50 and refuses 0x10 and 1,25,0 as an amount error", async () => {
     const { order, staffCookie } = await paidOrder();
     const preview = async (amount: string) => {
-      const query = new URLSearchParams({ ...refundFields, amount, reverseTransfer: "true", refundApplicationFee: "true" });
-      const response = await callRoute(refundLoader, getRequest(`/staff/orders/${order.id}/refund?${query}`, { cookie: staffCookie }), {
-        orderId: order.id,
+      const query = new URLSearchParams({
+        ...refundFields,
+        amount,
+        reverseTransfer: "true",
+        refundApplicationFee: "true",
       });
+      const response = await callRoute(
+        refundLoader,
+        getRequest(`/staff/orders/${order.id}/refund?${query}`, { cookie: staffCookie }),
+        {
+          orderId: order.id,
+        },
+      );
       expect(response.status).toBe(200);
       return response.json();
     };
@@ -118,7 +159,11 @@ describe("money: amounts are read as a person means them, or refused", () => {
     for (const amount of ["0x10", "1e3", "16.0", " 16", "0", "-5"]) {
       const response = await callRoute(
         refundAction,
-        formRequest(`/staff/orders/${order.id}/refund`, { ...refundFields, amount, requestKey: crypto.randomUUID() }, { cookie: staffCookie }),
+        formRequest(
+          `/staff/orders/${order.id}/refund`,
+          { ...refundFields, amount, requestKey: crypto.randomUUID() },
+          { cookie: staffCookie },
+        ),
         { orderId: order.id },
       );
       expect(response.status, amount).toBe(400);
@@ -135,7 +180,10 @@ describe("money: amounts are read as a person means them, or refused", () => {
     );
     expect(tamperedExpected.status).toBe(400);
     expect(await db().refund.count({ where: { orderId: order.id } })).toBe(0);
-    expect(await db().order.findUniqueOrThrow({ where: { id: order.id } })).toMatchObject({ refundedAmount: 0, status: order.status });
+    expect(await db().order.findUniqueOrThrow({ where: { id: order.id } })).toMatchObject({
+      refundedAmount: 0,
+      status: order.status,
+    });
   });
 });
 
@@ -165,14 +213,20 @@ describe("CSV: numbers are numbers", () => {
     expect(net).toBe(-after.applicationFeeAmount);
     expect(net).toBeLessThan(0);
 
-    const response = await callRoute(creatorCsvLoader, getRequest("/creator/dashboard.csv?range=30d", { cookie: await sessionCookie(creatorUser.id) }));
+    const response = await callRoute(
+      creatorCsvLoader,
+      getRequest("/creator/dashboard.csv?range=30d", { cookie: await sessionCookie(creatorUser.id) }),
+    );
     expect(response.status).toBe(200);
     const [header, ...lines] = (await response.text()).trim().split("\r\n");
     const columns = header!.split(",");
-    const row = lines.map((line) => line.split(",")).find((cells) => cells[columns.indexOf("order")] === String(order.number));
+    const row = lines
+      .map((line) => line.split(","))
+      .find((cells) => cells[columns.indexOf("order")] === String(order.number));
     expect(row).toBeDefined();
     const cell = (name: string) => row![columns.indexOf(name)];
-    const decimal = (amount: number) => `${amount < 0 ? "-" : ""}${Math.floor(Math.abs(amount) / 100)}.${String(Math.abs(amount) % 100).padStart(2, "0")}`;
+    const decimal = (amount: number) =>
+      `${amount < 0 ? "-" : ""}${Math.floor(Math.abs(amount) / 100)}.${String(Math.abs(amount) % 100).padStart(2, "0")}`;
     expect(cell("net")).toBe(decimal(net));
     expect(cell("net")).toMatch(/^-\d+\.\d{2}$/);
     expect(cell("gross")).toBe(decimal(after.totalAmount));
