@@ -4,6 +4,7 @@ import { Form, Link, useLocation } from "@remix-run/react";
 import type { ReactNode } from "react";
 import type { MembershipMetrics } from "#app/domain/membership-metrics.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
+import { formatBps, formatDay } from "#app/utils/format.ts";
 
 export const PRESET_LABELS = {
   "7d": "7 days",
@@ -12,13 +13,6 @@ export const PRESET_LABELS = {
   "12m": "12 months",
   all: "All time",
 } as const;
-
-export function formatDay(
-  day: string,
-  options: Intl.DateTimeFormatOptions = { month: "short", day: "numeric", year: "numeric" },
-) {
-  return new Date(`${day.slice(0, 10)}T00:00:00Z`).toLocaleDateString("en-US", { timeZone: "UTC", ...options });
-}
 
 export function RangePicker({
   preset,
@@ -147,16 +141,6 @@ export function Figure({
   );
 }
 
-export function percentChange(current: number, previous: number | null | undefined) {
-  if (previous === undefined || previous === null || previous === 0) return null;
-  return Math.round(((current - previous) / Math.abs(previous)) * 1000) / 10;
-}
-
-/** A rate in basis points as a percent with one decimal, or "—" when there is nothing to divide by. */
-export function formatRate(bps: number | null) {
-  return bps === null ? "—" : `${(bps / 100).toFixed(1)}%`;
-}
-
 const plural = (n: number, word: string, many = `${word}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? word : many}`;
 
 /**
@@ -239,7 +223,7 @@ export function MembershipFigures({
                 <Figure
                   label="Trial conversion"
                   hint="Trials that converted to a paid membership in the range, out of trials that converted or ended"
-                  value={formatRate(m.conversionRateBps)}
+                  value={formatBps(m.conversionRateBps)}
                   testId={`trial-conversion-${m.currency}`}
                   change={
                     <span className="text-xs text-slate-500">
@@ -250,7 +234,7 @@ export function MembershipFigures({
                 <Figure
                   label="Churn"
                   hint="Members at the start of the range whose membership ended (canceled or unpaid) within it"
-                  value={formatRate(m.churnRateBps)}
+                  value={formatBps(m.churnRateBps)}
                   testId={`churn-${m.currency}`}
                   change={
                     <span className="text-xs text-slate-500">

@@ -3,6 +3,7 @@ import { useId, useState, type ReactNode } from "react";
 import { Field, FormError, Notice } from "#app/components/forms.tsx";
 import { ProductCover } from "#app/components/product-card.tsx";
 import { parseMoney } from "#app/domain/money.ts";
+import { yearlySavingPercent } from "#app/utils/format.ts";
 
 export const CURRENCY_OPTIONS = [
   { value: "usd", label: "USD — US dollar" },
@@ -30,16 +31,6 @@ export interface ProductFormValues {
   yearlyPrice?: string;
   trialDays?: string;
   currency?: string;
-}
-
-/**
- * How much cheaper a year is on the yearly price than on twelve monthly ones, in whole percent; null if it isn't, or
- * if a year costs less than a month (more likely a typo than a deal).
- */
-export function yearlySavingPercent(monthlyAmount: number, yearlyAmount: number): number | null {
-  if (yearlyAmount < monthlyAmount) return null;
-  const saving = Math.round(((12 * monthlyAmount - yearlyAmount) * 100) / (12 * monthlyAmount));
-  return saving > 0 ? saving : null;
 }
 
 /** "Members save 17% with yearly" while both typed prices are valid and the yearly one is cheaper. */

@@ -75,23 +75,6 @@ export const th =
   "whitespace-nowrap px-4 py-2.5 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
 export const td = "whitespace-nowrap px-4 py-2.5 align-top";
 
-export function formatDateTime(iso: string | Date | null | undefined, options: { seconds?: boolean } = {}) {
-  if (!iso) return "—";
-  const date = typeof iso === "string" ? new Date(iso) : iso;
-  const time = date.toLocaleString("en-US", {
-    dateStyle: "medium",
-    timeStyle: options.seconds ? "medium" : "short",
-    timeZone: "UTC",
-  });
-  return `${time} UTC`;
-}
-
-export function formatDate(iso: string | Date | null | undefined) {
-  if (!iso) return "—";
-  const date = typeof iso === "string" ? new Date(iso) : iso;
-  return date.toLocaleDateString("en-US", { dateStyle: "medium", timeZone: "UTC" });
-}
-
 export function PageHeader({
   title,
   description,

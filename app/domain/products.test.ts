@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { yearlySavingPercent } from "#app/components/product-form.tsx";
+import { yearlySavingPercent } from "#app/utils/format.ts";
 import {
   amountToInput,
   describePrices,

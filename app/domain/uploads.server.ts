@@ -8,6 +8,7 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { env } from "#app/utils/env.server.ts";
+import { formatBytes } from "#app/utils/format.ts";
 import { withoutLoneSurrogates } from "#app/utils/text.ts";
 
 export const MB = 1024 * 1024;
@@ -160,12 +161,6 @@ export function attachmentDisposition(name: string) {
     .replace(/[^\x20-\x7e]|["\\%]/g, "_");
   const encoded = encodeURIComponent(clean).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
-}
-
-export function formatBytes(bytes: number) {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < MB) return `${Number((bytes / 1024).toFixed(1))} KB`;
-  return `${Number((bytes / MB).toFixed(1))} MB`;
 }
 
 /** Checks a staged file's first bytes (and, for deliverables, its name) against the rules; returns its type. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { cleanFileName, detectType, formatBytes } from "./uploads.server.ts";
+import { formatBytes } from "#app/utils/format.ts";
+import { cleanFileName, detectType } from "./uploads.server.ts";
 
 const bytes = (...values: (number | string)[]) =>
   Buffer.concat(values.map((v) => (typeof v === "string" ? Buffer.from(v, "latin1") : Buffer.from([v]))));

@@ -8,6 +8,7 @@ import { confirmCheckout } from "#app/domain/checkout.server.ts";
 import { MEMBERSHIP_STATUS_WORDS } from "#app/domain/memberships.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { formatDate } from "#app/utils/format.ts";
 
 export const meta: MetaFunction = () => [{ title: "Thank you · Makers Market" }];
 
@@ -54,8 +55,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   };
 }
 
-const longDate = (iso: string | Date) =>
-  new Date(iso).toLocaleDateString("en-US", { dateStyle: "long", timeZone: "UTC" });
+const longDate = (iso: string | Date) => formatDate(iso, "long");
 
 function MembershipWelcome() {
   const membership = useLoaderData<typeof loader>().membership!;

@@ -5,18 +5,11 @@ import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { EmptyState, Notice } from "#app/components/forms.tsx";
-import {
-  Change,
-  Figure,
-  formatDay,
-  MembershipFigures,
-  percentChange,
-  RangePicker,
-  RevenueChart,
-} from "#app/components/dashboard.tsx";
+import { Change, Figure, MembershipFigures, RangePicker, RevenueChart } from "#app/components/dashboard.tsx";
 import { creatorRevenue, parseRange } from "#app/domain/dashboards.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { formatDay, percentChange } from "#app/utils/format.ts";
 
 export const meta: MetaFunction = () => [{ title: "Revenue · Creator studio · Makers Market" }];
 

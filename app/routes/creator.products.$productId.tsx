@@ -23,8 +23,9 @@ import {
   updateProduct,
   type StripeSetup,
 } from "#app/domain/products.server.ts";
-import { formatBytes, uploadHints } from "#app/domain/uploads.server.ts";
+import { uploadHints } from "#app/domain/uploads.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { formatBytes } from "#app/utils/format.ts";
 import { badRequest } from "#app/utils/forms.server.ts";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [

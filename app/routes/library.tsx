@@ -15,6 +15,7 @@ import { formatMoney } from "#app/domain/money.ts";
 import { paymentErrorMessage } from "#app/domain/stripe-errors.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { env } from "#app/utils/env.server.ts";
+import { formatBytes, formatDate } from "#app/utils/format.ts";
 
 export const meta: MetaFunction = () => [{ title: "Your library · Makers Market" }];
 
@@ -124,22 +125,7 @@ export async function action({ request }: ActionFunctionArgs) {
   return redirect(url, 303);
 }
 
-function formatBytes(bytes: number | null) {
-  if (!bytes) return null;
-  const units = ["B", "KB", "MB", "GB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit ? 1 : 0)} ${units[unit]}`;
-}
-
-const longDate = (iso: string | Date) =>
-  new Date(iso).toLocaleDateString("en-US", { dateStyle: "long", timeZone: "UTC" });
-const shortDate = (iso: string | Date) =>
-  new Date(iso).toLocaleDateString("en-US", { dateStyle: "medium", timeZone: "UTC" });
+const longDate = (iso: string | Date) => formatDate(iso, "long");
 
 type MembershipView = ReturnType<typeof useLoaderData<typeof loader>>["memberships"][number];
 
@@ -302,7 +288,7 @@ function MembershipCard({ membership, error }: { membership: MembershipView; err
           <ul className="mt-1 divide-y divide-slate-100 text-sm" data-testid="membership-invoices">
             {membership.invoices.map((invoice) => (
               <li key={invoice.number} className="flex items-center gap-3 py-1.5">
-                <span className="w-28 text-slate-600">{invoice.paidAt ? shortDate(invoice.paidAt) : "—"}</span>
+                <span className="w-28 text-slate-600">{formatDate(invoice.paidAt)}</span>
                 <span className="flex-1">
                   {formatMoney(invoice.amount, invoice.currency)}
                   {invoice.refundedAmount > 0 ? (

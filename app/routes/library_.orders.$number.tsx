@@ -4,6 +4,7 @@ import { Notice } from "#app/components/forms.tsx";
 import { formatMoney } from "#app/domain/money.ts";
 import { buyerReceipt, parseOrderNumber } from "#app/domain/orders.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { formatDate, formatDateTime } from "#app/utils/format.ts";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `Receipt #${data.order.number} · Makers Market` : "Receipt · Makers Market" },
@@ -32,14 +33,7 @@ export default function Receipt() {
         <div className="flex items-start justify-between">
           <div>
             <h1 className="text-xl font-bold">Receipt #{order.number}</h1>
-            <p className="text-sm text-slate-500">
-              {new Date(order.paidAt).toLocaleString("en-US", {
-                dateStyle: "long",
-                timeStyle: "short",
-                timeZone: "UTC",
-              })}{" "}
-              UTC
-            </p>
+            <p className="text-sm text-slate-500">{formatDateTime(order.paidAt, { dateStyle: "long" })}</p>
           </div>
           <span className="rounded-full bg-slate-100 px-3 py-1 text-xs font-semibold uppercase text-slate-700">
             {order.status.replace(/_/g, " ").toLowerCase()}
@@ -68,8 +62,7 @@ export default function Receipt() {
             {order.refunds.map((refund, index) => (
               <tr key={index} className="text-slate-600">
                 <td className="py-2">
-                  Refund · {refund.status.toLowerCase()} ·{" "}
-                  {new Date(refund.createdAt).toLocaleDateString("en-US", { timeZone: "UTC" })}
+                  Refund · {refund.status.toLowerCase()} · {formatDate(refund.createdAt, "numeric")}
                 </td>
                 <td className="py-2 text-right">−{money(refund.amount)}</td>
               </tr>

@@ -6,8 +6,8 @@ import { Notice } from "#app/components/forms.tsx";
 import { intervalNoun, type PlanInterval, priceText, ProductCover } from "#app/components/product-card.tsx";
 import { getProductPage } from "#app/domain/catalog.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
-import { formatBytes } from "#app/domain/uploads.server.ts";
 import { getUser } from "#app/utils/auth.server.ts";
+import { formatBytes, yearlySavingPercent } from "#app/utils/format.ts";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) =>
   data
@@ -57,9 +57,9 @@ function yearlySaving(plans: Plan[]) {
   const monthly = plans.find((p) => p.interval === "MONTH");
   const yearly = plans.find((p) => p.interval === "YEAR");
   if (!monthly || !yearly || monthly.currency !== yearly.currency) return null;
-  const saved = monthly.amount * 12 - yearly.amount;
-  if (saved <= 0) return null;
-  return { amount: saved, currency: yearly.currency, percent: Math.round((saved / (monthly.amount * 12)) * 100) };
+  const percent = yearlySavingPercent(monthly.amount, yearly.amount);
+  if (percent === null) return null;
+  return { amount: monthly.amount * 12 - yearly.amount, currency: yearly.currency, percent };
 }
 
 type PlanChoice = { interval: PlanInterval; choose: (interval: PlanInterval) => void };

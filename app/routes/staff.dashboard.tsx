@@ -7,18 +7,12 @@ import { z } from "zod";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { EmptyState, Notice } from "#app/components/forms.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
-import {
-  Change,
-  Figure,
-  MembershipFigures,
-  percentChange,
-  RangePicker,
-  RevenueChart,
-} from "#app/components/dashboard.tsx";
+import { Change, Figure, MembershipFigures, RangePicker, RevenueChart } from "#app/components/dashboard.tsx";
 import { CREATOR_SORTS, parseRange, platformDashboard, type CreatorSort } from "#app/domain/dashboards.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { STATUS_WORDS } from "#app/domain/onboarding-status.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { formatBps, percentChange } from "#app/utils/format.ts";
 import { pageFrom } from "#app/utils/paging.ts";
 
 export const meta: MetaFunction = () => [{ title: "Platform revenue · Staff console · Makers Market" }];
@@ -278,9 +272,7 @@ export default function PlatformDashboardPage() {
                     <td className="py-1.5 pr-3 text-right tabular-nums">{row.orders.toLocaleString("en-US")}</td>
                     <td className="py-1.5 pr-3 text-right tabular-nums">{formatMoney(row.gross, creators.currency)}</td>
                     <td className="py-1.5 pr-3 text-right tabular-nums">{formatMoney(row.fees, creators.currency)}</td>
-                    <td className="py-1.5 pr-3 text-right tabular-nums">
-                      {row.rateBps === null ? "—" : `${(row.rateBps / 100).toFixed(2)}%`}
-                    </td>
+                    <td className="py-1.5 pr-3 text-right tabular-nums">{formatBps(row.rateBps, 2)}</td>
                     <td className="py-1.5 pr-3 text-right tabular-nums">
                       {formatMoney(row.refunds, creators.currency)}
                     </td>

@@ -2,19 +2,11 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { EmptyState } from "#app/components/forms.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
-import {
-  formatDate,
-  formatDateTime,
-  PageHeader,
-  StaffTable,
-  StatusBadge,
-  statusWords,
-  td,
-  th,
-} from "#app/components/staff-ui.tsx";
+import { PageHeader, StaffTable, StatusBadge, statusWords, td, th } from "#app/components/staff-ui.tsx";
 import { formatMoney } from "#app/domain/money.ts";
 import { listDisputes } from "#app/domain/staff-orders.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { formatDate, formatDateTime } from "#app/utils/format.ts";
 import { pageFrom } from "#app/utils/paging.ts";
 
 export const meta: MetaFunction = () => [{ title: "Disputes · Staff console · Makers Market" }];

@@ -1,20 +1,12 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
-import {
-  formatDate,
-  formatDateTime,
-  PageHeader,
-  StaffTable,
-  StatusBadge,
-  statusWords,
-  td,
-  th,
-} from "#app/components/staff-ui.tsx";
+import { PageHeader, StaffTable, StatusBadge, statusWords, td, th } from "#app/components/staff-ui.tsx";
 import { formatMoney } from "#app/domain/money.ts";
 import { isRefundReason, REFUND_REASONS } from "#app/domain/refund-reasons.ts";
 import { staffOrderDetail } from "#app/domain/staff-orders.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { formatBps, formatDate, formatDateTime } from "#app/utils/format.ts";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   {
@@ -174,7 +166,7 @@ export default function StaffOrder() {
                   {formatMoney(item.applicationFeeAmount, item.currency)}
                 </td>
                 <td className={`${td} text-right tabular-nums`}>
-                  {item.feeBps} bps <span className="text-slate-500">({(item.feeBps / 100).toFixed(2)}%)</span>
+                  {item.feeBps} bps <span className="text-slate-500">({formatBps(item.feeBps, 2)})</span>
                 </td>
               </tr>
             ))}

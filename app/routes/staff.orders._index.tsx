@@ -5,7 +5,6 @@ import { Pagination } from "#app/components/pagination.tsx";
 import {
   FilterField,
   firstErrors,
-  formatDateTime,
   PageHeader,
   StaffTable,
   StatusBadge,
@@ -16,6 +15,7 @@ import {
 import { formatMoney } from "#app/domain/money.ts";
 import { creatorOptions, ORDER_STATUSES, orderSearchSchema, searchOrders } from "#app/domain/staff-orders.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { formatDateTime } from "#app/utils/format.ts";
 
 export const meta: MetaFunction = () => [{ title: "Orders · Staff console · Makers Market" }];
 
