@@ -3,9 +3,9 @@ import fs from "node:fs";
 import path from "node:path";
 import type { EntitlementStatus } from "#app/generated/prisma/client.ts";
 import { db, type Tx } from "#app/utils/db.server.ts";
-import { env } from "#app/utils/env.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { refreshMembershipAccess } from "./memberships.server.ts";
+import { resolveUpload } from "./uploads.server.ts";
 
 /** States in which the buyer may download the product (GRACE only until its `accessEndsAt`). */
 export const ACCESS_GRANTING: EntitlementStatus[] = ["ACTIVE", "RESTORED", "GRACE"];
@@ -79,10 +79,8 @@ export async function deliverableFor(input: { userId: string; entitlementId: str
     );
   const { deliverablePath, deliverableName, deliverableMimeType } = entitlement.product;
   if (!deliverablePath) throw new DownloadRefused("The creator hasn't uploaded this file yet.", 404);
-  const root = path.resolve(env().UPLOADS_DIR);
-  const file = path.resolve(root, deliverablePath);
-  if (!file.startsWith(root + path.sep) || !fs.existsSync(file))
-    throw new DownloadRefused("This file is missing. Please contact support.", 404);
+  const file = resolveUpload(deliverablePath);
+  if (!file || !fs.existsSync(file)) throw new DownloadRefused("This file is missing. Please contact support.", 404);
   return {
     file,
     name: deliverableName ?? path.basename(file),
