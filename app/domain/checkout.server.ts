@@ -13,6 +13,7 @@ import { randomUUID } from "node:crypto";
 import { db, lockUser, Prisma, transaction } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { currentFeeRate } from "./creators.server.ts";
+import { DomainError } from "./errors.ts";
 import { ACCESS_GRANTING } from "./entitlements.server.ts";
 import { applicationFee } from "./fees.ts";
 import { attemptIdOf, fulfillCheckoutSession } from "./fulfillment.server.ts";
@@ -23,16 +24,6 @@ import { orderForCheckoutSession } from "./orders.server.ts";
 export const CHECKOUT_LIFETIME_MS = 60 * 60 * 1000;
 /** An open session is reused only while it has at least this long left. */
 const REUSE_MARGIN_MS = 5 * 60 * 1000;
-
-export class CheckoutRefused extends Error {
-  constructor(
-    message: string,
-    readonly code: "not_found" | "unpublished" | "creator_cannot_charge" | "already_owned" | "own_product" | "stripe",
-    readonly status = 409,
-  ) {
-    super(message);
-  }
-}
 
 export async function startCheckout(input: {
   buyer: { id: string; email: string };
@@ -51,7 +42,7 @@ export async function startCheckout(input: {
       },
     });
   let product = await findProduct();
-  if (!product) throw new CheckoutRefused("That product doesn't exist.", "not_found", 404);
+  if (!product) throw new DomainError("not_found", "That product doesn't exist.", { status: 404 });
   const isMembership = product.kind === "MEMBERSHIP";
   if (isMembership && product.published && product.prices.some((p) => !p.stripePriceId)) {
     // Prices are created in Stripe when saved; one that failed then is created now.
@@ -62,13 +53,13 @@ export async function startCheckout(input: {
     ? (product.prices.find((p) => p.interval === (input.interval ?? "MONTH")) ??
       (input.interval ? undefined : product.prices.find((p) => p.interval !== null)))
     : product.prices.find((p) => p.interval === null);
-  if (!product.published || !price) throw new CheckoutRefused("This product isn't for sale right now.", "unpublished");
+  if (!product.published || !price) throw new DomainError("unpublished", "This product isn't for sale right now.");
   if (product.creator.userId === input.buyer.id)
-    throw new CheckoutRefused("This is your own product — you can't buy it.", "own_product");
+    throw new DomainError("own_product", "This is your own product — you can't buy it.");
   if (!product.creator.chargesEnabled || !product.creator.stripeAccountId)
-    throw new CheckoutRefused(
-      "This creator can't accept payments right now. Please try again later.",
+    throw new DomainError(
       "creator_cannot_charge",
+      "This creator can't accept payments right now. Please try again later.",
     );
   const creatorAccountId = product.creator.stripeAccountId;
   if (isMembership)
@@ -86,13 +77,13 @@ export async function startCheckout(input: {
       ? await tx.membership.findMany({ where: { buyerId: input.buyer.id, productId: product.id } })
       : [];
     if (memberships.some((m) => LIVE_MEMBERSHIP.includes(m.status)))
-      throw new CheckoutRefused("You're already a member. Manage your membership from your library.", "already_owned");
+      throw new DomainError("already_owned", "You're already a member. Manage your membership from your library.");
     const owned = isMembership
       ? 0
       : await tx.entitlement.count({
           where: { userId: input.buyer.id, productId: product.id, status: { in: ACCESS_GRANTING } },
         });
-    if (owned) throw new CheckoutRefused("You already own this product. Find it in your library.", "already_owned");
+    if (owned) throw new DomainError("already_owned", "You already own this product. Find it in your library.");
     const open = await tx.checkoutAttempt.findFirst({
       where: {
         buyerId: input.buyer.id,

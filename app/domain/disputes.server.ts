@@ -6,6 +6,7 @@ import { reverseTransfer } from "#app/stripe/refunds.server.ts";
 import { db, lockOrder, transaction, type Tx } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { transitionOrderEntitlements } from "./entitlements.server.ts";
+import { DomainError } from "./errors.ts";
 import { rollupDisputeLost, rollupDisputeOpened } from "./revenue.server.ts";
 
 const CLOSED_WON = new Set(["won", "warning_closed"]);
@@ -116,8 +117,6 @@ export async function applyStripeDispute(
   return true;
 }
 
-export class RecoveryRefused extends Error {}
-
 /** How much of a lost dispute can still be taken back from the creator's transfer. */
 export function recoverableAmount(
   dispute: { amount: number; recoveredAmount: number },
@@ -132,11 +131,11 @@ export function recoverableAmount(
 /** Staff action: reverse the creator's transfer by the lost dispute's unrecovered amount (idempotent per dispute). */
 export async function recoverDisputeLoss(input: { disputeId: string; actor: AuditActor }) {
   const dispute = await db().dispute.findUnique({ where: { id: input.disputeId }, include: { order: true } });
-  if (!dispute) throw new RecoveryRefused("That dispute doesn't exist.");
-  if (dispute.outcome !== "LOST") throw new RecoveryRefused("Only a lost dispute's amount can be recovered.");
-  if (!dispute.order.stripeTransferId) throw new RecoveryRefused("This order has no transfer to reverse.");
+  if (!dispute) throw new DomainError("not_found", "That dispute doesn't exist.");
+  if (dispute.outcome !== "LOST") throw new DomainError("not_lost", "Only a lost dispute's amount can be recovered.");
+  if (!dispute.order.stripeTransferId) throw new DomainError("no_transfer", "This order has no transfer to reverse.");
   const amount = recoverableAmount(dispute, dispute.order);
-  if (amount <= 0) throw new RecoveryRefused("This dispute's amount has already been recovered.");
+  if (amount <= 0) throw new DomainError("already_recovered", "This dispute's amount has already been recovered.");
   const reversal = await reverseTransfer({
     transferId: dispute.order.stripeTransferId,
     amount,

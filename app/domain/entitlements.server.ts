@@ -4,6 +4,7 @@ import path from "node:path";
 import type { EntitlementStatus } from "#app/generated/prisma/client.ts";
 import { db, type Tx } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
+import { DomainError } from "./errors.ts";
 import { refreshMembershipAccess } from "./memberships.server.ts";
 import { resolveUpload } from "./uploads.server.ts";
 
@@ -51,15 +52,6 @@ export function listLibrary(userId: string) {
     .then((rows) => rows.flatMap((row) => (row.order ? [{ ...row, order: row.order }] : [])));
 }
 
-export class DownloadRefused extends Error {
-  constructor(
-    message: string,
-    readonly status: 403 | 404,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * The file behind an entitlement, checked on every request: it must belong to the user and grant access now.
  * Entitlement ids are random, and a guessed one still fails the owner check.
@@ -69,18 +61,22 @@ export async function deliverableFor(input: { userId: string; entitlementId: str
     where: { id: input.entitlementId, userId: input.userId },
     include: { product: { select: { deliverablePath: true, deliverableName: true, deliverableMimeType: true } } },
   });
-  if (!entitlement) throw new DownloadRefused("We couldn't find that download in your library.", 404);
+  if (!entitlement)
+    throw new DomainError("not_found", "We couldn't find that download in your library.", { status: 404 });
   if (!grantsAccess(entitlement))
-    throw new DownloadRefused(
+    throw new DomainError(
+      "forbidden",
       entitlement.status === "GRACE"
         ? "This download is unavailable: your membership's grace period after a failed payment has ended."
         : `This download is unavailable: ${ACCESS_WORDS[entitlement.status].toLowerCase()}.`,
-      403,
+      { status: 403 },
     );
   const { deliverablePath, deliverableName, deliverableMimeType } = entitlement.product;
-  if (!deliverablePath) throw new DownloadRefused("The creator hasn't uploaded this file yet.", 404);
+  if (!deliverablePath)
+    throw new DomainError("not_found", "The creator hasn't uploaded this file yet.", { status: 404 });
   const file = resolveUpload(deliverablePath);
-  if (!file || !fs.existsSync(file)) throw new DownloadRefused("This file is missing. Please contact support.", 404);
+  if (!file || !fs.existsSync(file))
+    throw new DomainError("not_found", "This file is missing. Please contact support.", { status: 404 });
   return {
     file,
     name: deliverableName ?? path.basename(file),

@@ -5,6 +5,7 @@ import { FormStrategy } from "remix-auth-form";
 import { z } from "zod";
 import type { SessionUser } from "#app/utils/auth.server.ts";
 import { clientIp } from "#app/utils/client-address.ts";
+import { DomainError } from "./errors.ts";
 import {
   loginSucceeded,
   MAX_PASSWORD_LENGTH,
@@ -27,17 +28,6 @@ export const loginSchema = z.object({
     .max(MAX_PASSWORD_LENGTH, "That email and password don't match an account."),
 });
 
-/** A login that failed for a reason the person should read (bad input, wrong password, too many tries). */
-export class LoginError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly fieldErrors: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
 export const authenticator = new Authenticator<SessionUser>();
 
 authenticator.use(
@@ -47,18 +37,25 @@ authenticator.use(
       const fieldErrors = Object.fromEntries(
         Object.entries(parsed.error.flatten().fieldErrors).map(([k, v]) => [k, v?.[0] ?? "Invalid"]),
       );
-      throw new LoginError("Please correct the highlighted fields.", 400, fieldErrors);
+      throw new DomainError("invalid_input", "Please correct the highlighted fields.", { status: 400, fieldErrors });
     }
     const { email, password } = parsed.data;
     const ip = clientIp(request);
     // The try is reserved before the password is checked, so parallel requests cannot exceed the limit.
     const reservation = await reserveLoginAttempt(email, ip);
     if (!reservation.ok)
-      throw new LoginError(`Too many failed attempts. Try again in ${waitText(reservation.retryAfterSeconds)}.`, 429);
+      throw new DomainError(
+        "rate_limited",
+        `Too many failed attempts. Try again in ${waitText(reservation.retryAfterSeconds)}.`,
+        { status: 429 },
+      );
     if (passwordChecksBusy())
-      throw new LoginError("We're handling a lot of logins right now. Please try again in a few seconds.", 503);
+      throw new DomainError("busy", "We're handling a lot of logins right now. Please try again in a few seconds.", {
+        status: 503,
+      });
     const user = await verifyLogin(email, password, ip);
-    if (!user) throw new LoginError("That email and password don't match an account.", 401);
+    if (!user)
+      throw new DomainError("bad_credentials", "That email and password don't match an account.", { status: 401 });
     await loginSucceeded(email, ip);
     return { id: user.id, email: user.email, name: user.name, role: user.role };
   }),

@@ -12,6 +12,7 @@ import type { BillingInterval, Prisma, ProductKind } from "#app/generated/prisma
 import { isStripeError } from "#app/stripe/client.server.ts";
 import { db, isUniqueViolation, transaction, type Tx } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
+import { DomainError, isDomainError } from "./errors.ts";
 import { ensureMembershipStripePrices, INTERVAL_WORDS, LIVE_MEMBERSHIP } from "./memberships.server.ts";
 import { formatMoney, minorUnitDigits, parseMoney } from "./money.ts";
 import { parseForm, type FieldErrors } from "#app/utils/forms.server.ts";
@@ -20,7 +21,6 @@ import {
   readProductForm,
   removeStored,
   storeStagedFile,
-  UploadRejected,
   type StagedFile,
   type StoredFile,
   type UploadKind,
@@ -164,13 +164,13 @@ export async function parseProductSubmission(
   try {
     form = await readProductForm(request);
   } catch (error) {
-    if (!(error instanceof UploadRejected)) throw error;
-    const fieldErrors: FieldErrors = error.field === "form" ? {} : { [error.field]: error.message };
+    if (!isDomainError(error, "upload_rejected", "upload_too_large")) throw error;
+    const fieldErrors: FieldErrors = error.field ? { [error.field]: error.message } : {};
     return {
       ok: false,
       fieldErrors,
       values: {},
-      formError: error.field === "form" ? error.message : null,
+      formError: error.field ? null : error.message,
       status: error.status,
     };
   }
@@ -232,19 +232,9 @@ export function describeTrial(trialDays: number | null) {
   return trialDays ? `${trialDays}-day free trial` : null;
 }
 
-export class ProductError extends Error {
-  constructor(
-    message: string,
-    readonly status: 400 | 404 | 409,
-    readonly field: "slug" | "cover" | "deliverable" | "form" = "form",
-  ) {
-    super(message);
-  }
-}
-
 /** For loaders and actions: a missing (or someone else's) product or creator account becomes a 404 page. */
 export function rethrowAsNotFound(error: unknown): never {
-  if (error instanceof ProductError && error.status === 404) throw new Response(error.message, { status: 404 });
+  if (isDomainError(error) && error.status === 404) throw new Response(error.message, { status: 404 });
   throw error;
 }
 
@@ -297,7 +287,8 @@ async function creatorFor(tx: Tx | ReturnType<typeof db>, userId: string) {
     where: { userId },
     select: { id: true, chargesEnabled: true, defaultCurrency: true, slug: true },
   });
-  if (!creator) throw new ProductError("Your creator account is missing. Please contact support.", 404);
+  if (!creator)
+    throw new DomainError("not_found", "Your creator account is missing. Please contact support.", { status: 404 });
   return creator;
 }
 
@@ -307,7 +298,7 @@ async function ownedProduct(tx: Tx | ReturnType<typeof db>, userId: string, prod
     where: { id: productId, creator: { userId } },
     select: productSelect,
   });
-  if (!product) throw new ProductError("We couldn't find that product in your shop.", 404);
+  if (!product) throw new DomainError("not_found", "We couldn't find that product in your shop.", { status: 404 });
   return withPrices(product);
 }
 
@@ -393,7 +384,7 @@ async function withFiles<T>(files: Files, work: (stored: Partial<Record<UploadKi
     return await work(result.stored);
   } catch (error) {
     await undo();
-    if (isUniqueViolation(error)) throw new ProductError(SLUG_TAKEN, 409, "slug");
+    if (isUniqueViolation(error)) throw new DomainError("slug_taken", SLUG_TAKEN, { field: "slug" });
     throw error;
   }
 }
@@ -431,7 +422,7 @@ export async function createProduct(input: { userId: string; data: ProductInput;
       const creator = await creatorFor(tx, input.userId);
       const slug = data.slugGenerated ? await freeSlug(tx, data.slug) : data.slug;
       if (!data.slugGenerated && (await tx.product.count({ where: { slug } })))
-        throw new ProductError(SLUG_TAKEN, 409, "slug");
+        throw new DomainError("slug_taken", SLUG_TAKEN, { field: "slug" });
       const product = await tx.product.create({
         data: {
           creatorId: creator.id,
@@ -486,11 +477,12 @@ export async function updateProduct(input: {
   const result = await withFiles(input.files, (stored) =>
     transaction(async (tx) => {
       const current = await ownedProduct(tx, input.userId, input.productId);
-      if (data.kind !== current.kind) throw new ProductError("A product's kind can't change after it's created.", 400);
+      if (data.kind !== current.kind)
+        throw new DomainError("kind_locked", "A product's kind can't change after it's created.", { status: 400 });
       let slug = data.slug;
       if (data.slugGenerated) slug = current.slug;
       else if (slug !== current.slug && (await tx.product.count({ where: { slug, id: { not: current.id } } })))
-        throw new ProductError(SLUG_TAKEN, 409, "slug");
+        throw new DomainError("slug_taken", SLUG_TAKEN, { field: "slug" });
       await tx.product.update({
         where: { id: current.id },
         data: {
@@ -571,10 +563,12 @@ export async function publishProduct(input: { userId: string; productId: string;
   const result = await transaction(async (tx) => {
     const creator = await creatorFor(tx, input.userId);
     const product = await ownedProduct(tx, input.userId, input.productId);
-    if (!creator.chargesEnabled) throw new ProductError(CHARGES_DISABLED, 409);
+    if (!creator.chargesEnabled) throw new DomainError("not_publishable", CHARGES_DISABLED);
     if (product.kind === "DOWNLOAD" && !product.deliverablePath)
-      throw new ProductError("Upload the file buyers will download before publishing.", 409, "deliverable");
-    if (!product.price) throw new ProductError("Set a price before publishing.", 409);
+      throw new DomainError("not_publishable", "Upload the file buyers will download before publishing.", {
+        field: "deliverable",
+      });
+    if (!product.price) throw new DomainError("not_publishable", "Set a price before publishing.");
     if (product.published) return { id: product.id, slug: product.slug, kind: product.kind, changed: false };
     await tx.product.update({ where: { id: product.id }, data: { published: true, publishedAt: new Date() } });
     await audit(tx, {

@@ -1,9 +1,8 @@
 // Buyers ask for refunds; staff approve (which runs the refund) or decline with a message.
 import { db, isUniqueViolation, lockOrder, transaction } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
-import { refundOrder, RefundRefused } from "./refunds.server.ts";
-
-export class RefundRequestRefused extends Error {}
+import { DomainError } from "./errors.ts";
+import { refundOrder } from "./refunds.server.ts";
 
 export async function requestRefund(input: {
   buyerId: string;
@@ -13,16 +12,19 @@ export async function requestRefund(input: {
 }) {
   return transaction(async (tx) => {
     const order = await tx.order.findFirst({ where: { number: input.orderNumber, buyerId: input.buyerId } });
-    if (!order) throw new RefundRequestRefused("We couldn't find that order.");
+    if (!order) throw new DomainError("not_found", "We couldn't find that order.");
     await lockOrder(tx, order.id);
     const fresh = await tx.order.findUniqueOrThrow({ where: { id: order.id } });
     if (fresh.refundedAmount >= fresh.totalAmount)
-      throw new RefundRequestRefused("This order has already been refunded.");
+      throw new DomainError("already_refunded", "This order has already been refunded.");
     if (fresh.status === "DISPUTED" || fresh.status === "DISPUTE_LOST")
-      throw new RefundRequestRefused("This payment is disputed with your bank, so it can't be refunded here.");
+      throw new DomainError("disputed", "This payment is disputed with your bank, so it can't be refunded here.");
     const open = await tx.refundRequest.count({ where: { orderId: order.id, status: "OPEN" } });
     if (open)
-      throw new RefundRequestRefused("You already asked for a refund on this order. We'll get back to you soon.");
+      throw new DomainError(
+        "already_requested",
+        "You already asked for a refund on this order. We'll get back to you soon.",
+      );
     const request = await tx.refundRequest.create({
       data: { orderId: order.id, buyerId: input.buyerId, reason: input.reason },
     });
@@ -68,10 +70,10 @@ export function listRefundRequests({ page = 1, pageSize = 25 }: { page?: number;
 /** Approving refunds the whole remaining amount with the default split (creator's transfer and our fee in proportion). */
 export async function approveRefundRequest(input: { requestId: string; actor: AuditActor }) {
   const request = await db().refundRequest.findUnique({ where: { id: input.requestId }, include: { order: true } });
-  if (!request) throw new RefundRequestRefused("That request doesn't exist.");
-  if (request.status !== "OPEN") throw new RefundRequestRefused("This request was already handled.");
+  if (!request) throw new DomainError("not_found", "That request doesn't exist.");
+  if (request.status !== "OPEN") throw new DomainError("already_handled", "This request was already handled.");
   const remainder = request.order.totalAmount - request.order.refundedAmount;
-  if (remainder <= 0) throw new RefundRequestRefused("This order is already fully refunded.");
+  if (remainder <= 0) throw new DomainError("already_refunded", "This order is already fully refunded.");
   const refund = await refundOrder({
     orderId: request.orderId,
     amount: remainder,
@@ -116,7 +118,7 @@ export async function declineRefundRequest(input: { requestId: string; message: 
         decidedAt: new Date(),
       },
     });
-    if (!count) throw new RefundRequestRefused("This request was already handled.");
+    if (!count) throw new DomainError("already_handled", "This request was already handled.");
     const request = await tx.refundRequest.findUniqueOrThrow({ where: { id: input.requestId } });
     await audit(tx, {
       actor: input.actor,
@@ -128,5 +130,3 @@ export async function declineRefundRequest(input: { requestId: string; message: 
     });
   });
 }
-
-export { RefundRefused };

@@ -7,6 +7,7 @@ import { createRefund } from "#app/stripe/refunds.server.ts";
 import { db, isUniqueViolation, lockOrder, transaction, type Tx } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { transitionOrderEntitlements } from "./entitlements.server.ts";
+import { DomainError } from "./errors.ts";
 import { isRefundReason, REFUND_REASONS, type RefundReason } from "./refund-reasons.ts";
 import { refundSplit } from "./refund-split.ts";
 import { rollupRefund } from "./revenue.server.ts";
@@ -16,23 +17,6 @@ export { REFUND_REASONS, type RefundReason };
 /** When the creator's balance can't cover the reversal: reverse anyway (their balance goes negative, Stripe debits
  * them later) or the platform absorbs it (no reversal). */
 export type BalancePolicy = "reverse_anyway" | "platform_absorbs";
-
-export class RefundRefused extends Error {
-  constructor(
-    message: string,
-    readonly code:
-      | "not_found"
-      | "amount_invalid"
-      | "amount_above_remainder"
-      | "disputed"
-      | "not_paid"
-      | "stale"
-      | "balance_short"
-      | "stripe",
-  ) {
-    super(message);
-  }
-}
 
 export interface RefundRequestInput {
   orderId: string;
@@ -59,7 +43,7 @@ export async function previewRefund(
     where: { id: input.orderId },
     include: { creator: { select: { stripeAccountId: true, displayName: true } } },
   });
-  if (!order) throw new RefundRefused("That order doesn't exist.", "not_found");
+  if (!order) throw new DomainError("not_found", "That order doesn't exist.");
   const split = refundSplit(order, input.amount, input);
   let creatorBalance: number | null = null;
   let balanceError: string | null = null;
@@ -113,13 +97,13 @@ async function creatorBalanceIn(accountId: string, currency: string) {
  */
 export async function refundOrder(input: RefundRequestInput): Promise<Refund> {
   if (!Number.isSafeInteger(input.amount) || input.amount <= 0)
-    throw new RefundRefused("Enter an amount greater than zero.", "amount_invalid");
+    throw new DomainError("amount_invalid", "Enter an amount greater than zero.");
 
   const existing = await db().refund.findUnique({ where: { requestKey: input.requestKey } });
   if (existing) return existing;
 
   const preCheck = await db().order.findUnique({ where: { id: input.orderId }, include: { creator: true } });
-  if (!preCheck) throw new RefundRefused("That order doesn't exist.", "not_found");
+  if (!preCheck) throw new DomainError("not_found", "That order doesn't exist.");
 
   let reverseTransfer = input.reverseTransfer;
   if (reverseTransfer && preCheck.creator.stripeAccountId) {
@@ -128,9 +112,9 @@ export async function refundOrder(input: RefundRequestInput): Promise<Refund> {
       const balance = await creatorBalanceIn(preCheck.creator.stripeAccountId, preCheck.currency);
       if (balance < split.creatorGivesBack) {
         if (!input.balancePolicy)
-          throw new RefundRefused(
-            "The creator's balance can't cover the transfer reversal. Choose whether to reverse anyway (their balance goes negative) or have the platform absorb it.",
+          throw new DomainError(
             "balance_short",
+            "The creator's balance can't cover the transfer reversal. Choose whether to reverse anyway (their balance goes negative) or have the platform absorb it.",
           );
         if (input.balancePolicy === "platform_absorbs") reverseTransfer = false;
       }
@@ -145,24 +129,24 @@ export async function refundOrder(input: RefundRequestInput): Promise<Refund> {
       const duplicate = await tx.refund.findUnique({ where: { requestKey: input.requestKey } });
       if (duplicate) return duplicate;
       const order = await tx.order.findUniqueOrThrow({ where: { id: input.orderId } });
-      if (!order.stripeChargeId) throw new RefundRefused("This order has no Stripe charge to refund.", "not_paid");
+      if (!order.stripeChargeId) throw new DomainError("not_paid", "This order has no Stripe charge to refund.");
       if (order.status === "DISPUTED" || order.status === "DISPUTE_LOST")
-        throw new RefundRefused(
-          "This payment is disputed: the card network decides the money now, so it can't be refunded.",
+        throw new DomainError(
           "disputed",
+          "This payment is disputed: the card network decides the money now, so it can't be refunded.",
         );
       if (input.expectedRefunded !== undefined && order.refundedAmount !== input.expectedRefunded)
-        throw new RefundRefused(
-          "This order was refunded by someone else while you were looking at it. Review the new amounts and try again.",
+        throw new DomainError(
           "stale",
+          "This order was refunded by someone else while you were looking at it. Review the new amounts and try again.",
         );
       const remainder = order.totalAmount - order.refundedAmount;
       if (input.amount > remainder)
-        throw new RefundRefused(
+        throw new DomainError(
+          "amount_above_remainder",
           remainder === 0
             ? "This order is already fully refunded."
             : `Only ${remainder} (minor units) remain refundable.`,
-          "amount_above_remainder",
         );
       const split = refundSplit(order, input.amount, {
         reverseTransfer,
@@ -257,7 +241,7 @@ export async function submitRefundToStripe(refundId: string): Promise<Refund> {
         failureReason: error.message,
         actor: { type: "STRIPE" },
       });
-      throw new RefundRefused(`Stripe refused the refund: ${error.message}`, "stripe");
+      throw new DomainError("stripe", `Stripe refused the refund: ${error.message}`);
     }
     // Network trouble: the refund stays PENDING without a Stripe id; "Retry" sends the same idempotency key.
     throw error;

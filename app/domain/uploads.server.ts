@@ -10,6 +10,7 @@ import path from "node:path";
 import { env } from "#app/utils/env.server.ts";
 import { formatBytes } from "#app/utils/format.ts";
 import { withoutLoneSurrogates } from "#app/utils/text.ts";
+import { DomainError } from "./errors.ts";
 
 export const MB = 1024 * 1024;
 
@@ -115,16 +116,6 @@ export interface StoredFile {
   sizeBytes: number;
 }
 
-export class UploadRejected extends Error {
-  constructor(
-    readonly field: UploadKind | "form",
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
 export function uploadsRoot() {
   return path.resolve(env().UPLOADS_DIR);
 }
@@ -197,13 +188,13 @@ export async function readProductForm(request: Request): Promise<{
 }> {
   const contentType = request.headers.get("Content-Type") ?? "";
   if (!contentType.startsWith("multipart/form-data"))
-    throw new UploadRejected("form", "The form was sent without its files. Please try again.");
+    throw new DomainError("upload_rejected", "The form was sent without its files. Please try again.", { status: 400 });
   const declared = Number(request.headers.get("Content-Length") ?? "0");
   if (declared > MAX_PRODUCT_FORM_BYTES)
-    throw new UploadRejected(
-      "form",
+    throw new DomainError(
+      "upload_too_large",
       `The upload is too large: files can be at most ${formatBytes(UPLOAD_RULES.deliverable.maxBytes)}.`,
-      413,
+      { status: 413 },
     );
 
   const stagingDir = path.join(uploadsRoot(), ".staging");
@@ -216,13 +207,16 @@ export async function readProductForm(request: Request): Promise<{
   const handler: UploadHandler = async ({ name, filename, data }) => {
     parts += 1;
     if (parts > MAX_FORM_PARTS)
-      throw new UploadRejected("form", `The form has too many fields (at most ${MAX_FORM_PARTS}).`, 413);
+      throw new DomainError("upload_too_large", `The form has too many fields (at most ${MAX_FORM_PARTS}).`, {
+        status: 413,
+      });
     if (filename === undefined) {
       const chunks: Uint8Array[] = [];
       let size = 0;
       for await (const chunk of data) {
         size += chunk.byteLength;
-        if (size > MAX_TEXT_FIELD_BYTES) throw new UploadRejected("form", "A field of the form is too long.", 413);
+        if (size > MAX_TEXT_FIELD_BYTES)
+          throw new DomainError("upload_too_large", "A field of the form is too long.", { status: 413 });
         chunks.push(chunk);
       }
       return Buffer.concat(chunks).toString("utf8");
@@ -250,10 +244,10 @@ export async function readProductForm(request: Request): Promise<{
           tooLarge = true;
           // Past the limit: stop storing. Stop reading too once far past it, so a huge body cannot keep us busy.
           if (size > rules.maxBytes + 2 * MB)
-            throw new UploadRejected(
-              kind,
+            throw new DomainError(
+              "upload_too_large",
               `${rules.label} is too large: the limit is ${formatBytes(rules.maxBytes)}.`,
-              413,
+              { status: 413, field: kind },
             );
           continue;
         }
@@ -288,7 +282,7 @@ export async function readProductForm(request: Request): Promise<{
     return { fields, files, fileErrors };
   } catch (error) {
     await Promise.all(staged.map((file) => fsp.rm(file, { force: true })));
-    if (error instanceof UploadRejected) throw error;
+    if (error instanceof DomainError) throw error;
     // Remix refuses a body that is not multipart with a TypeError; the multipart parser's own errors all begin with
     // "malformed" (a truncated body, a part without a name). Anything else (the disk, say) stays a server error.
     const unreadable = error instanceof TypeError || (error instanceof Error && /^malformed /.test(error.message));
@@ -296,11 +290,12 @@ export async function readProductForm(request: Request): Promise<{
     // The parser splits a part's Content-Disposition on ";" and "=" even inside the quoted file name, so a name
     // holding either cannot be read: say so rather than fail.
     if (/content-disposition/i.test((error as Error).message))
-      throw new UploadRejected(
-        "form",
+      throw new DomainError(
+        "upload_rejected",
         "A file's name could not be read. Names with ; or = can't be uploaded: rename the file and try again.",
+        { status: 400 },
       );
-    throw new UploadRejected("form", "The form could not be read. Please try again.");
+    throw new DomainError("upload_rejected", "The form could not be read. Please try again.", { status: 400 });
   }
 }
 

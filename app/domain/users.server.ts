@@ -11,6 +11,7 @@ import pLimit from "p-limit";
 import { db, isUniqueViolation, transaction } from "#app/utils/db.server.ts";
 import { block, consume, forget, refund, type RateLimit } from "#app/utils/rate-limit.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
+import { DomainError } from "./errors.ts";
 import type { Role } from "#app/generated/prisma/client.ts";
 
 // OWASP's first Argon2id choice (19 MiB, 2 passes); tests use the cheapest settings.
@@ -48,10 +49,11 @@ export async function checkPassword(password: string, hash: string): Promise<{ o
   return { ok, rehash: !hash.startsWith(CURRENT_HASH_PREFIX) };
 }
 
-export class EmailTakenError extends Error {
-  constructor() {
-    super("An account with this email already exists. Log in instead.");
-  }
+/** Signing up with an email that already has an account (the message belongs to the email field). */
+export function emailTaken() {
+  return new DomainError("email_taken", "An account with this email already exists. Log in instead.", {
+    field: "email",
+  });
 }
 
 /** Self-registration creates buyers and creators only; staff accounts are made by `npm run staff:create`. */
@@ -64,7 +66,7 @@ export async function signUp(input: {
 }) {
   // A taken email is answered without hashing: hashing is the expensive part, and there is nothing to protect.
   if (await db().user.findUnique({ where: { email: input.email.toLowerCase() }, select: { id: true } }))
-    throw new EmailTakenError();
+    throw emailTaken();
   const passwordHash = await hashPassword(input.password);
   try {
     return await transaction(async (tx) => {
@@ -85,7 +87,7 @@ export async function signUp(input: {
       return user;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new EmailTakenError();
+    if (isUniqueViolation(error)) throw emailTaken();
     throw error;
   }
 }

@@ -4,9 +4,9 @@ import { Link, useActionData } from "@remix-run/react";
 import { z } from "zod";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { productSlugFor } from "#app/domain/catalog.server.ts";
-import { CheckoutRefused, startCheckout } from "#app/domain/checkout.server.ts";
+import { startCheckout } from "#app/domain/checkout.server.ts";
 import { emptyToUndefined } from "#app/domain/day-range.ts";
-import { paymentErrorMessage } from "#app/domain/stripe-errors.server.ts";
+import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
 import { getUser } from "#app/utils/auth.server.ts";
 import { env } from "#app/utils/env.server.ts";
 
@@ -46,10 +46,7 @@ export async function action({ request }: ActionFunctionArgs) {
     });
     return redirect(checkout.url, 303);
   } catch (error) {
-    if (error instanceof CheckoutRefused) return data({ error: error.message, productSlug }, { status: error.status });
-    const message = paymentErrorMessage(error);
-    if (message) return data({ error: message, productSlug }, { status: 502 });
-    throw error;
+    return domainErrorResponse(error, (refusal) => ({ error: refusal.message, productSlug }), { stripeStatus: 502 });
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { data, redirect } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
@@ -7,13 +7,13 @@ import { FormError, Notice } from "#app/components/forms.tsx";
 import { ProductForm } from "#app/components/product-form.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { coverUrl } from "#app/domain/catalog.server.ts";
+import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
 import {
   describePrices,
   describeTrial,
   getCreatorStudioSummary,
   getOwnedProduct,
   parseProductSubmission,
-  ProductError,
   publishProduct,
   priceInputs,
   rethrowAsNotFound,
@@ -89,12 +89,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
       await unpublishProduct({ userId: user.id, productId, actor });
       return redirect(savedUrl(productId, "unpublished", null));
     } catch (error) {
-      if (error instanceof ProductError && error.status !== 404)
-        return data(
-          { intent: parsed.data.intent, formError: error.message, fieldErrors: {}, values: null },
-          { status: error.status },
-        );
-      rethrowAsNotFound(error);
+      return domainErrorResponse(
+        error,
+        (refusal) => ({ intent: parsed.data.intent, formError: refusal.message, fieldErrors: {}, values: null }),
+        { page: (refusal) => refusal.status === 404 },
+      );
     }
   }
 
@@ -116,17 +115,16 @@ export async function action({ request, params }: ActionFunctionArgs) {
     });
     return redirect(savedUrl(productId, "updated", result.stripe));
   } catch (error) {
-    if (error instanceof ProductError && error.status !== 404)
-      return badRequest(
-        {
-          intent: "save",
-          fieldErrors: error.field === "form" ? {} : { [error.field]: error.message },
-          values: submittedValues(submission.data),
-          formError: error.field === "form" ? error.message : "Please correct the highlighted fields.",
-        },
-        error.status,
-      );
-    rethrowAsNotFound(error);
+    return domainErrorResponse(
+      error,
+      (refusal) => ({
+        intent: "save",
+        fieldErrors: refusal.field ? { [refusal.field]: refusal.message } : {},
+        values: submittedValues(submission.data),
+        formError: refusal.field ? "Please correct the highlighted fields." : refusal.message,
+      }),
+      { page: (refusal) => refusal.status === 404 },
+    );
   }
 }
 

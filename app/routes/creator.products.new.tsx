@@ -5,11 +5,11 @@ import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { Notice } from "#app/components/forms.tsx";
 import { ProductForm } from "#app/components/product-form.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
+import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
 import {
   createProduct,
   getCreatorStudioSummary,
   parseProductSubmission,
-  ProductError,
   rethrowAsNotFound,
   submittedValues,
 } from "#app/domain/products.server.ts";
@@ -47,18 +47,15 @@ export async function action({ request }: ActionFunctionArgs) {
       `/creator/products/${product.id}?saved=created${product.stripe === "unreachable" ? "&stripe=unreachable" : ""}`,
     );
   } catch (error) {
-    if (error instanceof ProductError && error.status !== 404) {
-      const values = submittedValues(submission.data);
-      return badRequest(
-        {
-          fieldErrors: error.field === "form" ? {} : { [error.field]: error.message },
-          values,
-          formError: error.field === "form" ? error.message : "Please correct the highlighted fields.",
-        },
-        error.status,
-      );
-    }
-    rethrowAsNotFound(error);
+    return domainErrorResponse(
+      error,
+      (refusal) => ({
+        fieldErrors: refusal.field ? { [refusal.field]: refusal.message } : {},
+        values: submittedValues(submission.data),
+        formError: refusal.field ? "Please correct the highlighted fields." : refusal.message,
+      }),
+      { page: (refusal) => refusal.status === 404 },
+    );
   }
 }
 

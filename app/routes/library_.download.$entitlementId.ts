@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import fs from "node:fs";
-import { deliverableFor, DownloadRefused } from "#app/domain/entitlements.server.ts";
+import { deliverableFor } from "#app/domain/entitlements.server.ts";
+import { domainErrorPage } from "#app/domain/error-responses.server.ts";
 import { attachmentDisposition } from "#app/domain/uploads.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 
@@ -18,7 +19,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       },
     });
   } catch (error) {
-    if (error instanceof DownloadRefused) throw new Response(error.message, { status: error.status });
-    throw error;
+    domainErrorPage(error);
   }
 }

@@ -5,9 +5,10 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { z } from "zod";
 import { FormError } from "#app/components/forms.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
+import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { buyerReceipt, parseOrderNumber } from "#app/domain/orders.server.ts";
-import { requestRefund, RefundRequestRefused } from "#app/domain/refund-requests.server.ts";
+import { requestRefund } from "#app/domain/refund-requests.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Request a refund · Makers Market" }];
@@ -51,8 +52,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       actor: actorFromRequest(request, user.id),
     });
   } catch (error) {
-    if (error instanceof RefundRequestRefused) return data({ error: error.message }, { status: 409 });
-    throw error;
+    return domainErrorResponse(error, (refusal) => ({ error: refusal.message }));
   }
   return redirect(`/library/orders/${order.number}?requested=1`, 303);
 }

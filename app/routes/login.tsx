@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Field, FormError } from "#app/components/forms.tsx";
-import { authenticator, LoginError } from "#app/domain/login.server.ts";
+import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
+import { authenticator } from "#app/domain/login.server.ts";
 import { homeFor, requireAnonymous, safeRedirect } from "#app/utils/auth.server.ts";
 import { startSession } from "#app/utils/session.server.ts";
 
@@ -20,13 +20,11 @@ export async function action({ request }: ActionFunctionArgs) {
     const user = await authenticator.authenticate("form", request);
     return startSession(request, user.id, safeRedirect(form.get("redirectTo"), homeFor(user.role)));
   } catch (error) {
-    if (error instanceof LoginError) {
-      return data(
-        { formError: error.message, fieldErrors: error.fieldErrors, email: String(form.get("email") ?? "") },
-        { status: error.status },
-      );
-    }
-    throw error;
+    return domainErrorResponse(error, (refusal) => ({
+      formError: refusal.message,
+      fieldErrors: refusal.fieldErrors,
+      email: String(form.get("email") ?? ""),
+    }));
   }
 }
 

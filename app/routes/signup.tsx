@@ -3,7 +3,8 @@ import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { Field, FormError } from "#app/components/forms.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
-import { EmailTakenError, MAX_PASSWORD_LENGTH, reserveSignup, signUp, waitText } from "#app/domain/users.server.ts";
+import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
+import { MAX_PASSWORD_LENGTH, reserveSignup, signUp, waitText } from "#app/domain/users.server.ts";
 import { homeFor, requireAnonymous } from "#app/utils/auth.server.ts";
 import { clientIp } from "#app/utils/client-address.ts";
 import { badRequest, parseForm } from "#app/utils/forms.server.ts";
@@ -56,12 +57,11 @@ export async function action({ request }: ActionFunctionArgs) {
     const user = await signUp({ name, email, password, role: accountType, actor: actorFromRequest(request) });
     return startSession(request, user.id, homeFor(user.role));
   } catch (error) {
-    if (error instanceof EmailTakenError)
-      return badRequest(
-        { fieldErrors: { email: error.message }, values: { name, email, accountType }, formError: null },
-        409,
-      );
-    throw error;
+    return domainErrorResponse(error, (refusal) => ({
+      fieldErrors: refusal.field ? { [refusal.field]: refusal.message } : {},
+      values: { name, email, accountType },
+      formError: refusal.field ? null : refusal.message,
+    }));
   }
 }
 

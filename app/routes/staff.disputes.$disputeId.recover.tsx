@@ -4,10 +4,10 @@ import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormError, Notice } from "#app/components/forms.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
-import { recoverDisputeLoss, RecoveryRefused } from "#app/domain/disputes.server.ts";
+import { recoverDisputeLoss } from "#app/domain/disputes.server.ts";
+import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { disputeRecovery } from "#app/domain/staff-orders.server.ts";
-import { paymentErrorMessage } from "#app/domain/stripe-errors.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Recover a lost dispute · Staff · Makers Market" }];
@@ -30,10 +30,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     });
     return redirect(`/staff/orders/${dispute.orderId}?recovered=1`, 303);
   } catch (error) {
-    if (error instanceof RecoveryRefused) return data({ error: error.message }, { status: 409 });
-    const message = paymentErrorMessage(error);
-    if (message) return data({ error: message }, { status: 502 });
-    throw error;
+    return domainErrorResponse(error, (refusal) => ({ error: refusal.message }), { stripeStatus: 502 });
   }
 }
 

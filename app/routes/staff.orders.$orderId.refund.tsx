@@ -5,11 +5,11 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { z } from "zod";
 import { FormError, Notice } from "#app/components/forms.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
+import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
 import { formatDecimal, formatMoney, minorUnitDigits, parseMinorUnits, parseMoney } from "#app/domain/money.ts";
 import { REFUND_REASONS } from "#app/domain/refund-reasons.ts";
-import { previewRefund, refundOrder, RefundRefused } from "#app/domain/refunds.server.ts";
+import { previewRefund, refundOrder } from "#app/domain/refunds.server.ts";
 import { refundForm } from "#app/domain/staff-orders.server.ts";
-import { paymentErrorMessage } from "#app/domain/stripe-errors.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Refund · Staff · Makers Market" }];
@@ -112,10 +112,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     await refundOrder({ orderId: params.orderId!, ...parsed.data, actor: actorFromRequest(request, user.id) });
   } catch (error) {
-    if (error instanceof RefundRefused) return data({ error: error.message }, { status: 409 });
-    const message = paymentErrorMessage(error);
-    if (message) return data({ error: message }, { status: 502 });
-    throw error;
+    return domainErrorResponse(error, (refusal) => ({ error: refusal.message }), { stripeStatus: 502 });
   }
   return redirect(`/staff/orders/${params.orderId}?refunded=1`, 303);
 }

@@ -5,15 +5,9 @@ import { z } from "zod";
 import { EmptyState, FormError, Notice } from "#app/components/forms.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
+import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
-import {
-  approveRefundRequest,
-  declineRefundRequest,
-  listRefundRequests,
-  RefundRefused,
-  RefundRequestRefused,
-} from "#app/domain/refund-requests.server.ts";
-import { paymentErrorMessage } from "#app/domain/stripe-errors.server.ts";
+import { approveRefundRequest, declineRefundRequest, listRefundRequests } from "#app/domain/refund-requests.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { pageFrom } from "#app/utils/paging.ts";
 
@@ -44,12 +38,9 @@ export async function action({ request }: ActionFunctionArgs) {
     if (parsed.data.intent === "approve") await approveRefundRequest({ requestId: parsed.data.requestId, actor });
     else await declineRefundRequest({ requestId: parsed.data.requestId, message: parsed.data.message, actor });
   } catch (error) {
-    const message =
-      error instanceof RefundRequestRefused || error instanceof RefundRefused
-        ? error.message
-        : paymentErrorMessage(error);
-    if (message) return data({ error: message, requestId: parsed.data.requestId }, { status: 409 });
-    throw error;
+    return domainErrorResponse(error, (refusal) => ({ error: refusal.message, requestId: parsed.data.requestId }), {
+      stripeStatus: 409,
+    });
   }
   return redirect(`/staff/refund-requests?done=${parsed.data.intent}`, 303);
 }

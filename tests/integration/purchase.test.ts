@@ -3,7 +3,8 @@
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
-import { CheckoutRefused, startCheckout } from "#app/domain/checkout.server.ts";
+import { startCheckout } from "#app/domain/checkout.server.ts";
+import { DomainError } from "#app/domain/errors.ts";
 import { action as checkoutAction } from "#app/routes/checkout.tsx";
 import { loader as successLoader } from "#app/routes/checkout_.success.tsx";
 import { action as cancelAction, loader as cancelLoader } from "#app/routes/checkout_.cancel.tsx";
@@ -85,7 +86,7 @@ describe("checkout", () => {
 
     const { creator: restricted } = await onboardedCreator(stripeEnv.url, { mode: "incomplete" });
     const blocked = await publishedProduct(restricted.id);
-    await expect(checkout(user, blocked.id)).rejects.toBeInstanceOf(CheckoutRefused);
+    await expect(checkout(user, blocked.id)).rejects.toBeInstanceOf(DomainError);
     await expect(checkout(user, blocked.id)).rejects.toMatchObject({ code: "creator_cannot_charge" });
 
     expect(await db().checkoutAttempt.count({ where: { buyerId: user.id } })).toBe(0);

@@ -5,7 +5,7 @@ import { SYSTEM_ACTOR, type AuditActor } from "#app/domain/audit.server.ts";
 import { startCheckout } from "#app/domain/checkout.server.ts";
 import { recoverDisputeLoss } from "#app/domain/disputes.server.ts";
 import { refundSplit } from "#app/domain/refund-split.ts";
-import { previewRefund, refundOrder, RefundRefused } from "#app/domain/refunds.server.ts";
+import { previewRefund, refundOrder } from "#app/domain/refunds.server.ts";
 import { db } from "#app/utils/db.server.ts";
 import { onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
 import { createUser } from "#tests/helpers/requests.ts";
@@ -154,7 +154,7 @@ describe("refunds on the emulator", () => {
     const { order } = await paidOrder(2_000);
     await expect(refund(order.id, 2_001)).rejects.toMatchObject({ code: "amount_above_remainder" });
     await expect(refund(order.id, 0)).rejects.toMatchObject({ code: "amount_invalid" });
-    await expect(refund(order.id, 1.5)).rejects.toBeInstanceOf(RefundRefused);
+    await expect(refund(order.id, 1.5)).rejects.toMatchObject({ code: "amount_invalid", status: 409 });
     await expect(refund(order.id, 100, { expectedRefunded: 50 })).rejects.toMatchObject({ code: "stale" });
     expect(await db().refund.count({ where: { orderId: order.id } })).toBe(0);
 
