@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Link, useActionData } from "@remix-run/react";
 import { z } from "zod";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { productSlugFor } from "#app/domain/catalog.server.ts";
 import { startCheckout } from "#app/domain/checkout.server.ts";
@@ -70,4 +71,8 @@ export default function CheckoutProblem() {
       </div>
     </div>
   );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { priceText } from "#app/components/product-card.tsx";
 import { z } from "zod";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
@@ -169,4 +170,8 @@ export default function CheckoutSuccess() {
       </div>
     </div>
   );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { FormError, Notice } from "#app/components/forms.tsx";
 import { creatorStudio } from "#app/domain/creator-studio.server.ts";
 import { STATUS_WORDS } from "#app/domain/onboarding-status.ts";
@@ -144,4 +145,8 @@ export default function CreatorStudio() {
       </section>
     </div>
   );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { EmptyState, FormError } from "#app/components/forms.tsx";
 import { priceText } from "#app/components/product-card.tsx";
 import { ACCESS_GRANTING, ACCESS_WORDS, grantsAccess, listLibrary } from "#app/domain/entitlements.server.ts";
@@ -396,4 +397,8 @@ export default function Library() {
       ) : null}
     </div>
   );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

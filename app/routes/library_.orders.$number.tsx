@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { Notice } from "#app/components/forms.tsx";
 import { formatMoney } from "#app/domain/money.ts";
 import { buyerReceipt, parseOrderNumber } from "#app/domain/orders.server.ts";
@@ -95,4 +96,8 @@ export default function Receipt() {
       </div>
     </div>
   );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

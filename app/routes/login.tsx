@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { Field, FormError } from "#app/components/forms.tsx";
 import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
 import { authenticator } from "#app/domain/login.server.ts";
@@ -71,4 +72,8 @@ export default function Login() {
       </p>
     </div>
   );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { Field, FormError } from "#app/components/forms.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
@@ -140,4 +141,8 @@ export default function Signup() {
       </p>
     </div>
   );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { staffOverview } from "#app/domain/dashboards.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 
@@ -45,4 +46,8 @@ export default function StaffConsole() {
       </nav>
     </div>
   );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

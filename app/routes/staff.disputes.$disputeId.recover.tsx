@@ -2,6 +2,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { FormError, Notice } from "#app/components/forms.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { recoverDisputeLoss } from "#app/domain/disputes.server.ts";
@@ -76,4 +77,8 @@ export default function RecoverDispute() {
       </div>
     </div>
   );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { PageHeader, StaffTable, StatusBadge, statusWords, td, th } from "#app/components/staff-ui.tsx";
 import { formatMoney } from "#app/domain/money.ts";
 import { isRefundReason, REFUND_REASONS } from "#app/domain/refund-reasons.ts";
@@ -349,4 +350,8 @@ export default function StaffOrder() {
       </Section>
     </div>
   );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

@@ -3,6 +3,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { FormError, Notice } from "#app/components/forms.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
@@ -295,4 +296,8 @@ export default function RefundPage() {
       ) : null}
     </div>
   );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

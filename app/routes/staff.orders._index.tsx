@@ -1,5 +1,6 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { EmptyState, FormError } from "#app/components/forms.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
 import {
@@ -184,4 +185,8 @@ export default function StaffOrders() {
       </div>
     </div>
   );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
+import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { EmptyState, FormError, Notice } from "#app/components/forms.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
@@ -145,4 +146,8 @@ export default function RefundRequests() {
       <Pagination page={page} pageCount={pageCount} />
     </div>
   );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
 }
