@@ -10,10 +10,8 @@ import { z } from "zod";
 import { listConnectedPayouts, retrieveConnectedBalance } from "#app/stripe/connect.server.ts";
 import { db, Prisma } from "#app/utils/db.server.ts";
 import { membershipMetrics, type MembershipMetrics } from "./membership-metrics.server.ts";
-import { calendarDay } from "./day-range.ts";
+import { addDays, DAY_MS, dayBounds, dayStart, dayString, isoDay } from "./day-range.ts";
 import { utcDay } from "./revenue.server.ts";
-
-const DAY_MS = 86_400_000;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Date ranges
@@ -35,14 +33,12 @@ export interface RangeInput {
   to: Date;
 }
 
-// Custom ranges: real days within the years people may filter by (day-range.ts), at most three years long.
-const isoDay = calendarDay;
-
+// Custom ranges: real days within the years people may filter by (day-range.ts; blank is absent), at most three years long.
 const rangeQuery = z
   .object({
     range: z.enum(["7d", "30d", "90d", "12m", "all", "custom"]).optional(),
-    from: z.union([isoDay, z.literal("")]).optional(),
-    to: z.union([isoDay, z.literal("")]).optional(),
+    from: isoDay,
+    to: isoDay,
   })
   .superRefine((value, ctx) => {
     const custom = value.range === "custom" || (!value.range && (value.from || value.to));
@@ -80,7 +76,7 @@ export function parseRange(params: URLSearchParams, now = new Date()): RangePars
   if (range === "custom" || (!range && (from || to)))
     return {
       ok: true,
-      range: { preset: "custom", from: new Date(`${from}T00:00:00Z`), to: new Date(`${to}T00:00:00Z`) },
+      range: { preset: "custom", from: dayStart(from!), to: dayStart(to!) },
     };
   return { ok: true, range: presetRange((range as Preset | undefined) ?? DEFAULT_PRESET, today) };
 }
@@ -113,9 +109,6 @@ export interface ResolvedRange {
   previous: { from: string; to: string } | null;
 }
 
-export const dayString = (day: Date) => day.toISOString().slice(0, 10);
-const addDays = (day: Date, days: number) => new Date(day.getTime() + days * DAY_MS);
-
 function resolve(range: RangeInput, firstDay: Date | null): ResolvedRange {
   const from = range.from ?? (firstDay && firstDay <= range.to ? firstDay : range.to);
   const days = Math.round((range.to.getTime() - from.getTime()) / DAY_MS) + 1;
@@ -127,15 +120,13 @@ function resolve(range: RangeInput, firstDay: Date | null): ResolvedRange {
 /** Every day of the range, for charts with no gaps. */
 /** The resolved range as instants for the membership figures; "All time" has no lower bound. */
 function instantRange(range: ResolvedRange) {
-  return {
-    from: range.preset === "all" ? null : new Date(`${range.from}T00:00:00Z`),
-    to: addDays(new Date(`${range.to}T00:00:00Z`), 1),
-  };
+  const { from, to } = dayBounds(range);
+  return { from: range.preset === "all" ? null : from, to };
 }
 
 export function daysOf(range: { from: string; to: string }) {
   const out: string[] = [];
-  for (let d = new Date(`${range.from}T00:00:00Z`); dayString(d) <= range.to; d = addDays(d, 1)) out.push(dayString(d));
+  for (let d = dayStart(range.from); dayString(d) <= range.to; d = addDays(d, 1)) out.push(dayString(d));
   return out;
 }
 
@@ -330,8 +321,7 @@ async function creatorMemberships(creatorId: string, range: ResolvedRange): Prom
 
 /** Top products, recent orders and refunds of one creator in the range (through the creator's indexes). */
 async function creatorLists(creatorId: string, range: ResolvedRange) {
-  const toExclusive = addDays(new Date(`${range.to}T00:00:00Z`), 1);
-  const fromDate = new Date(`${range.from}T00:00:00Z`);
+  const { from: fromDate, to: toExclusive } = dayBounds(range);
   const [topProducts, recentOrders, refunds] = await Promise.all([
     db().$queryRaw<CreatorDashboard["topProducts"]>`
       SELECT i."productId", MAX(i."productTitle") AS "title", o."currency", COUNT(*)::int AS "orders", SUM(o."totalAmount")::int AS "gross"
@@ -362,6 +352,7 @@ async function creatorLists(creatorId: string, range: ResolvedRange) {
 /** Sales of one creator in the range, one line per order, for the CSV export (oldest first). */
 export async function creatorSalesRows(input: { creatorId: string; range: RangeInput }) {
   const range = resolve(input.range, input.range.from ?? new Date("2000-01-01T00:00:00Z"));
+  const { from, to } = dayBounds(range);
   const rows = await db().$queryRaw<
     {
       number: number;
@@ -380,8 +371,7 @@ export async function creatorSalesRows(input: { creatorId: string; range: RangeI
       o."buyerEmail", o."currency", o."totalAmount", o."applicationFeeAmount", o."refundedAmount", o."applicationFeeRefunded",
       o."status"::text AS "status"
     FROM "orders" o
-    WHERE o."creatorId" = ${input.creatorId} AND o."paidAt" >= ${new Date(`${range.from}T00:00:00Z`)}
-      AND o."paidAt" < ${addDays(new Date(`${range.to}T00:00:00Z`), 1)}
+    WHERE o."creatorId" = ${input.creatorId} AND o."paidAt" >= ${from} AND o."paidAt" < ${to}
     ORDER BY o."paidAt", o."number"`;
   return { range, rows };
 }
@@ -688,8 +678,7 @@ export async function platformCreatorRows(input: { range: RangeInput }) {
 
 function naiveDayRows(filter: { creatorId?: string; from: string; to: string }) {
   const creator = filter.creatorId ? Prisma.sql`AND o."creatorId" = ${filter.creatorId}` : Prisma.empty;
-  const from = new Date(`${filter.from}T00:00:00Z`);
-  const to = addDays(new Date(`${filter.to}T00:00:00Z`), 1);
+  const { from, to } = dayBounds(filter);
   return db().$queryRaw<DayRow[]>`
     SELECT "day"::text AS "day", "currency", ${SUM_COLUMNS} FROM (
       SELECT o."paidAt"::date AS "day", o."currency", 1 AS "orderCount", o."totalAmount" AS "grossAmount", o."applicationFeeAmount",
@@ -744,8 +733,7 @@ export async function naivePlatformDashboard(input: {
     firstDay = first?.day ?? null;
   }
   const range = resolve(input.range, firstDay);
-  const from = new Date(`${range.from}T00:00:00Z`);
-  const to = addDays(new Date(`${range.to}T00:00:00Z`), 1);
+  const { from, to } = dayBounds(range);
   const [rows, active, buyers] = await Promise.all([
     naiveDayRows({ from: range.previous?.from ?? range.from, to: range.to }),
     db().$queryRaw<{ count: number }[]>`

@@ -28,6 +28,27 @@ export const calendarDay = z
 /** A "YYYY-MM-DD" filter value that must be a real calendar day in range; blank means absent. */
 export const isoDay = z.preprocess(emptyToUndefined, calendarDay.optional());
 
+export const DAY_MS = 86_400_000;
+
+/** A UTC day's "YYYY-MM-DD". */
+export const dayString = (day: Date) => day.toISOString().slice(0, 10);
+export const addDays = (day: Date, days: number) => new Date(day.getTime() + days * DAY_MS);
+
+/** The instant a "YYYY-MM-DD" UTC day starts. */
+export function dayStart(day: string) {
+  return new Date(`${day}T00:00:00.000Z`);
+}
+
+/** The instant after a "YYYY-MM-DD" UTC day ends: the exclusive end of a range that includes the day. */
+export function nextDayStart(day: string) {
+  return addDays(dayStart(day), 1);
+}
+
+/** An inclusive range of UTC days as instants: from the first day's start to the start of the day after the last. */
+export function dayBounds(range: { from: string; to: string }) {
+  return { from: dayStart(range.from), to: nextDayStart(range.to) };
+}
+
 // Whole-UTC-day ranges from "YYYY-MM-DD" filter values (inclusive of the last day), shared by staff searches.
 export function dayRangeFilter(from: string | undefined | null, to: string | undefined | null) {
   if (!from && !to) return null;
@@ -35,14 +56,4 @@ export function dayRangeFilter(from: string | undefined | null, to: string | und
     ...(from ? { gte: dayStart(from) } : {}),
     ...(to ? { lt: nextDayStart(to) } : {}),
   };
-}
-
-function dayStart(day: string) {
-  return new Date(`${day}T00:00:00.000Z`);
-}
-
-function nextDayStart(day: string) {
-  const date = dayStart(day);
-  date.setUTCDate(date.getUTCDate() + 1);
-  return date;
 }
