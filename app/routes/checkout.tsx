@@ -10,6 +10,7 @@ import { emptyToUndefined } from "#app/domain/day-range.ts";
 import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
 import { getUser } from "#app/utils/auth.server.ts";
 import { env } from "#app/utils/env.server.ts";
+import { parseForm } from "#app/utils/forms.server.ts";
 
 const buySchema = z.object({
   productId: z.string().trim().min(1).max(64),
@@ -23,11 +24,9 @@ export async function loader(_: LoaderFunctionArgs) {
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const parsed = buySchema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) {
-    const error = parsed.error.flatten().fieldErrors.interval
-      ? "Choose a monthly or yearly plan."
-      : "Choose a product to buy.";
+  const parsed = parseForm(await request.formData(), buySchema);
+  if (!parsed.ok) {
+    const error = parsed.fieldErrors.interval ? "Choose a monthly or yearly plan." : "Choose a product to buy.";
     return data({ error, productSlug: null }, { status: 400 });
   }
   const { productId, interval } = parsed.data;

@@ -9,6 +9,7 @@ import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { cancelCheckout, findCheckoutAttempt } from "#app/domain/checkout.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { parseForm } from "#app/utils/forms.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Checkout canceled · Makers Market" }];
 
@@ -24,8 +25,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const parsed = cancelForm.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) return data({ error: "That checkout can't be found." }, { status: 400 });
+  const parsed = parseForm(await request.formData(), cancelForm);
+  if (!parsed.ok) return data({ error: "That checkout can't be found." }, { status: 400 });
   const attempt = await cancelCheckout({
     buyerId: user.id,
     attemptId: parsed.data.attempt,

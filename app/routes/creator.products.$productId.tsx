@@ -26,7 +26,7 @@ import {
 import { uploadHints } from "#app/domain/uploads.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { formatBytes } from "#app/utils/format.ts";
-import { badRequest } from "#app/utils/forms.server.ts";
+import { badRequest, parseForm } from "#app/utils/forms.server.ts";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data?.product.title ?? "Product"} · Edit · Makers Market` },
@@ -78,8 +78,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const isUpload = (request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data");
 
   if (!isUpload) {
-    const parsed = intentSchema.safeParse(Object.fromEntries(await request.formData()));
-    if (!parsed.success)
+    const parsed = parseForm(await request.formData(), intentSchema);
+    if (!parsed.ok)
       return badRequest({ intent: "unknown", formError: "Unknown action.", fieldErrors: {}, values: null });
     try {
       if (parsed.data.intent === "publish") {

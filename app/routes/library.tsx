@@ -17,6 +17,7 @@ import { paymentErrorMessage } from "#app/domain/stripe-errors.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { env } from "#app/utils/env.server.ts";
 import { formatBytes, formatDate } from "#app/utils/format.ts";
+import { parseForm } from "#app/utils/forms.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Your library · Makers Market" }];
 
@@ -111,8 +112,8 @@ const billingSchema = z.object({
 /** "Manage billing": a Stripe billing portal session for the membership's customer, then off to it. */
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request, { role: ["BUYER", "CREATOR"] });
-  const parsed = billingSchema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) return data({ error: "Choose a membership to manage.", membershipId: null }, { status: 400 });
+  const parsed = parseForm(await request.formData(), billingSchema);
+  if (!parsed.ok) return data({ error: "Choose a membership to manage.", membershipId: null }, { status: 400 });
   const { membershipId } = parsed.data;
   let url: string | null;
   try {

@@ -11,6 +11,7 @@ import { formatMoney } from "#app/domain/money.ts";
 import { buyerReceipt, parseOrderNumber } from "#app/domain/orders.server.ts";
 import { requestRefund } from "#app/domain/refund-requests.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { parseForm } from "#app/utils/forms.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Request a refund · Makers Market" }];
 
@@ -43,8 +44,8 @@ const schema = z.object({
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, order } = await ownOrder(request, params.number);
-  const parsed = schema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) return data({ error: parsed.error.issues[0]!.message }, { status: 400 });
+  const parsed = parseForm(await request.formData(), schema);
+  if (!parsed.ok) return data({ error: Object.values(parsed.fieldErrors)[0]! }, { status: 400 });
   try {
     await requestRefund({
       buyerId: user.id,

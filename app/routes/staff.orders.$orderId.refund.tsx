@@ -12,6 +12,7 @@ import { REFUND_REASONS } from "#app/domain/refund-reasons.ts";
 import { previewRefund, refundOrder } from "#app/domain/refunds.server.ts";
 import { refundForm } from "#app/domain/staff-orders.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { parseForm } from "#app/utils/forms.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Refund · Staff · Makers Market" }];
 
@@ -104,9 +105,9 @@ const confirmSchema = z.object({
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request, { role: "STAFF" });
-  const parsed = confirmSchema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) {
-    const amountError = parsed.error.flatten().fieldErrors.amount?.[0];
+  const parsed = parseForm(await request.formData(), confirmSchema);
+  if (!parsed.ok) {
+    const amountError = parsed.fieldErrors.amount;
     if (amountError) return data({ error: amountError, fieldErrors: { amount: amountError } }, { status: 400 });
     return data({ error: "The refund form was incomplete. Start again from the order page." }, { status: 400 });
   }

@@ -10,6 +10,7 @@ import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { approveRefundRequest, declineRefundRequest, listRefundRequests } from "#app/domain/refund-requests.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { parseForm } from "#app/utils/forms.server.ts";
 import { pageFrom } from "#app/utils/paging.ts";
 
 export const meta: MetaFunction = () => [{ title: "Refund requests · Staff · Makers Market" }];
@@ -31,9 +32,12 @@ const decisionSchema = z.discriminatedUnion("intent", [
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request, { role: "STAFF" });
-  const parsed = decisionSchema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success)
-    return data({ error: parsed.error.issues[0]?.message ?? "Invalid decision", requestId: null }, { status: 400 });
+  const parsed = parseForm(await request.formData(), decisionSchema);
+  if (!parsed.ok)
+    return data(
+      { error: Object.values(parsed.fieldErrors)[0] ?? "Invalid decision", requestId: null },
+      { status: 400 },
+    );
   const actor = actorFromRequest(request, user.id);
   try {
     if (parsed.data.intent === "approve") await approveRefundRequest({ requestId: parsed.data.requestId, actor });
