@@ -1,6 +1,6 @@
 // Reading the append-only audit log for staff: filtered pages and a CSV export with the same filters.
 import { z } from "zod";
-import { dayRangeFilter, emptyToUndefined, isoDay } from "./day-range.ts";
+import { dayRangeFilter, daysInOrder, DAYS_OUT_OF_ORDER, emptyToUndefined, isoDay } from "./day-range.ts";
 import type { AuditLog, Prisma } from "#app/generated/prisma/client.ts";
 import { db } from "#app/utils/db.server.ts";
 import { pageParam } from "#app/utils/paging.ts";
@@ -23,10 +23,7 @@ export const auditSearchSchema = z
     to: isoDay,
     page: pageParam,
   })
-  .refine((f) => !f.from || !f.to || f.from <= f.to, {
-    path: ["to"],
-    message: "The end date is before the start date. Pick an end date on or after the start date.",
-  });
+  .refine(daysInOrder, DAYS_OUT_OF_ORDER);
 export type AuditSearchFilters = z.infer<typeof auditSearchSchema>;
 
 /**

@@ -28,6 +28,13 @@ export const calendarDay = z
 /** A "YYYY-MM-DD" filter value that must be a real calendar day in range; blank means absent. */
 export const isoDay = z.preprocess(emptyToUndefined, calendarDay.optional());
 
+/** A filter's from/to in order (either may be blank): `.refine(daysInOrder, DAYS_OUT_OF_ORDER)` on its schema. */
+export const daysInOrder = (f: { from?: string; to?: string }) => !f.from || !f.to || f.from <= f.to;
+export const DAYS_OUT_OF_ORDER = {
+  path: ["to"],
+  message: "The end date is before the start date. Pick an end date on or after the start date.",
+};
+
 export const DAY_MS = 86_400_000;
 
 /** A UTC day's "YYYY-MM-DD". */

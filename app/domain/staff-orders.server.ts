@@ -1,7 +1,7 @@
 // Read-only queries behind the staff console's order pages: search, one order with everything that happened to it,
 // and the disputes list. Nothing here writes; money actions live in refunds.server.ts and disputes.server.ts.
 import { z } from "zod";
-import { dayRangeFilter, emptyToUndefined, isoDay } from "./day-range.ts";
+import { dayRangeFilter, daysInOrder, DAYS_OUT_OF_ORDER, emptyToUndefined, isoDay } from "./day-range.ts";
 import { recoverableAmount } from "./disputes.server.ts";
 import { refundBlocked } from "./refunds.server.ts";
 import type { ActorType, OrderStatus, Prisma } from "#app/generated/prisma/client.ts";
@@ -33,10 +33,7 @@ export const orderSearchSchema = z
     to: isoDay,
     page: pageParam,
   })
-  .refine((f) => !f.from || !f.to || f.from <= f.to, {
-    path: ["to"],
-    message: "The end date is before the start date. Pick an end date on or after the start date.",
-  });
+  .refine(daysInOrder, DAYS_OUT_OF_ORDER);
 export type OrderSearchFilters = z.infer<typeof orderSearchSchema>;
 
 export type SearchTerm =
