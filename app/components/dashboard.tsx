@@ -2,6 +2,7 @@
 // without JavaScript (title, description, labels, and the same numbers as a table in a <details>).
 import { Form, Link, useLocation } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { Notice } from "#app/components/forms.tsx";
 import type { MembershipMetrics } from "#app/domain/membership-metrics.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { formatBps, formatDay } from "#app/utils/format.ts";
@@ -14,6 +15,7 @@ export const PRESET_LABELS = {
   all: "All time",
 } as const;
 
+/** The range presets and custom dates; with `errors`, a warning above it that the default range is shown instead. */
 export function RangePicker({
   preset,
   from,
@@ -37,34 +39,41 @@ export function RangePicker({
   );
   const hrefFor = (range: string) => `${location.pathname}?${new URLSearchParams([...kept, ["range", range]])}`;
   return (
-    <div className="card p-4" data-testid="range-picker">
-      <nav aria-label="Date range" className="flex flex-wrap gap-2">
-        {Object.entries(PRESET_LABELS).map(([key, label]) => (
-          <Link
-            key={key}
-            to={hrefFor(key)}
-            aria-current={preset === key ? "page" : undefined}
-            className={`rounded-full px-3 py-1 text-sm font-medium ${preset === key ? "bg-brand-600 text-white" : "bg-slate-100 text-slate-700 hover:bg-slate-200"}`}
-          >
-            {label}
-          </Link>
-        ))}
-      </nav>
-      <Form method="get" className="mt-3 flex flex-wrap items-end gap-3" aria-label="Custom date range">
-        {kept.map(([k, v]) => (
-          <input key={k} type="hidden" name={k} value={v} />
-        ))}
-        <input type="hidden" name="range" value="custom" />
-        <DateInput name="from" label="From" defaultValue={values?.from ?? from} error={errors?.from} />
-        <DateInput name="to" label="To" defaultValue={values?.to ?? to} error={errors?.to} />
-        <button type="submit" className="btn-secondary">
-          Show range
-        </button>
-      </Form>
-      <p className="mt-2 text-xs text-slate-500" data-testid="range-label">
-        {formatDay(from)} – {formatDay(to)} (UTC days)
-      </p>
-    </div>
+    <>
+      {errors ? (
+        <Notice tone="warning">
+          That date range isn't valid, so the last 30 days are shown instead. {errors.from ?? errors.to}
+        </Notice>
+      ) : null}
+      <div className="card p-4" data-testid="range-picker">
+        <nav aria-label="Date range" className="flex flex-wrap gap-2">
+          {Object.entries(PRESET_LABELS).map(([key, label]) => (
+            <Link
+              key={key}
+              to={hrefFor(key)}
+              aria-current={preset === key ? "page" : undefined}
+              className={`rounded-full px-3 py-1 text-sm font-medium ${preset === key ? "bg-brand-600 text-white" : "bg-slate-100 text-slate-700 hover:bg-slate-200"}`}
+            >
+              {label}
+            </Link>
+          ))}
+        </nav>
+        <Form method="get" className="mt-3 flex flex-wrap items-end gap-3" aria-label="Custom date range">
+          {kept.map(([k, v]) => (
+            <input key={k} type="hidden" name={k} value={v} />
+          ))}
+          <input type="hidden" name="range" value="custom" />
+          <DateInput name="from" label="From" defaultValue={values?.from ?? from} error={errors?.from} />
+          <DateInput name="to" label="To" defaultValue={values?.to ?? to} error={errors?.to} />
+          <button type="submit" className="btn-secondary">
+            Show range
+          </button>
+        </Form>
+        <p className="mt-2 text-xs text-slate-500" data-testid="range-label">
+          {formatDay(from)} – {formatDay(to)} (UTC days)
+        </p>
+      </div>
+    </>
   );
 }
 

@@ -4,7 +4,7 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
-import { EmptyState, Notice } from "#app/components/forms.tsx";
+import { EmptyState } from "#app/components/forms.tsx";
 import { Change, Figure, MembershipFigures, RangePicker, RevenueChart } from "#app/components/dashboard.tsx";
 import { creatorRevenue, parseRange } from "#app/domain/dashboards.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
@@ -49,11 +49,6 @@ export default function CreatorDashboardPage() {
         </a>
       </div>
 
-      {rangeErrors ? (
-        <Notice tone="warning">
-          That date range isn't valid, so the last 30 days are shown instead. {rangeErrors.from ?? rangeErrors.to}
-        </Notice>
-      ) : null}
       <RangePicker
         preset={range.preset}
         from={range.from}

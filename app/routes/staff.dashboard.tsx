@@ -5,7 +5,7 @@ import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Link, useLoaderData, useLocation } from "@remix-run/react";
 import { z } from "zod";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
-import { EmptyState, Notice } from "#app/components/forms.tsx";
+import { EmptyState } from "#app/components/forms.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
 import { Change, Figure, MembershipFigures, RangePicker, RevenueChart } from "#app/components/dashboard.tsx";
 import { CREATOR_SORTS, parseRange, platformDashboard, type CreatorSort } from "#app/domain/dashboards.server.ts";
@@ -84,11 +84,6 @@ export default function PlatformDashboardPage() {
           Download creators (CSV)
         </a>
       </div>
-      {rangeErrors ? (
-        <Notice tone="warning">
-          That date range isn't valid, so the last 30 days are shown instead. {rangeErrors.from ?? rangeErrors.to}
-        </Notice>
-      ) : null}
       <RangePicker
         preset={range.preset}
         from={range.from}
