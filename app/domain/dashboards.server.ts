@@ -117,13 +117,25 @@ function resolve(range: RangeInput, firstDay: Date | null): ResolvedRange {
   return { preset: range.preset, from: dayString(from), to: dayString(range.to), days, previous };
 }
 
-/** Every day of the range, for charts with no gaps. */
+/** A range of the platform rollup: "All time" starts on its first day. */
+async function resolvePlatformRange(range: RangeInput) {
+  let firstDay: Date | null = null;
+  if (range.from === null) {
+    const [first] = await db().$queryRaw<
+      { day: Date | null }[]
+    >`SELECT MIN("day") AS "day" FROM "platform_daily_revenue"`;
+    firstDay = first?.day ?? null;
+  }
+  return resolve(range, firstDay);
+}
+
 /** The resolved range as instants for the membership figures; "All time" has no lower bound. */
 function instantRange(range: ResolvedRange) {
   const { from, to } = dayBounds(range);
   return { from: range.preset === "all" ? null : from, to };
 }
 
+/** Every day of the range, for charts with no gaps. */
 export function daysOf(range: { from: string; to: string }) {
   const out: string[] = [];
   for (let d = dayStart(range.from); dayString(d) <= range.to; d = addDays(d, 1)) out.push(dayString(d));
@@ -537,14 +549,7 @@ export async function platformDashboard(input: {
   page?: number;
   currency?: string;
 }): Promise<PlatformDashboard> {
-  let firstDay: Date | null = null;
-  if (input.range.from === null) {
-    const [first] = await db().$queryRaw<
-      { day: Date | null }[]
-    >`SELECT MIN("day") AS "day" FROM "platform_daily_revenue"`;
-    firstDay = first?.day ?? null;
-  }
-  const range = resolve(input.range, firstDay);
+  const range = await resolvePlatformRange(input.range);
   const start = range.previous?.from ?? range.from;
   const [rows, memberships] = await Promise.all([
     db().$queryRaw<(DayRow & { newBuyerCount: number })[]>`
@@ -640,14 +645,7 @@ async function creatorsTable(input: {
 
 /** Every creator's figures for the range, one line per creator and currency, for the staff CSV export. */
 export async function platformCreatorRows(input: { range: RangeInput }) {
-  let firstDay: Date | null = null;
-  if (input.range.from === null) {
-    const [first] = await db().$queryRaw<
-      { day: Date | null }[]
-    >`SELECT MIN("day") AS "day" FROM "platform_daily_revenue"`;
-    firstDay = first?.day ?? null;
-  }
-  const range = resolve(input.range, firstDay);
+  const range = await resolvePlatformRange(input.range);
   const rows = await db().$queryRaw<
     {
       displayName: string;
