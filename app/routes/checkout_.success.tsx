@@ -58,18 +58,24 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 const longDate = (iso: string | Date) => formatDate(iso, "long");
 
+function Checkmark() {
+  return (
+    <div
+      aria-hidden
+      className="mx-auto grid h-12 w-12 place-items-center rounded-full bg-emerald-100 text-2xl text-emerald-700"
+    >
+      ✓
+    </div>
+  );
+}
+
 function MembershipWelcome() {
   const membership = useLoaderData<typeof loader>().membership!;
   const price = priceText(membership, "/");
   return (
     <div className="mx-auto max-w-lg">
       <div className="card text-center" data-testid="membership-confirmation">
-        <div
-          aria-hidden
-          className="mx-auto grid h-12 w-12 place-items-center rounded-full bg-emerald-100 text-2xl text-emerald-700"
-        >
-          ✓
-        </div>
+        <Checkmark />
         <h1 className="mt-4 text-2xl font-bold">Welcome — you're a member of {membership.productTitle}</h1>
         <p className="mt-2 text-slate-600">by {membership.creator}</p>
         <dl className="mt-6 divide-y divide-slate-200 rounded-lg border border-slate-200 text-left text-sm">
@@ -137,12 +143,7 @@ export default function CheckoutSuccess() {
   return (
     <div className="mx-auto max-w-lg">
       <div className="card text-center" data-testid="order-confirmation">
-        <div
-          aria-hidden
-          className="mx-auto grid h-12 w-12 place-items-center rounded-full bg-emerald-100 text-2xl text-emerald-700"
-        >
-          ✓
-        </div>
+        <Checkmark />
         <h1 className="mt-4 text-2xl font-bold">Thank you for your purchase!</h1>
         <p className="mt-2 text-slate-600">
           Order <strong data-testid="order-number">#{order.number}</strong> · receipt sent to {order.email}
