@@ -22,9 +22,8 @@ import {
 import { db, Prisma, transaction, type Tx } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
+import { DAY_MS } from "./day-range.ts";
 import { rollupSale } from "./revenue.server.ts";
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const MEMBERSHIP_STATUS_WORDS: Record<MembershipStatus, string> = {
   INCOMPLETE: "Waiting for the first payment",

@@ -6,6 +6,7 @@ import { creatorStudio } from "#app/domain/creator-studio.server.ts";
 import { STATUS_WORDS } from "#app/domain/onboarding-status.ts";
 import { studioErrorMessage } from "#app/domain/studio-errors.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
+import { formatBps } from "#app/utils/format.ts";
 
 export const meta: MetaFunction = () => [{ title: "Creator studio · Makers Market" }];
 
@@ -106,7 +107,7 @@ export default function CreatorStudio() {
           <dd>{account.payoutsEnabled ? "Enabled" : "Not yet"}</dd>
           <dt className="text-slate-500">Platform fee</dt>
           <dd data-testid="fee-rate">
-            {(fee.bps / 100).toLocaleString("en-US", { maximumFractionDigits: 2 })}% · {feeWords[fee.source]}
+            {formatBps(fee.bps, 2, { trim: true })} · {feeWords[fee.source]}
           </dd>
         </dl>
         <div className="mt-5 flex flex-wrap gap-3">

@@ -50,9 +50,14 @@ export function formatDateTime(
   return `${time} UTC`;
 }
 
-/** A rate in basis points as a percent ("12.5%" with one decimal unless told), or "—" when there is nothing to divide by. */
-export function formatBps(bps: number | null, decimals = 1) {
-  return bps === null ? "—" : `${(bps / 100).toFixed(decimals)}%`;
+/**
+ * A rate in basis points as a percent: "12.5%" (fixed decimals, one unless told), or with `trim` at most that many
+ * ("10%", "12.5%"); "—" when there is nothing to divide by.
+ */
+export function formatBps(bps: number | null, decimals = 1, options: { trim?: boolean } = {}) {
+  if (bps === null) return "—";
+  const percent = bps / 100;
+  return `${options.trim ? percent.toLocaleString("en-US", { maximumFractionDigits: decimals }) : percent.toFixed(decimals)}%`;
 }
 
 /** The change from the previous period in percent with one decimal; null when there is no previous figure to compare. */
