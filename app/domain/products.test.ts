@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { yearlySavingPercent } from "#app/utils/format.ts";
-import {
-  amountToInput,
-  describePrices,
-  describeTrial,
-  productFormSchema,
-  slugify,
-  submittedValues,
-} from "./products.server.ts";
+import { describePrices, describeTrial } from "./own-products.server.ts";
+import { amountToInput, productFormSchema, slugify, submittedValues } from "./product-form.ts";
 
 describe("slugify", () => {
   it.each([
