@@ -79,7 +79,7 @@ export default tseslint.config(
     ],
   ),
   // The Stripe webhook's URL is a Remix route, but the route is only the webhook layer's door.
-  layer(["app/routes/api.webhooks.stripe.ts"], [UP_AND_OUT, DATABASE, STRIPE_ADAPTER, STRIPE_PACKAGE]),
+  layer(["app/routes/api+/webhooks.stripe.ts"], [UP_AND_OUT, DATABASE, STRIPE_ADAPTER, STRIPE_PACKAGE]),
   layer(
     ["app/webhooks/**"],
     [UP_AND_OUT, { regex: "^#app/routes/", message: "Webhooks call the domain, not routes." }],

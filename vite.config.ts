@@ -1,4 +1,5 @@
 import { vitePlugin as remix } from "@remix-run/dev";
+import { flatRoutes } from "remix-flat-routes";
 import { defineConfig } from "vite";
 import tsconfigPaths from "vite-tsconfig-paths";
 
@@ -14,7 +15,12 @@ export default defineConfig({
   plugins: [
     !isTest &&
       remix({
-        ignoredRouteFiles: ["**/*.test.*"],
+        // Routes live in audience folders (app/routes/_shop+/, creator+/, …) read by remix-flat-routes: a `+` folder's
+        // name is the first segment of its files' names (`creator+/dashboard.tsx` is `creator.dashboard`), and a
+        // leading `_` keeps it out of the URL. Remix's own convention would see none of them, so it ignores every file.
+        ignoredRouteFiles: ["**/*"],
+        routes: async (defineRoutes) =>
+          flatRoutes("routes", defineRoutes, { ignoredRouteFiles: ["**/*.test.*", "**/*.server.ts"] }),
         future: {
           v3_fetcherPersist: true,
           v3_relativeSplatPath: true,

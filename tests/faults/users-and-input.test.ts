@@ -1,17 +1,17 @@
 // Fault suite: people misbehave — repeated clicks, two tabs, the back button, tampered fields, other people's URLs,
 // and hostile input in every form and route parameter. Clear 4xx, nothing written, never a 500.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { action as checkoutAction } from "#app/routes/checkout.tsx";
-import { action as signupAction } from "#app/routes/signup.tsx";
-import { action as loginAction } from "#app/routes/login.tsx";
-import { action as refundAction, loader as refundLoader } from "#app/routes/staff.orders.$orderId.refund.tsx";
-import { action as refundRequestAction } from "#app/routes/library_.orders.$number_.refund.tsx";
-import { loader as receiptLoader } from "#app/routes/library_.orders.$number.tsx";
-import { loader as successLoader } from "#app/routes/checkout_.success.tsx";
-import { loader as ordersLoader } from "#app/routes/staff.orders._index.tsx";
-import { loader as auditLoader } from "#app/routes/staff.audit.tsx";
-import { loader as downloadLoader } from "#app/routes/library_.download.$entitlementId.ts";
-import { action as requestsAction } from "#app/routes/staff.refund-requests.tsx";
+import { action as checkoutAction } from "#app/routes/_shop+/checkout.tsx";
+import { action as signupAction } from "#app/routes/_auth+/signup.tsx";
+import { action as loginAction } from "#app/routes/_auth+/login.tsx";
+import { action as refundAction, loader as refundLoader } from "#app/routes/staff+/orders.$orderId.refund.tsx";
+import { action as refundRequestAction } from "#app/routes/_library+/library_.orders.$number_.refund.tsx";
+import { loader as receiptLoader } from "#app/routes/_library+/library_.orders.$number.tsx";
+import { loader as successLoader } from "#app/routes/_shop+/checkout_.success.tsx";
+import { loader as ordersLoader } from "#app/routes/staff+/orders._index.tsx";
+import { loader as auditLoader } from "#app/routes/staff+/audit.tsx";
+import { loader as downloadLoader } from "#app/routes/_library+/library_.download.$entitlementId.ts";
+import { action as requestsAction } from "#app/routes/staff+/refund-requests.tsx";
 import { db } from "#app/utils/db.server.ts";
 import { expectMarketplaceInvariants } from "#tests/helpers/invariants.ts";
 import { buyThroughCheckout, onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";

@@ -5,7 +5,7 @@ import { SYSTEM_ACTOR } from "#app/domain/audit.server.ts";
 import { startCheckout } from "#app/domain/checkout.server.ts";
 import { refundOrder } from "#app/domain/refunds.server.ts";
 import { startOnboarding } from "#app/domain/creators.server.ts";
-import { action as webhookAction } from "#app/routes/api.webhooks.stripe.ts";
+import { action as webhookAction } from "#app/routes/api+/webhooks.stripe.ts";
 import { db } from "#app/utils/db.server.ts";
 import { reloadEnv } from "#app/utils/env.server.ts";
 import { expectMarketplaceInvariants } from "#tests/helpers/invariants.ts";

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { startStripeEmulator, type StripeEmulator } from "../../scripts/stripe-emulator/server.ts";
 import * as controls from "../../scripts/stripe-emulator/testing.ts";
 import { reloadEnv } from "#app/utils/env.server.ts";
-import { action as webhookAction } from "#app/routes/api.webhooks.stripe.ts";
+import { action as webhookAction } from "#app/routes/api+/webhooks.stripe.ts";
 
 /** A stripe-node client of the test's own (not the app's), talking to the emulator at `url`. */
 export function emulatorClient(url: string, secretKey: string) {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { action as signupAction } from "#app/routes/signup.tsx";
-import { action as loginAction } from "#app/routes/login.tsx";
-import { action as logoutAction } from "#app/routes/logout.tsx";
-import { loader as staffLoader } from "#app/routes/staff._index.tsx";
-import { loader as creatorLoader } from "#app/routes/creator._index.tsx";
-import { loader as libraryLoader } from "#app/routes/library.tsx";
-import { loader as healthLoader } from "#app/routes/healthz.ts";
+import { action as signupAction } from "#app/routes/_auth+/signup.tsx";
+import { action as loginAction } from "#app/routes/_auth+/login.tsx";
+import { action as logoutAction } from "#app/routes/_auth+/logout.tsx";
+import { loader as staffLoader } from "#app/routes/staff+/_index.tsx";
+import { loader as creatorLoader } from "#app/routes/creator+/_index.tsx";
+import { loader as libraryLoader } from "#app/routes/_library+/library.tsx";
+import { loader as healthLoader } from "#app/routes/_ops+/healthz.ts";
 import bcrypt from "bcryptjs";
 import { limitAddress, LOGIN_LIMITS, SIGNUP_LIMIT } from "#app/domain/users.server.ts";
 import { db } from "#app/utils/db.server.ts";

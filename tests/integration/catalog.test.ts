@@ -2,10 +2,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loader as homeLoader } from "#app/routes/_index.tsx";
-import { loader as productLoader } from "#app/routes/p.$slug.tsx";
-import { loader as creatorLoader } from "#app/routes/c.$slug.tsx";
-import { loader as coverLoader } from "#app/routes/media.covers.$productId.tsx";
+import { loader as homeLoader } from "#app/routes/_shop+/_index.tsx";
+import { loader as productLoader } from "#app/routes/_shop+/p.$slug.tsx";
+import { loader as creatorLoader } from "#app/routes/_shop+/c.$slug.tsx";
+import { loader as coverLoader } from "#app/routes/_shop+/media.covers.$productId.tsx";
 import { db } from "#app/utils/db.server.ts";
 import { creatorWithAccount, grantEntitlement, PNG_BYTES, useTemporaryUploadsDir } from "#tests/helpers/catalog.ts";
 import { callRoute, createUser, getRequest, sessionCookie } from "#tests/helpers/requests.ts";

@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rollupRefund, rollupSale, utcDay } from "#app/domain/revenue.server.ts";
 import { parseRange } from "#app/domain/dashboards.server.ts";
-import { loader as creatorLoader } from "#app/routes/creator.dashboard.tsx";
-import { loader as creatorCsvLoader } from "#app/routes/creator.dashboard[.]csv.tsx";
-import { loader as staffLoader } from "#app/routes/staff.dashboard.tsx";
-import { loader as staffCsvLoader } from "#app/routes/staff.dashboard[.]csv.tsx";
+import { loader as creatorLoader } from "#app/routes/creator+/dashboard.tsx";
+import { loader as creatorCsvLoader } from "#app/routes/creator+/dashboard[.]csv.tsx";
+import { loader as staffLoader } from "#app/routes/staff+/dashboard.tsx";
+import { loader as staffCsvLoader } from "#app/routes/staff+/dashboard[.]csv.tsx";
 import { db, transaction } from "#app/utils/db.server.ts";
 import { onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
 import { callRoute, createUser, getRequest, sessionCookie } from "#tests/helpers/requests.ts";

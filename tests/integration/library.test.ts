@@ -4,9 +4,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_ACTOR } from "#app/domain/audit.server.ts";
 import { startCheckout } from "#app/domain/checkout.server.ts";
-import { loader as downloadLoader } from "#app/routes/library_.download.$entitlementId.ts";
-import { action as libraryAction, loader as libraryLoader } from "#app/routes/library.tsx";
-import { loader as receiptLoader } from "#app/routes/library_.orders.$number.tsx";
+import { loader as downloadLoader } from "#app/routes/_library+/library_.download.$entitlementId.ts";
+import { action as libraryAction, loader as libraryLoader } from "#app/routes/_library+/library.tsx";
+import { loader as receiptLoader } from "#app/routes/_library+/library_.orders.$number.tsx";
 import { db } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
 import {

@@ -12,8 +12,8 @@ import {
   type MembershipCurrencyFigures,
 } from "#app/domain/membership-metrics.server.ts";
 import type { BillingInterval, MembershipStatus } from "#app/generated/prisma/client.ts";
-import { loader as creatorLoader } from "#app/routes/creator.dashboard.tsx";
-import { loader as staffLoader } from "#app/routes/staff.dashboard.tsx";
+import { loader as creatorLoader } from "#app/routes/creator+/dashboard.tsx";
+import { loader as staffLoader } from "#app/routes/staff+/dashboard.tsx";
 import { db, Prisma } from "#app/utils/db.server.ts";
 import { creatorWithAccount } from "#tests/helpers/catalog.ts";
 import { callRoute, createUser, getRequest, sessionCookie } from "#tests/helpers/requests.ts";

@@ -10,7 +10,7 @@ import { grantsAccess } from "#app/domain/entitlements.server.ts";
 import { membershipAccess } from "#app/domain/memberships.server.ts";
 import { refundOrder } from "#app/domain/refunds.server.ts";
 import { reconcileEvents } from "#app/webhooks/reconcile.server.ts";
-import { action as webhookAction } from "#app/routes/api.webhooks.stripe.ts";
+import { action as webhookAction } from "#app/routes/api+/webhooks.stripe.ts";
 import { db } from "#app/utils/db.server.ts";
 import { expectMarketplaceInvariants } from "#tests/helpers/invariants.ts";
 import { buyerOnTestClock, onboardedCreator, publishedMembership } from "#tests/helpers/marketplace.ts";

@@ -3,9 +3,9 @@ import fs from "node:fs";
 import path from "node:path";
 import type Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { action as newAction } from "#app/routes/creator.products.new.tsx";
-import { action as editAction, loader as editLoader } from "#app/routes/creator.products.$productId.tsx";
-import { loader as listLoader } from "#app/routes/creator.products._index.tsx";
+import { action as newAction } from "#app/routes/creator+/products.new.tsx";
+import { action as editAction, loader as editLoader } from "#app/routes/creator+/products.$productId.tsx";
+import { loader as listLoader } from "#app/routes/creator+/products._index.tsx";
 import { db } from "#app/utils/db.server.ts";
 import {
   creatorWithAccount,

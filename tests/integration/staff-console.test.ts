@@ -3,11 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { audit, actorFromRequest } from "#app/domain/audit.server.ts";
 import { startCheckout } from "#app/domain/checkout.server.ts";
-import { loader as ordersLoader } from "#app/routes/staff.orders._index.tsx";
-import { loader as orderLoader } from "#app/routes/staff.orders.$orderId._index.tsx";
-import { loader as disputesLoader } from "#app/routes/staff.disputes._index.tsx";
-import { loader as auditLoader } from "#app/routes/staff.audit.tsx";
-import { loader as auditCsvLoader } from "#app/routes/staff.audit[.]csv.ts";
+import { loader as ordersLoader } from "#app/routes/staff+/orders._index.tsx";
+import { loader as orderLoader } from "#app/routes/staff+/orders.$orderId._index.tsx";
+import { loader as disputesLoader } from "#app/routes/staff+/disputes._index.tsx";
+import { loader as auditLoader } from "#app/routes/staff+/audit.tsx";
+import { loader as auditCsvLoader } from "#app/routes/staff+/audit[.]csv.ts";
 import type { Order } from "#app/generated/prisma/client.ts";
 import { db, transaction } from "#app/utils/db.server.ts";
 import { onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";

@@ -17,7 +17,7 @@ describe("layer rules", () => {
     ["app/routes/zz.tsx", 'import { stripe } from "#app/stripe/client.server.ts";', /through a domain function/],
     ["app/routes/zz.tsx", 'import Stripe from "stripe";', /Only app\/stripe\/ imports stripe/],
     ["app/stripe/zz.server.ts", 'import { refundOrder } from "#app/domain/refunds.server.ts";', /below the domain/],
-    ["app/domain/zz.server.ts", 'import { loader } from "#app/routes/healthz.ts";', /entry points/],
+    ["app/domain/zz.server.ts", 'import { loader } from "#app/routes/_ops+/healthz.ts";', /entry points/],
     ["app/domain/zz.server.ts", 'import type Stripe from "stripe";', /app's own types/],
     ["app/utils/zz.server.ts", 'import { audit } from "#app/domain/audit.server.ts";', /below the domain/],
     ["app/domain/zz.server.ts", 'import { x } from "../utils/db.server.ts";', /#app\//],

@@ -8,16 +8,16 @@ import { describe, expect, it } from "vitest";
 import { declineRefundRequest } from "#app/domain/refund-requests.server.ts";
 import { STUDIO_ERRORS } from "#app/domain/studio-errors.ts";
 import { loader as rootLoader } from "#app/root.tsx";
-import { loader as successLoader } from "#app/routes/checkout_.success.tsx";
-import { loader as studioLoader } from "#app/routes/creator._index.tsx";
-import { loader as creatorDashboardLoader } from "#app/routes/creator.dashboard.tsx";
-import { loader as libraryLoader } from "#app/routes/library.tsx";
-import { loader as receiptLoader } from "#app/routes/library_.orders.$number.tsx";
+import { loader as successLoader } from "#app/routes/_shop+/checkout_.success.tsx";
+import { loader as studioLoader } from "#app/routes/creator+/_index.tsx";
+import { loader as creatorDashboardLoader } from "#app/routes/creator+/dashboard.tsx";
+import { loader as libraryLoader } from "#app/routes/_library+/library.tsx";
+import { loader as receiptLoader } from "#app/routes/_library+/library_.orders.$number.tsx";
 import {
   action as refundRequestAction,
   loader as refundRequestLoader,
-} from "#app/routes/library_.orders.$number_.refund.tsx";
-import { action as staffRefundAction } from "#app/routes/staff.orders.$orderId.refund.tsx";
+} from "#app/routes/_library+/library_.orders.$number_.refund.tsx";
+import { action as staffRefundAction } from "#app/routes/staff+/orders.$orderId.refund.tsx";
 import { db } from "#app/utils/db.server.ts";
 import { buyThroughCheckout, onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
 import { callRoute, createUser, formRequest, getRequest, sessionCookie } from "#tests/helpers/requests.ts";

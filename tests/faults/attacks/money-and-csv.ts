@@ -2,10 +2,10 @@
 // refund confirmation took "0x10" as 16 (z.coerce.number), and the creator's CSV wrote a negative net as the text
 // "'-4.50" (the formula guard ran on the decimal text of every amount).
 import { describe, expect, it } from "vitest";
-import { loader as creatorCsvLoader } from "#app/routes/creator.dashboard[.]csv.tsx";
-import { action as editProductAction } from "#app/routes/creator.products.$productId.tsx";
-import { action as newProductAction } from "#app/routes/creator.products.new.tsx";
-import { action as refundAction, loader as refundLoader } from "#app/routes/staff.orders.$orderId.refund.tsx";
+import { loader as creatorCsvLoader } from "#app/routes/creator+/dashboard[.]csv.tsx";
+import { action as editProductAction } from "#app/routes/creator+/products.$productId.tsx";
+import { action as newProductAction } from "#app/routes/creator+/products.new.tsx";
+import { action as refundAction, loader as refundLoader } from "#app/routes/staff+/orders.$orderId.refund.tsx";
 import { db } from "#app/utils/db.server.ts";
 import {
   creatorWithAccount,
