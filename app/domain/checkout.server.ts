@@ -1,12 +1,13 @@
 // Buying: from "Buy" to a Stripe Checkout Session, at most one open payment path per buyer and price.
 import type { BillingInterval, CheckoutAttempt } from "#app/generated/prisma/client.ts";
-import { isStripeError, Stripe } from "#app/stripe/client.server.ts";
 import {
   createCheckoutSession,
   destinationSessionRequest,
   expireCheckoutSession,
+  findCheckoutSession,
   retrieveCheckoutSession,
   type PaymentFailure,
+  type RecordedSessionRequest,
 } from "#app/stripe/checkout.server.ts";
 import { membershipSessionRequest } from "#app/stripe/memberships.server.ts";
 import { randomUUID } from "node:crypto";
@@ -19,6 +20,7 @@ import { applicationFee } from "./fees.ts";
 import { attemptIdOf, fulfillCheckoutSession } from "./fulfillment.server.ts";
 import { ensureMembershipStripePrices, listMemberships, LIVE_MEMBERSHIP } from "./memberships.server.ts";
 import { orderForCheckoutSession } from "./orders.server.ts";
+import { isStripeFailure, isStripeRefusal } from "./stripe-errors.server.ts";
 
 /** How long a Checkout Session stays payable (Stripe allows 30 minutes to 24 hours). */
 export const CHECKOUT_LIFETIME_MS = 60 * 60 * 1000;
@@ -149,7 +151,7 @@ export async function startCheckout(input: {
         feeBps: rate.bps,
         applicationFeeAmount: fee,
         expiresAt,
-        sessionRequest: sessionRequest as unknown as Prisma.InputJsonValue,
+        sessionRequest: sessionRequest as Prisma.InputJsonObject,
       },
     });
     await audit(tx, {
@@ -180,19 +182,16 @@ export async function startCheckout(input: {
  * process) gets the one same session.
  */
 async function openSession(attempt: CheckoutAttempt) {
-  let session: Stripe.Checkout.Session;
+  let session;
   try {
     session = await createCheckoutSession(
-      attempt.sessionRequest as unknown as Stripe.Checkout.SessionCreateParams,
+      attempt.sessionRequest as RecordedSessionRequest,
       `checkout-attempt-${attempt.id}`,
     );
   } catch (error) {
     // A request Stripe refused for good will be refused the same way on replay: close the attempt. Network errors,
     // 429s and 5xx leave it open, so the next click replays the same idempotency key.
-    if (
-      error instanceof Stripe.errors.StripeInvalidRequestError ||
-      error instanceof Stripe.errors.StripeIdempotencyError
-    ) {
+    if (isStripeRefusal(error)) {
       await db().checkoutAttempt.update({
         where: { id: attempt.id },
         data: { status: "FAILED", failureMessage: error.message.slice(0, 500) },
@@ -205,7 +204,7 @@ async function openSession(attempt: CheckoutAttempt) {
     data: {
       stripeCheckoutSessionId: session.id,
       checkoutUrl: session.url,
-      expiresAt: session.expires_at ? new Date(session.expires_at * 1000) : attempt.expiresAt,
+      expiresAt: session.expiresAt ?? attempt.expiresAt,
     },
   });
   return session;
@@ -230,7 +229,7 @@ async function closeOtherMembershipCheckouts(input: {
       try {
         await expireCheckoutSession(other.stripeCheckoutSessionId);
       } catch (error) {
-        if (!isStripeError(error)) throw error;
+        if (!isStripeFailure(error)) throw error;
         const session = await retrieveCheckoutSession(other.stripeCheckoutSessionId);
         if (session.status === "complete") {
           await fulfillCheckoutSession(session, { actor: input.actor });
@@ -260,7 +259,7 @@ export async function cancelCheckout(input: { buyerId: string; attemptId: string
       await expireCheckoutSession(attempt.stripeCheckoutSessionId);
     } catch (error) {
       // Already paid (another tab) or already expired: the webhook or the success page tells the truth.
-      if (!isStripeError(error)) throw error;
+      if (!isStripeFailure(error)) throw error;
       return attempt;
     }
   }
@@ -322,10 +321,7 @@ export async function confirmCheckout(input: {
   const scope = { buyerId: input.buyerId, sessionId: input.sessionId };
   const order = await orderForCheckoutSession(scope);
   if (order) return { state: "paid", order };
-  const session = await retrieveCheckoutSession(input.sessionId).catch((error) => {
-    if (error instanceof Stripe.errors.StripeInvalidRequestError) return null; // no such session
-    throw error;
-  });
+  const session = await findCheckoutSession(input.sessionId);
   const attemptId = session ? attemptIdOf(session) : null;
   const attempt = attemptId
     ? await db().checkoutAttempt.findUnique({ where: { id: attemptId }, select: { buyerId: true } })

@@ -1,8 +1,8 @@
 // A membership's Stripe product and recurring prices, set up after a save is committed. Stripe being unreachable never
 // loses the saved product: checkout runs the same step again.
 import type { ProductKind } from "#app/generated/prisma/client.ts";
-import { isStripeError } from "#app/stripe/client.server.ts";
 import { ensureMembershipStripePrices } from "./memberships.server.ts";
+import { isStripeFailure } from "./stripe-errors.server.ts";
 
 /** What happened in Stripe after a save: a membership's prices are `ready`, or Stripe was `unreachable` (retried at checkout). */
 export type StripeSetup = "ready" | "unreachable" | null;
@@ -20,7 +20,7 @@ export async function setUpStripePrices(product: { id: string; kind: ProductKind
     await ensureMembershipStripePrices(product.id);
     return "ready";
   } catch (error) {
-    if (isStripeError(error)) return "unreachable";
+    if (isStripeFailure(error)) return "unreachable";
     throw error;
   }
 }

@@ -6,6 +6,7 @@
 // A product is a one-time download (one price without an interval) or a membership (a monthly and/or a yearly price,
 // optionally a free trial); the kind is fixed at creation. A membership's Stripe product and recurring prices are made
 // after the rows are committed (`ensureMembershipStripePrices`), so a Stripe outage never loses an edit; checkout
+// retries the same step (product-prices.server.ts).
 import type { BillingInterval } from "#app/generated/prisma/client.ts";
 import { isUniqueViolation, transaction, type Tx } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
@@ -15,19 +16,6 @@ import { INTERVALS, type ProductInput } from "./product-form.ts";
 import { fileColumns, storeProductFiles, type ProductFiles, type StoredProductFiles } from "./product-files.server.ts";
 import { setUpStripePrices } from "./product-prices.server.ts";
 import { discardStaged, removeStored } from "./uploads.server.ts";
-
-// Bridges while the routes move (issue 13): the routes still import these from here.
-export { priceInputs, submittedValues } from "./product-form.ts";
-export { parseProductSubmission } from "./product-submission.server.ts";
-export {
-  describePrices,
-  describeTrial,
-  getCreatorStudioSummary,
-  getOwnedProduct,
-  listOwnProducts,
-  rethrowAsNotFound,
-} from "./own-products.server.ts";
-export { STRIPE_UNREACHABLE, type StripeSetup } from "./product-prices.server.ts";
 
 export const SLUG_TAKEN = "That slug is already used by another product. Choose another one.";
 export const CHARGES_DISABLED =

@@ -1,6 +1,18 @@
 // Stripe Checkout calls.
-import type Stripe from "stripe";
-import { retryRateLimited, stripe } from "./client.server.ts";
+import { retryRateLimited, Stripe, stripe } from "./client.server.ts";
+
+/**
+ * A Checkout Session request as the app records it with a checkout attempt (JSON): built here by
+ * `destinationSessionRequest` or `membershipSessionRequest`, then sent unchanged by `createCheckoutSession`, so every
+ * retry asks Stripe for the same session. The domain stores and replays it without reading inside.
+ */
+export type RecordedSessionRequest = { readonly [field: string]: unknown };
+
+/** Stripe's params for a request built here, back from its recorded form. */
+const asParams = (request: RecordedSessionRequest) => request as Stripe.Checkout.SessionCreateParams;
+
+/** The params as the record the app stores (the params are plain JSON: strings, numbers and nested objects). */
+export const recorded = (params: Stripe.Checkout.SessionCreateParams) => params as RecordedSessionRequest;
 
 export interface DestinationCheckoutInput {
   attemptId: string;
@@ -22,14 +34,14 @@ export interface DestinationCheckoutInput {
  * The request for a Checkout Session for one product as a destination charge: the platform charges the buyer, keeps
  * `application_fee_amount`, and Stripe transfers the rest to the creator's connected account.
  */
-export function destinationSessionRequest(input: DestinationCheckoutInput): Stripe.Checkout.SessionCreateParams {
+export function destinationSessionRequest(input: DestinationCheckoutInput): RecordedSessionRequest {
   const metadata = {
     checkout_attempt_id: input.attemptId,
     buyer_id: input.buyerId,
     product_id: input.productId,
     creator_id: input.creatorId,
   };
-  return {
+  return recorded({
     mode: "payment",
     line_items: [
       {
@@ -52,12 +64,29 @@ export function destinationSessionRequest(input: DestinationCheckoutInput): Stri
     success_url: input.successUrl,
     cancel_url: input.cancelUrl,
     expires_at: Math.floor(input.expiresAt.getTime() / 1000),
-  };
+  });
+}
+
+/** A Checkout Session just created: where to send the buyer, and until when it can be paid. */
+export interface OpenedCheckoutSession {
+  id: string;
+  url: string | null;
+  expiresAt: Date | null;
 }
 
 /** Sends a recorded Checkout Session request; the same key with the same request always yields the same session. */
-export function createCheckoutSession(request: Stripe.Checkout.SessionCreateParams, idempotencyKey: string) {
-  return retryRateLimited(() => stripe().checkout.sessions.create(request, { idempotencyKey }));
+export async function createCheckoutSession(
+  request: RecordedSessionRequest,
+  idempotencyKey: string,
+): Promise<OpenedCheckoutSession> {
+  const session = await retryRateLimited(() =>
+    stripe().checkout.sessions.create(asParams(request), { idempotencyKey }),
+  );
+  return {
+    id: session.id,
+    url: session.url,
+    expiresAt: session.expires_at ? new Date(session.expires_at * 1000) : null,
+  };
 }
 
 /** What the app reads from a Checkout Session. */
@@ -123,6 +152,16 @@ export function paymentFailureFrom(intent: Stripe.PaymentIntent): PaymentFailure
 
 export async function retrieveCheckoutSession(sessionId: string): Promise<CheckoutSessionInfo> {
   return checkoutSessionFrom(await stripe().checkout.sessions.retrieve(sessionId));
+}
+
+/** The session, or null when Stripe has no session with this id (or refuses to read it). */
+export async function findCheckoutSession(sessionId: string): Promise<CheckoutSessionInfo | null> {
+  try {
+    return await retrieveCheckoutSession(sessionId);
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeInvalidRequestError) return null;
+    throw error;
+  }
 }
 
 export function expireCheckoutSession(sessionId: string) {

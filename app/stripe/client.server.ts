@@ -61,3 +61,13 @@ export function friendlyStripeError(error: unknown): string {
 export function isStripeError(error: unknown): error is Stripe.errors.StripeError {
   return error instanceof Stripe.errors.StripeError;
 }
+
+/**
+ * Whether Stripe refused the request itself (invalid, or an idempotency key reused with another request): sending it
+ * again gets the same refusal. Network errors, 429s and 5xx are not refusals.
+ */
+export function isRefusedRequest(error: unknown): error is Stripe.errors.StripeError {
+  return (
+    error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeIdempotencyError
+  );
+}

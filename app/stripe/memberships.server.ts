@@ -1,6 +1,7 @@
 // Stripe calls for memberships: the Stripe product and recurring prices behind a membership, subscription-mode
 // Checkout, the subscription and invoice reads the webhook handlers sync from, and the billing portal.
 import type Stripe from "stripe";
+import { recorded, type RecordedSessionRequest } from "./checkout.server.ts";
 import { retryRateLimited, stripe } from "./client.server.ts";
 
 export type Interval = "month" | "year";
@@ -73,7 +74,7 @@ export interface MembershipCheckoutInput {
  * `application_fee_percent` of it and Stripe transfers the rest to the creator. The subscription carries the ids the
  * webhook handlers need to find the buyer and product, whichever event arrives first.
  */
-export function membershipSessionRequest(input: MembershipCheckoutInput): Stripe.Checkout.SessionCreateParams {
+export function membershipSessionRequest(input: MembershipCheckoutInput): RecordedSessionRequest {
   const metadata = {
     checkout_attempt_id: input.attemptId,
     buyer_id: input.buyerId,
@@ -81,7 +82,7 @@ export function membershipSessionRequest(input: MembershipCheckoutInput): Stripe
     price_id: input.priceId,
     creator_id: input.creatorId,
   };
-  return {
+  return recorded({
     mode: "subscription",
     line_items: [{ price: input.stripePriceId, quantity: 1 }],
     subscription_data: {
@@ -96,7 +97,7 @@ export function membershipSessionRequest(input: MembershipCheckoutInput): Stripe
     success_url: input.successUrl,
     cancel_url: input.cancelUrl,
     expires_at: Math.floor(input.expiresAt.getTime() / 1000),
-  };
+  });
 }
 
 /** What the app reads from a subscription invoice. */

@@ -13,16 +13,12 @@ import {
   describeTrial,
   getCreatorStudioSummary,
   getOwnedProduct,
-  parseProductSubmission,
-  publishProduct,
-  priceInputs,
   rethrowAsNotFound,
-  STRIPE_UNREACHABLE,
-  submittedValues,
-  unpublishProduct,
-  updateProduct,
-  type StripeSetup,
-} from "#app/domain/products.server.ts";
+} from "#app/domain/own-products.server.ts";
+import { priceInputs, submittedValues } from "#app/domain/product-form.ts";
+import { STRIPE_UNREACHABLE, type StripeSetup } from "#app/domain/product-prices.server.ts";
+import { parseProductSubmission } from "#app/domain/product-submission.server.ts";
+import { publishProduct, unpublishProduct, updateProduct } from "#app/domain/products.server.ts";
 import { uploadHints } from "#app/domain/uploads.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { formatBytes } from "#app/utils/format.ts";

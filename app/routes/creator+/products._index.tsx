@@ -11,7 +11,7 @@ import {
   getCreatorStudioSummary,
   listOwnProducts,
   rethrowAsNotFound,
-} from "#app/domain/products.server.ts";
+} from "#app/domain/own-products.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { pageFrom } from "#app/utils/paging.ts";
 

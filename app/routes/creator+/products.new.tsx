@@ -6,13 +6,10 @@ import { Notice } from "#app/components/forms.tsx";
 import { ProductForm } from "#app/components/product-form.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
-import {
-  createProduct,
-  getCreatorStudioSummary,
-  parseProductSubmission,
-  rethrowAsNotFound,
-  submittedValues,
-} from "#app/domain/products.server.ts";
+import { getCreatorStudioSummary, rethrowAsNotFound } from "#app/domain/own-products.server.ts";
+import { submittedValues } from "#app/domain/product-form.ts";
+import { parseProductSubmission } from "#app/domain/product-submission.server.ts";
+import { createProduct } from "#app/domain/products.server.ts";
 import { uploadHints } from "#app/domain/uploads.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { badRequest } from "#app/utils/forms.server.ts";
