@@ -3,7 +3,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { EmptyState } from "#app/components/forms.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
-import { PageHeader, StaffTable, StatusBadge, statusWords, td, th } from "#app/components/staff-ui.tsx";
+import { numeric, PageHeader, StaffTable, StatusBadge, statusWords, td } from "#app/components/staff-ui.tsx";
 import { formatMoney } from "#app/domain/money.ts";
 import { listDisputes } from "#app/domain/staff-orders.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
@@ -21,41 +21,39 @@ type Row = Awaited<ReturnType<typeof listDisputes>>["open"][number];
 
 function DisputeTable({ rows, label, open }: { rows: Row[]; label: string; open: boolean }) {
   return (
-    <StaffTable label={label}>
-      <thead className="bg-slate-50">
-        <tr>
-          <th className={th}>{open ? "Evidence due" : "Closed"}</th>
-          <th className={`${th} text-right`}>Amount</th>
-          <th className={th}>Order</th>
-          <th className={th}>Creator</th>
-          <th className={th}>Reason</th>
-          <th className={th}>Outcome</th>
-          {open ? null : <th className={`${th} text-right`}>Recovered</th>}
+    <StaffTable
+      label={label}
+      columns={[
+        open ? "Evidence due" : "Closed",
+        numeric("Amount"),
+        "Order",
+        "Creator",
+        "Reason",
+        "Outcome",
+        open ? null : numeric("Recovered"),
+      ]}
+    >
+      {rows.map((dispute) => (
+        <tr key={dispute.id} data-testid={open ? "open-dispute" : "closed-dispute"}>
+          <td className={td}>{open ? formatDate(dispute.evidenceDueBy) : formatDateTime(dispute.closedAt)}</td>
+          <td className={`${td} text-right tabular-nums`}>{formatMoney(dispute.amount, dispute.currency)}</td>
+          <td className={td}>
+            <Link to={`/staff/orders/${dispute.order.id}`} className="link">
+              #{dispute.order.number}
+            </Link>
+          </td>
+          <td className={td}>{dispute.order.creator.displayName}</td>
+          <td className={td}>{statusWords(dispute.reason)}</td>
+          <td className={td}>
+            <StatusBadge status={dispute.outcome} />
+          </td>
+          {open ? null : (
+            <td className={`${td} text-right tabular-nums`}>
+              {dispute.outcome === "LOST" ? formatMoney(dispute.recoveredAmount, dispute.currency) : "—"}
+            </td>
+          )}
         </tr>
-      </thead>
-      <tbody className="divide-y divide-slate-100">
-        {rows.map((dispute) => (
-          <tr key={dispute.id} data-testid={open ? "open-dispute" : "closed-dispute"}>
-            <td className={td}>{open ? formatDate(dispute.evidenceDueBy) : formatDateTime(dispute.closedAt)}</td>
-            <td className={`${td} text-right tabular-nums`}>{formatMoney(dispute.amount, dispute.currency)}</td>
-            <td className={td}>
-              <Link to={`/staff/orders/${dispute.order.id}`} className="link">
-                #{dispute.order.number}
-              </Link>
-            </td>
-            <td className={td}>{dispute.order.creator.displayName}</td>
-            <td className={td}>{statusWords(dispute.reason)}</td>
-            <td className={td}>
-              <StatusBadge status={dispute.outcome} />
-            </td>
-            {open ? null : (
-              <td className={`${td} text-right tabular-nums`}>
-                {dispute.outcome === "LOST" ? formatMoney(dispute.recoveredAmount, dispute.currency) : "—"}
-              </td>
-            )}
-          </tr>
-        ))}
-      </tbody>
+      ))}
     </StaffTable>
   );
 }

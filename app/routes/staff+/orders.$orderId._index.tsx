@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
-import { PageHeader, StaffTable, StatusBadge, statusWords, td, th } from "#app/components/staff-ui.tsx";
+import { numeric, PageHeader, StaffTable, StatusBadge, statusWords, td } from "#app/components/staff-ui.tsx";
 import { formatMoney } from "#app/domain/money.ts";
 import { isRefundReason, REFUND_REASONS } from "#app/domain/refund-reasons.ts";
 import { staffOrderDetail } from "#app/domain/staff-orders.server.ts";
@@ -24,14 +24,17 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return detail;
 }
 
+/** A titled part of the page; with `none`, a section counting 0 says that instead of showing its children. */
 function Section({
   title,
   count,
+  none,
   children,
   testId,
 }: {
   title: string;
   count?: number;
+  none?: string;
   children: ReactNode;
   testId?: string;
 }) {
@@ -41,7 +44,7 @@ function Section({
         {title}
         {count !== undefined ? <span className="ml-2 text-sm font-normal text-slate-500">{count}</span> : null}
       </h2>
-      {children}
+      {count === 0 && none ? <None>{none}</None> : children}
     </section>
   );
 }
@@ -147,35 +150,31 @@ export default function StaffOrder() {
       </Section>
 
       <Section title="Items" count={order.items.length}>
-        <StaffTable label="Items">
-          <thead className="bg-slate-50">
-            <tr>
-              <th className={th}>Product</th>
-              <th className={`${th} text-right`}>Unit amount</th>
-              <th className={`${th} text-right`}>Qty</th>
-              <th className={`${th} text-right`}>Fee</th>
-              <th className={`${th} text-right`}>Fee rate</th>
+        <StaffTable
+          label="Items"
+          columns={["Product", numeric("Unit amount"), numeric("Qty"), numeric("Fee"), numeric("Fee rate")]}
+        >
+          {order.items.map((item) => (
+            <tr key={item.id}>
+              <td className={td}>{item.productTitle}</td>
+              <td className={`${td} text-right tabular-nums`}>{formatMoney(item.unitAmount, item.currency)}</td>
+              <td className={`${td} text-right tabular-nums`}>{item.quantity}</td>
+              <td className={`${td} text-right tabular-nums`}>
+                {formatMoney(item.applicationFeeAmount, item.currency)}
+              </td>
+              <td className={`${td} text-right tabular-nums`}>
+                {item.feeBps} bps <span className="text-slate-500">({formatBps(item.feeBps, 2)})</span>
+              </td>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {order.items.map((item) => (
-              <tr key={item.id}>
-                <td className={td}>{item.productTitle}</td>
-                <td className={`${td} text-right tabular-nums`}>{formatMoney(item.unitAmount, item.currency)}</td>
-                <td className={`${td} text-right tabular-nums`}>{item.quantity}</td>
-                <td className={`${td} text-right tabular-nums`}>
-                  {formatMoney(item.applicationFeeAmount, item.currency)}
-                </td>
-                <td className={`${td} text-right tabular-nums`}>
-                  {item.feeBps} bps <span className="text-slate-500">({formatBps(item.feeBps, 2)})</span>
-                </td>
-              </tr>
-            ))}
-          </tbody>
+          ))}
         </StaffTable>
       </Section>
 
-      <Section title="Access" count={order.membership ? 1 : order.entitlements.length}>
+      <Section
+        title="Access"
+        count={order.membership ? 1 : order.entitlements.length}
+        none="No entitlements were granted for this order."
+      >
         {order.membership ? (
           <p className="card flex flex-wrap items-center justify-between gap-2 text-sm" data-testid="membership-access">
             <span>
@@ -185,8 +184,6 @@ export default function StaffOrder() {
             </span>
             {order.membership.entitlement ? <StatusBadge status={order.membership.entitlement.status} /> : null}
           </p>
-        ) : order.entitlements.length === 0 ? (
-          <None>No entitlements were granted for this order.</None>
         ) : (
           <ul className="card divide-y divide-slate-100 p-0">
             {order.entitlements.map((entitlement) => (
@@ -208,145 +205,117 @@ export default function StaffOrder() {
         )}
       </Section>
 
-      <Section title="Refunds" count={order.refunds.length}>
-        {order.refunds.length === 0 ? (
-          <None>No refunds.</None>
-        ) : (
-          <StaffTable label="Refunds">
-            <thead className="bg-slate-50">
-              <tr>
-                <th className={th}>Created</th>
-                <th className={`${th} text-right`}>Amount</th>
-                <th className={th}>Status</th>
-                <th className={th}>Reason</th>
-                <th className={`${th} text-right`}>Transfer reversal</th>
-                <th className={`${th} text-right`}>Fee refund</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {order.refunds.map((refund) => (
-                <tr key={refund.id} data-testid="refund-row">
-                  <td className={td}>{formatDateTime(refund.createdAt)}</td>
-                  <td className={`${td} text-right tabular-nums`}>{formatMoney(refund.amount, refund.currency)}</td>
-                  <td className={td}>
-                    <StatusBadge status={refund.status} />
-                    {refund.failureReason ? <div className="text-xs text-red-700">{refund.failureReason}</div> : null}
-                  </td>
-                  <td className={`${td} whitespace-normal`}>
-                    {isRefundReason(refund.reason) ? REFUND_REASONS[refund.reason] : refund.reason}
-                    {refund.staffNote ? (
-                      <div className="text-xs text-slate-500" data-testid="refund-staff-note">
-                        Staff note: {refund.staffNote}
-                      </div>
-                    ) : null}
-                  </td>
-                  <td className={`${td} text-right tabular-nums`}>
-                    {formatMoney(refund.transferReversalAmount, refund.currency)}
-                  </td>
-                  <td className={`${td} text-right tabular-nums`}>
-                    {formatMoney(refund.applicationFeeRefundAmount, refund.currency)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </StaffTable>
-        )}
-      </Section>
-
-      <Section title="Disputes" count={order.disputes.length}>
-        {order.disputes.length === 0 ? (
-          <None>No disputes.</None>
-        ) : (
-          <StaffTable label="Disputes">
-            <thead className="bg-slate-50">
-              <tr>
-                <th className={th}>Opened</th>
-                <th className={`${th} text-right`}>Amount</th>
-                <th className={th}>Reason</th>
-                <th className={th}>Outcome</th>
-                <th className={th}>Evidence due</th>
-                <th className={`${th} text-right`}>Recovered</th>
-                <th className={th}></th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {order.disputes.map((dispute) => (
-                <tr key={dispute.id} data-testid="dispute-row">
-                  <td className={td}>{formatDateTime(dispute.createdAt)}</td>
-                  <td className={`${td} text-right tabular-nums`}>{formatMoney(dispute.amount, dispute.currency)}</td>
-                  <td className={td}>{statusWords(dispute.reason)}</td>
-                  <td className={td}>
-                    <StatusBadge status={dispute.outcome} />
-                  </td>
-                  <td className={td}>{formatDate(dispute.evidenceDueBy)}</td>
-                  <td className={`${td} text-right tabular-nums`}>
-                    {formatMoney(dispute.recoveredAmount, dispute.currency)}
-                  </td>
-                  <td className={td}>
-                    {recoverableDisputeIds.includes(dispute.id) ? (
-                      <Link to={`/staff/disputes/${dispute.id}/recover`} className="btn-secondary py-1">
-                        Recover from creator…
-                      </Link>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </StaffTable>
-        )}
-      </Section>
-
-      <Section title="Refund requests" count={order.refundRequests.length}>
-        {order.refundRequests.length === 0 ? (
-          <None>The buyer hasn't asked for a refund.</None>
-        ) : (
-          <ul className="card divide-y divide-slate-100 p-0">
-            {order.refundRequests.map((request) => (
-              <li key={request.id} className="px-4 py-3 text-sm" data-testid="refund-request">
-                <div className="flex flex-wrap items-center justify-between gap-2">
-                  <span className="text-slate-500">{formatDateTime(request.createdAt)}</span>
-                  <StatusBadge status={request.status} />
-                </div>
-                <p className="mt-1">{request.reason}</p>
-                {request.staffMessage ? <p className="mt-1 text-slate-600">Staff: {request.staffMessage}</p> : null}
-              </li>
-            ))}
-          </ul>
-        )}
-      </Section>
-
-      <Section title="Timeline" count={timeline.length} testId="timeline">
-        {timeline.length === 0 ? (
-          <None>Nothing recorded yet.</None>
-        ) : (
-          <ol className="card space-y-0 p-0">
-            {timeline.map((entry) => (
-              <li
-                key={entry.key}
-                className="flex gap-3 border-b border-slate-100 px-4 py-3 last:border-b-0"
-                data-testid="timeline-entry"
-              >
-                <span
-                  aria-hidden
-                  className={`mt-1.5 h-2.5 w-2.5 flex-none rounded-full ${entry.source === "stripe" ? "bg-indigo-500" : entry.actorType === "USER" ? "bg-brand-600" : "bg-slate-400"}`}
-                />
-                <div className="min-w-0 flex-1">
-                  <div className="flex flex-wrap items-baseline justify-between gap-x-3">
-                    <span className="font-mono text-sm font-semibold">{entry.title}</span>
-                    <time className="text-xs text-slate-500" dateTime={entry.at}>
-                      {formatDateTime(entry.at, { seconds: true })}
-                    </time>
+      <Section title="Refunds" count={order.refunds.length} none="No refunds.">
+        <StaffTable
+          label="Refunds"
+          columns={[
+            "Created",
+            numeric("Amount"),
+            "Status",
+            "Reason",
+            numeric("Transfer reversal"),
+            numeric("Fee refund"),
+          ]}
+        >
+          {order.refunds.map((refund) => (
+            <tr key={refund.id} data-testid="refund-row">
+              <td className={td}>{formatDateTime(refund.createdAt)}</td>
+              <td className={`${td} text-right tabular-nums`}>{formatMoney(refund.amount, refund.currency)}</td>
+              <td className={td}>
+                <StatusBadge status={refund.status} />
+                {refund.failureReason ? <div className="text-xs text-red-700">{refund.failureReason}</div> : null}
+              </td>
+              <td className={`${td} whitespace-normal`}>
+                {isRefundReason(refund.reason) ? REFUND_REASONS[refund.reason] : refund.reason}
+                {refund.staffNote ? (
+                  <div className="text-xs text-slate-500" data-testid="refund-staff-note">
+                    Staff note: {refund.staffNote}
                   </div>
-                  <p className="break-all text-xs text-slate-600">
-                    {entry.actorLabel}
-                    {entry.amount !== null && entry.currency ? ` · ${formatMoney(entry.amount, entry.currency)}` : ""}
-                  </p>
-                  {entry.detail ? <p className="mt-0.5 break-all text-xs text-slate-500">{entry.detail}</p> : null}
+                ) : null}
+              </td>
+              <td className={`${td} text-right tabular-nums`}>
+                {formatMoney(refund.transferReversalAmount, refund.currency)}
+              </td>
+              <td className={`${td} text-right tabular-nums`}>
+                {formatMoney(refund.applicationFeeRefundAmount, refund.currency)}
+              </td>
+            </tr>
+          ))}
+        </StaffTable>
+      </Section>
+
+      <Section title="Disputes" count={order.disputes.length} none="No disputes.">
+        <StaffTable
+          label="Disputes"
+          columns={["Opened", numeric("Amount"), "Reason", "Outcome", "Evidence due", numeric("Recovered"), ""]}
+        >
+          {order.disputes.map((dispute) => (
+            <tr key={dispute.id} data-testid="dispute-row">
+              <td className={td}>{formatDateTime(dispute.createdAt)}</td>
+              <td className={`${td} text-right tabular-nums`}>{formatMoney(dispute.amount, dispute.currency)}</td>
+              <td className={td}>{statusWords(dispute.reason)}</td>
+              <td className={td}>
+                <StatusBadge status={dispute.outcome} />
+              </td>
+              <td className={td}>{formatDate(dispute.evidenceDueBy)}</td>
+              <td className={`${td} text-right tabular-nums`}>
+                {formatMoney(dispute.recoveredAmount, dispute.currency)}
+              </td>
+              <td className={td}>
+                {recoverableDisputeIds.includes(dispute.id) ? (
+                  <Link to={`/staff/disputes/${dispute.id}/recover`} className="btn-secondary py-1">
+                    Recover from creator…
+                  </Link>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </StaffTable>
+      </Section>
+
+      <Section title="Refund requests" count={order.refundRequests.length} none="The buyer hasn't asked for a refund.">
+        <ul className="card divide-y divide-slate-100 p-0">
+          {order.refundRequests.map((request) => (
+            <li key={request.id} className="px-4 py-3 text-sm" data-testid="refund-request">
+              <div className="flex flex-wrap items-center justify-between gap-2">
+                <span className="text-slate-500">{formatDateTime(request.createdAt)}</span>
+                <StatusBadge status={request.status} />
+              </div>
+              <p className="mt-1">{request.reason}</p>
+              {request.staffMessage ? <p className="mt-1 text-slate-600">Staff: {request.staffMessage}</p> : null}
+            </li>
+          ))}
+        </ul>
+      </Section>
+
+      <Section title="Timeline" count={timeline.length} testId="timeline" none="Nothing recorded yet.">
+        <ol className="card space-y-0 p-0">
+          {timeline.map((entry) => (
+            <li
+              key={entry.key}
+              className="flex gap-3 border-b border-slate-100 px-4 py-3 last:border-b-0"
+              data-testid="timeline-entry"
+            >
+              <span
+                aria-hidden
+                className={`mt-1.5 h-2.5 w-2.5 flex-none rounded-full ${entry.source === "stripe" ? "bg-indigo-500" : entry.actorType === "USER" ? "bg-brand-600" : "bg-slate-400"}`}
+              />
+              <div className="min-w-0 flex-1">
+                <div className="flex flex-wrap items-baseline justify-between gap-x-3">
+                  <span className="font-mono text-sm font-semibold">{entry.title}</span>
+                  <time className="text-xs text-slate-500" dateTime={entry.at}>
+                    {formatDateTime(entry.at, { seconds: true })}
+                  </time>
                 </div>
-              </li>
-            ))}
-          </ol>
-        )}
+                <p className="break-all text-xs text-slate-600">
+                  {entry.actorLabel}
+                  {entry.amount !== null && entry.currency ? ` · ${formatMoney(entry.amount, entry.currency)}` : ""}
+                </p>
+                {entry.detail ? <p className="mt-0.5 break-all text-xs text-slate-500">{entry.detail}</p> : null}
+              </div>
+            </li>
+          ))}
+        </ol>
       </Section>
     </div>
   );
