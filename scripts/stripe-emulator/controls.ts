@@ -6,10 +6,10 @@ import { ApiError } from "./errors.js";
 import { publicView, PLATFORM, type Emu } from "./context.js";
 import { paySession } from "./resources/checkout.js";
 import { setOnboarding } from "./resources/accounts.js";
-import { openDispute, closeDispute } from "./resources/payments.js";
+import { openDispute, closeDispute } from "./resources/disputes.js";
 import { balanceOf } from "./resources/balance.js";
 import { sweepExpired } from "./resources/checkout.js";
-import { advanceSubscriptionsFor } from "./resources/billing.js";
+import { advanceSubscriptionsFor } from "./resources/subscription-renewals.js";
 import { advanceClock, resetClock, now } from "./ids.js";
 
 export interface FaultRule {

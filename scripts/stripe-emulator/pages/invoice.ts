@@ -5,7 +5,7 @@ import type Stripe from "stripe";
 import type { Emu } from "../context.js";
 import { formatAmount } from "../money.js";
 import { authenticateInvoicePayment, type Invoice } from "../resources/invoices.js";
-import { afterInvoicePayment, payInvoiceWithCard } from "../resources/billing.js";
+import { afterInvoicePayment, payInvoiceWithCard } from "../resources/subscription-payments.js";
 import { esc, page } from "./layout.js";
 import { form, html, longDate, redirect } from "./http.js";
 

@@ -7,9 +7,15 @@ import { validate, LIST, int, str, metadata, type Shape } from "../validate.js";
 import { ApiError, invalidParam, missingParam } from "../errors.js";
 import { MINIMUM_AMOUNT, formatAmount } from "../money.js";
 import { buildPrice, buildProduct } from "./catalog.js";
-import { confirmWithCard, createPaymentIntent, finishPayment, type ConfirmResult, type PiData } from "./payments.js";
+import {
+  confirmWithCard,
+  createPaymentIntent,
+  finishPayment,
+  type ConfirmResult,
+  type PiData,
+} from "./payment-intents.js";
 import type { FormValue } from "../form.js";
-import { parseSubscriptionData, paySubscriptionSession, type SubData } from "./billing.js";
+import { parseSubscriptionData, paySubscriptionSession, type SubData } from "./subscription-checkout.js";
 
 const LINE_ITEM: Shape = {
   price: true,

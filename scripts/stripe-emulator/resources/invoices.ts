@@ -6,7 +6,8 @@ import type { Emu } from "../context.js";
 import { PLATFORM } from "../store.js";
 import { newId, now } from "../ids.js";
 import { formatAmount } from "../money.js";
-import { cardOutcome, confirmWithCard, createPaymentIntent, type ConfirmResult } from "./payments.js";
+import { cardOutcome } from "./cards.js";
+import { confirmWithCard, createPaymentIntent, type ConfirmResult } from "./payment-intents.js";
 
 const DAY = 86400;
 

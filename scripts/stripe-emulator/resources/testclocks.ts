@@ -1,12 +1,12 @@
 // Test clocks: customers created with `test_clock` follow the clock's frozen time; advancing it
-// renews, fails or cancels their subscriptions (see billing.ts).
+// renews, fails or cancels their subscriptions (see subscription-renewals.ts).
 import type Stripe from "stripe";
 import type { Router } from "../context.js";
 import { newId, now } from "../ids.js";
 import { applyCreatedFilter, paginate } from "../store.js";
 import { validate, LIST, int, str } from "../validate.js";
 import { invalidParam, missingParam } from "../errors.js";
-import { advanceSubscriptionsFor } from "./billing.js";
+import { advanceSubscriptionsFor } from "./subscription-renewals.js";
 
 type Clock = Stripe.TestHelpers.TestClock;
 
