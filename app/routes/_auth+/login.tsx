@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { useActionData, useSearchParams } from "@remix-run/react";
+import { AuthForm } from "#app/components/auth-form.tsx";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { Field, FormError } from "#app/components/forms.tsx";
 import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
@@ -32,45 +33,35 @@ export async function action({ request }: ActionFunctionArgs) {
 export default function Login() {
   const actionData = useActionData<typeof action>();
   const [searchParams] = useSearchParams();
-  const navigation = useNavigation();
-  const busy = navigation.state !== "idle" && navigation.formAction === "/login";
   return (
-    <div className="mx-auto max-w-md">
-      <div className="card">
-        <h1 className="text-2xl font-bold">Log in</h1>
-        <p className="mt-1 text-sm text-slate-600">Welcome back. Your library and sales are waiting.</p>
-        <Form method="post" className="mt-6 space-y-4" noValidate>
-          <input type="hidden" name="redirectTo" value={searchParams.get("redirectTo") ?? ""} />
-          <FormError message={actionData?.formError} />
-          <Field
-            label="Email"
-            name="email"
-            type="email"
-            autoComplete="email"
-            defaultValue={actionData?.email}
-            error={actionData?.fieldErrors?.email}
-            required
-          />
-          <Field
-            label="Password"
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            error={actionData?.fieldErrors?.password}
-            required
-          />
-          <button type="submit" className="btn-primary w-full" disabled={busy}>
-            {busy ? "Logging in…" : "Log in"}
-          </button>
-        </Form>
-      </div>
-      <p className="mt-4 text-center text-sm text-slate-600">
-        New here?{" "}
-        <Link to="/signup" className="link">
-          Create an account
-        </Link>
-      </p>
-    </div>
+    <AuthForm
+      title="Log in"
+      intro="Welcome back. Your library and sales are waiting."
+      path="/login"
+      submitLabel="Log in"
+      busyLabel="Logging in…"
+      other={{ question: "New here?", to: "/signup", label: "Create an account" }}
+    >
+      <input type="hidden" name="redirectTo" value={searchParams.get("redirectTo") ?? ""} />
+      <FormError message={actionData?.formError} />
+      <Field
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="email"
+        defaultValue={actionData?.email}
+        error={actionData?.fieldErrors?.email}
+        required
+      />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        error={actionData?.fieldErrors?.password}
+        required
+      />
+    </AuthForm>
   );
 }
 

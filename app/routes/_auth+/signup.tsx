@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
+import { useActionData } from "@remix-run/react";
 import { z } from "zod";
+import { AuthForm } from "#app/components/auth-form.tsx";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { Field, FormError } from "#app/components/forms.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
@@ -68,78 +69,68 @@ export async function action({ request }: ActionFunctionArgs) {
 
 export default function Signup() {
   const actionData = useActionData<typeof action>();
-  const navigation = useNavigation();
-  const busy = navigation.state !== "idle" && navigation.formAction === "/signup";
   const errors: Record<string, string | undefined> = actionData?.fieldErrors ?? {};
   const values: Record<string, string | undefined> = actionData?.values ?? {};
   return (
-    <div className="mx-auto max-w-md">
-      <div className="card">
-        <h1 className="text-2xl font-bold">Create your account</h1>
-        <p className="mt-1 text-sm text-slate-600">Buy from independent creators, or start selling your own work.</p>
-        <Form method="post" className="mt-6 space-y-4" noValidate>
-          <FormError message={actionData?.formError} />
-          <fieldset>
-            <legend className="label">I want to</legend>
-            <div className="grid grid-cols-2 gap-3">
-              {[
-                { value: "BUYER", title: "Buy", text: "Collect products" },
-                { value: "CREATOR", title: "Sell", text: "Open a creator shop" },
-              ].map((option) => (
-                <label
-                  key={option.value}
-                  className="flex cursor-pointer flex-col rounded-lg border border-slate-300 p-3 text-sm has-[:checked]:border-brand-600 has-[:checked]:bg-brand-50"
-                >
-                  <span className="flex items-center gap-2 font-semibold">
-                    <input
-                      type="radio"
-                      name="accountType"
-                      value={option.value}
-                      defaultChecked={(values.accountType ?? "BUYER") === option.value}
-                    />
-                    {option.title}
-                  </span>
-                  <span className="mt-1 text-slate-500">{option.text}</span>
-                </label>
-              ))}
-            </div>
-            {errors.accountType ? (
-              <p className="mt-1 text-sm text-red-600" role="alert">
-                {errors.accountType}
-              </p>
-            ) : null}
-          </fieldset>
-          <Field label="Name" name="name" autoComplete="name" defaultValue={values.name} error={errors.name} required />
-          <Field
-            label="Email"
-            name="email"
-            type="email"
-            autoComplete="email"
-            defaultValue={values.email}
-            error={errors.email}
-            required
-          />
-          <Field
-            label="Password"
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            error={errors.password}
-            hint="At least 10 characters."
-            required
-          />
-          <button type="submit" className="btn-primary w-full" disabled={busy}>
-            {busy ? "Creating account…" : "Create account"}
-          </button>
-        </Form>
-      </div>
-      <p className="mt-4 text-center text-sm text-slate-600">
-        Already have an account?{" "}
-        <Link to="/login" className="link">
-          Log in
-        </Link>
-      </p>
-    </div>
+    <AuthForm
+      title="Create your account"
+      intro="Buy from independent creators, or start selling your own work."
+      path="/signup"
+      submitLabel="Create account"
+      busyLabel="Creating account…"
+      other={{ question: "Already have an account?", to: "/login", label: "Log in" }}
+    >
+      <FormError message={actionData?.formError} />
+      <fieldset>
+        <legend className="label">I want to</legend>
+        <div className="grid grid-cols-2 gap-3">
+          {[
+            { value: "BUYER", title: "Buy", text: "Collect products" },
+            { value: "CREATOR", title: "Sell", text: "Open a creator shop" },
+          ].map((option) => (
+            <label
+              key={option.value}
+              className="flex cursor-pointer flex-col rounded-lg border border-slate-300 p-3 text-sm has-[:checked]:border-brand-600 has-[:checked]:bg-brand-50"
+            >
+              <span className="flex items-center gap-2 font-semibold">
+                <input
+                  type="radio"
+                  name="accountType"
+                  value={option.value}
+                  defaultChecked={(values.accountType ?? "BUYER") === option.value}
+                />
+                {option.title}
+              </span>
+              <span className="mt-1 text-slate-500">{option.text}</span>
+            </label>
+          ))}
+        </div>
+        {errors.accountType ? (
+          <p className="mt-1 text-sm text-red-600" role="alert">
+            {errors.accountType}
+          </p>
+        ) : null}
+      </fieldset>
+      <Field label="Name" name="name" autoComplete="name" defaultValue={values.name} error={errors.name} required />
+      <Field
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="email"
+        defaultValue={values.email}
+        error={errors.email}
+        required
+      />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        error={errors.password}
+        hint="At least 10 characters."
+        required
+      />
+    </AuthForm>
   );
 }
 

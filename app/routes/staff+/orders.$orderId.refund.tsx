@@ -2,6 +2,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import type { ReactNode } from "react";
 import { z } from "zod";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { FormError, Notice } from "#app/components/forms.tsx";
@@ -119,6 +120,28 @@ export async function action({ request, params }: ActionFunctionArgs) {
   return redirect(`/staff/orders/${params.orderId}?refunded=1`, 303);
 }
 
+/** One "who pays for it" checkbox: ticked until the form comes back with it unticked. */
+function PayerOption({
+  name,
+  form,
+  title,
+  children,
+}: {
+  name: "reverseTransfer" | "refundApplicationFee";
+  form: Record<string, string> | null;
+  title: string;
+  children: ReactNode;
+}) {
+  return (
+    <label className="flex items-start gap-2">
+      <input type="checkbox" name={name} value="true" defaultChecked={form ? form[name] === "true" : true} />
+      <span>
+        <strong>{title}</strong> — {children}
+      </span>
+    </label>
+  );
+}
+
 export default function RefundPage() {
   const { order, remainder, blocked, form, errors, preview, requestKey } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
@@ -190,28 +213,12 @@ export default function RefundPage() {
           </div>
           <fieldset className="space-y-2 text-sm">
             <legend className="label">Who pays for it</legend>
-            <label className="flex items-start gap-2">
-              <input
-                type="checkbox"
-                name="reverseTransfer"
-                value="true"
-                defaultChecked={form ? form.reverseTransfer === "true" : true}
-              />
-              <span>
-                <strong>Take it back from the creator</strong> — reverse their transfer in proportion to the refund
-              </span>
-            </label>
-            <label className="flex items-start gap-2">
-              <input
-                type="checkbox"
-                name="refundApplicationFee"
-                value="true"
-                defaultChecked={form ? form.refundApplicationFee === "true" : true}
-              />
-              <span>
-                <strong>Return our platform fee</strong> — refund the application fee in proportion
-              </span>
-            </label>
+            <PayerOption name="reverseTransfer" form={form} title="Take it back from the creator">
+              reverse their transfer in proportion to the refund
+            </PayerOption>
+            <PayerOption name="refundApplicationFee" form={form} title="Return our platform fee">
+              refund the application fee in proportion
+            </PayerOption>
           </fieldset>
           <button type="submit" className="btn-secondary">
             Preview refund
