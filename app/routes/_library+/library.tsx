@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import type { ReactNode } from "react";
 import { z } from "zod";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { EmptyState, FormError } from "#app/components/forms.tsx";
@@ -195,42 +196,46 @@ function ManageBillingButton({
   );
 }
 
-function PaymentProblem({ membership }: { membership: MembershipView }) {
-  const { problem } = membership;
-  if (!problem) return null;
-  if (problem.kind === "action_required")
-    return (
-      <div
-        role="alert"
-        className="flex flex-col gap-3 rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-900 sm:flex-row sm:items-center"
-        data-testid="payment-problem"
-      >
-        <p className="flex-1">
-          <strong>Your bank needs you to confirm the payment</strong> for your {priceText(membership, "/")} renewal.
-        </p>
-        <a href={problem.url} className="btn-danger" rel="noreferrer" data-testid="confirm-payment">
-          Confirm payment
-        </a>
-      </div>
-    );
-  const endsAt = problem.accessEndsAt ? new Date(problem.accessEndsAt) : null;
-  const lapsed = endsAt !== null && endsAt.getTime() <= Date.now();
+/** A red alert over a membership card: what happened (`children`) and the one button that fixes it. */
+function ProblemAlert({ children, action }: { children: ReactNode; action: ReactNode }) {
   return (
     <div
       role="alert"
       className="flex flex-col gap-3 rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-900 sm:flex-row sm:items-center"
       data-testid="payment-problem"
     >
-      <p className="flex-1">
-        <strong>Your last payment failed.</strong>{" "}
-        {endsAt && !lapsed
-          ? `Update your card by ${longDate(endsAt)} to keep access.`
-          : lapsed
-            ? "Your access is on hold — update your card to get it back."
-            : "Update your card to keep your membership."}
-      </p>
-      <ManageBillingButton membershipId={membership.id} tone="danger" />
+      <p className="flex-1">{children}</p>
+      {action}
     </div>
+  );
+}
+
+function PaymentProblem({ membership }: { membership: MembershipView }) {
+  const { problem } = membership;
+  if (!problem) return null;
+  if (problem.kind === "action_required")
+    return (
+      <ProblemAlert
+        action={
+          <a href={problem.url} className="btn-danger" rel="noreferrer" data-testid="confirm-payment">
+            Confirm payment
+          </a>
+        }
+      >
+        <strong>Your bank needs you to confirm the payment</strong> for your {priceText(membership, "/")} renewal.
+      </ProblemAlert>
+    );
+  const endsAt = problem.accessEndsAt ? new Date(problem.accessEndsAt) : null;
+  const lapsed = endsAt !== null && endsAt.getTime() <= Date.now();
+  return (
+    <ProblemAlert action={<ManageBillingButton membershipId={membership.id} tone="danger" />}>
+      <strong>Your last payment failed.</strong>{" "}
+      {endsAt && !lapsed
+        ? `Update your card by ${longDate(endsAt)} to keep access.`
+        : lapsed
+          ? "Your access is on hold — update your card to get it back."
+          : "Update your card to keep your membership."}
+    </ProblemAlert>
   );
 }
 
@@ -352,15 +357,9 @@ export default function Library() {
       ) : null}
       {items.length > 0 ? (
         <section aria-labelledby="purchases-heading" className="mt-8">
-          {memberships.length > 0 ? (
-            <h2 id="purchases-heading" className="text-lg font-semibold">
-              Purchases
-            </h2>
-          ) : (
-            <h2 id="purchases-heading" className="sr-only">
-              Purchases
-            </h2>
-          )}
+          <h2 id="purchases-heading" className={memberships.length > 0 ? "text-lg font-semibold" : "sr-only"}>
+            Purchases
+          </h2>
           <ul className="mt-3 space-y-3">
             {items.map((item) => (
               <li
