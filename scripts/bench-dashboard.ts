@@ -220,9 +220,12 @@ async function time(label: string, iterations: number, warmup: number, run: (i: 
 }
 
 async function measure(c: pg.Client) {
-  const dashboards = await import("../app/domain/dashboards.server.ts");
+  const { creatorDashboard } = await import("../app/domain/creator-revenue.server.ts");
+  const { presetRange } = await import("../app/domain/day-range.ts");
+  const { CREATOR_SORTS, platformDashboard } = await import("../app/domain/platform-revenue.server.ts");
   const { utcDay } = await import("../app/domain/revenue.server.ts");
-  const range = dashboards.presetRange(PRESET, utcDay(new Date()));
+  const { naiveCreatorDashboard, naivePlatformDashboard } = await import("./lib/naive-dashboards.ts");
+  const range = presetRange(PRESET, utcDay(new Date()));
   // Creators of every size: the sample walks the ranking from the busiest to the quietest.
   const ranked = (
     await c.query(`SELECT "creatorId" AS id FROM "daily_revenue" GROUP BY 1 ORDER BY SUM("orderCount") DESC`)
@@ -230,32 +233,29 @@ async function measure(c: pg.Client) {
   const sample = Array.from({ length: 40 }, (_, i) => ranked[Math.floor((i * ranked.length) / 40)]!.id);
   const creator = (i: number) => sample[i % sample.length]!;
   const busiest = ranked[0]!.id;
-  const sorts = dashboards.CREATOR_SORTS;
+  const sorts = CREATOR_SORTS;
 
   log(
     `Timing the dashboard functions over ${PRESET} (${ITERATIONS} runs each after warm-up; naive ${NAIVE_ITERATIONS} runs)…`,
   );
   const creatorTimes = await time("creatorDashboard", ITERATIONS, 5, (i) =>
-    dashboards.creatorDashboard({ creatorId: creator(i), range }),
+    creatorDashboard({ creatorId: creator(i), range }),
   );
   const platformTimes = await time("platformDashboard", ITERATIONS, 3, (i) =>
-    dashboards.platformDashboard({ range, sort: sorts[i % sorts.length], page: 1 + (i % 3) }),
+    platformDashboard({ range, sort: sorts[i % sorts.length], page: 1 + (i % 3) }),
   );
   const creatorBusiest = await time("creatorDashboard (busiest creator)", ITERATIONS, 2, () =>
-    dashboards.creatorDashboard({ creatorId: busiest, range }),
+    creatorDashboard({ creatorId: busiest, range }),
   );
   const naiveCreator = await time("naive creator", NAIVE_ITERATIONS, 1, (i) =>
-    dashboards.naiveCreatorDashboard({ creatorId: creator(i), range }),
+    naiveCreatorDashboard({ creatorId: creator(i), range }),
   );
   const naivePlatform = await time("naive platform", NAIVE_ITERATIONS, 1, (i) =>
-    dashboards.naivePlatformDashboard({ range, sort: sorts[i % sorts.length] }),
+    naivePlatformDashboard({ range, sort: sorts[i % sorts.length] }),
   );
 
   // The two paths must agree, or the comparison means nothing.
-  const [fast, slow] = await Promise.all([
-    dashboards.platformDashboard({ range }),
-    dashboards.naivePlatformDashboard({ range }),
-  ]);
+  const [fast, slow] = await Promise.all([platformDashboard({ range }), naivePlatformDashboard({ range })]);
   const gmv = (list: { currency: string; current: { gross: number; net: number } }[]) =>
     JSON.stringify(list.map((x) => [x.currency, x.current.gross, x.current.net]).sort());
   if (

@@ -4,7 +4,6 @@
 // covered in membership-metrics.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rollupRefund, rollupSale, utcDay } from "#app/domain/revenue.server.ts";
-import { parseRange } from "#app/domain/dashboards.server.ts";
 import { loader as creatorLoader } from "#app/routes/creator+/dashboard.tsx";
 import { loader as creatorCsvLoader } from "#app/routes/creator+/dashboard[.]csv.tsx";
 import { loader as staffLoader } from "#app/routes/staff+/dashboard.tsx";
@@ -70,23 +69,6 @@ async function sale(input: {
 async function json(response: Response) {
   return (await response.json()) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
-
-describe("date ranges", () => {
-  it("reads presets and custom ranges, and explains invalid ones", () => {
-    const now = new Date("2026-03-15T10:00:00Z");
-    const thirty = parseRange(new URLSearchParams(), now);
-    expect(thirty.ok && [iso(thirty.range.from!), iso(thirty.range.to)]).toEqual(["2026-02-14", "2026-03-15"]);
-    const custom = parseRange(new URLSearchParams({ range: "custom", from: "2026-01-01", to: "2026-01-31" }), now);
-    expect(custom.ok && custom.range.preset).toBe("custom");
-    const backwards = parseRange(new URLSearchParams({ range: "custom", from: "2026-02-01", to: "2026-01-31" }), now);
-    expect(backwards.ok).toBe(false);
-    expect(!backwards.ok && backwards.errors.to).toBe("The end date must be on or after the start date");
-    const nonsense = parseRange(new URLSearchParams({ range: "custom", from: "2026-02-30", to: "" }), now);
-    expect(!nonsense.ok && nonsense.errors).toEqual({ from: "That date doesn't exist", to: "Choose an end date" });
-    const all = parseRange(new URLSearchParams({ range: "all" }), now);
-    expect(all.ok && all.range.from).toBeNull();
-  });
-});
 
 describe("creator dashboard", () => {
   it("shows gross, fees, refunds, net, orders and average per currency, the change against the previous period, and the CSV agrees", async () => {

@@ -3,13 +3,9 @@
 // emulator, signed webhooks into the app, refundOrder, dispute webhooks.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditActor } from "#app/domain/audit.server.ts";
-import {
-  creatorDashboard,
-  naiveCreatorDashboard,
-  naivePlatformDashboard,
-  platformDashboard,
-  presetRange,
-} from "#app/domain/dashboards.server.ts";
+import { creatorDashboard } from "#app/domain/creator-revenue.server.ts";
+import { presetRange } from "#app/domain/day-range.ts";
+import { platformDashboard } from "#app/domain/platform-revenue.server.ts";
 import { DomainError } from "#app/domain/errors.ts";
 import { refundOrder } from "#app/domain/refunds.server.ts";
 import { rebuildRollups, ROLLUP_COLUMNS, utcDay, verifyRollups } from "#app/domain/revenue.server.ts";
@@ -17,6 +13,7 @@ import { db, transaction } from "#app/utils/db.server.ts";
 import { buyThroughCheckout, onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
 import { createUser } from "#tests/helpers/requests.ts";
 import { controls, startTestStripe, type TestStripe } from "#tests/helpers/stripe.ts";
+import { naiveCreatorDashboard, naivePlatformDashboard } from "#scripts/lib/naive-dashboards.ts";
 
 let stripeEnv: TestStripe;
 let staff: AuditActor;

@@ -1,7 +1,8 @@
 // GET /creator/dashboard.csv?range=… : the creator's sales in the range, one line per order, amounts in decimal units
 // with their currency (never added across currencies).
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { creatorSalesExport, parseRange } from "#app/domain/dashboards.server.ts";
+import { creatorSalesExport } from "#app/domain/creator-revenue.server.ts";
+import { parseRange } from "#app/domain/day-range.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { csvAmount, toCsv } from "#app/domain/csv.ts";
 

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
-import { staffOverview } from "#app/domain/dashboards.server.ts";
+import { staffOverview } from "#app/domain/platform-revenue.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Staff console · Makers Market" }];

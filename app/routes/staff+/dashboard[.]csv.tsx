@@ -1,6 +1,7 @@
 // GET /staff/dashboard.csv?range=… : every creator's figures for the range, one line per creator and currency.
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { parseRange, platformCreatorRows } from "#app/domain/dashboards.server.ts";
+import { parseRange } from "#app/domain/day-range.ts";
+import { platformCreatorRows } from "#app/domain/platform-revenue.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
 import { csvAmount, csvNumber, toCsv } from "#app/domain/csv.ts";
 
