@@ -26,6 +26,14 @@ function withoutNul(value: unknown): unknown {
 }
 
 class NulSafeClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    // A connection that dies while checked out (PostgreSQL crashed or was killed between two queries of a transaction)
+    // emits "error" on its client, and pg-pool listens only on idle ones: unheard, Node ends the process. The query
+    // running on it fails on its own, and a client that failed is discarded when released.
+    this.on("error", (error) => console.warn(`[db] a database connection failed: ${error.message}`));
+  }
+
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(...args: any[]): any {
     const [config, values] = args;
@@ -67,6 +75,9 @@ class ReusingPool extends pg.Pool {
 
 function createClient(url: string) {
   const pool = new ReusingPool({ connectionString: url, max: 10, Client: NulSafeClient });
+  // An idle connection that dies (PostgreSQL crashed, restarted or was killed) emits "error" on the pool; unheard, Node
+  // ends the process. The pool has already thrown that connection away, and the next query opens a new one.
+  pool.on("error", (error) => console.warn(`[db] an idle database connection failed: ${error.message}`));
   return new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
 }
 

@@ -1,5 +1,5 @@
 // Where the app's database comes from: DATABASE_URL when set (nothing is started), otherwise the embedded
-// PostgreSQL under data/postgres with a `marketplace` database.
+// PostgreSQL under data/postgres (or EMBEDDED_POSTGRES_DIR) with a `marketplace` database.
 import path from "node:path";
 import { ensureDatabase, startEmbeddedPostgres } from "./embedded-postgres.ts";
 
@@ -11,7 +11,7 @@ export async function acquireDatabase(options: { log?: (line: string) => void } 
     return { url: process.env.DATABASE_URL, embedded: false, stop: async () => {} };
   }
   const server = await startEmbeddedPostgres({
-    dataDir: path.join(projectRoot, "data/postgres"),
+    dataDir: path.resolve(projectRoot, process.env.EMBEDDED_POSTGRES_DIR || "data/postgres"),
     port: Number(process.env.EMBEDDED_POSTGRES_PORT) || 5433,
     persistent: true,
     log: options.log,

@@ -2,6 +2,7 @@
 // webhooks and the same buyer; one process is killed mid-fulfillment; the database restarts under load.
 import fs from "node:fs";
 import path from "node:path";
+import pg from "pg";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_ACTOR } from "#app/domain/audit.server.ts";
@@ -16,6 +17,7 @@ import {
 } from "../../scripts/lib/embedded-postgres.ts";
 import { applyMigrations } from "../../scripts/lib/migrate.ts";
 import { projectRoot } from "../../scripts/lib/database.ts";
+import { childrenOf } from "../../scripts/lib/processes.ts";
 import { startStripeEmulator, type StripeEmulator } from "../../scripts/stripe-emulator/server.ts";
 import * as controls from "../../scripts/stripe-emulator/testing.ts";
 import { startTestApp, type TestApp } from "#tests/helpers/app-server.ts";
@@ -80,6 +82,14 @@ afterAll(async () => {
   await postgres?.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** Kills the PostgreSQL server and all its processes with SIGKILL, as a crash (or the OOM killer) would. */
+function killPostgres() {
+  const postmaster = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+  const backends = childrenOf(postmaster);
+  process.kill(postmaster, "SIGKILL");
+  for (const backend of backends) process.kill(backend, "SIGKILL");
+}
 
 async function paidSession() {
   const { creator } = await onboardedCreator(emulator.url);
@@ -208,6 +218,68 @@ describe("processes and the database", () => {
       );
       expect(failed.length).toBeGreaterThan(0);
       await expectMarketplaceInvariants(emulator.url, emulator.secretKey);
+    },
+  );
+
+  it(
+    "survives PostgreSQL killed with SIGKILL mid-query: requests answer 5xx, then 200 once it is back, same process",
+    { timeout: 120_000 },
+    async () => {
+      const { creator } = await onboardedCreator(emulator.url);
+      const product = await publishedProduct(creator.id);
+      const page = () => fetch(`${appA.url}/p/${product.slug}`, { signal: AbortSignal.timeout(20_000) });
+      expect((await page()).status).toBe(200);
+      const pid = appA.pid();
+
+      // Hold the products table so that the app's queries for the page wait in PostgreSQL, mid-query, when it dies.
+      const locker = new pg.Client({ connectionString: databaseUrl });
+      locker.on("error", () => {}); // its connection dies with the server too
+      await locker.connect();
+      await locker.query("BEGIN");
+      await locker.query('LOCK TABLE "products" IN ACCESS EXCLUSIVE MODE');
+      // A connection the app dropped (it crashed) counts as status 0.
+      const inFlight = Array.from({ length: 6 }, () =>
+        page().then(
+          (r) => r.status,
+          () => 0,
+        ),
+      );
+      const waiting = async () =>
+        Number(
+          (
+            await locker.query(
+              "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+            )
+          ).rows[0].n,
+        );
+      const deadline = Date.now() + 10_000;
+      while ((await waiting()) < 3) {
+        if (Date.now() > deadline)
+          throw new Error(`the app's queries never reached PostgreSQL: ${await waiting()} waiting`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+
+      killPostgres();
+      // Every request that was waiting on the database is answered, with an error, and the process lives on.
+      const statuses = await Promise.all(inFlight);
+      expect(
+        statuses.filter((status) => status < 500),
+        appA.output().slice(-3000),
+      ).toEqual([]);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(appA.alive()).toBe(true);
+      expect((await page()).status).toBeGreaterThanOrEqual(500);
+      expect((await fetch(`${appA.url}/healthz`, { signal: AbortSignal.timeout(20_000) })).status).toBe(503);
+
+      await startPostgres();
+      const back = Date.now() + 30_000;
+      for (let status = (await page()).status; status !== 200; status = (await page()).status) {
+        if (Date.now() > back) throw new Error(`the app did not recover: ${status}\n${appA.output().slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(appA.pid()).toBe(pid);
+      expect(appA.alive()).toBe(true);
+      expect((await fetch(`${appA.url}/healthz`)).status).toBe(200);
     },
   );
 
