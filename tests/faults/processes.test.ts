@@ -253,12 +253,13 @@ describe("processes and the database", () => {
           ).rows[0].n,
         );
       const deadline = Date.now() + 10_000;
-      while ((await waiting()) < 3) {
+      while ((await waiting()) < 1) {
         if (Date.now() > deadline)
           throw new Error(`the app's queries never reached PostgreSQL: ${await waiting()} waiting`);
         await new Promise((r) => setTimeout(r, 50));
       }
 
+      await new Promise((r) => setTimeout(r, 300)); // let the other requests reach it too
       killPostgres();
       // Every request that was waiting on the database is answered, with an error, and the process lives on.
       const statuses = await Promise.all(inFlight);
