@@ -1,11 +1,47 @@
-// Pieces of the revenue dashboards: the date range picker, figure cards and a server-rendered SVG chart that reads
-// without JavaScript (title, description, labels, and the same numbers as a table in a <details>).
+// Pieces of the revenue dashboards: the page heading, the date range picker, figure cards, the sales of each currency
+// (figures and a server-rendered SVG chart that reads without JavaScript: title, description, labels, and the same
+// numbers as a table in a <details>), and the cards of lists below them.
 import { Form, Link, useLocation } from "@remix-run/react";
 import type { ReactNode } from "react";
-import { Notice } from "#app/components/forms.tsx";
+import { Field, Notice } from "#app/components/forms.tsx";
 import type { MembershipMetrics } from "#app/domain/membership-metrics.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
-import { formatBps, formatDay } from "#app/utils/format.ts";
+import type { CurrencyFigures, Totals } from "#app/domain/sales-figures.server.ts";
+import { formatBps, formatDay, percentChange } from "#app/utils/format.ts";
+
+/**
+ * A studio or console page's heading: where it sits ("Creator studio / Revenue", the first part a link), its title,
+ * an optional line below, and actions on the right (a download, a "New product" button).
+ */
+export function PageHeading({
+  trail,
+  here,
+  title,
+  subtitle,
+  children,
+}: {
+  trail: { to: string; label: string };
+  here: string;
+  title: string;
+  subtitle?: ReactNode;
+  children?: ReactNode;
+}) {
+  return (
+    <div className="flex flex-wrap items-end justify-between gap-3">
+      <div>
+        <p className="text-sm text-slate-500">
+          <Link to={trail.to} className="link">
+            {trail.label}
+          </Link>{" "}
+          / {here}
+        </p>
+        <h1 className="mt-1 text-2xl font-bold">{title}</h1>
+        {subtitle ? <p className="mt-1 text-sm text-slate-600">{subtitle}</p> : null}
+      </div>
+      {children}
+    </div>
+  );
+}
 
 export const PRESET_LABELS = {
   "7d": "7 days",
@@ -15,20 +51,19 @@ export const PRESET_LABELS = {
   all: "All time",
 } as const;
 
-/** The range presets and custom dates; with `errors`, a warning above it that the default range is shown instead. */
+/**
+ * The range presets and custom dates of the `range` shown; with `errors` (the loader's when the query's range was
+ * invalid), a warning above it that the default range is shown instead, and the dates as typed (`values`).
+ */
 export function RangePicker({
-  preset,
-  from,
-  to,
+  range: { preset, from, to },
   errors,
   values,
   keep = [],
 }: {
-  preset: string;
-  from: string;
-  to: string;
-  errors?: { from?: string; to?: string };
-  values?: { from: string; to: string };
+  range: { preset: string; from: string; to: string };
+  errors: { from?: string; to?: string } | null;
+  values: { from: string; to: string } | null;
   /** Query parameters to keep when the range changes (e.g. the creators table's currency). */
   keep?: string[];
 }) {
@@ -77,37 +112,11 @@ export function RangePicker({
   );
 }
 
-function DateInput({
-  name,
-  label,
-  defaultValue,
-  error,
-}: {
-  name: string;
-  label: string;
-  defaultValue: string;
-  error?: string;
-}) {
-  const id = `range-${name}`;
+/** A date of the custom range: the shared form field, as wide as a date. */
+function DateInput(props: { name: string; label: string; defaultValue: string; error?: string }) {
   return (
-    <div>
-      <label htmlFor={id} className="label">
-        {label}
-      </label>
-      <input
-        id={id}
-        name={name}
-        type="date"
-        defaultValue={defaultValue}
-        className={`input w-40 ${error ? "border-red-500" : ""}`}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-      />
-      {error ? (
-        <p id={`${id}-error`} role="alert" className="mt-1 text-sm text-red-600">
-          {error}
-        </p>
-      ) : null}
+    <div className="w-40">
+      <Field type="date" {...props} />
     </div>
   );
 }
@@ -151,6 +160,171 @@ export function Figure({
 }
 
 const plural = (n: number, word: string, many = `${word}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? word : many}`;
+
+/** The small grey line under a figure's value: what it counts. */
+function FigureNote({ children }: { children: ReactNode }) {
+  return <span className="text-xs text-slate-500">{children}</span>;
+}
+
+/**
+ * One figure card of a currency's sales: which of the range's totals it shows (an amount, or the number of orders),
+ * and what it says under the value: by default the change against the previous period (`"change, rise is bad"` for
+ * costs, shown red when they rise), or how many refunds or disputes the amount counts, or nothing.
+ */
+export interface SalesFigure {
+  label: string;
+  total: Exclude<keyof Totals, "refundCount" | "disputeCount">;
+  /** The value's test id, before `-<currency>`. */
+  testId: string;
+  hint?: string;
+  below?: "change" | "change, rise is bad" | "refund count" | "dispute count" | "nothing";
+}
+
+function salesFigureBelow(figure: SalesFigure, current: Totals, previous: Totals | null) {
+  switch (figure.below ?? "change") {
+    case "change":
+    case "change, rise is bad":
+      return (
+        <Change
+          value={percentChange(current[figure.total], previous?.[figure.total])}
+          invert={figure.below === "change, rise is bad"}
+        />
+      );
+    case "refund count":
+      return <FigureNote>{plural(current.refundCount, "refund")}</FigureNote>;
+    case "dispute count":
+      return <FigureNote>{current.disputeCount.toLocaleString("en-US")} opened</FigureNote>;
+    case "nothing":
+      return undefined;
+  }
+}
+
+/** A figure of a currency's card that is not one of its sales totals: a count, with its change. */
+export interface CountFigure {
+  label: string;
+  hint?: string;
+  count: number;
+  /** The count of the previous period; null for "All time". */
+  previous: number | null;
+}
+
+/**
+ * The sales of the range, one card per currency (busiest first): its `figures`, then an `extra` one if given, and a
+ * chart of one total per day; `empty` when there were no sales at all.
+ */
+export function SalesByCurrency<Sales extends CurrencyFigures>({
+  currencies,
+  figures,
+  extra,
+  heading,
+  idPrefix,
+  chart,
+  empty,
+}: {
+  currencies: Sales[];
+  figures: readonly SalesFigure[];
+  extra?: (sales: Sales) => CountFigure;
+  /** The card's heading, from the currency code in capitals. */
+  heading: (currency: string) => string;
+  /** The headings' ids are `<idPrefix>-<currency>`. */
+  idPrefix: string;
+  chart: { label: string; total: "gross" | "net" };
+  empty: ReactNode;
+}) {
+  if (currencies.length === 0) return <>{empty}</>;
+  const cards = currencies.map((sales) => {
+    const { currency, current, previous, series } = sales;
+    const headingId = `${idPrefix}-${currency}`;
+    return (
+      <section
+        key={currency}
+        className="card space-y-5"
+        aria-labelledby={headingId}
+        data-testid={`currency-${currency}`}
+      >
+        <h2 id={headingId} className="text-lg font-semibold">
+          {heading(currency.toUpperCase())}
+        </h2>
+        <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
+          {figures.map((figure) => (
+            <Figure
+              key={figure.testId}
+              label={figure.label}
+              hint={figure.hint}
+              value={
+                figure.total === "orders"
+                  ? current.orders.toLocaleString("en-US")
+                  : formatMoney(current[figure.total], currency)
+              }
+              testId={`${figure.testId}-${currency}`}
+              change={salesFigureBelow(figure, current, previous)}
+            />
+          ))}
+          {extra ? <CountFigureCard {...extra(sales)} /> : null}
+        </dl>
+        <RevenueChart
+          currency={currency}
+          valueLabel={chart.label}
+          series={series.map((p) => ({ day: p.day, value: p[chart.total], orders: p.orders }))}
+        />
+      </section>
+    );
+  });
+  return <>{cards}</>;
+}
+
+function CountFigureCard({ label, hint, count, previous }: CountFigure) {
+  return (
+    <Figure
+      label={label}
+      hint={hint}
+      value={count.toLocaleString("en-US")}
+      change={<Change value={percentChange(count, previous)} />}
+    />
+  );
+}
+
+/**
+ * A card of a dashboard's lists (top products, recent orders, …): its heading, with `actions` beside it, and its
+ * content, or the `empty` sentence instead when its list of `items` is empty.
+ */
+export function DashboardCard({
+  id,
+  title,
+  actions,
+  items,
+  empty,
+  testId,
+  children,
+}: {
+  /** The heading's id. */
+  id: string;
+  title: ReactNode;
+  actions?: ReactNode;
+  items?: readonly unknown[];
+  empty?: string;
+  testId?: string;
+  children?: ReactNode;
+}) {
+  const heading = (
+    <h2 id={id} className="text-lg font-semibold">
+      {title}
+    </h2>
+  );
+  return (
+    <section className="card min-w-0" aria-labelledby={id} data-testid={testId}>
+      {actions ? (
+        <div className="flex flex-wrap items-center justify-between gap-2">
+          {heading}
+          {actions}
+        </div>
+      ) : (
+        heading
+      )}
+      {items?.length === 0 ? <p className="mt-3 text-sm text-slate-600">{empty}</p> : children}
+    </section>
+  );
+}
 
 /**
  * The "Memberships" row: per currency, MRR and members now, and trial conversion and churn over the selected range.
@@ -235,9 +409,9 @@ export function MembershipFigures({
                   value={formatBps(m.conversionRateBps)}
                   testId={`trial-conversion-${m.currency}`}
                   change={
-                    <span className="text-xs text-slate-500">
+                    <FigureNote>
                       {m.converted.toLocaleString("en-US")} of {plural(m.converted + m.trialsEndedUnconverted, "trial")}
-                    </span>
+                    </FigureNote>
                   }
                 />
                 <Figure
@@ -246,9 +420,9 @@ export function MembershipFigures({
                   value={formatBps(m.churnRateBps)}
                   testId={`churn-${m.currency}`}
                   change={
-                    <span className="text-xs text-slate-500">
+                    <FigureNote>
                       {m.churned.toLocaleString("en-US")} of {plural(m.membersAtStart, "member")} at start
-                    </span>
+                    </FigureNote>
                   }
                 />
               </dl>
@@ -257,6 +431,31 @@ export function MembershipFigures({
         })
       )}
     </section>
+  );
+}
+
+/** A table of a dashboard card that scrolls sideways on narrow screens: its header row `head`, then its rows. */
+export function DashboardTable({
+  head,
+  testId,
+  className = "",
+  children,
+}: {
+  head: ReactNode;
+  testId: string;
+  /** More classes of the table, e.g. a minimum width. */
+  className?: string;
+  children: ReactNode;
+}) {
+  return (
+    <div className="mt-3 overflow-x-auto">
+      <table className={`w-full text-left text-sm ${className}`} data-testid={testId}>
+        <thead className="text-slate-500">
+          <tr>{head}</tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
   );
 }
 

@@ -5,12 +5,20 @@ import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { EmptyState } from "#app/components/forms.tsx";
-import { Change, Figure, MembershipFigures, RangePicker, RevenueChart } from "#app/components/dashboard.tsx";
+import {
+  DashboardCard,
+  DashboardTable,
+  Figure,
+  MembershipFigures,
+  PageHeading,
+  RangePicker,
+  SalesByCurrency,
+} from "#app/components/dashboard.tsx";
 import { creatorRevenue } from "#app/domain/creator-revenue.server.ts";
 import { parseRange } from "#app/domain/day-range.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
-import { formatDay, percentChange } from "#app/utils/format.ts";
+import { formatDay } from "#app/utils/format.ts";
 
 export const meta: MetaFunction = () => [{ title: "Revenue · Creator studio · Makers Market" }];
 
@@ -27,6 +35,24 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return data(payload, { status: parsed.ok ? 200 : 400 });
 }
 
+const SALES_FIGURES = [
+  { label: "Gross sales", total: "gross", testId: "gross" },
+  {
+    label: "Net revenue",
+    hint: "Gross sales minus platform fees, refunds and lost disputes",
+    total: "net",
+    testId: "net",
+  },
+  { label: "Orders", total: "orders", testId: "orders" },
+  { label: "Average order", total: "averageOrder", testId: "aov" },
+  { label: "Platform fees", total: "fees", testId: "fees", below: "change, rise is bad" },
+  { label: "Refunds", total: "refunds", testId: "refunds", below: "refund count" },
+  { label: "Disputes", total: "disputes", testId: "disputes", below: "dispute count" },
+  { label: "Lost to disputes", total: "disputeLosses", testId: "dispute-losses", below: "nothing" },
+] as const;
+
+const shortDay = (day: string) => formatDay(day, { month: "short", day: "numeric" });
+
 export default function CreatorDashboardPage() {
   const { creator, dashboard, stripe, rangeErrors, rangeValues } = useLoaderData<typeof loader>();
   const { range } = dashboard;
@@ -34,111 +60,31 @@ export default function CreatorDashboardPage() {
   const csvHref = `/creator/dashboard.csv${location.search || `?range=${range.preset}`}`;
   return (
     <div className="space-y-6">
-      <div className="flex flex-wrap items-end justify-between gap-3">
-        <div>
-          <p className="text-sm text-slate-500">
-            <Link to="/creator" className="link">
-              Creator studio
-            </Link>{" "}
-            / Revenue
-          </p>
-          <h1 className="text-2xl font-bold">Revenue</h1>
-          <p className="mt-1 text-sm text-slate-600">{creator.displayName}</p>
-        </div>
+      <PageHeading
+        trail={{ to: "/creator", label: "Creator studio" }}
+        here="Revenue"
+        title="Revenue"
+        subtitle={creator.displayName}
+      >
         <a href={csvHref} className="btn-secondary" download>
           Download sales (CSV)
         </a>
-      </div>
+      </PageHeading>
 
-      <RangePicker
-        preset={range.preset}
-        from={range.from}
-        to={range.to}
-        errors={rangeErrors ?? undefined}
-        values={rangeValues ?? undefined}
+      <RangePicker range={range} errors={rangeErrors} values={rangeValues} />
+
+      <SalesByCurrency
+        currencies={dashboard.currencies}
+        figures={SALES_FIGURES}
+        heading={(currency) => `Sales in ${currency}`}
+        idPrefix="sales"
+        chart={{ label: "Net revenue", total: "net" }}
+        empty={
+          <EmptyState title="No sales in this range">
+            Choose a longer range, or share your shop page to make your first sale.
+          </EmptyState>
+        }
       />
-
-      {dashboard.currencies.length === 0 ? (
-        <EmptyState title="No sales in this range">
-          Choose a longer range, or share your shop page to make your first sale.
-        </EmptyState>
-      ) : (
-        dashboard.currencies.map(({ currency, current, previous, series }) => {
-          const money = (n: number) => formatMoney(n, currency);
-          const upper = currency.toUpperCase();
-          return (
-            <section
-              key={currency}
-              className="card space-y-5"
-              aria-labelledby={`sales-${currency}`}
-              data-testid={`currency-${currency}`}
-            >
-              <h2 id={`sales-${currency}`} className="text-lg font-semibold">
-                Sales in {upper}
-              </h2>
-              <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
-                <Figure
-                  label="Gross sales"
-                  value={money(current.gross)}
-                  testId={`gross-${currency}`}
-                  change={<Change value={percentChange(current.gross, previous?.gross)} />}
-                />
-                <Figure
-                  label="Net revenue"
-                  hint="Gross sales minus platform fees, refunds and lost disputes"
-                  value={money(current.net)}
-                  testId={`net-${currency}`}
-                  change={<Change value={percentChange(current.net, previous?.net)} />}
-                />
-                <Figure
-                  label="Orders"
-                  value={current.orders.toLocaleString("en-US")}
-                  testId={`orders-${currency}`}
-                  change={<Change value={percentChange(current.orders, previous?.orders)} />}
-                />
-                <Figure
-                  label="Average order"
-                  value={money(current.averageOrder)}
-                  testId={`aov-${currency}`}
-                  change={<Change value={percentChange(current.averageOrder, previous?.averageOrder)} />}
-                />
-                <Figure
-                  label="Platform fees"
-                  value={money(current.fees)}
-                  testId={`fees-${currency}`}
-                  change={<Change value={percentChange(current.fees, previous?.fees)} invert />}
-                />
-                <Figure
-                  label="Refunds"
-                  value={money(current.refunds)}
-                  testId={`refunds-${currency}`}
-                  change={
-                    <span className="text-xs text-slate-500">
-                      {current.refundCount} refund{current.refundCount === 1 ? "" : "s"}
-                    </span>
-                  }
-                />
-                <Figure
-                  label="Disputes"
-                  value={money(current.disputes)}
-                  testId={`disputes-${currency}`}
-                  change={<span className="text-xs text-slate-500">{current.disputeCount} opened</span>}
-                />
-                <Figure
-                  label="Lost to disputes"
-                  value={money(current.disputeLosses)}
-                  testId={`dispute-losses-${currency}`}
-                />
-              </dl>
-              <RevenueChart
-                currency={currency}
-                valueLabel="Net revenue"
-                series={series.map((p) => ({ day: p.day, value: p.net, orders: p.orders }))}
-              />
-            </section>
-          );
-        })
-      )}
 
       <MembershipFigures
         memberships={dashboard.memberships}
@@ -159,19 +105,20 @@ export default function CreatorDashboardPage() {
       />
 
       <div className="grid gap-6 lg:grid-cols-2">
-        <section className="card min-w-0" aria-labelledby="balance-heading" data-testid="balance-card">
-          <div className="flex flex-wrap items-center justify-between gap-2">
-            <h2 id="balance-heading" className="text-lg font-semibold">
-              Balance and payouts
-            </h2>
-            {stripe.status === "ok" ? (
+        <DashboardCard
+          id="balance-heading"
+          title="Balance and payouts"
+          testId="balance-card"
+          actions={
+            stripe.status === "ok" ? (
               <Form method="post" action="/creator/stripe-dashboard">
                 <button type="submit" className="btn-secondary">
                   Open Stripe dashboard
                 </button>
               </Form>
-            ) : null}
-          </div>
+            ) : null
+          }
+        >
           {stripe.status === "not_connected" ? (
             <p className="mt-3 text-sm text-slate-600">
               Connect Stripe in the{" "}
@@ -211,105 +158,83 @@ export default function CreatorDashboardPage() {
               )}
             </>
           )}
-        </section>
+        </DashboardCard>
 
-        <section className="card min-w-0" aria-labelledby="top-heading">
-          <h2 id="top-heading" className="text-lg font-semibold">
-            Top products
-          </h2>
-          {dashboard.topProducts.length === 0 ? (
-            <p className="mt-3 text-sm text-slate-600">No sales in this range.</p>
-          ) : (
-            <ol className="mt-3 divide-y divide-slate-100 text-sm" data-testid="top-products">
-              {dashboard.topProducts.map((p) => (
-                <li key={`${p.productId}-${p.currency}`} className="flex justify-between gap-3 py-1.5">
-                  <span className="truncate">{p.title}</span>
-                  <span className="shrink-0 tabular-nums text-slate-600">
-                    {p.orders} × · {formatMoney(p.gross, p.currency)}
-                  </span>
-                </li>
-              ))}
-            </ol>
-          )}
-        </section>
-      </div>
+        <DashboardCard
+          id="top-heading"
+          title="Top products"
+          items={dashboard.topProducts}
+          empty="No sales in this range."
+        >
+          <ol className="mt-3 divide-y divide-slate-100 text-sm" data-testid="top-products">
+            {dashboard.topProducts.map((p) => (
+              <li key={`${p.productId}-${p.currency}`} className="flex justify-between gap-3 py-1.5">
+                <span className="truncate">{p.title}</span>
+                <span className="shrink-0 tabular-nums text-slate-600">
+                  {p.orders} × · {formatMoney(p.gross, p.currency)}
+                </span>
+              </li>
+            ))}
+          </ol>
+        </DashboardCard>
 
-      <div className="grid gap-6 lg:grid-cols-2">
-        <section className="card min-w-0" aria-labelledby="recent-heading">
-          <h2 id="recent-heading" className="text-lg font-semibold">
-            Recent orders
-          </h2>
-          {dashboard.recentOrders.length === 0 ? (
-            <p className="mt-3 text-sm text-slate-600">No orders in this range.</p>
-          ) : (
-            <div className="mt-3 overflow-x-auto">
-              <table className="w-full text-left text-sm" data-testid="recent-orders">
-                <thead className="text-slate-500">
-                  <tr>
-                    <th scope="col" className="py-1 pr-3 font-medium">
-                      Order
-                    </th>
-                    <th scope="col" className="hidden py-1 pr-3 font-medium sm:table-cell">
-                      Product
-                    </th>
-                    <th scope="col" className="py-1 pr-3 font-medium">
-                      Date
-                    </th>
-                    <th scope="col" className="py-1 text-right font-medium">
-                      Total
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {dashboard.recentOrders.map((o) => (
-                    <tr key={o.number} className="border-t border-slate-100">
-                      <td className="py-1.5 pr-3 tabular-nums">#{o.number}</td>
-                      <td className="hidden max-w-[12rem] truncate py-1.5 pr-3 sm:table-cell">
-                        {o.productTitle ?? "—"}
-                      </td>
-                      <td className="whitespace-nowrap py-1.5 pr-3">
-                        {formatDay(o.paidAt, { month: "short", day: "numeric" })}
-                      </td>
-                      <td className="py-1.5 text-right tabular-nums">
-                        {formatMoney(o.totalAmount, o.currency)}
-                        {o.refundedAmount > 0 ? (
-                          <span className="block text-xs text-red-700">
-                            −{formatMoney(o.refundedAmount, o.currency)} refunded
-                          </span>
-                        ) : null}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </section>
+        <DashboardCard
+          id="recent-heading"
+          title="Recent orders"
+          items={dashboard.recentOrders}
+          empty="No orders in this range."
+        >
+          <DashboardTable
+            testId="recent-orders"
+            head={RECENT_ORDER_COLUMNS.map(([label, place]) => (
+              <th key={label} scope="col" className={`py-1 font-medium ${place}`}>
+                {label}
+              </th>
+            ))}
+          >
+            {dashboard.recentOrders.map((o) => (
+              <tr key={o.number} className="border-t border-slate-100">
+                <td className="py-1.5 pr-3 tabular-nums">#{o.number}</td>
+                <td className="hidden max-w-[12rem] truncate py-1.5 pr-3 sm:table-cell">{o.productTitle ?? "—"}</td>
+                <td className="whitespace-nowrap py-1.5 pr-3">{shortDay(o.paidAt)}</td>
+                <td className="py-1.5 text-right tabular-nums">
+                  {formatMoney(o.totalAmount, o.currency)}
+                  {o.refundedAmount > 0 ? (
+                    <span className="block text-xs text-red-700">
+                      −{formatMoney(o.refundedAmount, o.currency)} refunded
+                    </span>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </DashboardTable>
+        </DashboardCard>
 
-        <section className="card min-w-0" aria-labelledby="refunds-heading">
-          <h2 id="refunds-heading" className="text-lg font-semibold">
-            Refunds
-          </h2>
-          {dashboard.refunds.length === 0 ? (
-            <p className="mt-3 text-sm text-slate-600">No refunds in this range.</p>
-          ) : (
-            <ul className="mt-3 divide-y divide-slate-100 text-sm" data-testid="refund-list">
-              {dashboard.refunds.map((r) => (
-                <li key={r.key} className="flex justify-between gap-3 py-1.5">
-                  <span>
-                    Order #{r.orderNumber} · {formatDay(r.createdAt, { month: "short", day: "numeric" })} ·{" "}
-                    <span className="text-slate-500">{r.status.toLowerCase()}</span>
-                  </span>
-                  <span className="tabular-nums">{formatMoney(r.amount, r.currency)}</span>
-                </li>
-              ))}
-            </ul>
-          )}
-        </section>
+        <DashboardCard id="refunds-heading" title="Refunds" items={dashboard.refunds} empty="No refunds in this range.">
+          <ul className="mt-3 divide-y divide-slate-100 text-sm" data-testid="refund-list">
+            {dashboard.refunds.map((r) => (
+              <li key={r.key} className="flex justify-between gap-3 py-1.5">
+                <span>
+                  Order #{r.orderNumber} · {shortDay(r.createdAt)} ·{" "}
+                  <span className="text-slate-500">{r.status.toLowerCase()}</span>
+                </span>
+                <span className="tabular-nums">{formatMoney(r.amount, r.currency)}</span>
+              </li>
+            ))}
+          </ul>
+        </DashboardCard>
       </div>
     </div>
   );
 }
+
+/** The recent orders table's column headings, and where each sits (the product is hidden on phones). */
+const RECENT_ORDER_COLUMNS = [
+  ["Order", "pr-3"],
+  ["Product", "hidden pr-3 sm:table-cell"],
+  ["Date", "pr-3"],
+  ["Total", "text-right"],
+] as const;
 
 function Amounts({ list }: { list: { amount: number; currency: string }[] }) {
   if (list.length === 0) return <>—</>;

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { PageHeading } from "#app/components/dashboard.tsx";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { EmptyState, Notice } from "#app/components/forms.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
@@ -50,20 +51,11 @@ export default function CreatorProducts() {
   const [searchParams] = useSearchParams();
   return (
     <div className="space-y-6">
-      <div className="flex flex-wrap items-end justify-between gap-3">
-        <div>
-          <p className="text-sm text-slate-500">
-            <Link to="/creator" className="link">
-              Creator studio
-            </Link>{" "}
-            / Products
-          </p>
-          <h1 className="mt-1 text-2xl font-bold">Your products</h1>
-        </div>
+      <PageHeading trail={{ to: "/creator", label: "Creator studio" }} here="Products" title="Your products">
         <Link to="/creator/products/new" className="btn-primary">
           New product
         </Link>
-      </div>
+      </PageHeading>
       {searchParams.get("created") ? <Notice tone="success">Product saved as a draft.</Notice> : null}
       {!chargesEnabled ? (
         <Notice tone="warning">

@@ -7,13 +7,20 @@ import { z } from "zod";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { EmptyState } from "#app/components/forms.tsx";
 import { Pagination } from "#app/components/pagination.tsx";
-import { Change, Figure, MembershipFigures, RangePicker, RevenueChart } from "#app/components/dashboard.tsx";
+import {
+  DashboardTable,
+  Figure,
+  MembershipFigures,
+  PageHeading,
+  RangePicker,
+  SalesByCurrency,
+} from "#app/components/dashboard.tsx";
 import { parseRange } from "#app/domain/day-range.ts";
 import { CREATOR_SORTS, platformDashboard, type CreatorSort } from "#app/domain/platform-revenue.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { STATUS_WORDS } from "#app/domain/onboarding-status.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
-import { formatBps, percentChange } from "#app/utils/format.ts";
+import { formatBps } from "#app/utils/format.ts";
 import { pageFrom } from "#app/utils/paging.ts";
 
 export const meta: MetaFunction = () => [{ title: "Platform revenue · Staff console · Makers Market" }];
@@ -56,6 +63,22 @@ const SORT_LABELS: Record<CreatorSort, string> = {
   refunds: "Refunds",
 };
 
+const SALES_FIGURES = [
+  { label: "GMV", hint: "Gross sales by every creator", total: "gross", testId: "gmv" },
+  { label: "Fee revenue", hint: "Application fees net of fee refunds", total: "fees", testId: "fee-revenue" },
+  {
+    label: "Stripe fees",
+    hint: "Processing fees from the charges' balance transactions",
+    total: "stripeFees",
+    testId: "stripe-fees",
+    below: "change, rise is bad",
+  },
+  { label: "Orders", total: "orders", testId: "orders" },
+  { label: "Refunds", total: "refunds", testId: "refunds", below: "refund count" },
+  { label: "Disputes", total: "disputes", testId: "disputes", below: "dispute count" },
+  { label: "Dispute losses", total: "disputeLosses", testId: "dispute-losses", below: "nothing" },
+] as const;
+
 export default function PlatformDashboardPage() {
   const { dashboard, rangeErrors, rangeValues } = useLoaderData<typeof loader>();
   const { range, creators } = dashboard;
@@ -71,28 +94,12 @@ export default function PlatformDashboardPage() {
   const csvHref = `/staff/dashboard.csv${location.search || `?range=${range.preset}`}`;
   return (
     <div className="space-y-6">
-      <div className="flex flex-wrap items-end justify-between gap-3">
-        <div>
-          <p className="text-sm text-slate-500">
-            <Link to="/staff" className="link">
-              Staff console
-            </Link>{" "}
-            / Revenue
-          </p>
-          <h1 className="text-2xl font-bold">Platform revenue</h1>
-        </div>
+      <PageHeading trail={{ to: "/staff", label: "Staff console" }} here="Revenue" title="Platform revenue">
         <a href={csvHref} className="btn-secondary" download>
           Download creators (CSV)
         </a>
-      </div>
-      <RangePicker
-        preset={range.preset}
-        from={range.from}
-        to={range.to}
-        errors={rangeErrors ?? undefined}
-        values={rangeValues ?? undefined}
-        keep={["currency", "sort", "dir"]}
-      />
+      </PageHeading>
+      <RangePicker range={range} errors={rangeErrors} values={rangeValues} keep={["currency", "sort", "dir"]} />
 
       <dl className="grid grid-cols-2 gap-3 sm:max-w-md">
         <Figure
@@ -109,91 +116,20 @@ export default function PlatformDashboardPage() {
         />
       </dl>
 
-      {dashboard.currencies.length === 0 ? (
-        <EmptyState title="No sales in this range">Choose a longer range.</EmptyState>
-      ) : (
-        dashboard.currencies.map(({ currency, current, previous, series, newBuyers, previousNewBuyers }) => {
-          const money = (n: number) => formatMoney(n, currency);
-          const upper = currency.toUpperCase();
-          return (
-            <section
-              key={currency}
-              className="card space-y-5"
-              aria-labelledby={`platform-${currency}`}
-              data-testid={`currency-${currency}`}
-            >
-              <h2 id={`platform-${currency}`} className="text-lg font-semibold">
-                {upper}
-              </h2>
-              <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
-                <Figure
-                  label="GMV"
-                  hint="Gross sales by every creator"
-                  value={money(current.gross)}
-                  testId={`gmv-${currency}`}
-                  change={<Change value={percentChange(current.gross, previous?.gross)} />}
-                />
-                <Figure
-                  label="Fee revenue"
-                  hint="Application fees net of fee refunds"
-                  value={money(current.fees)}
-                  testId={`fee-revenue-${currency}`}
-                  change={<Change value={percentChange(current.fees, previous?.fees)} />}
-                />
-                <Figure
-                  label="Stripe fees"
-                  hint="Processing fees from the charges' balance transactions"
-                  value={money(current.stripeFees)}
-                  testId={`stripe-fees-${currency}`}
-                  change={<Change value={percentChange(current.stripeFees, previous?.stripeFees)} invert />}
-                />
-                <Figure
-                  label="Orders"
-                  value={current.orders.toLocaleString("en-US")}
-                  testId={`orders-${currency}`}
-                  change={<Change value={percentChange(current.orders, previous?.orders)} />}
-                />
-                <Figure
-                  label="Refunds"
-                  value={money(current.refunds)}
-                  testId={`refunds-${currency}`}
-                  change={
-                    <span className="text-xs text-slate-500">
-                      {current.refundCount.toLocaleString("en-US")} refund{current.refundCount === 1 ? "" : "s"}
-                    </span>
-                  }
-                />
-                <Figure
-                  label="Disputes"
-                  value={money(current.disputes)}
-                  testId={`disputes-${currency}`}
-                  change={
-                    <span className="text-xs text-slate-500">
-                      {current.disputeCount.toLocaleString("en-US")} opened
-                    </span>
-                  }
-                />
-                <Figure
-                  label="Dispute losses"
-                  value={money(current.disputeLosses)}
-                  testId={`dispute-losses-${currency}`}
-                />
-                <Figure
-                  label="New buyers"
-                  hint={`Buyers whose first order was in ${upper} in this range`}
-                  value={newBuyers.toLocaleString("en-US")}
-                  change={<Change value={percentChange(newBuyers, previousNewBuyers)} />}
-                />
-              </dl>
-              <RevenueChart
-                currency={currency}
-                valueLabel="GMV"
-                series={series.map((p) => ({ day: p.day, value: p.gross, orders: p.orders }))}
-              />
-            </section>
-          );
-        })
-      )}
+      <SalesByCurrency
+        currencies={dashboard.currencies}
+        figures={SALES_FIGURES}
+        extra={({ currency, newBuyers, previousNewBuyers }) => ({
+          label: "New buyers",
+          hint: `Buyers whose first order was in ${currency.toUpperCase()} in this range`,
+          count: newBuyers,
+          previous: previousNewBuyers,
+        })}
+        heading={(currency) => currency}
+        idPrefix="platform"
+        chart={{ label: "GMV", total: "gross" }}
+        empty={<EmptyState title="No sales in this range">Choose a longer range.</EmptyState>}
+      />
 
       <MembershipFigures
         memberships={dashboard.memberships}
@@ -231,55 +167,52 @@ export default function PlatformDashboardPage() {
         {creators.rows.length === 0 ? (
           <p className="mt-3 text-sm text-slate-600">No creator sold anything in this range.</p>
         ) : (
-          <div className="mt-3 overflow-x-auto">
-            <table className="w-full min-w-[40rem] text-left text-sm" data-testid="creators-table">
-              <thead className="text-slate-500">
-                <tr>
-                  {(["name", "orders", "gross", "fees", "rate", "refunds"] as const).map((key) => {
-                    const active = creators.sort === key;
-                    const nextDir = active && creators.direction === "desc" ? "asc" : "desc";
-                    return (
-                      <th
-                        key={key}
-                        scope="col"
-                        className={`py-2 pr-3 font-medium ${key === "name" ? "" : "text-right"}`}
-                        aria-sort={active ? (creators.direction === "asc" ? "ascending" : "descending") : undefined}
-                      >
-                        <Link to={hrefWith({ sort: key, dir: nextDir, page: null })} className="hover:text-slate-900">
-                          {SORT_LABELS[key]}
-                          {active ? <span aria-hidden> {creators.direction === "asc" ? "↑" : "↓"}</span> : null}
-                        </Link>
-                      </th>
-                    );
-                  })}
-                  <th scope="col" className="py-2 font-medium">
-                    Status
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {creators.rows.map((row) => (
-                  <tr key={row.creatorId} className="border-t border-slate-100">
-                    <th scope="row" className="py-1.5 pr-3 font-medium">
-                      <Link to={`/c/${row.slug}`} className="link">
-                        {row.displayName}
+          <DashboardTable
+            testId="creators-table"
+            className="min-w-[40rem]"
+            head={
+              <>
+                {(["name", "orders", "gross", "fees", "rate", "refunds"] as const).map((key) => {
+                  const active = creators.sort === key;
+                  const nextDir = active && creators.direction === "desc" ? "asc" : "desc";
+                  return (
+                    <th
+                      key={key}
+                      scope="col"
+                      className={`py-2 pr-3 font-medium ${key === "name" ? "" : "text-right"}`}
+                      aria-sort={active ? (creators.direction === "asc" ? "ascending" : "descending") : undefined}
+                    >
+                      <Link to={hrefWith({ sort: key, dir: nextDir, page: null })} className="hover:text-slate-900">
+                        {SORT_LABELS[key]}
+                        {active ? <span aria-hidden> {creators.direction === "asc" ? "↑" : "↓"}</span> : null}
                       </Link>
                     </th>
-                    <td className="py-1.5 pr-3 text-right tabular-nums">{row.orders.toLocaleString("en-US")}</td>
-                    <td className="py-1.5 pr-3 text-right tabular-nums">{formatMoney(row.gross, creators.currency)}</td>
-                    <td className="py-1.5 pr-3 text-right tabular-nums">{formatMoney(row.fees, creators.currency)}</td>
-                    <td className="py-1.5 pr-3 text-right tabular-nums">{formatBps(row.rateBps, 2)}</td>
-                    <td className="py-1.5 pr-3 text-right tabular-nums">
-                      {formatMoney(row.refunds, creators.currency)}
-                    </td>
-                    <td className="whitespace-nowrap py-1.5">
-                      {STATUS_WORDS[row.status as keyof typeof STATUS_WORDS]?.label ?? row.status}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                  );
+                })}
+                <th scope="col" className="py-2 font-medium">
+                  Status
+                </th>
+              </>
+            }
+          >
+            {creators.rows.map((row) => (
+              <tr key={row.creatorId} className="border-t border-slate-100">
+                <th scope="row" className="py-1.5 pr-3 font-medium">
+                  <Link to={`/c/${row.slug}`} className="link">
+                    {row.displayName}
+                  </Link>
+                </th>
+                <td className="py-1.5 pr-3 text-right tabular-nums">{row.orders.toLocaleString("en-US")}</td>
+                <td className="py-1.5 pr-3 text-right tabular-nums">{formatMoney(row.gross, creators.currency)}</td>
+                <td className="py-1.5 pr-3 text-right tabular-nums">{formatMoney(row.fees, creators.currency)}</td>
+                <td className="py-1.5 pr-3 text-right tabular-nums">{formatBps(row.rateBps, 2)}</td>
+                <td className="py-1.5 pr-3 text-right tabular-nums">{formatMoney(row.refunds, creators.currency)}</td>
+                <td className="whitespace-nowrap py-1.5">
+                  {STATUS_WORDS[row.status as keyof typeof STATUS_WORDS]?.label ?? row.status}
+                </td>
+              </tr>
+            ))}
+          </DashboardTable>
         )}
         <Pagination page={creators.page} pageCount={creators.pageCount} />
       </section>
