@@ -7,6 +7,8 @@ export type DomainErrorCode =
   | "not_found"
   | "forbidden"
   | "stripe"
+  // An event names something we have not recorded yet (a refund before its order): retried later, never dropped.
+  | "not_recorded_yet"
   // Checkout
   | "unpublished"
   | "creator_cannot_charge"
