@@ -1,6 +1,7 @@
 // Disputes (chargebacks). Our state follows Stripe's dispute object whatever order its events arrive in:
 // created → the order is DISPUTED and its access FROZEN; closed as won → access RESTORED; lost → access REVOKED and
 // the loss counted. Staff may then recover a lost amount from the creator by reversing their transfer.
+import type { Dispute, EntitlementStatus, Prisma } from "#app/generated/prisma/client.ts";
 import type { DisputeInfo } from "#app/stripe/disputes.server.ts";
 import { reverseTransfer } from "#app/stripe/refunds.server.ts";
 import { db, lockOrder, transaction, type Tx } from "#app/utils/db.server.ts";
@@ -45,20 +46,9 @@ export async function applyStripeDispute(
     });
     await tx.order.update({ where: { id: order.id }, data: { status: "DISPUTED" } });
     await rollupDisputeOpened(tx, order, row);
-    await transitionOrderEntitlements(tx, {
-      orderId: order.id,
-      to: "FROZEN",
-      cause: "dispute.opened",
+    await recordDisputeEvent(tx, row, "opened", {
+      access: "FROZEN",
       actor: options.actor,
-    });
-    await audit(tx, {
-      actor: options.actor,
-      action: "dispute.opened",
-      entityType: "dispute",
-      entityId: row.id,
-      orderId: order.id,
-      amount: row.amount,
-      currency: row.currency,
       data: {
         stripeDisputeId: dispute.id,
         reason: dispute.reason,
@@ -83,38 +73,49 @@ export async function applyStripeDispute(
   await tx.dispute.update({ where: { id: row.id }, data: { stripeStatus: dispute.status, outcome, closedAt } });
   const otherOpen = await tx.dispute.count({ where: { orderId: order.id, outcome: "OPEN", id: { not: row.id } } });
   if (outcome === "WON") {
-    if (!otherOpen) {
+    // Access comes back once no other dispute on the order is still open.
+    if (!otherOpen)
       await tx.order.update({
         where: { id: order.id },
         data: { status: order.refundedAmount > 0 ? "PARTIALLY_REFUNDED" : "DISPUTE_WON" },
       });
-      await transitionOrderEntitlements(tx, {
-        orderId: order.id,
-        to: "RESTORED",
-        cause: "dispute.won",
-        actor: options.actor,
-      });
-    }
+    await recordDisputeEvent(tx, row, "won", { access: otherOpen ? null : "RESTORED", actor: options.actor });
   } else {
     await tx.order.update({ where: { id: order.id }, data: { status: "DISPUTE_LOST" } });
     await rollupDisputeLost(tx, order, { closedAt, amount: row.amount });
+    await recordDisputeEvent(tx, row, "lost", { access: "REVOKED", actor: options.actor });
+  }
+  return true;
+}
+
+/**
+ * What a dispute event does beyond the order row: the order's access moves to `access` (none when null) and the
+ * event is audited. The entitlements' cause and the audit action are both `dispute.<event>`.
+ */
+async function recordDisputeEvent(
+  tx: Tx,
+  dispute: Dispute,
+  event: "opened" | "won" | "lost",
+  options: { access: EntitlementStatus | null; actor: AuditActor; data?: Prisma.InputJsonValue },
+) {
+  const cause = `dispute.${event}`;
+  if (options.access)
     await transitionOrderEntitlements(tx, {
-      orderId: order.id,
-      to: "REVOKED",
-      cause: "dispute.lost",
+      orderId: dispute.orderId,
+      to: options.access,
+      cause,
       actor: options.actor,
     });
-  }
   await audit(tx, {
     actor: options.actor,
-    action: outcome === "WON" ? "dispute.won" : "dispute.lost",
+    action: cause,
     entityType: "dispute",
-    entityId: row.id,
-    orderId: order.id,
-    amount: row.amount,
-    currency: row.currency,
+    entityId: dispute.id,
+    orderId: dispute.orderId,
+    amount: dispute.amount,
+    currency: dispute.currency,
+    data: options.data,
   });
-  return true;
 }
 
 /** How much of a lost dispute can still be taken back from the creator's transfer. */

@@ -62,20 +62,26 @@ export function rateBps(part: number, whole: number): number | null {
   return Math.floor((part * 20_000 + whole) / (2 * whole));
 }
 
-type Row = {
+/** The figures that are plain counts: the query returns them as they are shown. */
+type MemberCounts = Pick<
+  MembershipCurrencyFigures,
+  | "activeMembers"
+  | "trialing"
+  | "pastDue"
+  | "cancelsSoon"
+  | "converted"
+  | "trialsEndedUnconverted"
+  | "membersAtStart"
+  | "churned"
+>;
+
+/** One currency's row of the grouped query: the counts, plus the exact sums MRR and the platform's share come from. */
+type Row = MemberCounts & {
   currency: string;
   total: number;
   monthlySum: bigint;
   yearlySum: bigint;
   platformFeeMrr: bigint;
-  activeMembers: number;
-  trialing: number;
-  pastDue: number;
-  cancelsSoon: number;
-  converted: number;
-  trialsEndedUnconverted: number;
-  membersAtStart: number;
-  churned: number;
 };
 
 /** Membership figures of one creator (`creatorId`) or of the whole platform (`creatorId: null`). */
@@ -115,20 +121,12 @@ export async function membershipMetrics(input: {
     FROM "memberships" ${scope}
     GROUP BY "currency"`;
   const currencies = rows
-    .map((row): MembershipCurrencyFigures => ({
-      currency: row.currency,
-      mrr: monthlyRecurring(row.monthlySum, row.yearlySum),
-      platformFeeMrr: Number(row.platformFeeMrr),
-      activeMembers: row.activeMembers,
-      trialing: row.trialing,
-      pastDue: row.pastDue,
-      cancelsSoon: row.cancelsSoon,
-      converted: row.converted,
-      trialsEndedUnconverted: row.trialsEndedUnconverted,
-      conversionRateBps: rateBps(row.converted, row.converted + row.trialsEndedUnconverted),
-      membersAtStart: row.membersAtStart,
-      churned: row.churned,
-      churnRateBps: rateBps(row.churned, row.membersAtStart),
+    .map(({ total: _total, monthlySum, yearlySum, platformFeeMrr, ...counts }): MembershipCurrencyFigures => ({
+      ...counts,
+      mrr: monthlyRecurring(monthlySum, yearlySum),
+      platformFeeMrr: Number(platformFeeMrr),
+      conversionRateBps: rateBps(counts.converted, counts.converted + counts.trialsEndedUnconverted),
+      churnRateBps: rateBps(counts.churned, counts.membersAtStart),
     }))
     // A currency whose memberships all ended before the range has nothing to show.
     .filter((f) => f.activeMembers || f.trialing || f.converted || f.trialsEndedUnconverted || f.membersAtStart)

@@ -162,21 +162,23 @@ export async function syncMembership(subscriptionId: string, actor: AuditActor):
             stripeCustomerId: customerId,
           },
         });
-    if (!existing) {
-      await audit(tx, {
+    /** The membership's audit entry, naming its subscription. */
+    const auditMembership = (action: string, data: Prisma.InputJsonObject) =>
+      audit(tx, {
         actor,
-        action: "membership.started",
+        action,
         entityType: "membership",
         entityId: membership.id,
         amount: membership.amount,
         currency: membership.currency,
-        data: {
-          subscriptionId: sub.id,
-          status,
-          interval,
-          productId: product.id,
-          trialEndsAt: fields.trialEndsAt?.toISOString() ?? null,
-        },
+        data: { subscriptionId: sub.id, ...data },
+      });
+    if (!existing) {
+      await auditMembership("membership.started", {
+        status,
+        interval,
+        productId: product.id,
+        trialEndsAt: fields.trialEndsAt?.toISOString() ?? null,
       });
       if (membership.checkoutAttemptId)
         await tx.checkoutAttempt.updateMany({
@@ -193,18 +195,9 @@ export async function syncMembership(subscriptionId: string, actor: AuditActor):
       existing.priceId !== priceId ||
       existing.cancelAtPeriodEnd !== fields.cancelAtPeriodEnd
     ) {
-      await audit(tx, {
-        actor,
-        action: "membership.updated",
-        entityType: "membership",
-        entityId: membership.id,
-        amount: membership.amount,
-        currency: membership.currency,
-        data: {
-          subscriptionId: sub.id,
-          from: { status: existing.status, priceId: existing.priceId, cancelAtPeriodEnd: existing.cancelAtPeriodEnd },
-          to: { status, priceId, cancelAtPeriodEnd: fields.cancelAtPeriodEnd },
-        },
+      await auditMembership("membership.updated", {
+        from: { status: existing.status, priceId: existing.priceId, cancelAtPeriodEnd: existing.cancelAtPeriodEnd },
+        to: { status, priceId, cancelAtPeriodEnd: fields.cancelAtPeriodEnd },
       });
     }
     await writeMembershipEntitlement(tx, membership, actor);

@@ -1,6 +1,6 @@
 // Refunds, correct to the cent. The split of a refund (who gives back what) is the pure `refundSplit` in
 // ./refund-split.ts, which also explains the money flow of a destination charge.
-import type { OrderStatus, Refund } from "#app/generated/prisma/client.ts";
+import type { Order, OrderStatus, Prisma, Refund } from "#app/generated/prisma/client.ts";
 import { Stripe } from "#app/stripe/client.server.ts";
 import { retrieveConnectedBalance } from "#app/stripe/connect.server.ts";
 import { createRefund } from "#app/stripe/refunds.server.ts";
@@ -49,10 +49,7 @@ export async function previewRefund(
   let balanceError: string | null = null;
   if (order.creator.stripeAccountId) {
     try {
-      const balance = await retrieveConnectedBalance(order.creator.stripeAccountId);
-      creatorBalance = [...balance.available, ...balance.pending]
-        .filter((b) => b.currency === order.currency)
-        .reduce((sum, b) => sum + b.amount, 0);
+      creatorBalance = await creatorBalanceIn(order.creator.stripeAccountId, order.currency);
     } catch {
       balanceError = "Couldn't read the creator's balance from Stripe right now.";
     }
@@ -167,32 +164,13 @@ export async function refundOrder(input: RefundRequestInput): Promise<Refund> {
           requestedById: input.actor.id ?? null,
         },
       });
-      const refundedAmount = order.refundedAmount + input.amount;
-      await tx.order.update({
-        where: { id: order.id },
-        data: {
-          refundedAmount,
-          transferReversedAmount: { increment: split.transferReversal },
-          applicationFeeRefunded: { increment: split.applicationFeeRefund },
-          status: refundedAmount >= order.totalAmount ? "REFUNDED" : "PARTIALLY_REFUNDED",
-        },
-      });
-      await rollupRefund(tx, order, created, 1);
-      await audit(tx, {
-        actor: input.actor,
-        action: "refund.created",
-        entityType: "refund",
-        entityId: created.id,
-        orderId: order.id,
-        amount: created.amount,
-        currency: created.currency,
-        data: {
-          reason: created.reason,
-          note: created.staffNote,
-          transferReversal: split.transferReversal,
-          applicationFeeRefund: split.applicationFeeRefund,
-          balancePolicy: input.balancePolicy ?? null,
-        },
+      await bookRefund(tx, order, created, 1);
+      await auditRefund(tx, created, input.actor, "refund.created", {
+        reason: created.reason,
+        note: created.staffNote,
+        transferReversal: split.transferReversal,
+        applicationFeeRefund: split.applicationFeeRefund,
+        balancePolicy: input.balancePolicy ?? null,
       });
       return created;
     });
@@ -275,36 +253,68 @@ export async function settleRefund(input: {
       },
     });
     const order = await tx.order.findUniqueOrThrow({ where: { id: refund.orderId } });
-    if (input.status !== "SUCCEEDED") {
-      const refundedAmount = order.refundedAmount - refund.amount;
-      await tx.order.update({
-        where: { id: order.id },
-        data: {
-          refundedAmount,
-          transferReversedAmount: { decrement: refund.transferReversalAmount },
-          applicationFeeRefunded: { decrement: refund.applicationFeeRefundAmount },
-          status:
-            order.status === "REFUNDED" || order.status === "PARTIALLY_REFUNDED"
-              ? refundedAmount === 0
-                ? "PAID"
-                : "PARTIALLY_REFUNDED"
-              : order.status,
-        },
-      });
-      await rollupRefund(tx, order, refund, -1);
-    } else if (order.refundedAmount >= order.totalAmount) {
-      await revokeIfFullySettled(tx, order.id, input.actor);
-    }
-    await audit(tx, {
-      actor: input.actor,
-      action: `refund.${input.status.toLowerCase()}`,
-      entityType: "refund",
-      entityId: refund.id,
-      orderId: refund.orderId,
-      amount: refund.amount,
-      currency: refund.currency,
-      data: input.failureReason ? { failureReason: input.failureReason } : undefined,
-    });
+    if (input.status !== "SUCCEEDED") await bookRefund(tx, order, refund, -1);
+    else if (order.refundedAmount >= order.totalAmount) await revokeIfFullySettled(tx, order.id, input.actor);
+    await auditRefund(
+      tx,
+      refund,
+      input.actor,
+      `refund.${input.status.toLowerCase()}`,
+      input.failureReason ? { failureReason: input.failureReason } : undefined,
+    );
+  });
+}
+
+/**
+ * The order's status once a refund moved its refunded total to `refundedAmount`. Booking a refund (`sign` 1) makes a
+ * paid order (or one whose dispute was won) REFUNDED or PARTIALLY_REFUNDED; giving one back (`sign` -1) makes a
+ * refunded order PAID again once nothing stays refunded. A disputed order keeps its status: the card network decides.
+ */
+function orderStatusAfterRefund(order: Order, refundedAmount: number, sign: 1 | -1): OrderStatus {
+  if (sign === 1)
+    return order.status === "PAID" || order.status === "PARTIALLY_REFUNDED" || order.status === "DISPUTE_WON"
+      ? refundedAmount >= order.totalAmount
+        ? "REFUNDED"
+        : "PARTIALLY_REFUNDED"
+      : order.status;
+  return order.status === "REFUNDED" || order.status === "PARTIALLY_REFUNDED"
+    ? refundedAmount === 0
+      ? "PAID"
+      : "PARTIALLY_REFUNDED"
+    : order.status;
+}
+
+/**
+ * Books a refund's amounts on its order (under the order's lock) and in the daily rollup: `sign` 1 reserves a new
+ * refund (ours, or one made in Stripe), -1 gives back one that failed or was canceled. The refunded total never goes
+ * above what was paid. Returns the order's new refunded total.
+ */
+async function bookRefund(tx: Tx, order: Order, refund: Refund, sign: 1 | -1) {
+  const refundedAmount = Math.min(order.totalAmount, order.refundedAmount + sign * refund.amount);
+  await tx.order.update({
+    where: { id: order.id },
+    data: {
+      refundedAmount,
+      transferReversedAmount: { increment: sign * refund.transferReversalAmount },
+      applicationFeeRefunded: { increment: sign * refund.applicationFeeRefundAmount },
+      status: orderStatusAfterRefund(order, refundedAmount, sign),
+    },
+  });
+  await rollupRefund(tx, order, refund, sign);
+  return refundedAmount;
+}
+
+/** The audit entry of a step in a refund's life, carrying its order, amount and currency. */
+function auditRefund(tx: Tx, refund: Refund, actor: AuditActor, action: string, data?: Prisma.InputJsonValue) {
+  return audit(tx, {
+    actor,
+    action,
+    entityType: "refund",
+    entityId: refund.id,
+    orderId: refund.orderId,
+    amount: refund.amount,
+    currency: refund.currency,
+    data,
   });
 }
 
@@ -350,32 +360,11 @@ export async function recordExternalRefund(input: {
         stripeRefundId: input.stripeRefund.id,
       },
     });
-    const refundedAmount = Math.min(order.totalAmount, order.refundedAmount + refund.amount);
-    await tx.order.update({
-      where: { id: order.id },
-      data: {
-        refundedAmount,
-        transferReversedAmount: { increment: refund.transferReversalAmount },
-        applicationFeeRefunded: { increment: feeRefund },
-        ...(order.status === "PAID" || order.status === "PARTIALLY_REFUNDED" || order.status === "DISPUTE_WON"
-          ? { status: refundedAmount >= order.totalAmount ? "REFUNDED" : "PARTIALLY_REFUNDED" }
-          : {}),
-      },
-    });
-    await rollupRefund(tx, order, refund, 1);
-    await audit(tx, {
-      actor: input.actor,
-      action: "refund.recorded_from_stripe",
-      entityType: "refund",
-      entityId: refund.id,
-      orderId: order.id,
-      amount: refund.amount,
-      currency: refund.currency,
-      data: {
-        stripeRefundId: input.stripeRefund.id,
-        transferReversal: refund.transferReversalAmount,
-        applicationFeeRefund: feeRefund,
-      },
+    const refundedAmount = await bookRefund(tx, order, refund, 1);
+    await auditRefund(tx, refund, input.actor, "refund.recorded_from_stripe", {
+      stripeRefundId: input.stripeRefund.id,
+      transferReversal: refund.transferReversalAmount,
+      applicationFeeRefund: feeRefund,
     });
     if (refund.status === "SUCCEEDED" && refundedAmount >= order.totalAmount)
       await revokeIfFullySettled(tx, order.id, input.actor);
