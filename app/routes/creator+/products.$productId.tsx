@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
+import { PageHeading } from "#app/components/dashboard.tsx";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { FormError, Notice } from "#app/components/forms.tsx";
 import { ProductForm } from "#app/components/product-form.tsx";
@@ -239,15 +240,7 @@ export default function EditProduct() {
   };
   return (
     <div className="space-y-6">
-      <div>
-        <p className="text-sm text-slate-500">
-          <Link to="/creator/products" className="link">
-            Your products
-          </Link>{" "}
-          / Edit
-        </p>
-        <h1 className="mt-1 text-2xl font-bold">{product.title}</h1>
-      </div>
+      <PageHeading trail={{ to: "/creator/products", label: "Your products" }} here="Edit" title={product.title} />
       {saved && !actionData ? (
         stripeWarning ? (
           <Notice tone="warning">{stripeWarning}</Notice>

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
+import { PageHeading } from "#app/components/dashboard.tsx";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { Notice } from "#app/components/forms.tsx";
 import { ProductForm } from "#app/components/product-form.tsx";
@@ -62,16 +63,12 @@ export default function NewProduct() {
   const values: Record<string, string | undefined> = actionData?.values ?? { currency: defaultCurrency };
   return (
     <div className="mx-auto max-w-3xl space-y-6">
-      <div>
-        <p className="text-sm text-slate-500">
-          <Link to="/creator/products" className="link">
-            Your products
-          </Link>{" "}
-          / New
-        </p>
-        <h1 className="mt-1 text-2xl font-bold">New product</h1>
-        <p className="mt-1 text-sm text-slate-600">It's saved as a draft; publish it when it's ready.</p>
-      </div>
+      <PageHeading
+        trail={{ to: "/creator/products", label: "Your products" }}
+        here="New"
+        title="New product"
+        subtitle="It's saved as a draft; publish it when it's ready."
+      />
       {!chargesEnabled ? (
         <Notice tone="warning">
           You can publish products once you finish Stripe onboarding on your{" "}
