@@ -29,9 +29,11 @@ class NulSafeClient extends pg.Client {
   constructor(config?: string | pg.ClientConfig) {
     super(config);
     // A connection that dies while checked out (PostgreSQL crashed or was killed between two queries of a transaction)
-    // emits "error" on its client, and pg-pool listens only on idle ones: unheard, Node ends the process. The query
-    // running on it fails on its own, and a client that failed is discarded when released.
-    this.on("error", (error) => console.warn(`[db] a database connection failed: ${error.message}`));
+    // emits "error" on its client, and pg-pool listens only on idle ones: unheard, Node ends the process. So this
+    // listener must exist, and it stays silent: the query running on the connection fails on its own (and is answered
+    // and logged where it was asked), a client that failed is discarded when released, and an idle connection's death
+    // is logged once, by the pool's listener in `createClient`.
+    this.on("error", () => {});
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
