@@ -42,6 +42,15 @@ describe("parseRange", () => {
     const early = parseRange(params({ from: "1999-12-31", to: "2000-01-02" }), now);
     expect(!early.ok && early.errors.from).toBe("Choose a date from 2000 to 2100");
   });
+
+  it("answers an unknown `range` in words, not with zod's list of allowed values", () => {
+    for (const range of ["5y", "", "30D", "custom "]) {
+      const unknown = parseRange(params({ range }), now);
+      expect(unknown, range).toMatchObject({ ok: false, errors: { to: "Choose a range from the list" } });
+      expect(!unknown.ok && unknown.errors.from, range).toBeUndefined();
+      expect(unknown.range.preset, range).toBe("30d");
+    }
+  });
 });
 
 describe("ranges as days", () => {

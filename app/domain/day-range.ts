@@ -85,10 +85,15 @@ export interface RangeInput {
   to: Date;
 }
 
+/** For a `?range=` that is none of the presets (an old bookmark, a typed URL): people see words, not zod's enum list. */
+const UNKNOWN_RANGE = "Choose a range from the list";
+
 // Custom ranges: real days within the years people may filter by (`isoDay`; blank is absent), at most three years long.
 const rangeQuery = z
   .object({
-    range: z.enum(["7d", "30d", "90d", "12m", "all", "custom"]).optional(),
+    range: z
+      .enum(["7d", "30d", "90d", "12m", "all", "custom"], { errorMap: () => ({ message: UNKNOWN_RANGE }) })
+      .optional(),
     from: isoDay,
     to: isoDay,
   })
@@ -121,7 +126,6 @@ export function parseRange(params: URLSearchParams, now = new Date()): RangePars
       const field = issue.path[0] === "from" ? "from" : "to";
       errors[field] ??= issue.message;
     }
-    if (!errors.from && !errors.to) errors.to = "Choose a range from the list";
     return { ok: false, range: fallback, errors, values: { from: raw.from ?? "", to: raw.to ?? "" } };
   }
   const { range, from, to } = parsed.data;
