@@ -23,8 +23,8 @@ import { isCrossSiteMutation, needsOriginCheck } from "../app/utils/same-origin.
 import { projectRoot } from "./lib/database.ts";
 import { BODY_LIMITS } from "../app/utils/body-limits.ts";
 import {
+  closeIfBodyUnfinished,
   declaredTooLarge,
-  hangUpIfUnfinished,
   limitedStream,
   PayloadTooLarge,
   readBody,
@@ -154,10 +154,10 @@ export async function createAppServer(options: { port: number; host?: string; ap
       for (const [key, value] of response.headers.entries())
         if (key === "set-cookie") res.append(key, value);
         else res.setHeader(key, value);
+      // A route that answered without reading the whole body (a redirect to the login page, say).
+      closeIfBodyUnfinished(req, res);
       if (response.body) await writeReadableStreamToWritable(response.body, res);
       else res.end();
-      // A route that answered without reading the whole body (a redirect to the login page, say).
-      hangUpIfUnfinished(req);
     } catch (error) {
       next(error);
     }

@@ -1,6 +1,6 @@
 // Request bodies are capped while they stream in, before anything parses them: a client that sends more than a
-// route takes (app/utils/body-limits.ts) gets 413 at once and its connection is closed, so no body is ever held in
-// memory beyond its limit; one that sends too slowly gets 408.
+// route takes (app/utils/body-limits.ts) gets 413 at once, with `Connection: close`, and its connection is closed once
+// the answer is sent, so no body is ever held in memory beyond its limit; one that sends too slowly gets 408.
 import type { Request as ExpressRequest, Response as ExpressResponse } from "express";
 import { Transform, type Readable } from "node:stream";
 import { formatLimit } from "../../app/utils/body-limits.ts";
@@ -18,25 +18,25 @@ export class RequestTooSlow extends Error {
 }
 
 /**
- * After an answer that did not read the whole body: what the client is still sending is discarded for a second (so it
- * reads the answer instead of a reset), then a body still unfinished has its connection closed.
+ * Before answering a request whose body was not read to its end (a refusal, or a route that answered without reading
+ * it): such a connection cannot carry another request, so the answer says `Connection: close` and Node closes the
+ * connection once the answer is sent. Answering `keep-alive` and hanging up later would reset the client's next request
+ * on that connection.
  */
-export function hangUpIfUnfinished(req: ExpressRequest) {
-  if (req.complete) return;
-  req.resume();
-  setTimeout(() => {
-    if (!req.complete) req.socket.destroy();
-  }, 1_000).unref();
+export function closeIfBodyUnfinished(req: ExpressRequest, res: ExpressResponse) {
+  if (!req.complete && !res.headersSent) res.setHeader("Connection", "close");
 }
 
 /** Answers 413 (or 408 for a body that came too slowly) without keeping any more of the body. */
 export function refuseBody(req: ExpressRequest, res: ExpressResponse, error: PayloadTooLarge | RequestTooSlow) {
   if (res.headersSent) return;
+  closeIfBodyUnfinished(req, res);
   res
     .status(error instanceof PayloadTooLarge ? 413 : 408)
     .type("text/plain")
     .send(error.message);
-  hangUpIfUnfinished(req);
+  // Until the connection closes, what still arrives is read and dropped: closing on unread bytes would be a reset.
+  req.resume();
 }
 
 /** Whether the declared length already breaks the limit (no need to read a byte). */
