@@ -1,7 +1,8 @@
 // Request bodies are capped while they stream in, before anything parses them: a client that sends more than a
-// route takes (app/utils/body-limits.ts) gets 413 at once, with `Connection: close`, and its connection is closed once
-// the answer is sent, so no body is ever held in memory beyond its limit; one that sends too slowly gets 408.
+// route takes (app/utils/body-limits.ts) gets 413 at once, with `Connection: close`, and its connection is closed after
+// the answer, so no body is ever held in memory beyond its limit; one that sends too slowly gets 408.
 import type { Request as ExpressRequest, Response as ExpressResponse } from "express";
+import type { Socket } from "node:net";
 import { Transform, type Readable } from "node:stream";
 import { formatLimit } from "../../app/utils/body-limits.ts";
 
@@ -17,14 +18,36 @@ export class RequestTooSlow extends Error {
   }
 }
 
+/** How long a connection closed on an unfinished body still reads (and drops) what the client is sending. */
+const LINGER_MS = 1_000;
+
 /**
  * Before answering a request whose body was not read to its end (a refusal, or a route that answered without reading
- * it): such a connection cannot carry another request, so the answer says `Connection: close` and Node closes the
- * connection once the answer is sent. Answering `keep-alive` and hanging up later would reset the client's next request
- * on that connection.
+ * it): such a connection cannot carry another request, so the answer says `Connection: close` and the connection
+ * closes after it. (Answering `keep-alive` and hanging up later reset the client's next request on that connection.)
+ * The close lingers: for a second, what the client is still sending is read and dropped, so that it reads the answer
+ * instead of a reset.
  */
 export function closeIfBodyUnfinished(req: ExpressRequest, res: ExpressResponse) {
-  if (!req.complete && !res.headersSent) res.setHeader("Connection", "close");
+  if (req.complete || res.headersSent) return;
+  res.setHeader("Connection", "close");
+  lingerOnClose(req);
+}
+
+function lingerOnClose(req: ExpressRequest) {
+  // Node ends a `Connection: close` answer with the socket's destroySoon(), which closes at once: the bytes still
+  // coming would meet a reset, often before the client has read the answer (its writes fail first). This one sends
+  // the end of the stream (FIN) at once too, and closes a second later. Should Node stop calling it, the connection
+  // just closes at once.
+  const socket = req.socket as Socket & { destroySoon?: () => void };
+  if (typeof socket.destroySoon !== "function") return;
+  socket.destroySoon = () => {
+    req.unpipe();
+    req.resume();
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    socket.once("close", () => clearTimeout(timer));
+  };
 }
 
 /** Answers 413 (or 408 for a body that came too slowly) without keeping any more of the body. */
@@ -35,8 +58,6 @@ export function refuseBody(req: ExpressRequest, res: ExpressResponse, error: Pay
     .status(error instanceof PayloadTooLarge ? 413 : 408)
     .type("text/plain")
     .send(error.message);
-  // Until the connection closes, what still arrives is read and dropped: closing on unread bytes would be a reset.
-  req.resume();
 }
 
 /** Whether the declared length already breaks the limit (no need to read a byte). */
