@@ -34,7 +34,8 @@ try {
   process.env.APP_URL = appUrl;
   const port = Number(process.env.PORT) || Number(new URL(appUrl).port) || 3000;
 
-  // Real Stripe keys configured: use Stripe. Otherwise the local emulator, with its webhooks pointed at us.
+  // Real Stripe keys configured: use Stripe. Otherwise the local emulator, with its webhooks pointed at us, signed
+  // with the STRIPE_WEBHOOK_SECRET the user set (if any: a value that is set is never replaced).
   if (!process.env.STRIPE_SECRET_KEY) {
     const emulatorModule = path.join(projectRoot, "scripts/stripe-emulator/server.ts");
     if (fs.existsSync(emulatorModule)) {
@@ -43,6 +44,7 @@ try {
         port: process.env.STRIPE_EMULATOR_PORT ? Number(process.env.STRIPE_EMULATOR_PORT) : 12111,
         snapshotFile: ephemeral ? null : path.join(projectRoot, "data/stripe-emulator.json"),
         webhookUrl: `${appUrl}/api/webhooks/stripe`,
+        webhookSecret: process.env.STRIPE_WEBHOOK_SECRET || undefined,
       });
       cleanups.push(() => emulator.close());
       process.env.STRIPE_API_BASE = emulator.url;
