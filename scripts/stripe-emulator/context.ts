@@ -48,6 +48,8 @@ export class Router {
 export class Emu {
   url = "";
   billing: BillingOptions = { ...DEFAULT_BILLING };
+  /** Payment method types Checkout offers when a session names none (the Dashboard's setting; cards by default). */
+  paymentMethods: string[] = ["card"];
   constructor(
     public store: Store,
     public webhooks: Webhooks,

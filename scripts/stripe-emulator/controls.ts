@@ -4,7 +4,12 @@ import type Stripe from "stripe";
 import { parseForm } from "./form.js";
 import { ApiError } from "./errors.js";
 import { publicView, PLATFORM, type Emu } from "./context.js";
-import { paySession } from "./resources/checkout.js";
+import {
+  EMULATED_PAYMENT_METHODS,
+  paySession,
+  paySessionWithBankAccount,
+  settleSessionPayment,
+} from "./resources/checkout.js";
 import { setOnboarding } from "./resources/accounts.js";
 import { openDispute, closeDispute } from "./resources/disputes.js";
 import { balanceOf } from "./resources/balance.js";
@@ -151,6 +156,7 @@ export async function handleControl(
       wh.resetState();
       em.store.reset();
       faults.rules = [];
+      em.paymentMethods = ["card"];
       resetClock();
       return send(res, 200, { ok: true });
     }
@@ -207,7 +213,38 @@ export async function handleControl(
       );
       return send(res, 200, { data: ds });
     }
+    if (path === "/_emulator/payment_methods") {
+      if (method === "POST") {
+        const enabled = (Array.isArray(body.enabled) ? body.enabled : [body.enabled]).map(String);
+        const unknown = enabled.filter((t) => !EMULATED_PAYMENT_METHODS.includes(t));
+        if (!enabled.includes("card") || unknown.length)
+          throw new ApiError(400, {
+            type: "invalid_request_error",
+            message: `enabled must include card and only ${EMULATED_PAYMENT_METHODS.join(", ")} (got ${enabled.join(", ")}).`,
+          });
+        em.paymentMethods = [...new Set(enabled)];
+      }
+      return send(res, 200, { enabled: em.paymentMethods });
+    }
+    if (method === "POST" && (m = /^\/_emulator\/payment_intents\/([^/]+)\/settle$/.exec(path))) {
+      return send(res, 200, settleSessionPayment(em, m[1]));
+    }
     if (method === "POST" && (m = /^\/_emulator\/checkout\/sessions\/([^/]+)\/pay$/.exec(path))) {
+      const bank = body.us_bank_account as { account_number?: unknown; routing_number?: unknown } | undefined;
+      if (bank)
+        return send(
+          res,
+          200,
+          paySessionWithBankAccount(
+            em,
+            m[1],
+            {
+              accountNumber: String(bank.account_number ?? ""),
+              routingNumber: bank.routing_number === undefined ? undefined : String(bank.routing_number),
+            },
+            { email: body.email as string | undefined, name: body.name as string | undefined },
+          ),
+        );
       const auth = body.authenticate === "fail" ? "failed" : body.authenticate === "approve" ? true : undefined;
       const card = String(body.card ?? "4242424242424242");
       let r = paySession(em, m[1], card, {

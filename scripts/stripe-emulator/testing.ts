@@ -13,7 +13,8 @@ export interface DeliveryRecord {
   duplicate_of?: string;
 }
 export interface PayResult {
-  status: "succeeded" | "requires_action" | "failed";
+  /** `processing`: a US bank account debit, settled later by `settleDelayedPayment`. */
+  status: "succeeded" | "requires_action" | "failed" | "processing";
   session: Stripe.Checkout.Session;
   payment_intent: string | null;
   error?: { code: string; decline_code?: string; message: string };
@@ -37,16 +38,37 @@ async function call<T>(baseUrl: string, method: string, path: string, body?: unk
   return json;
 }
 
-/** Pay an open Checkout Session without a browser. 3DS cards are approved unless `authenticate: "fail"`. */
+/**
+ * Pay an open Checkout Session without a browser. 3DS cards are approved unless `authenticate: "fail"`. With
+ * `us_bank_account` (one of Stripe's test account numbers; the session must offer `us_bank_account`) the payment is a
+ * delayed ACH debit: the session completes unpaid and the payment stays `processing` until `settleDelayedPayment`.
+ */
 export function payCheckoutSession(
   baseUrl: string,
   sessionId: string,
-  opts: { card?: string; email?: string; name?: string; authenticate?: "approve" | "fail" } = {},
+  opts: {
+    card?: string;
+    email?: string;
+    name?: string;
+    authenticate?: "approve" | "fail";
+    us_bank_account?: { account_number: string; routing_number?: string };
+  } = {},
 ): Promise<PayResult> {
   return call(baseUrl, "POST", `/_emulator/checkout/sessions/${encodeURIComponent(sessionId)}/pay`, {
-    card: opts.card ?? "4242424242424242",
+    ...(opts.us_bank_account ? {} : { card: opts.card ?? "4242424242424242" }),
     ...opts,
   });
+}
+/**
+ * Settle a processing (delayed) payment as its test account number says: succeeded (the money moves, the session is
+ * paid, `checkout.session.async_payment_succeeded`) or failed (`checkout.session.async_payment_failed`).
+ */
+export function settleDelayedPayment(baseUrl: string, paymentIntentId: string): Promise<Stripe.PaymentIntent> {
+  return call(baseUrl, "POST", `/_emulator/payment_intents/${encodeURIComponent(paymentIntentId)}/settle`, {});
+}
+/** The payment method types Checkout offers when a session names none (as the Dashboard's settings would). */
+export async function setPaymentMethods(baseUrl: string, enabled: string[]): Promise<string[]> {
+  return (await call<{ enabled: string[] }>(baseUrl, "POST", "/_emulator/payment_methods", { enabled })).enabled;
 }
 /** Finish (or partially finish) Express onboarding; emits account.updated. */
 export function completeOnboarding(

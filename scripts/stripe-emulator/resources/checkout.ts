@@ -8,9 +8,13 @@ import { ApiError, invalidParam, missingParam } from "../errors.js";
 import { MINIMUM_AMOUNT, formatAmount } from "../money.js";
 import { buildPrice, buildProduct } from "./catalog.js";
 import {
+  confirmWithBankAccount,
   confirmWithCard,
   createPaymentIntent,
   finishPayment,
+  settleDelayedPayment,
+  TEST_BANK_ACCOUNTS,
+  TEST_ROUTING_NUMBER,
   type ConfirmResult,
   type PiData,
 } from "./payment-intents.js";
@@ -119,6 +123,52 @@ export type Session = Stripe.Checkout.Session & SessionInternal;
 
 export function sessionUrl(em: Emu, id: string): string {
   return `${em.url}/c/pay/${id}`;
+}
+
+/** Payment method types the emulator can take through Checkout. */
+export const EMULATED_PAYMENT_METHODS = ["card", "us_bank_account"];
+
+/** Whether Checkout can offer `type` for a session in `currency` and `mode` (ACH debits: USD, payment mode). */
+function methodFits(type: string, currency: string, subMode: boolean) {
+  return type === "card" || (type === "us_bank_account" && currency === "usd" && !subMode);
+}
+
+const typesOf = (value: FormValue | undefined) =>
+  value === undefined ? undefined : (Array.isArray(value) ? value : [value]).map((t) => String(t));
+
+/**
+ * The session's payment method types, computed as Stripe's dynamic payment methods are: the types enabled for the
+ * account (`em.paymentMethods`, the Dashboard's settings) that fit the session, filtered by
+ * `allowed_payment_method_types` and `excluded_payment_method_types` (API 2026-10-28 has no static
+ * `payment_method_types` parameter). A type the emulator can't take is refused rather than ignored.
+ */
+function sessionPaymentMethods(
+  em: Emu,
+  params: { allowed?: FormValue; excluded?: FormValue },
+  currency: string,
+  subMode: boolean,
+) {
+  const allowed = typesOf(params.allowed);
+  const excluded = typesOf(params.excluded) ?? [];
+  for (const [param, types] of [
+    ["allowed_payment_method_types", allowed ?? []],
+    ["excluded_payment_method_types", excluded],
+  ] as const)
+    for (const t of types)
+      if (!EMULATED_PAYMENT_METHODS.includes(t))
+        throw invalidParam(
+          param,
+          `The Stripe emulator does not emulate the payment method type \`${t}\`; it takes ${EMULATED_PAYMENT_METHODS.join(" and ")}.`,
+        );
+  const types = em.paymentMethods.filter(
+    (t) => methodFits(t, currency, subMode) && (!allowed || allowed.includes(t)) && !excluded.includes(t),
+  );
+  if (!types.length)
+    throw invalidParam(
+      allowed ? "allowed_payment_method_types" : "excluded_payment_method_types",
+      `No payment method types are available for this Checkout Session (${currency}, ${subMode ? "subscription" : "payment"} mode; enabled: ${em.paymentMethods.join(", ")}). US bank accounts take usd in payment mode only.`,
+    );
+  return { types, allowed: allowed ?? null };
 }
 
 function createSession(ctx: Ctx): Stripe.Checkout.Session {
@@ -294,8 +344,16 @@ function createSession(ctx: Ctx): Stripe.Checkout.Session {
       "payment_method_collection",
       "The Stripe emulator only supports `payment_method_collection=if_required` in `subscription` mode (a trial can then start without a card).",
     );
+  const paymentMethods = sessionPaymentMethods(
+    em,
+    { allowed: p.allowed_payment_method_types, excluded: p.excluded_payment_method_types },
+    cur,
+    subMode,
+  );
+  const paymentMethodTypes = paymentMethods.types;
   const id = `cs_test_${rand(58)}`;
   const piData: PiData = {
+    payment_method_types: paymentMethodTypes,
     application_fee_amount: fee,
     transfer_destination: td?.destination,
     transfer_amount: tAmount,
@@ -314,7 +372,7 @@ function createSession(ctx: Ctx): Stripe.Checkout.Session {
     adaptive_pricing: null,
     after_expiration: null,
     allow_promotion_codes: null,
-    allowed_payment_method_types: null,
+    allowed_payment_method_types: paymentMethods.allowed,
     amount_subtotal: total,
     amount_total: total,
     automatic_tax: { enabled: false, liability: null, provider: null, status: null },
@@ -351,7 +409,7 @@ function createSession(ctx: Ctx): Stripe.Checkout.Session {
     payment_method_collection: pmc as Stripe.Checkout.Session.PaymentMethodCollection,
     payment_method_configuration_details: null,
     payment_method_options: { card: { request_three_d_secure: "automatic" } },
-    payment_method_types: ["card"],
+    payment_method_types: paymentMethodTypes,
     payment_status: "unpaid",
     permissions: null,
     recovered_from: null,
@@ -402,8 +460,113 @@ export function sweepExpired(em: Emu): void {
     expireSession(em, s);
 }
 
+/** The open session `id`, or the error a buyer on its page would get. */
+function openSessionToPay(em: Emu, id: string): Session {
+  sweepExpired(em);
+  const s = em.store.raw<Session>(id);
+  if (!s || s.object !== "checkout.session")
+    throw invalidParam("id", `No such checkout.session: '${id}'`, "resource_missing");
+  if (s.status !== "open")
+    throw new ApiError(400, {
+      type: "invalid_request_error",
+      code: "checkout_session_not_open" as string,
+      message: `This Checkout Session is no longer open (status: ${s.status}).`,
+    });
+  return s;
+}
+
+/** The session's payment intent, created on the first attempt to pay. */
+function sessionPaymentIntent(em: Emu, s: Session, owner: string): Stripe.PaymentIntent {
+  const existing = s.payment_intent ? em.store.raw<Stripe.PaymentIntent>(s.payment_intent as string) : null;
+  if (existing) return existing;
+  const pi = createPaymentIntent(
+    em,
+    owner,
+    s.amount_total ?? 0,
+    s.currency ?? "usd",
+    s.__pi ?? {},
+    s.customer as string | null,
+  );
+  s.payment_intent = pi.id;
+  em.store.put(s, owner);
+  return pi;
+}
+
+function markSessionComplete(em: Emu, s: Session, owner: string, paid: boolean, email: string, name: string | null) {
+  const prev = { status: "open", payment_status: "unpaid", url: s.url };
+  s.status = "complete";
+  s.payment_status = paid ? "paid" : "unpaid";
+  s.url = null;
+  s.customer_details = {
+    address: null,
+    business_name: null,
+    email,
+    individual_name: null,
+    name,
+    phone: null,
+    tax_exempt: "none",
+    tax_ids: [],
+  } as Stripe.Checkout.Session.CustomerDetails;
+  em.store.put(s, owner);
+  em.emit("checkout.session.completed", s, owner, prev);
+}
+
+/**
+ * Pay an open payment-mode session with a US bank account (one of Stripe's test account numbers): as on Stripe, the
+ * session completes at once with `payment_status: unpaid` while the debit is processing; `settleSessionPayment`
+ * settles it later (`checkout.session.async_payment_succeeded` or `…_failed`).
+ */
+export function paySessionWithBankAccount(
+  em: Emu,
+  id: string,
+  bank: { accountNumber: string; routingNumber?: string },
+  opts: { email?: string; name?: string } = {},
+): PayResult {
+  const s = openSessionToPay(em, id);
+  if (s.mode !== "payment" || !s.payment_method_types.includes("us_bank_account"))
+    throw invalidParam(
+      "payment_method",
+      `This Checkout Session does not offer us_bank_account (it offers ${s.payment_method_types.join(", ")}).`,
+    );
+  const routingNumber = bank.routingNumber ?? TEST_ROUTING_NUMBER;
+  if (routingNumber !== TEST_ROUTING_NUMBER || !(bank.accountNumber in TEST_BANK_ACCOUNTS))
+    throw invalidParam(
+      "us_bank_account",
+      `Use one of Stripe's test account numbers (routing number ${TEST_ROUTING_NUMBER}; accounts ${Object.keys(TEST_BANK_ACCOUNTS).join(", ")}).`,
+    );
+  const owner = em.store.ownerOf(id) ?? PLATFORM;
+  const email = opts.email ?? s.customer_email ?? "customer@example.com";
+  const pi = sessionPaymentIntent(em, s, owner);
+  confirmWithBankAccount(
+    em,
+    owner,
+    pi,
+    { accountNumber: bank.accountNumber, routingNumber },
+    { email, name: opts.name ?? null, session: s.id },
+  );
+  markSessionComplete(em, s, owner, false, email, opts.name ?? null);
+  em.store.scheduleSave();
+  return { status: "processing", session: publicView(s), payment_intent: pi.id };
+}
+
+/** Settle a processing bank debit and tell its session's story: paid (async_payment_succeeded) or not (…_failed). */
+export function settleSessionPayment(em: Emu, piId: string): Stripe.PaymentIntent {
+  const pi = settleDelayedPayment(em, piId, (settled, sessionId) => {
+    const s = sessionId ? em.store.raw<Session>(sessionId) : null;
+    if (!s) return;
+    const owner = em.store.ownerOf(s.id) ?? PLATFORM;
+    if (settled.status === "succeeded") {
+      s.payment_status = "paid";
+      em.store.put(s, owner);
+      em.emit("checkout.session.async_payment_succeeded", s, owner, { payment_status: "unpaid" });
+    } else em.emit("checkout.session.async_payment_failed", s, owner);
+  });
+  em.store.scheduleSave();
+  return publicView(pi);
+}
+
 export interface PayResult {
-  status: ConfirmResult["status"];
+  status: ConfirmResult["status"] | "processing";
   session: Stripe.Checkout.Session;
   error?: ConfirmResult["error"];
   payment_intent: string | null;
@@ -416,16 +579,7 @@ export function paySession(
   card: string,
   opts: { email?: string; name?: string; authenticated?: boolean | "failed" } = {},
 ): PayResult {
-  sweepExpired(em);
-  const s = em.store.raw<Session>(id);
-  if (!s || s.object !== "checkout.session")
-    throw invalidParam("id", `No such checkout.session: '${id}'`, "resource_missing");
-  if (s.status !== "open")
-    throw new ApiError(400, {
-      type: "invalid_request_error",
-      code: "checkout_session_not_open" as string,
-      message: `This Checkout Session is no longer open (status: ${s.status}).`,
-    });
+  const s = openSessionToPay(em, id);
   const owner = em.store.ownerOf(id) ?? PLATFORM;
   const email = opts.email ?? s.customer_email ?? "customer@example.com";
   if (s.mode === "subscription") {
@@ -440,37 +594,10 @@ export function paySession(
     em.store.scheduleSave();
     return { status: r.status, session: publicView(s), error: r.error, payment_intent: r.payment_intent };
   }
-  let pi = s.payment_intent ? em.store.raw<Stripe.PaymentIntent>(s.payment_intent as string)! : null;
-  if (!pi) {
-    pi = createPaymentIntent(
-      em,
-      owner,
-      s.amount_total ?? 0,
-      s.currency ?? "usd",
-      s.__pi ?? {},
-      s.customer as string | null,
-    );
-    s.payment_intent = pi.id;
-    em.store.put(s, owner);
-  }
+  const pi = sessionPaymentIntent(em, s, owner);
   const r = confirmWithCard(em, owner, pi, card, { email, name: opts.name ?? null, authenticated: opts.authenticated });
   if (r.status === "succeeded") {
-    const prev = { status: "open", payment_status: "unpaid", url: s.url };
-    s.status = "complete";
-    s.payment_status = "paid";
-    s.url = null;
-    s.customer_details = {
-      address: null,
-      business_name: null,
-      email,
-      individual_name: null,
-      name: opts.name ?? null,
-      phone: null,
-      tax_exempt: "none",
-      tax_ids: [],
-    } as Stripe.Checkout.Session.CustomerDetails;
-    em.store.put(s, owner);
-    em.emit("checkout.session.completed", s, owner, prev);
+    markSessionComplete(em, s, owner, true, email, opts.name ?? null);
     finishPayment(em, owner, r);
   }
   delete em.store.data.pendingAuth[id];

@@ -8,6 +8,7 @@ import { createBt } from "./balance.js";
 import { cardOutcome, pmDetails } from "./cards.js";
 import { openDispute } from "./disputes.js";
 import { emitter, getter, lister } from "./shared.js";
+import { ApiError } from "../errors.js";
 
 export interface PiData {
   application_fee_amount?: number;
@@ -20,6 +21,8 @@ export interface PiData {
   receipt_email?: string;
   statement_descriptor?: string;
   statement_descriptor_suffix?: string;
+  /** The payment method types the session offers (card unless it offers more). */
+  payment_method_types?: string[];
 }
 
 export function createPaymentIntent(
@@ -63,7 +66,7 @@ export function createPaymentIntent(
     payment_method: null,
     payment_method_configuration_details: null,
     payment_method_options: { card: { request_three_d_secure: "automatic" } },
-    payment_method_types: ["card"],
+    payment_method_types: d.payment_method_types ?? ["card"],
     payment_record: null,
     processing: null,
     receipt_email: d.receipt_email ?? null,
@@ -91,7 +94,7 @@ export function createPaymentIntent(
 function baseCharge(
   id: string,
   pi: Stripe.PaymentIntent,
-  num: string,
+  details: Stripe.Charge.PaymentMethodDetails | null,
   email: string | null,
   name: string | null,
 ): Stripe.Charge {
@@ -124,7 +127,7 @@ function baseCharge(
     paid: false,
     payment_intent: pi.id,
     payment_method: pi.payment_method as string | null,
-    payment_method_details: pmDetails(num),
+    payment_method_details: details,
     receipt_email: pi.receipt_email,
     receipt_number: null,
     receipt_url: null,
@@ -189,7 +192,7 @@ export function confirmWithCard(
     emit("payment_intent.payment_failed", pi, owner);
     return { status: "failed", error: { code: "payment_intent_authentication_failure", message } };
   }
-  const ch = baseCharge(newId("ch"), pi, num, opts.email ?? null, opts.name ?? null);
+  const ch = baseCharge(newId("ch"), pi, pmDetails(num), opts.email ?? null, opts.name ?? null);
   if (outcome.kind === "decline") {
     ch.status = "failed";
     ch.failure_code = outcome.code!;
@@ -225,7 +228,22 @@ export function confirmWithCard(
       error: { code: outcome.code!, decline_code: outcome.decline_code, message: outcome.message! },
     };
   }
-  // success
+  const { after } = captureCharge(em, owner, pi, ch, emit);
+  return { status: "succeeded", charge: ch, ...{ after, dispute: outcome.dispute } } as ConfirmResult;
+}
+
+/**
+ * A charge that succeeds: the processing fee, the application fee and the destination transfer move the money, then
+ * `charge.succeeded` and `payment_intent.succeeded`. The fee and transfer events are returned in `after`, to follow
+ * the session's own event.
+ */
+function captureCharge(
+  em: Emu,
+  owner: string,
+  pi: Stripe.PaymentIntent,
+  ch: Stripe.Charge,
+  emit: ReturnType<typeof emitter>,
+): { after: (() => void)[] } {
   const A = pi.amount;
   const P = processingFee(em.feeTable, pi.currency, A);
   const F = pi.application_fee_amount ?? 0;
@@ -334,7 +352,7 @@ export function confirmWithCard(
         : [],
     });
     const py = {
-      ...baseCharge(pyId, pi, num, null, null),
+      ...baseCharge(pyId, pi, null, null, null),
       amount: T,
       amount_captured: T,
       application_fee: null,
@@ -379,7 +397,7 @@ export function confirmWithCard(
   em.store.put(ch, owner);
   emit("charge.succeeded", ch, owner);
   emit("payment_intent.succeeded", pi, owner);
-  return { status: "succeeded", charge: ch, ...{ after, dispute: outcome.dispute } } as ConfirmResult;
+  return { after };
 }
 
 /** Run the post-payment events (after checkout.session.completed) and the dispute card. */
@@ -394,4 +412,121 @@ export function register(r: Router): void {
   lister(r, "/v1/payment_intents", "payment_intent", ["customer"]);
   getter(r, "/v1/charges/:id", "charge");
   lister(r, "/v1/charges", "charge", ["customer", "payment_intent", "transfer_group"]);
+}
+
+/**
+ * Stripe's test account numbers for US bank accounts (ACH Direct Debit, routing number 110000000): what the debit
+ * does once it settles. Any other number is refused (test mode accepts only these).
+ */
+export const TEST_BANK_ACCOUNTS: Record<string, { code: string; message: string } | null> = {
+  "000123456789": null,
+  "000111111113": { code: "account_closed", message: "The customer's bank account has been closed." },
+  "000111111116": { code: "no_account", message: "The customer's bank account could not be located." },
+  "000222222227": { code: "insufficient_funds", message: "The customer's account has insufficient funds." },
+  "000333333335": {
+    code: "debit_not_authorized",
+    message: "The customer notified their bank this debit wasn't authorized.",
+  },
+  "000444444440": { code: "invalid_currency", message: "The bank account can't accept this currency." },
+};
+export const TEST_ROUTING_NUMBER = "110000000";
+
+interface DelayedPayment {
+  __delayed?: { accountNumber: string; session: string | null };
+}
+
+/**
+ * Confirm a payment intent with a US bank account: the debit is `processing` (the charge `pending`) and moves no money
+ * until `settleDelayedPayment`. Emits `charge.pending` and `payment_intent.processing`.
+ */
+export function confirmWithBankAccount(
+  em: Emu,
+  owner: string,
+  pi: Stripe.PaymentIntent,
+  bank: { accountNumber: string; routingNumber: string },
+  opts: { email?: string | null; name?: string | null; session: string | null },
+): Stripe.Charge {
+  const details = {
+    type: "us_bank_account",
+    us_bank_account: {
+      account_holder_type: "individual",
+      account_type: "checking",
+      bank_name: "STRIPE TEST BANK",
+      fingerprint: "emu" + bank.accountNumber.slice(-8),
+      last4: bank.accountNumber.slice(-4),
+      mandate: null,
+      payment_reference: null,
+      routing_number: bank.routingNumber,
+    },
+  } as unknown as Stripe.Charge.PaymentMethodDetails;
+  pi.payment_method = newId("pm");
+  const ch = baseCharge(newId("ch"), pi, details, opts.email ?? null, opts.name ?? null);
+  em.store.put(ch, owner);
+  pi.status = "processing";
+  pi.latest_charge = ch.id;
+  pi.last_payment_error = null;
+  pi.processing = null;
+  (pi as Stripe.PaymentIntent & DelayedPayment).__delayed = {
+    accountNumber: bank.accountNumber,
+    session: opts.session,
+  };
+  em.store.put(pi, owner);
+  em.emit("charge.pending", ch, owner);
+  em.emit("payment_intent.processing", pi, owner);
+  return ch;
+}
+
+/**
+ * Settle a processing bank debit as its test account number says. Success moves the money as a card would (fees,
+ * transfer); failure fails the charge and returns the intent to `requires_payment_method`. `onSettled` runs between
+ * the payment's events and the fee/transfer events (the session's own event goes there).
+ */
+export function settleDelayedPayment(
+  em: Emu,
+  piId: string,
+  onSettled: (pi: Stripe.PaymentIntent, session: string | null) => void,
+): Stripe.PaymentIntent {
+  const pi = em.store.raw<Stripe.PaymentIntent & DelayedPayment>(piId);
+  if (!pi || pi.object !== "payment_intent")
+    throw new ApiError(404, {
+      type: "invalid_request_error",
+      code: "resource_missing",
+      message: `No such payment_intent: '${piId}'`,
+    });
+  const delayed = pi.__delayed;
+  if (pi.status !== "processing" || !delayed)
+    throw new ApiError(400, {
+      type: "invalid_request_error",
+      code: "payment_intent_unexpected_state",
+      message: `Only a processing bank debit can settle; this PaymentIntent's status is ${pi.status}.`,
+    });
+  const owner = em.store.ownerOf(pi.id) ?? PLATFORM;
+  const ch = em.store.raw<Stripe.Charge>(pi.latest_charge as string)!;
+  const failure = TEST_BANK_ACCOUNTS[delayed.accountNumber];
+  delete pi.__delayed;
+  const emit = emitter(em);
+  if (failure) {
+    ch.status = "failed";
+    ch.failure_code = failure.code;
+    ch.failure_message = failure.message;
+    em.store.put(ch, owner);
+    pi.status = "requires_payment_method";
+    pi.payment_method = null;
+    pi.last_payment_error = {
+      type: "card_error",
+      charge: ch.id,
+      code: failure.code,
+      message: failure.message,
+      doc_url: `https://stripe.com/docs/error-codes/${failure.code.replace(/_/g, "-")}`,
+    } as Stripe.PaymentIntent.LastPaymentError;
+    em.store.put(pi, owner);
+    emit("charge.failed", ch, owner);
+    emit("payment_intent.payment_failed", pi, owner);
+    onSettled(pi, delayed.session);
+    return pi;
+  }
+  const { after } = captureCharge(em, owner, pi, ch, emit);
+  onSettled(pi, delayed.session);
+  for (const f of after) f();
+  return pi;
 }
