@@ -14,6 +14,8 @@ export type DomainErrorCode =
   | "creator_cannot_charge"
   | "already_owned"
   | "own_product"
+  // A delayed (bank) payment for this product is still processing: no second Checkout meanwhile.
+  | "payment_processing"
   // Products and uploads
   | "slug_taken"
   | "kind_locked"

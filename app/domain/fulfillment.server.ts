@@ -1,11 +1,23 @@
 // Fulfillment: a paid Checkout Session becomes exactly one order, its items and entitlements, in one transaction.
-// Called from the `checkout.session.completed` webhook and from the success page; whichever comes first does the
-// work, the other finds the order.
-import { retrievePaymentDetails, type CheckoutSessionInfo } from "#app/stripe/checkout.server.ts";
-import { db, transaction } from "#app/utils/db.server.ts";
+// Called from the `checkout.session.completed` and `checkout.session.async_payment_succeeded` webhooks and from the
+// success page; whichever comes first does the work, the others find the order. Once the order exists it is brought
+// to Stripe's current state (refunds and disputes that happened before it existed), and a second payment for a
+// product the buyer already owns is recorded without access and refunded.
+import { retrieveChargeState, retrievePaymentDetails, type CheckoutSessionInfo } from "#app/stripe/checkout.server.ts";
+import { chargeDisputes } from "#app/stripe/disputes.server.ts";
+import { db, lockUser, transaction } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
+import { syncStripeDispute } from "./disputes.server.ts";
+import { ACCESS_GRANTING } from "./entitlements.server.ts";
+import { isDomainError } from "./errors.ts";
 import { recordInvoicePayment, syncMembership } from "./memberships.server.ts";
+import { applyChargeRefunds } from "./refund-events.server.ts";
+import { refundOrder, submitRefundToStripe } from "./refunds.server.ts";
 import { rollupSale } from "./revenue.server.ts";
+import { raiseStaffAlert } from "./staff-alerts.server.ts";
+
+/** The entitlement status reason of a duplicate payment's item: recorded, never granting, refunded. */
+export const DUPLICATE_PAYMENT = "order.duplicate_payment";
 
 export type FulfillmentResult =
   | { status: "fulfilled" | "already_fulfilled"; orderId: string; orderNumber: number }
@@ -31,7 +43,13 @@ export async function fulfillCheckoutSession(
   // Network first, never while holding a lock.
   const payment = await retrievePaymentDetails(paymentIntentId);
 
-  return transaction(async (tx) => {
+  const result = await transaction(async (tx) => {
+    const { buyerId } = await tx.checkoutAttempt.findUniqueOrThrow({
+      where: { id: attemptId },
+      select: { buyerId: true },
+    });
+    // One buyer's fulfillments run one at a time, so two paid sessions for one product can't both grant access.
+    await lockUser(tx, buyerId);
     const [attempt] = await tx.$queryRaw<{ id: string }[]>`
       SELECT id FROM "checkout_attempts" WHERE id = ${attemptId} FOR UPDATE`;
     if (!attempt) return { status: "unknown_session" } as const;
@@ -41,6 +59,16 @@ export async function fulfillCheckoutSession(
     const full = await tx.checkoutAttempt.findUniqueOrThrow({
       where: { id: attemptId },
       include: { product: { select: { title: true } }, buyer: { select: { email: true } } },
+    });
+    // The buyer already owns the product (a second session paid): record the payment, grant nothing, refund it.
+    const owned = await tx.entitlement.findFirst({
+      where: {
+        userId: full.buyerId,
+        productId: full.productId,
+        orderId: { not: null },
+        status: { in: ACCESS_GRANTING },
+      },
+      include: { order: { select: { id: true, number: true } } },
     });
     const currency = session.currency ?? full.currency;
     const totalAmount = session.amountTotal ?? full.amount;
@@ -82,16 +110,23 @@ export async function fulfillCheckoutSession(
     });
     for (const item of order.items) {
       const entitlement = await tx.entitlement.create({
-        data: { userId: order.buyerId, productId: item.productId, orderId: order.id, orderItemId: item.id },
+        data: {
+          userId: order.buyerId,
+          productId: item.productId,
+          orderId: order.id,
+          orderItemId: item.id,
+          ...(owned ? { status: "REVOKED", statusReason: DUPLICATE_PAYMENT } : {}),
+        },
       });
-      await audit(tx, {
-        actor: options.actor,
-        action: "entitlement.granted",
-        entityType: "entitlement",
-        entityId: entitlement.id,
-        orderId: order.id,
-        data: { productId: item.productId, status: "ACTIVE", cause: "order.paid" },
-      });
+      if (!owned)
+        await audit(tx, {
+          actor: options.actor,
+          action: "entitlement.granted",
+          entityType: "entitlement",
+          entityId: entitlement.id,
+          orderId: order.id,
+          data: { productId: item.productId, status: "ACTIVE", cause: "order.paid" },
+        });
     }
     await tx.checkoutAttempt.update({ where: { id: full.id }, data: { status: "COMPLETED" } });
     await rollupSale(tx, order);
@@ -114,8 +149,95 @@ export async function fulfillCheckoutSession(
         sessionCreatedAt: sessionCreatedAt.toISOString(),
       },
     });
+    if (owned) {
+      await audit(tx, {
+        actor: options.actor,
+        action: DUPLICATE_PAYMENT,
+        entityType: "order",
+        entityId: order.id,
+        orderId: order.id,
+        amount: totalAmount,
+        currency,
+        data: {
+          productId: full.productId,
+          ownedThroughOrderId: owned.order?.id ?? null,
+          ownedThroughOrderNumber: owned.order?.number ?? null,
+          checkoutSessionId: session.id,
+        },
+      });
+      await raiseStaffAlert(
+        {
+          kind: "duplicate_payment_refunded",
+          message:
+            `Order #${order.number} paid ${totalAmount} ${currency} for "${full.product.title}", which the buyer ` +
+            `already owns through order #${owned.order?.number ?? "?"}. No access was granted; the payment is ` +
+            "refunded in full automatically.",
+          dedupeKey: `duplicate:${session.id}`,
+          orderId: order.id,
+        },
+        tx,
+      );
+    }
     return { status: "fulfilled", orderId: order.id, orderNumber: order.number } as const;
   });
+  if (result.status === "fulfilled" || result.status === "already_fulfilled")
+    await afterOrderRecorded(result.orderId, options.actor);
+  return result;
+}
+
+/**
+ * Brings a just-recorded order to Stripe's current state, then refunds it if it is a duplicate payment. Both steps are
+ * idempotent and run again on every fulfillment call (a retried webhook, the success page), so a crash between the
+ * order's commit and here is repaired by the next call.
+ */
+async function afterOrderRecorded(orderId: string, actor: AuditActor) {
+  const order = await db().order.findUniqueOrThrow({ where: { id: orderId } });
+  if (order.stripeChargeId) await applyChargeState(order.stripeChargeId, actor);
+  if (await db().entitlement.count({ where: { orderId, statusReason: DUPLICATE_PAYMENT } }))
+    await refundDuplicatePayment(orderId, actor);
+}
+
+/**
+ * Refunds and disputes made on the charge before its order existed (in Stripe's dashboard, say) were acknowledged with
+ * nothing to apply them to: read them from Stripe now and apply them as their events would have.
+ */
+async function applyChargeState(chargeId: string, actor: AuditActor) {
+  const charge = await retrieveChargeState(chargeId);
+  if (charge.amountRefunded > 0) await applyChargeRefunds(chargeId, actor);
+  if (charge.disputed)
+    for await (const dispute of chargeDisputes(chargeId))
+      await syncStripeDispute(dispute, { actor, observedAt: new Date() });
+}
+
+/** The whole remaining amount back to the buyer, reversing the creator's transfer and the platform's fee. */
+async function refundDuplicatePayment(orderId: string, actor: AuditActor) {
+  const requestKey = `duplicate-payment-${orderId}`;
+  const existing = await db().refund.findUnique({ where: { requestKey } });
+  if (existing) {
+    // Recorded but never answered by Stripe: send it again (same idempotency key, same refund).
+    await submitRefundToStripe(existing.id);
+    return;
+  }
+  const order = await db().order.findUniqueOrThrow({ where: { id: orderId } });
+  const remainder = order.totalAmount - order.refundedAmount;
+  if (remainder <= 0) return;
+  try {
+    await refundOrder({
+      orderId,
+      amount: remainder,
+      reason: "duplicate",
+      note: "Automatic refund: the buyer already owned this product when this payment was made.",
+      reverseTransfer: true,
+      refundApplicationFee: true,
+      balancePolicy: "reverse_anyway",
+      requestKey,
+      actor,
+    });
+  } catch (error) {
+    // Disputed before we could refund it: the card network decides the money now; the staff alert says what happened.
+    if (isDomainError(error, "disputed", "amount_above_remainder")) return;
+    throw error;
+  }
 }
 
 /** A completed subscription-mode session: the membership is the subscription's mirror; its invoices become orders. */

@@ -101,6 +101,13 @@ export interface CheckoutSessionInfo {
   /** Our checkout attempt's id, from the session request we recorded (client reference or metadata). */
   attemptId: string | null;
   paymentIntentId: string | null;
+  /**
+   * The payment intent's status when the session was read with it (`retrieveCheckoutSession`): `processing` while a
+   * delayed (bank) payment settles; `requires_payment_method` once it failed. Null when not read (event payloads).
+   */
+  paymentIntentStatus: string | null;
+  /** Why the payment intent's last payment failed, when read with it. */
+  paymentFailureMessage: string | null;
   subscriptionId: string | null;
   currency: string | null;
   amountTotal: number | null;
@@ -121,6 +128,9 @@ export function checkoutSessionFrom(session: Stripe.Checkout.Session): CheckoutS
     paymentStatus: session.payment_status,
     attemptId: session.client_reference_id ?? session.metadata?.checkout_attempt_id ?? null,
     paymentIntentId: idOf(session.payment_intent),
+    paymentIntentStatus: typeof session.payment_intent === "object" ? (session.payment_intent?.status ?? null) : null,
+    paymentFailureMessage:
+      typeof session.payment_intent === "object" ? (session.payment_intent?.last_payment_error?.message ?? null) : null,
     subscriptionId: idOf(session.subscription),
     currency: session.currency ?? null,
     amountTotal: session.amount_total ?? null,
@@ -150,8 +160,9 @@ export function paymentFailureFrom(intent: Stripe.PaymentIntent): PaymentFailure
   };
 }
 
+/** The session as it is now, with its payment intent's status (a delayed payment may be processing or failed). */
 export async function retrieveCheckoutSession(sessionId: string): Promise<CheckoutSessionInfo> {
-  return checkoutSessionFrom(await stripe().checkout.sessions.retrieve(sessionId));
+  return checkoutSessionFrom(await stripe().checkout.sessions.retrieve(sessionId, { expand: ["payment_intent"] }));
 }
 
 /** The session, or null when Stripe has no session with this id (or refuses to read it). */
@@ -166,6 +177,12 @@ export async function findCheckoutSession(sessionId: string): Promise<CheckoutSe
 
 export function expireCheckoutSession(sessionId: string) {
   return stripe().checkout.sessions.expire(sessionId);
+}
+
+/** What has happened to a charge since it was paid: how much is refunded, and whether it was disputed. */
+export async function retrieveChargeState(chargeId: string) {
+  const charge = await stripe().charges.retrieve(chargeId);
+  return { amountRefunded: charge.amount_refunded, disputed: charge.disputed };
 }
 
 /** The payment behind a paid session, with its charge and the charge's balance transaction (Stripe's fee). */

@@ -1,5 +1,6 @@
 // Disputes (chargebacks) as the app reads them.
 import type Stripe from "stripe";
+import { stripe } from "./client.server.ts";
 
 export interface DisputeInfo {
   id: string;
@@ -24,4 +25,9 @@ export function disputeFrom(dispute: Stripe.Dispute): DisputeInfo {
     evidenceDueBy: dispute.evidence_details?.due_by ? new Date(dispute.evidence_details.due_by * 1000) : null,
     createdAt: new Date(dispute.created * 1000),
   };
+}
+
+/** Every dispute on a charge, as Stripe has it now. */
+export async function* chargeDisputes(chargeId: string): AsyncGenerator<DisputeInfo> {
+  for await (const dispute of stripe().disputes.list({ charge: chargeId, limit: 100 })) yield disputeFrom(dispute);
 }
