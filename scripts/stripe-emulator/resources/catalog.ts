@@ -1,6 +1,6 @@
 // Products, prices and customers.
 import type Stripe from "stripe";
-import { publicView, type Ctx, type Router } from "../context.js";
+import { publicView, type Ctx, type Emu, type Router } from "../context.js";
 import { newId, now } from "../ids.js";
 import { applyCreatedFilter, paginate } from "../store.js";
 import { validate, LIST, int, bool, str, metadata, type Shape } from "../validate.js";
@@ -118,6 +118,60 @@ export function buildPrice(ctx: Ctx, p: Record<string, FormValue>, product: stri
   return price;
 }
 
+/**
+ * The product a new price belongs to: `product` (an existing one) or one made now from `product_data`. `names` are
+ * the error params (`product` for the price's own, `missing` when neither is given); `productCtx` makes the product.
+ */
+export function productForPrice(
+  ctx: Ctx,
+  p: Record<string, FormValue>,
+  names: { product: string; missing: string },
+  productCtx: Ctx = ctx,
+): string {
+  const product = str(p.product as string);
+  if (product) {
+    ctx.em.store.get(product, "product", ctx.account, names.product);
+    return product;
+  }
+  if (p.product_data) return buildProduct(productCtx, p.product_data as Record<string, FormValue>).id;
+  throw missingParam(names.missing);
+}
+
+/**
+ * The price of Checkout line item `i`: an active `price`, or an inline one from `price_data` (with `product` or
+ * `product_data`), made inactive as Stripe makes them. Both Checkout modes read their line items through here.
+ */
+export function lineItemPrice(ctx: Ctx, li: Record<string, FormValue>, i: number): Stripe.Price {
+  const param = `line_items[${i}]`;
+  if (li.price) {
+    const price = ctx.em.store.get<Stripe.Price>(String(li.price), "price", ctx.account, `${param}[price]`);
+    if (!price.active)
+      throw invalidParam(
+        `${param}[price]`,
+        `The price specified (${price.id}) is inactive. This field only accepts active prices.`,
+      );
+    return price;
+  }
+  if (!li.price_data) throw missingParam(`${param}[price]`);
+  const pd = li.price_data as Record<string, FormValue>;
+  const product = productForPrice(
+    ctx,
+    pd,
+    { product: `${param}[price_data][product]`, missing: `${param}[price_data][product_data]` },
+    { ...ctx, params: {} },
+  );
+  if (pd.unit_amount === undefined && pd.unit_amount_decimal === undefined)
+    throw missingParam(`${param}[price_data][unit_amount]`);
+  const price = buildPrice(ctx, { ...pd, product: undefined as unknown as string }, product, true);
+  price.active = false;
+  return price;
+}
+
+/** A Checkout Session's line items, in order. */
+export function sessionLineItems(em: Emu, sessionId: string): Stripe.LineItem[] {
+  return (em.store.data.lineItems[sessionId] ?? []).map((id) => em.store.raw<Stripe.LineItem>(id)!);
+}
+
 const PRICE_SHAPE: { [k: string]: Shape } = {
   currency: true,
   product: true,
@@ -225,11 +279,7 @@ export function register(r: Router): void {
 
   r.add("POST", "/v1/prices", (ctx) => {
     validate(ctx.params, { ...PRICE_SHAPE, "currency!": true });
-    let product = str(ctx.params.product as string);
-    if (product) ctx.em.store.get(product, "product", ctx.account, "product");
-    else if (ctx.params.product_data)
-      product = buildProduct(ctx, ctx.params.product_data as Record<string, FormValue>).id;
-    else throw missingParam("product");
+    const product = productForPrice(ctx, ctx.params, { product: "product", missing: "product" });
     return buildPrice(ctx, ctx.params, product);
   });
   r.add("GET", "/v1/prices", (ctx) => {

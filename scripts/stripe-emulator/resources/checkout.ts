@@ -6,7 +6,7 @@ import { applyCreatedFilter, paginate } from "../store.js";
 import { validate, LIST, int, str, metadata, type Shape } from "../validate.js";
 import { ApiError, invalidParam, missingParam } from "../errors.js";
 import { MINIMUM_AMOUNT, formatAmount } from "../money.js";
-import { buildPrice, buildProduct } from "./catalog.js";
+import { lineItemPrice, sessionLineItems } from "./catalog.js";
 import {
   confirmWithBankAccount,
   confirmWithCard,
@@ -214,28 +214,7 @@ function createSession(ctx: Ctx): Stripe.Checkout.Session {
   items.forEach((li, i) => {
     const qty = int(li.quantity, `line_items[${i}][quantity]`, { min: 1 });
     if (qty === undefined) throw missingParam(`line_items[${i}][quantity]`);
-    let price: Stripe.Price;
-    if (li.price) {
-      price = em.store.get<Stripe.Price>(String(li.price), "price", ctx.account, `line_items[${i}][price]`);
-      if (!price.active)
-        throw invalidParam(
-          `line_items[${i}][price]`,
-          `The price specified (${price.id}) is inactive. This field only accepts active prices.`,
-        );
-    } else if (li.price_data) {
-      const pd = li.price_data as Record<string, FormValue>;
-      let product = str(pd.product as string);
-      if (product) em.store.get(product, "product", ctx.account, `line_items[${i}][price_data][product]`);
-      else if (pd.product_data)
-        product = buildProduct({ ...ctx, params: {} }, pd.product_data as Record<string, FormValue>).id;
-      else throw missingParam(`line_items[${i}][price_data][product_data]`);
-      if (pd.unit_amount === undefined && pd.unit_amount_decimal === undefined)
-        throw missingParam(`line_items[${i}][price_data][unit_amount]`);
-      price = buildPrice(ctx, { ...pd, product: undefined as unknown as string }, product, true);
-      price.active = false;
-    } else {
-      throw missingParam(`line_items[${i}][price]`);
-    }
+    const price = lineItemPrice(ctx, li, i);
     if (subMode && price.type !== "recurring")
       throw invalidParam(
         `line_items[${i}]`,
@@ -661,7 +640,7 @@ export function register(r: Router): void {
   r.add("GET", "/v1/checkout/sessions/:id/line_items", (ctx, [id]) => {
     validate(ctx.params, LIST);
     ctx.em.store.get<Session>(id, "checkout.session", ctx.account, "session");
-    const items = (ctx.em.store.data.lineItems[id] ?? []).map((x) => ctx.em.store.raw<Stripe.LineItem>(x)!);
+    const items = sessionLineItems(ctx.em, id);
     return paginate(items, ctx.params as Record<string, string>, `/v1/checkout/sessions/${id}/line_items`);
   });
 }

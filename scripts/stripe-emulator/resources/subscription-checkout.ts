@@ -7,6 +7,7 @@ import { int, str, metadata } from "../validate.js";
 import { invalidParam, missingParam } from "../errors.js";
 import type { FormValue } from "../form.js";
 import { cardOutcome } from "./cards.js";
+import { sessionLineItems } from "./catalog.js";
 import { finishPayment, type ConfirmResult } from "./payment-intents.js";
 import { collectInvoice, createInvoice, itemLines, timeFor, type Customer } from "./invoices.js";
 import { DAY, addInterval, periodOf, planOf, type Subscription } from "./subscription-state.js";
@@ -168,10 +169,6 @@ function ensureCustomer(
   return c;
 }
 
-function lineItemsOf(em: Emu, sessionId: string): Stripe.LineItem[] {
-  return (em.store.data.lineItems[sessionId] ?? []).map((id) => em.store.raw<Stripe.LineItem>(id)!);
-}
-
 function buildSubscription(
   em: Emu,
   owner: string,
@@ -306,7 +303,7 @@ export function paySubscriptionSession(
         payment_intent: null,
       };
   }
-  const items = lineItemsOf(em, s.id);
+  const items = sessionLineItems(em, s.id);
   const customer = ensureCustomer(em, owner, s, opts.email, opts.name, noCard ? null : card);
   const sub = buildSubscription(em, owner, customer, items, d, s.currency ?? "usd");
   em.emit("customer.subscription.created", sub, owner);
