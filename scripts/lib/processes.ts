@@ -60,6 +60,16 @@ export function commandLine(pid: number): string | null {
   return ps(pid, "command");
 }
 
+/** The working directory of a live `pid` (Linux only, and only where we may read it; elsewhere null). */
+export function workingDirectory(pid: number): string | null {
+  if (!hasProc || !processAlive(pid)) return null;
+  try {
+    return fs.readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return null;
+  }
+}
+
 /** The live children of `pid` (Linux only; elsewhere an empty list). */
 export function childrenOf(pid: number): number[] {
   if (!hasProc) return [];
