@@ -70,7 +70,7 @@ function Header({ user }: { user: Pick<SessionUser, "name" | "role"> | null }) {
         </Link>
         <nav
           aria-label="Main"
-          className="order-last -mx-1 flex w-full items-center gap-1 overflow-x-auto whitespace-nowrap sm:order-none sm:mx-0 sm:w-auto sm:flex-1 sm:flex-wrap"
+          className="order-last -mx-1 flex w-full flex-wrap items-center gap-1 sm:order-none sm:mx-0 sm:w-auto sm:flex-1"
         >
           {items.map((item) => (
             <NavLink
