@@ -1,5 +1,5 @@
 // Lint: correctness rules for TypeScript, and the layers of the app as import rules (top to bottom):
-//   app/routes/ and app/webhooks/ (entry points) → app/domain/ → app/stripe/ (the only importer of `stripe`) → app/utils/
+//   app/routes/, app/webhooks/ and app/jobs/ (entry points) → app/domain/ → app/stripe/ (the only importer of `stripe`) → app/utils/
 // A module may import from its own layer or below, never above; entry points reach the database and Stripe only
 // through the domain. One import style: `#app/…` (no `../` climbing out of a folder).
 import js from "@eslint/js";
@@ -29,8 +29,8 @@ function layer(files, forbidden) {
 
 const UP_AND_OUT = { regex: "^\\.\\./", message: "Import with #app/… instead of climbing out of the folder." };
 const ENTRY_POINTS = {
-  regex: "^#app/(routes|webhooks)/",
-  message: "Routes and webhooks are entry points: nothing below them may import them.",
+  regex: "^#app/(routes|webhooks|jobs)/",
+  message: "Routes, webhooks and jobs are entry points: nothing below them may import them.",
 };
 const DATABASE = {
   regex: "^(#app/utils/db\\.server|#app/generated/|@prisma/)",
@@ -82,7 +82,21 @@ export default tseslint.config(
   layer(["app/routes/api+/webhooks.stripe.ts"], [UP_AND_OUT, DATABASE, STRIPE_ADAPTER, STRIPE_PACKAGE]),
   layer(
     ["app/webhooks/**"],
-    [UP_AND_OUT, { regex: "^#app/routes/", message: "Webhooks call the domain, not routes." }],
+    [
+      UP_AND_OUT,
+      { regex: "^#app/routes/", message: "Webhooks call the domain, not routes." },
+      { regex: "^#app/jobs/", message: "Jobs call the webhook layer; the webhook layer only enqueues." },
+    ],
+  ),
+  // Background jobs run webhook processing and domain work; they never reach into routes or Stripe directly.
+  layer(
+    ["app/jobs/**"],
+    [
+      UP_AND_OUT,
+      STRIPE_ADAPTER,
+      STRIPE_PACKAGE,
+      { regex: "^#app/routes/", message: "Jobs call the domain or the webhook layer, not routes." },
+    ],
   ),
   layer(
     ["app/domain/**"],

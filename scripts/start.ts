@@ -24,7 +24,7 @@ process.on("SIGTERM", () => void shutdown(0));
 try {
   if (!skipBuild) buildIfNeeded(log);
 
-  const database = await acquireDatabase();
+  const database = await acquireDatabase({ shareRunning: false });
   cleanups.push(database.stop);
   process.env.DATABASE_URL = database.url;
   log(database.embedded ? "Embedded PostgreSQL running (data in data/postgres)." : "Using DATABASE_URL.");
@@ -67,15 +67,14 @@ try {
   else await seedDemoData(log);
   if (process.env.STRIPE_API_BASE) await connectDemoCreator(process.env.STRIPE_API_BASE, appUrl, log);
 
-  const { purgeExpiredRecords } = await import("../app/domain/retention.server.ts");
-  const purge = () =>
-    purgeExpiredRecords().catch((error: Error) =>
-      console.warn(`[start] Purging old sessions failed: ${error.message}`),
-    );
-  await purge();
-  const purgeTimer = setInterval(purge, 60 * 60 * 1000);
-  purgeTimer.unref();
-  cleanups.push(async () => clearInterval(purgeTimer));
+  // Background work (webhook events, reconciliation every 5 minutes, hourly clean-up) runs in this process unless
+  // WORKERS=off, for a deployment that runs `npm run worker` apart.
+  if (env().WORKERS === "on") {
+    const { startWorkers, stopWorkers } = await import("../app/jobs/workers.server.ts");
+    await startWorkers({ log, cleanUpNow: true });
+    cleanups.push(() => stopWorkers());
+    log(`Background workers running (${env().JOB_CONCURRENCY} for webhook events).`);
+  } else log("WORKERS=off: background work is left to `npm run worker`.");
 
   const { createAppServer } = await import("./server.ts");
   const server = await createAppServer({ port, appUrl, dev });

@@ -66,6 +66,15 @@ export function isStripeError(error: unknown): error is Stripe.errors.StripeErro
  * Whether Stripe refused the request itself (invalid, or an idempotency key reused with another request): sending it
  * again gets the same refusal. Network errors, 429s and 5xx are not refusals.
  */
+/** Whether Stripe answered 404 `resource_missing`: the object does not exist (any more) for this key and account. */
+export function isMissingResource(error: unknown): boolean {
+  return (
+    error instanceof Stripe.errors.StripeInvalidRequestError &&
+    error.statusCode === 404 &&
+    error.code === "resource_missing"
+  );
+}
+
 export function isRefusedRequest(error: unknown): error is Stripe.errors.StripeError {
   return (
     error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeIdempotencyError

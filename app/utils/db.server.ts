@@ -13,7 +13,7 @@ import { env } from "./env.server.ts";
 export { Prisma };
 export type Tx = Prisma.TransactionClient;
 
-const globalForPrisma = globalThis as unknown as { prisma?: PrismaClient; prismaUrl?: string };
+const globalForPrisma = globalThis as unknown as { prisma?: PrismaClient; prismaUrl?: string; pool?: pg.Pool };
 
 /**
  * PostgreSQL text cannot hold a NUL character, and a query carrying one fails with an encoding error (a 500 to
@@ -80,6 +80,7 @@ function createClient(url: string) {
   // An idle connection that dies (PostgreSQL crashed, restarted or was killed) emits "error" on the pool; unheard, Node
   // ends the process. The pool has already thrown that connection away, and the next query opens a new one.
   pool.on("error", (error) => console.warn(`[db] an idle database connection failed: ${error.message}`));
+  globalForPrisma.pool = pool;
   return new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
 }
 
@@ -91,6 +92,15 @@ export function db(): PrismaClient {
     globalForPrisma.prismaUrl = url;
   }
   return globalForPrisma.prisma;
+}
+
+/**
+ * The pool under the shared client, for the few callers that speak SQL to PostgreSQL directly: the job queue, which
+ * enqueues inside our own transactions. Its connections have the same error handling and NUL stripping.
+ */
+export function databasePool(): pg.Pool {
+  db();
+  return globalForPrisma.pool!;
 }
 
 const RETRYABLE_CODES = new Set(["40001", "40P01", "P2034"]);

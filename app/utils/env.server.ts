@@ -88,6 +88,15 @@ const schema = z
     HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(15_000),
     REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
     UPLOAD_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(900_000),
+    // Background work (pg-boss): how often a failing Stripe event is retried before it is dead-lettered for staff, the
+    // first retry's delay (it doubles each time, with jitter), and how many events each app process works at once.
+    // The defaults retry 10 times over roughly 45 minutes; Stripe's own redelivery no longer applies (we answer 200).
+    STRIPE_EVENT_RETRY_LIMIT: z.coerce.number().int().min(0).max(50).default(10),
+    STRIPE_EVENT_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3_600).default(5),
+    JOB_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+    // "on": this process works the queue (the default, workers inside the app); "off": it only enqueues, and a
+    // separate `npm run worker` does the work.
+    WORKERS: z.enum(["on", "off"], { message: 'must be "on" or "off"' }).default("on"),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== "production") return;
@@ -134,4 +143,9 @@ export function reloadEnv(): Env {
 /** Whether the app runs on the built-in local defaults (demo mode), which the UI shows as a banner. */
 export function usesLocalStripe() {
   return Boolean(env().STRIPE_API_BASE);
+}
+
+/** Whether this deployment holds a live Stripe key: live events belong to it, test events do not (and the reverse). */
+export function stripeLivemode() {
+  return /^(sk|rk)_live_/.test(env().STRIPE_SECRET_KEY);
 }

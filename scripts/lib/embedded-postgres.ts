@@ -42,6 +42,13 @@ export async function freePort(preferred?: number): Promise<number> {
   return port;
 }
 
+/** Local use only: the server listens on 127.0.0.1 alone. */
+const PASSWORD = "postgres";
+
+export function embeddedServerUrl(port: number, database: string) {
+  return `postgresql://postgres:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
 /**
  * Starts a PostgreSQL server whose data lives in `dataDir` (created with initdb on first use).
  * `persistent: false` deletes the data directory when stopped (tests).
@@ -55,14 +62,13 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<RunningPostgres> {
   const dataDir = path.resolve(options.dataDir);
   const port = await freePort(options.port);
-  const password = "postgres";
   const isRoot = os.userInfo().uid === 0;
   const logs: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
     user: "postgres",
-    password,
+    password: PASSWORD,
     persistent: options.persistent,
     // PostgreSQL refuses to run as root; the package then runs it as the `postgres` user and gives it the data dir.
     createPostgresUser: isRoot,
@@ -98,7 +104,7 @@ export async function startEmbeddedPostgres(options: {
   const postmaster = postmasterPid(dataDir);
   fs.writeFileSync(path.join(dataDir, OWNER_FILE), `${process.pid}\n`);
   const watchdog = postmaster ? startWatchdog(postmaster, dataDir) : null;
-  const urlFor = (database: string) => `postgresql://postgres:${password}@127.0.0.1:${port}/${database}`;
+  const urlFor = (database: string) => embeddedServerUrl(port, database);
   let stopped = false;
   return {
     adminUrl: urlFor("postgres"),
@@ -139,6 +145,21 @@ function servesDataDir(pid: number, dataDir: string) {
   if (cwd !== null) return cwd === fs.realpathSync(dataDir);
   const command = commandLine(pid);
   return command === null || command.includes("postgres");
+}
+
+/**
+ * The port of a server another live process started on `dataDir` and still runs (a running `npm start`), or null.
+ * Scripts that only need a connection (`npm run stripe:reconcile`) use it instead of refusing to start a second one.
+ */
+export function runningServerPort(dataDir: string): number | null {
+  const resolved = path.resolve(dataDir);
+  const pid = postmasterPid(resolved);
+  if (pid === null || !processAlive(pid) || !servesDataDir(pid, resolved)) return null;
+  const owner = ownerOf(resolved);
+  if (!owner || owner === process.pid || !processAlive(owner) || parentOf(pid) !== owner) return null;
+  // postmaster.pid: pid, data directory, start time, port, …
+  const port = Number(fs.readFileSync(path.join(resolved, "postmaster.pid"), "utf8").split("\n")[3]);
+  return Number.isInteger(port) && port > 0 ? port : null;
 }
 
 /**

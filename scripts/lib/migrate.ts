@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { installQueue } from "../../app/utils/queue.server.ts";
 import { projectRoot } from "./database.ts";
 
-/** Applies committed migrations (`prisma migrate deploy`) to the database at `url`. */
+/** Applies committed migrations (`prisma migrate deploy`) and pg-boss's schema and queues to the database at `url`. */
 export async function applyMigrations(url: string, log: (line: string) => void = () => {}) {
   const prismaBin = path.join(projectRoot, "node_modules/.bin/prisma");
   let output = "";
@@ -17,5 +18,6 @@ export async function applyMigrations(url: string, log: (line: string) => void =
   });
   if (code !== 0) throw new Error(`prisma migrate deploy failed:\n${output}`);
   const applied = /(\d+) migrations? found/.exec(output)?.[1];
-  log(`Database migrations up to date${applied ? ` (${applied} in prisma/migrations)` : ""}.`);
+  await installQueue(url);
+  log(`Database migrations up to date${applied ? ` (${applied} in prisma/migrations)` : ""}; job queue installed.`);
 }

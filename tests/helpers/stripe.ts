@@ -5,6 +5,8 @@ import Stripe from "stripe";
 import type { AddressInfo } from "node:net";
 import { startStripeEmulator, type StripeEmulator } from "../../scripts/stripe-emulator/server.ts";
 import * as controls from "../../scripts/stripe-emulator/testing.ts";
+import { startWorkers, stopWorkers } from "#app/jobs/workers.server.ts";
+import { db } from "#app/utils/db.server.ts";
 import { reloadEnv } from "#app/utils/env.server.ts";
 import { action as webhookAction } from "#app/routes/api+/webhooks.stripe.ts";
 
@@ -57,6 +59,7 @@ export async function startTestStripe(): Promise<TestStripe> {
   process.env.STRIPE_PUBLISHABLE_KEY = emulator.publishableKey;
   process.env.STRIPE_WEBHOOK_SECRET = emulator.webhookSecret;
   reloadEnv();
+  await startWorkers();
   return {
     emulator,
     stripe: emulatorClient(emulator.url, emulator.secretKey),
@@ -65,12 +68,36 @@ export async function startTestStripe(): Promise<TestStripe> {
     async settle() {
       const idle = await controls.waitForWebhooks(emulator.url, 15_000);
       if (!idle) throw new Error("Webhook deliveries did not settle within 15 s");
+      await eventsSettled();
     },
     async stop() {
+      await stopWorkers();
       await emulator.close();
       await new Promise((resolve) => receiver.close(resolve));
     },
   };
+}
+
+/** Stored events still waiting for a worker: not processed, not dead-lettered, not dismissed. */
+export async function pendingEvents() {
+  return db().stripeEvent.findMany({
+    where: { processedAt: null, deadAt: null, dismissedAt: null },
+    select: { id: true, type: true, attempts: true, processingError: true },
+  });
+}
+
+/** Waits until every stored event is processed or dead-lettered (the workers retry failures with back-off). */
+export async function eventsSettled(timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pending = await pendingEvents();
+    if (pending.length === 0) return;
+    if (Date.now() > deadline) {
+      const list = pending.map((e) => `${e.type} ${e.id} (${e.attempts} attempts: ${e.processingError ?? "-"})`);
+      throw new Error(`Stored events still unprocessed after ${timeoutMs} ms:\n${list.join("\n")}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 export { controls };

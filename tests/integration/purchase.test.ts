@@ -360,7 +360,7 @@ describe("the webhook route", () => {
       }),
     );
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ received: true, handled: false });
+    expect(await response.json()).toMatchObject({ received: true, queued: false });
     expect(
       (await db().stripeEvent.findUniqueOrThrow({ where: { id: "evt_unknown_type" } })).processedAt,
     ).not.toBeNull();

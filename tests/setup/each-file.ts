@@ -6,6 +6,9 @@ import { createTestDatabase } from "../helpers/database.ts";
 const database = await createTestDatabase(inject("databaseAdminUrl"), inject("templateDatabase"));
 process.env.DATABASE_URL = database.url;
 process.env.NODE_ENV = "test";
+// A failing Stripe event is retried quickly and dead-lettered after 3 retries (1 s, then doubling), so tests settle.
+process.env.STRIPE_EVENT_RETRY_LIMIT ??= "3";
+process.env.STRIPE_EVENT_RETRY_DELAY_SECONDS ??= "1";
 
 let expectedConsoleErrors = 0;
 /** Lets the current test log up to `count` console errors (for code paths that must log one). */
@@ -32,6 +35,8 @@ afterEach(() => {
 afterAll(async () => {
   const { db } = await import("#app/utils/db.server.ts");
   const { closeRateLimits } = await import("#app/utils/rate-limit.server.ts");
+  const { stopQueue } = await import("#app/utils/queue.server.ts");
+  await stopQueue();
   await Promise.all([db().$disconnect(), closeRateLimits()]);
   await database.drop();
 });

@@ -1,0 +1,134 @@
+// The job queue: pg-boss on our own PostgreSQL (decision 015), so background work needs no other service and a job
+// can be enqueued in the same transaction as the row it is about.
+//
+// pg-boss speaks SQL through the app's own pool (`databasePool`), whose connections survive PostgreSQL dying, strip NUL
+// bytes and are counted once. Each process holds one started instance; app processes also run workers on it (see
+// app/jobs/), scripts only send.
+import PgBoss from "pg-boss";
+import type pg from "pg";
+import { databasePool } from "./db.server.ts";
+import { env, parseEnv, type Env } from "./env.server.ts";
+
+export const QUEUES = {
+  /** One job per stored Stripe event that still needs its handler run. */
+  stripeEvent: "stripe-event",
+  /** Where `stripeEvent` jobs go after their last retry: staff see the event as dead and get an alert. */
+  stripeEventDead: "stripe-event-dead",
+  /** Every few minutes: list events from Stripe since our cursor and process what is missing. */
+  reconcile: "reconcile-events",
+  /** Hourly: purge records past their retention. */
+  cleanUp: "clean-up",
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** pg-boss's SQL runner over a pool, or over one client inside a transaction. */
+export function sqlRunner(connection: pg.Pool | pg.PoolClient): PgBoss.Db {
+  return { executeSql: (text, values) => connection.query(text, values) };
+}
+
+function queueDefinitions(config: Env): PgBoss.Queue[] {
+  return [
+    { name: QUEUES.stripeEventDead, policy: "standard", retentionDays: 30 },
+    {
+      name: QUEUES.stripeEvent,
+      // At most one queued job per event (the singleton key is the event id): a redelivery while one waits is a no-op.
+      policy: "stately",
+      retryLimit: config.STRIPE_EVENT_RETRY_LIMIT,
+      retryDelay: config.STRIPE_EVENT_RETRY_DELAY_SECONDS,
+      retryBackoff: true,
+      expireInSeconds: 5 * 60,
+      deadLetter: QUEUES.stripeEventDead,
+    },
+    { name: QUEUES.reconcile, policy: "singleton", retryLimit: 0, expireInSeconds: 30 * 60 },
+    { name: QUEUES.cleanUp, policy: "singleton", retryLimit: 0, expireInSeconds: 30 * 60 },
+  ];
+}
+
+/** Creates the queues, or updates their retry settings to this environment's. Idempotent. */
+async function defineQueues(boss: PgBoss, config: Env) {
+  const existing = new Set((await boss.getQueues()).map((queue) => queue.name));
+  for (const { name, ...options } of queueDefinitions(config)) {
+    if (existing.has(name)) {
+      // pg-boss cannot change a queue's policy; its retry and retention settings it can.
+      const { policy: _policy, ...changeable } = options;
+      await boss.updateQueue(name, { name, ...changeable });
+    } else await boss.createQueue(name, { name, ...options });
+  }
+}
+
+const globalForQueue = globalThis as unknown as {
+  queue?: Promise<PgBoss>;
+  queueUrl?: string;
+  workers?: Map<string, { boss: PgBoss; ids: string[] }>;
+};
+
+/**
+ * This process's started queue. pg-boss installs or migrates its own schema on the first start (under an advisory
+ * lock, so several processes may start at once), supervises maintenance and runs cron schedules.
+ */
+export function queue(): Promise<PgBoss> {
+  const url = env().DATABASE_URL;
+  if (!globalForQueue.queue || globalForQueue.queueUrl !== url) {
+    globalForQueue.queueUrl = url;
+    globalForQueue.queue = (async () => {
+      const boss = new PgBoss({ db: sqlRunner(databasePool()), schedule: true, supervise: true, migrate: true });
+      boss.on("error", (error) => console.warn(`[queue] ${error.message}`));
+      await boss.start();
+      await defineQueues(boss, env());
+      return boss;
+    })();
+    globalForQueue.queue.catch(() => (globalForQueue.queue = undefined));
+  }
+  return globalForQueue.queue;
+}
+
+/**
+ * Starts `count` workers on `name` in this process, each working one job at a time. A job is done when `work`
+ * resolves; a throw fails it, and pg-boss retries it by the queue's settings.
+ */
+export async function work<Data extends object>(name: QueueName, count: number, run: (data: Data) => Promise<void>) {
+  const boss = await queue();
+  const ids: string[] = [];
+  for (let index = 0; index < count; index++) {
+    ids.push(
+      await boss.work<Data>(name, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+        if (job) await run(job.data);
+      }),
+    );
+  }
+  globalForQueue.workers ??= new Map();
+  globalForQueue.workers.set(name, { boss, ids: [...(globalForQueue.workers.get(name)?.ids ?? []), ...ids] });
+}
+
+/** Wakes this process's idle workers on `name` now, instead of at their next poll (a job was just enqueued here). */
+export function notifyWorkers(name: QueueName) {
+  const workers = globalForQueue.workers?.get(name);
+  for (const id of workers?.ids ?? []) workers!.boss.notifyWorker(id);
+}
+
+/** Stops this process's queue: workers finish the job in hand (up to `timeoutMs`), nothing new is fetched. */
+export async function stopQueue(timeoutMs = 10_000) {
+  const started = globalForQueue.queue;
+  if (!started) return;
+  globalForQueue.queue = undefined;
+  globalForQueue.workers?.clear();
+  const boss = await started.catch(() => undefined);
+  if (!boss) return;
+  await boss.stop({ graceful: true, wait: true, timeout: timeoutMs }).catch(() => {});
+}
+
+/**
+ * Installs pg-boss's schema and our queues in the database at `url` (migrations at start, the test template). Its
+ * own short-lived connection, so it can run before the app's client exists.
+ */
+export async function installQueue(url: string) {
+  const boss = new PgBoss({ connectionString: url, max: 2, schedule: false, supervise: false, migrate: true });
+  boss.on("error", () => {});
+  await boss.start();
+  try {
+    await defineQueues(boss, parseEnv({ ...process.env, DATABASE_URL: url }));
+  } finally {
+    await boss.stop({ graceful: false, wait: true });
+  }
+}

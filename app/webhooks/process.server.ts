@@ -1,0 +1,101 @@
+// The webhook pipeline's back half, run by the `stripe-event` worker (and by manual reconciliation): load a stored
+// event, run its handler, record the outcome. A throw leaves the event unprocessed with its error, and the queue
+// retries it with back-off; after the last retry the event is dead-lettered for staff.
+//
+// An event whose object Stripe answers 404 `resource_missing` for is not ours or is gone (a deleted test object, an
+// account disconnected from the platform): retrying cannot help, so it is settled as "orphaned" and, when we hold
+// something it names, staff are alerted.
+import type Stripe from "stripe";
+import { raiseStaffAlert } from "#app/domain/staff-alerts.server.ts";
+import { isStripeObjectGone } from "#app/domain/stripe-errors.server.ts";
+import { db } from "#app/utils/db.server.ts";
+import { handlerFor } from "./dispatch.server.ts";
+
+const MAX_ERROR_LENGTH = 4000;
+
+/**
+ * Runs the event's handler (if any) and marks the event processed. Handlers are idempotent, so two runs that race
+ * here both end in the same state. Returns whether a handler ran.
+ */
+export async function processStoredEvent(event: Stripe.Event): Promise<boolean> {
+  const handler = handlerFor(event.type);
+  try {
+    if (handler) await handler(event);
+    await db().stripeEvent.update({
+      where: { id: event.id },
+      data: { processedAt: new Date(), processingError: null },
+    });
+    return Boolean(handler);
+  } catch (error) {
+    if (isStripeObjectGone(error)) {
+      await settleOrphaned(event, error as Error);
+      return true;
+    }
+    await db()
+      .stripeEvent.update({
+        where: { id: event.id },
+        data: { processingError: String((error as Error)?.stack ?? error).slice(0, MAX_ERROR_LENGTH) },
+      })
+      .catch(() => {});
+    throw error;
+  }
+}
+
+async function settleOrphaned(event: Stripe.Event, error: Error) {
+  await db().stripeEvent.update({
+    where: { id: event.id },
+    data: { processedAt: new Date(), outcome: "orphaned", processingError: error.message.slice(0, MAX_ERROR_LENGTH) },
+  });
+  const objectId = (event.data.object as { id?: unknown }).id;
+  if (typeof objectId === "string" && (await weHold(objectId)))
+    await raiseStaffAlert({
+      kind: "event_orphaned",
+      message:
+        `Stripe no longer has ${objectId}, named by ${event.type} (${event.id}), though our records refer to it. ` +
+        `The event was not applied; check the object in the Stripe dashboard.`,
+      dedupeKey: `orphaned:${event.id}`,
+      stripeEventId: event.id,
+    });
+}
+
+/** Whether one of our records names the Stripe object (an order's charge or session, a refund, a membership…). */
+async function weHold(objectId: string): Promise<boolean> {
+  const [{ held }] = await db().$queryRaw<{ held: boolean }[]>`
+    SELECT EXISTS (SELECT 1 FROM "orders" WHERE "stripeCheckoutSessionId" = ${objectId}
+        OR "stripePaymentIntentId" = ${objectId} OR "stripeChargeId" = ${objectId})
+      OR EXISTS (SELECT 1 FROM "refunds" WHERE "stripeRefundId" = ${objectId})
+      OR EXISTS (SELECT 1 FROM "memberships" WHERE "stripeSubscriptionId" = ${objectId})
+      OR EXISTS (SELECT 1 FROM "creator_accounts" WHERE "stripeAccountId" = ${objectId}) AS held`;
+  return held;
+}
+
+/** The worker's job: one attempt at one stored event. Counted on the row, for staff to see. */
+export async function runStoredEvent(eventId: string): Promise<void> {
+  const row = await db()
+    .stripeEvent.update({
+      where: { id: eventId },
+      data: { attempts: { increment: 1 }, lastAttemptAt: new Date() },
+      select: { payload: true, processedAt: true, dismissedAt: true },
+    })
+    .catch(() => null);
+  // Gone (purged), already done (a redelivery's job, a success-page fulfilment) or dismissed by staff: nothing to do.
+  if (!row || row.processedAt || row.dismissedAt) return;
+  await processStoredEvent(row.payload as unknown as Stripe.Event);
+}
+
+/** The dead-letter job: the queue gave up on the event. Staff see it as dead and get one alert. */
+export async function markEventDead(eventId: string): Promise<void> {
+  const event = await db().stripeEvent.findUnique({
+    where: { id: eventId },
+    select: { type: true, processedAt: true, processingError: true, attempts: true },
+  });
+  if (!event || event.processedAt) return;
+  await db().stripeEvent.update({ where: { id: eventId }, data: { deadAt: new Date() } });
+  const firstLine = (event.processingError ?? "unknown error").split("\n")[0]!.slice(0, 300);
+  await raiseStaffAlert({
+    kind: "event_dead",
+    message: `${event.type} (${eventId}) failed ${event.attempts} times and was set aside: ${firstLine}`,
+    dedupeKey: `dead:${eventId}:${event.attempts}`,
+    stripeEventId: eventId,
+  });
+}
