@@ -27,7 +27,9 @@ export async function startWorkers(options: { log?: (line: string) => void; clea
   await work(QUEUES.reconcile, 1, async () => {
     const report = await reconcileEvents();
     if (report.processed || report.failed.length)
-      log(`Reconciliation: ${report.seen} events listed, ${report.processed} processed, ${report.failed.length} failed.`);
+      log(
+        `Reconciliation: ${report.seen} events listed, ${report.processed} processed, ${report.failed.length} failed.`,
+      );
   });
   await work(QUEUES.cleanUp, 1, async () => {
     await purgeExpiredRecords();

@@ -47,7 +47,10 @@ export async function receiveWebhook(
     return { status: 400, body: { error: verified.reason } };
   }
   const stored = await storeEvent(verified.event);
-  return { status: 200, body: { received: true, ...(stored.inserted ? {} : { duplicate: true }), queued: stored.queued } };
+  return {
+    status: 200,
+    body: { received: true, ...(stored.inserted ? {} : { duplicate: true }), queued: stored.queued },
+  };
 }
 
 export interface StoredEvent {

@@ -42,7 +42,9 @@ async function startingPoint(nowSeconds: number): Promise<number> {
     orderBy: { stripeCreatedAt: "desc" },
     select: { stripeCreatedAt: true },
   });
-  return newest ? Math.floor(newest.stripeCreatedAt.getTime() / 1000) - OVERLAP_SECONDS : nowSeconds - MAX_LOOKBACK_SECONDS;
+  return newest
+    ? Math.floor(newest.stripeCreatedAt.getTime() / 1000) - OVERLAP_SECONDS
+    : nowSeconds - MAX_LOOKBACK_SECONDS;
 }
 
 /** Stripe lists newest first and filters by at most 20 types per list: collect every group, oldest first. */
