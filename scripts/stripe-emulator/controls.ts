@@ -13,6 +13,7 @@ import {
 import { setOnboarding } from "./resources/accounts.js";
 import { openDispute, closeDispute } from "./resources/disputes.js";
 import { balanceOf } from "./resources/balance.js";
+import { failRefund } from "./resources/refunds.js";
 import { sweepExpired } from "./resources/checkout.js";
 import { advanceSubscriptionsFor } from "./resources/subscription-renewals.js";
 import { advanceClock, resetClock, now } from "./ids.js";
@@ -225,6 +226,10 @@ export async function handleControl(
         em.paymentMethods = [...new Set(enabled)];
       }
       return send(res, 200, { enabled: em.paymentMethods });
+    }
+    if (method === "POST" && (m = /^\/_emulator\/refunds\/([^/]+)\/fail$/.exec(path))) {
+      const reason = body.failure_reason === undefined ? undefined : String(body.failure_reason);
+      return send(res, 200, failRefund(em, m[1], reason));
     }
     if (method === "POST" && (m = /^\/_emulator\/payment_intents\/([^/]+)\/settle$/.exec(path))) {
       return send(res, 200, settleSessionPayment(em, m[1]));

@@ -66,6 +66,15 @@ export function payCheckoutSession(
 export function settleDelayedPayment(baseUrl: string, paymentIntentId: string): Promise<Stripe.PaymentIntent> {
   return call(baseUrl, "POST", `/_emulator/payment_intents/${encodeURIComponent(paymentIntentId)}/settle`, {});
 }
+/**
+ * Fail a pending or succeeded refund, as a card network reporting it days later would: `refund.updated` (failed),
+ * `refund.failed`, the amount back on the charge's account; a transfer reversal it made stays.
+ */
+export function failRefund(baseUrl: string, refundId: string, failureReason?: string): Promise<Stripe.Refund> {
+  return call(baseUrl, "POST", `/_emulator/refunds/${encodeURIComponent(refundId)}/fail`, {
+    ...(failureReason ? { failure_reason: failureReason } : {}),
+  });
+}
 /** The payment method types Checkout offers when a session names none (as the Dashboard's settings would). */
 export async function setPaymentMethods(baseUrl: string, enabled: string[]): Promise<string[]> {
   return (await call<{ enabled: string[] }>(baseUrl, "POST", "/_emulator/payment_methods", { enabled })).enabled;

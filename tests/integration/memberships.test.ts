@@ -15,7 +15,7 @@ import { db } from "#app/utils/db.server.ts";
 import { expectMarketplaceInvariants } from "#tests/helpers/invariants.ts";
 import { buyerOnTestClock, onboardedCreator, publishedMembership } from "#tests/helpers/marketplace.ts";
 import { callRoute } from "#tests/helpers/requests.ts";
-import { controls, startTestStripe, type TestStripe } from "#tests/helpers/stripe.ts";
+import { controls, eventsSettled, startTestStripe, type TestStripe } from "#tests/helpers/stripe.ts";
 
 let stripeEnv: TestStripe;
 let stripe: Stripe;
@@ -133,6 +133,8 @@ async function deliver(event: Stripe.Event) {
     }),
   );
   expect(response.status, `${event.type} ${event.id}`).toBe(200);
+  // The route only stores and enqueues: wait for the worker, so events are applied in the order delivered.
+  await eventsSettled();
 }
 
 /** A seeded shuffle, so a failure names an order that can be replayed. */

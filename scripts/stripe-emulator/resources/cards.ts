@@ -7,6 +7,8 @@ export interface CardOutcome {
   decline_code?: string;
   message?: string;
   dispute?: boolean;
+  /** Refunds of this card's charges succeed, then fail (`refund.failed`), as Stripe's 4000 0000 0000 5126 does. */
+  refundFails?: boolean;
 }
 
 export function luhn(num: string): boolean {
@@ -59,6 +61,7 @@ export const TEST_CARDS: Record<string, CardOutcome> = {
   "4000002500003155": { kind: "authenticate" },
   "4000002760003184": { kind: "authenticate" },
   "4000000000000259": { kind: "success", dispute: true },
+  "4000000000005126": { kind: "success", refundFails: true },
   // attaches to a customer (subscription trials) but every charge is declined
   "4000000000000341": {
     kind: "decline",
@@ -73,6 +76,14 @@ export function cardOutcome(raw: string): CardOutcome {
   if (!/^\d{12,19}$/.test(num) || !luhn(num))
     return { kind: "invalid", code: "incorrect_number", message: "Your card number is incorrect." };
   return TEST_CARDS[num] ?? { kind: "success" };
+}
+
+/** Whether a charge was paid with a test card whose refunds fail after succeeding (told by its fingerprint). */
+export function refundsFailLater(charge: Stripe.Charge): boolean {
+  const fingerprint = charge.payment_method_details?.card?.fingerprint;
+  return Object.entries(TEST_CARDS).some(
+    ([num, outcome]) => outcome.refundFails && fingerprint === "emu" + num.slice(-8),
+  );
 }
 
 function brandOf(num: string): string {

@@ -1,14 +1,15 @@
 // Refunds of charges, with the proportional transfer reversal and application fee refund.
 import type Stripe from "stripe";
-import type { Ctx, Router } from "../context.js";
+import type { Ctx, Emu, Router } from "../context.js";
 import { newId, now } from "../ids.js";
 import { validate, int, bool, str, metadata } from "../validate.js";
-import { invalidParam, missingParam } from "../errors.js";
+import { ApiError, invalidParam, missingParam } from "../errors.js";
 import { formatAmount, proportional } from "../money.js";
 import { createBt } from "./balance.js";
 import { refundFee } from "./application-fees.js";
 import { reverseTransfer } from "./transfers.js";
-import { chargeOwner, emitter, getter, lister } from "./shared.js";
+import { refundsFailLater } from "./cards.js";
+import { chargeOwner, emitter, getter, lister, type Emitter } from "./shared.js";
 
 function refund(ctx: Ctx): Stripe.Refund {
   validate(ctx.params, {
@@ -125,6 +126,62 @@ function refund(ctx: Ctx): Stripe.Refund {
   re.status = "succeeded";
   em.store.put(re, owner);
   emit("refund.updated", re, owner, { status: "pending" });
+  // Test card 4000 0000 0000 5126: the refund is answered as succeeded, then fails (Stripe sends the failure later).
+  if (refundsFailLater(ch)) {
+    const answered = structuredClone(re);
+    failRefund(em, re.id, "expired_or_canceled_card", emit);
+    return answered;
+  }
+  return re;
+}
+
+const FAILURE_REASONS = new Set([
+  "charge_for_pending_refund_disputed",
+  "declined",
+  "expired_or_canceled_card",
+  "insufficient_funds",
+  "lost_or_stolen_card",
+  "merchant_request",
+  "unknown",
+]);
+
+/**
+ * A refund that fails after it was created or succeeded, as card networks sometimes report days later: the refunded
+ * amount comes back to the charge's account (a `refund_failure` balance transaction, `failure_balance_transaction`),
+ * the charge counts it as unrefunded again, and `refund.updated`, `refund.failed` and `charge.refund.updated` go out.
+ * A transfer reversal or application fee refund the refund made is not undone: that money stays where it went (the
+ * platform must pay the connected account back itself).
+ */
+export function failRefund(em: Emu, refundId: string, reason = "unknown", emit: Emitter = emitter(em)): Stripe.Refund {
+  const re = em.store.raw<Stripe.Refund>(refundId);
+  if (!re || re.object !== "refund")
+    throw new ApiError(404, {
+      type: "invalid_request_error",
+      code: "resource_missing",
+      message: `No such refund: '${refundId}'`,
+    });
+  if (re.status !== "succeeded" && re.status !== "pending")
+    throw new ApiError(400, {
+      type: "invalid_request_error",
+      code: "refund_unexpected_state",
+      message: `Only a pending or succeeded refund can fail; this refund's status is ${re.status}.`,
+    });
+  if (!FAILURE_REASONS.has(reason)) throw invalidParam("failure_reason", `Invalid failure_reason: ${reason}`);
+  const owner = em.store.ownerOf(re.id) ?? chargeOwner(em, re.charge as string);
+  const ch = em.store.raw<Stripe.Charge>(re.charge as string)!;
+  const bt = createBt(em, owner, { amount: re.amount, currency: re.currency, type: "refund_failure", source: re.id });
+  const previous = re.status;
+  re.status = "failed";
+  re.failure_reason = reason;
+  re.failure_balance_transaction = bt.id;
+  em.store.put(re, owner);
+  ch.amount_refunded -= re.amount;
+  ch.refunded = false;
+  em.store.put(ch, owner);
+  emit("refund.updated", re, owner, { status: previous });
+  emit("refund.failed", re, owner);
+  emit("charge.refund.updated", re, owner, { status: previous });
+  em.store.scheduleSave();
   return re;
 }
 
