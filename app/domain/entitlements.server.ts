@@ -104,6 +104,30 @@ export function canTransition(from: EntitlementStatus, to: EntitlementStatus) {
   return TRANSITIONS[from].includes(to);
 }
 
+/**
+ * Gives back access a full refund took away, when that refund is undone (it failed after succeeding): entitlements
+ * REVOKED by `order.fully_refunded` become ACTIVE again; access revoked by a lost dispute stays revoked. The one move
+ * out of REVOKED, outside the state machine on purpose: only a refund that never happened can undo its revocation.
+ */
+export async function restoreRefundedAccess(tx: Tx, orderId: string, cause: string, actor: AuditActor) {
+  const order = await tx.order.findUnique({ where: { id: orderId }, select: { membershipId: true } });
+  if (order?.membershipId) return refreshMembershipAccess(tx, order.membershipId, actor);
+  const revoked = await tx.entitlement.findMany({
+    where: { orderId, status: "REVOKED", statusReason: "order.fully_refunded" },
+  });
+  for (const entitlement of revoked) {
+    await tx.entitlement.update({ where: { id: entitlement.id }, data: { status: "ACTIVE", statusReason: cause } });
+    await audit(tx, {
+      actor,
+      action: "entitlement.active",
+      entityType: "entitlement",
+      entityId: entitlement.id,
+      orderId,
+      data: { from: "REVOKED", to: "ACTIVE", cause },
+    });
+  }
+}
+
 /** Moves every entitlement of an order to `to` where the state machine allows it, auditing each move with its cause. */
 export async function transitionOrderEntitlements(
   tx: Tx,

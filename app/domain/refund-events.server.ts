@@ -8,7 +8,7 @@ import {
 } from "#app/stripe/refunds.server.ts";
 import { db } from "#app/utils/db.server.ts";
 import type { AuditActor } from "./audit.server.ts";
-import { recordExternalRefund, settleRefund } from "./refunds.server.ts";
+import { recordExternalRefund, recordRefundFailure, settleRefund } from "./refunds.server.ts";
 
 const FINAL: Record<string, "SUCCEEDED" | "FAILED" | "CANCELED"> = {
   succeeded: "SUCCEEDED",
@@ -25,7 +25,9 @@ export async function applyStripeRefund(refund: RefundInfo, actor: AuditActor) {
   if (!ours.stripeRefundId)
     await db().refund.updateMany({ where: { id: ours.id, stripeRefundId: null }, data: { stripeRefundId: refund.id } });
   const status = refund.status ? FINAL[refund.status] : undefined;
-  if (status)
+  if (status === "FAILED" || status === "CANCELED")
+    await recordRefundFailure({ refundId: ours.id, status, failureReason: refund.failureReason, actor });
+  else if (status)
     await settleRefund({
       refundId: ours.id,
       status,

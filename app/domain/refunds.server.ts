@@ -3,14 +3,16 @@
 import type { Order, OrderStatus, Prisma, Refund } from "#app/generated/prisma/client.ts";
 import { Stripe } from "#app/stripe/client.server.ts";
 import { retrieveConnectedBalance } from "#app/stripe/connect.server.ts";
-import { createRefund } from "#app/stripe/refunds.server.ts";
+import { createRefund, creatorShareOnStripe, payBackCreator, reverseTransfer } from "#app/stripe/refunds.server.ts";
 import { db, isUniqueViolation, lockOrder, transaction, type Tx } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
-import { transitionOrderEntitlements } from "./entitlements.server.ts";
+import { restoreRefundedAccess, transitionOrderEntitlements } from "./entitlements.server.ts";
 import { DomainError } from "./errors.ts";
+import { formatMoney } from "./money.ts";
 import { isRefundReason, REFUND_REASONS, type RefundReason } from "./refund-reasons.ts";
 import { refundSplit } from "./refund-split.ts";
 import { rollupRefund } from "./revenue.server.ts";
+import { raiseStaffAlert } from "./staff-alerts.server.ts";
 
 export { REFUND_REASONS, type RefundReason };
 
@@ -198,15 +200,10 @@ export async function submitRefundToStripe(refundId: string): Promise<Refund> {
       metadata: { refund_id: refund.id, order_id: refund.orderId },
       idempotencyKey: `refund-${refund.id}`,
     });
+    if (refund.reverseTransfer) await reverseFromPayBacks(refund.orderId, refund.id);
     return await db().refund.update({
       where: { id: refund.id },
-      data: {
-        stripeRefundId: stripeRefund.id,
-        stripeTransferReversalId:
-          typeof stripeRefund.transfer_reversal === "string"
-            ? stripeRefund.transfer_reversal
-            : (stripeRefund.transfer_reversal?.id ?? null),
-      },
+      data: { stripeRefundId: stripeRefund.id, stripeTransferReversalId: stripeRefund.transferReversalId },
     });
   } catch (error) {
     if (
@@ -223,6 +220,36 @@ export async function submitRefundToStripe(refundId: string): Promise<Refund> {
     }
     // Network trouble: the refund stays PENDING without a Stripe id; "Retry" sends the same idempotency key.
     throw error;
+  }
+}
+
+/**
+ * Stripe reverses at most what is left of a sale's transfer (and refunds at most what is left of its fee), and a
+ * refund that failed after its reversal still counts against both, though the creator was paid back by a transfer of
+ * its own. So once an order has such a pay-back, each later refund compares what the creator holds for the sale on
+ * Stripe with what our books say they should, and reverses the excess from the pay-back transfers.
+ */
+async function reverseFromPayBacks(orderId: string, refundId: string) {
+  const order = await db().order.findUniqueOrThrow({ where: { id: orderId }, include: { refunds: true } });
+  const payBackTransferIds = order.refunds.flatMap((r) => (r.restoreTransferId ? [r.restoreTransferId] : []));
+  if (!payBackTransferIds.length || !order.stripeChargeId) return;
+  const onStripe = await creatorShareOnStripe({ chargeId: order.stripeChargeId, payBackTransferIds });
+  const held =
+    onStripe.transferred -
+    onStripe.applicationFee +
+    onStripe.applicationFeeRefunded +
+    onStripe.payBacks.reduce((sum, payBack) => sum + payBack.reversible, 0);
+  let excess = held - (order.creatorAmount - order.transferReversedAmount + order.applicationFeeRefunded);
+  for (const payBack of onStripe.payBacks) {
+    const amount = Math.min(excess, payBack.reversible);
+    if (amount <= 0) continue;
+    await reverseTransfer({
+      transferId: payBack.id,
+      amount,
+      metadata: { refund_id: refundId, order_id: orderId },
+      idempotencyKey: `refund-${refundId}-pay-back-${payBack.id}`,
+    });
+    excess -= amount;
   }
 }
 
@@ -261,6 +288,74 @@ export async function settleRefund(input: {
       input.actor,
       `refund.${input.status.toLowerCase()}`,
       input.failureReason ? { failureReason: input.failureReason } : undefined,
+    );
+  });
+}
+
+/**
+ * Stripe reports a refund failed or canceled (`refund.failed`, `refund.updated`) — for some cards days after it
+ * succeeded. The buyer did not get the money back, so the refund is undone in our books: the amounts go back on the
+ * order and in the rollup, access the refund took away comes back, and staff are alerted. Stripe returns the refund to
+ * the platform but leaves its transfer reversal in place, so the creator is paid back what the reversal took (net of
+ * the application fee refunded with it) by a transfer, made once (idempotency key) before the books change.
+ */
+export async function recordRefundFailure(input: {
+  refundId: string;
+  status: "FAILED" | "CANCELED";
+  failureReason: string | null;
+  actor: AuditActor;
+}) {
+  const refund = await db().refund.findUnique({
+    where: { id: input.refundId },
+    include: { order: { include: { creator: true } } },
+  });
+  if (!refund || refund.status === "FAILED" || refund.status === "CANCELED") return;
+  const creatorOwed = refund.transferReversalAmount - refund.applicationFeeRefundAmount;
+  const destination = refund.order.creator.stripeAccountId;
+  const restoreTransferId =
+    refund.restoreTransferId ??
+    (creatorOwed > 0 && refund.stripeRefundId && destination
+      ? await payBackCreator({
+          destination,
+          amount: creatorOwed,
+          currency: refund.currency,
+          sourceChargeId: refund.order.stripeChargeId,
+          metadata: { refund_id: refund.id, order_id: refund.orderId },
+          idempotencyKey: `refund-failed-${refund.id}`,
+        })
+      : null);
+  await transaction(async (tx) => {
+    await lockOrder(tx, refund.orderId);
+    const current = await tx.refund.findUniqueOrThrow({ where: { id: refund.id } });
+    if (current.status === "FAILED" || current.status === "CANCELED") return;
+    await tx.refund.update({
+      where: { id: current.id },
+      data: { status: input.status, failureReason: input.failureReason, restoreTransferId },
+    });
+    const order = await tx.order.findUniqueOrThrow({ where: { id: current.orderId } });
+    const refundedAmount = await bookRefund(tx, order, current, -1);
+    if (refundedAmount < order.totalAmount) await restoreRefundedAccess(tx, order.id, "refund.failed", input.actor);
+    const afterSuccess = current.status === "SUCCEEDED";
+    await auditRefund(tx, current, input.actor, `refund.${input.status.toLowerCase()}`, {
+      failureReason: input.failureReason,
+      afterSuccess,
+      creatorPaidBack: restoreTransferId ? creatorOwed : 0,
+      restoreTransferId,
+    });
+    const amount = formatMoney(current.amount, current.currency);
+    await raiseStaffAlert(
+      {
+        kind: "refund_failed_after_success",
+        message:
+          `The ${amount} refund on order #${order.number} ${afterSuccess ? "failed after it had succeeded" : "failed"}` +
+          `${input.failureReason ? ` (${input.failureReason.replaceAll("_", " ")})` : ""}: the buyer did not get the ` +
+          `money back and the order counts it as paid again` +
+          `${restoreTransferId ? `; the creator was paid back ${formatMoney(creatorOwed, current.currency)}` : ""}. ` +
+          `Contact the buyer to refund another way.`,
+        dedupeKey: `refund-failed:${current.id}`,
+        orderId: order.id,
+      },
+      tx,
     );
   });
 }

@@ -27,7 +27,11 @@ export function createRefund(input: {
       },
       { idempotencyKey: input.idempotencyKey },
     ),
-  );
+  ).then((refund) => ({
+    id: refund.id,
+    transferReversalId:
+      typeof refund.transfer_reversal === "string" ? refund.transfer_reversal : (refund.transfer_reversal?.id ?? null),
+  }));
 }
 
 export function reverseTransfer(input: {
@@ -43,6 +47,56 @@ export function reverseTransfer(input: {
       { idempotencyKey: input.idempotencyKey },
     ),
   );
+}
+
+/**
+ * Pays a connected account back what a failed refund's transfer reversal took (Stripe returns a failed refund to the
+ * platform and leaves the reversal in place). Funded by the original charge. Returns the transfer's id.
+ */
+export async function payBackCreator(input: {
+  destination: string;
+  amount: number;
+  currency: string;
+  sourceChargeId: string | null;
+  metadata: Record<string, string>;
+  idempotencyKey: string;
+}): Promise<string> {
+  const transfer = await retryRateLimited(() =>
+    stripe().transfers.create(
+      {
+        destination: input.destination,
+        amount: input.amount,
+        currency: input.currency,
+        ...(input.sourceChargeId ? { source_transaction: input.sourceChargeId } : {}),
+        description: "Refund failed: the reversed amount paid back",
+        metadata: input.metadata,
+      },
+      { idempotencyKey: input.idempotencyKey },
+    ),
+  );
+  return transfer.id;
+}
+
+/**
+ * What a sale's destination charge has left with its connected account on Stripe: the sale's transfer net of its
+ * reversals, the application fee and how much of it was refunded, and each pay-back transfer with what is still
+ * reversible on it.
+ */
+export async function creatorShareOnStripe(input: { chargeId: string; payBackTransferIds: string[] }) {
+  const charge = await stripe().charges.retrieve(input.chargeId, { expand: ["transfer", "application_fee"] });
+  const transfer = typeof charge.transfer === "object" ? charge.transfer : null;
+  const fee = typeof charge.application_fee === "object" ? charge.application_fee : null;
+  const payBacks = [];
+  for (const id of input.payBackTransferIds) {
+    const payBack = await stripe().transfers.retrieve(id);
+    payBacks.push({ id, reversible: payBack.amount - payBack.amount_reversed });
+  }
+  return {
+    transferred: transfer ? transfer.amount - transfer.amount_reversed : 0,
+    applicationFee: fee?.amount ?? 0,
+    applicationFeeRefunded: fee?.amount_refunded ?? 0,
+    payBacks,
+  };
 }
 
 /** What the app reads from a Stripe refund. */
