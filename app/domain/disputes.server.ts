@@ -8,14 +8,20 @@ import { db, lockOrder, transaction, type Tx } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { transitionOrderEntitlements } from "./entitlements.server.ts";
 import { DomainError } from "./errors.ts";
+import { refuseUntilOrderRecorded } from "./pending-orders.server.ts";
 import { rollupDisputeLost, rollupDisputeOpened } from "./revenue.server.ts";
 
 const CLOSED_WON = new Set(["won", "warning_closed"]);
 const CLOSED_LOST = new Set(["lost"]);
 
-/** A dispute event from Stripe, applied in its own transaction. Returns false when the charge is not one of our orders. */
-export function syncStripeDispute(dispute: DisputeInfo, options: { actor: AuditActor; observedAt: Date }) {
-  return transaction((tx) => applyStripeDispute(tx, dispute, options));
+/**
+ * A dispute event from Stripe, applied in its own transaction. Returns false when the charge is not one of our
+ * orders; throws `not_recorded_yet` when it is one of our Checkout payments whose order is still to come.
+ */
+export async function syncStripeDispute(dispute: DisputeInfo, options: { actor: AuditActor; observedAt: Date }) {
+  const applied = await transaction((tx) => applyStripeDispute(tx, dispute, options));
+  if (!applied) await refuseUntilOrderRecorded(dispute.chargeId);
+  return applied;
 }
 
 /** Applies what Stripe says about a dispute. Returns false when the charge is not one of our orders. */

@@ -8,6 +8,7 @@ import {
 } from "#app/stripe/refunds.server.ts";
 import { db } from "#app/utils/db.server.ts";
 import type { AuditActor } from "./audit.server.ts";
+import { refuseUntilOrderRecorded } from "./pending-orders.server.ts";
 import { recordExternalRefund, recordRefundFailure, settleRefund } from "./refunds.server.ts";
 
 const FINAL: Record<string, "SUCCEEDED" | "FAILED" | "CANCELED"> = {
@@ -50,7 +51,7 @@ async function recordRefundMadeElsewhere(payload: RefundInfo, actor: AuditActor)
   const status = refund.status === "succeeded" ? "SUCCEEDED" : refund.status === "pending" ? "PENDING" : null;
   if (!chargeId || !status) return;
   const order = await db().order.findUnique({ where: { stripeChargeId: chargeId } });
-  if (!order) return;
+  if (!order) return refuseUntilOrderRecorded(chargeId);
   const effects = await externalRefundEffects({ refund, chargeId });
   await recordExternalRefund({
     orderId: order.id,

@@ -185,6 +185,13 @@ export async function retrieveChargeState(chargeId: string) {
   return { amountRefunded: charge.amount_refunded, disputed: charge.disputed };
 }
 
+/** The Checkout attempt a charge paid for (from its payment intent's metadata), or null for a charge not from ours. */
+export async function checkoutAttemptOfCharge(chargeId: string): Promise<string | null> {
+  const charge = await stripe().charges.retrieve(chargeId, { expand: ["payment_intent"] });
+  const intent = typeof charge.payment_intent === "object" ? charge.payment_intent : null;
+  return intent?.metadata?.checkout_attempt_id || charge.metadata?.checkout_attempt_id || null;
+}
+
 /** The payment behind a paid session, with its charge and the charge's balance transaction (Stripe's fee). */
 export async function retrievePaymentDetails(paymentIntentId: string) {
   const intent = await stripe().paymentIntents.retrieve(paymentIntentId, {
