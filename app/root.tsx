@@ -53,6 +53,7 @@ const NAV: Record<SessionUser["role"] | "ANONYMOUS", { to: string; label: string
     { to: "/staff/orders", label: "Orders" },
     { to: "/staff/disputes", label: "Disputes" },
     { to: "/staff/refund-requests", label: "Refunds" },
+    { to: "/staff/events", label: "Events" },
     { to: "/staff/audit", label: "Audit log" },
   ],
 };
