@@ -272,14 +272,16 @@ export async function acknowledgeAlert(input: { alertId: string; actor: AuditAct
     select: { id: true, kind: true, orderId: true, stripeEventId: true, acknowledgedAt: true },
   });
   if (!alert) throw new DomainError("not_found", "That alert doesn't exist.", { status: 404 });
-  if (alert.acknowledgedAt || !(await acknowledgeStaffAlert(alert.id, staffId)))
-    throw new DomainError("already_handled", "Someone already acknowledged this alert.");
-  await audit(db(), {
-    actor: input.actor,
-    action: "staff_alert.acknowledged",
-    entityType: "staff_alert",
-    entityId: alert.id,
-    orderId: alert.orderId,
-    data: { kind: alert.kind, stripeEventId: alert.stripeEventId },
+  await transaction(async (tx) => {
+    if (alert.acknowledgedAt || !(await acknowledgeStaffAlert(alert.id, staffId, tx)))
+      throw new DomainError("already_handled", "Someone already acknowledged this alert.");
+    await audit(tx, {
+      actor: input.actor,
+      action: "staff_alert.acknowledged",
+      entityType: "staff_alert",
+      entityId: alert.id,
+      orderId: alert.orderId,
+      data: { kind: alert.kind, stripeEventId: alert.stripeEventId },
+    });
   });
 }

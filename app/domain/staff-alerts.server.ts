@@ -43,8 +43,8 @@ export async function openStaffAlerts(options: { take?: number } = {}) {
   });
 }
 
-export async function acknowledgeStaffAlert(alertId: string, staffUserId: string): Promise<boolean> {
-  const { count } = await db().staffAlert.updateMany({
+export async function acknowledgeStaffAlert(alertId: string, staffUserId: string, tx: Tx = db()): Promise<boolean> {
+  const { count } = await tx.staffAlert.updateMany({
     where: { id: alertId, acknowledgedAt: null },
     data: { acknowledgedAt: new Date(), acknowledgedById: staffUserId },
   });

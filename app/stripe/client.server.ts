@@ -1,19 +1,33 @@
 // The one place that builds the Stripe client. With STRIPE_API_BASE set (the local emulator), stripe-node talks to
 // that host; otherwise to Stripe itself. The API version is the one stripe-node pins.
+import { AsyncLocalStorage } from "node:async_hooks";
 import Stripe from "stripe";
 import { env } from "#app/utils/env.server.ts";
 
 export { Stripe };
 
-let client: Stripe | undefined;
-let clientKey: string | undefined;
+const clients = new Map<string, Stripe>();
+/** The connected account whose objects the current work reads (an event from that account), if any. */
+const accountScope = new AsyncLocalStorage<string>();
+
+/**
+ * Runs `work` with every Stripe call made as `account` (the Stripe-Account header): an event a connected account
+ * sent is about that account's objects, which the platform alone cannot read.
+ */
+export function withStripeAccount<T>(account: string, work: () => Promise<T>): Promise<T> {
+  return accountScope.run(account, work);
+}
 
 export function stripe(): Stripe {
   const { STRIPE_SECRET_KEY, STRIPE_API_BASE, STRIPE_TIMEOUT_MS } = env();
-  const key = `${STRIPE_SECRET_KEY}|${STRIPE_API_BASE ?? ""}|${STRIPE_TIMEOUT_MS}`;
-  if (!client || clientKey !== key) {
+  const account = accountScope.getStore();
+  const key = `${STRIPE_SECRET_KEY}|${STRIPE_API_BASE ?? ""}|${STRIPE_TIMEOUT_MS}|${account ?? ""}`;
+  let client = clients.get(key);
+  if (!client) {
+    if (clients.size > 100) clients.clear(); // keys or accounts changed many times (tests): start over
     const base = STRIPE_API_BASE ? new URL(STRIPE_API_BASE) : null;
     client = new Stripe(STRIPE_SECRET_KEY, {
+      ...(account ? { stripeAccount: account } : {}),
       // Network errors, 409s, 429s and 5xx are retried by stripe-node with the same Idempotency-Key.
       maxNetworkRetries: 3,
       timeout: STRIPE_TIMEOUT_MS,
@@ -26,7 +40,7 @@ export function stripe(): Stripe {
           }
         : {}),
     });
-    clientKey = key;
+    clients.set(key, client);
   }
   return client;
 }
@@ -62,10 +76,6 @@ export function isStripeError(error: unknown): error is Stripe.errors.StripeErro
   return error instanceof Stripe.errors.StripeError;
 }
 
-/**
- * Whether Stripe refused the request itself (invalid, or an idempotency key reused with another request): sending it
- * again gets the same refusal. Network errors, 429s and 5xx are not refusals.
- */
 /** Whether Stripe answered 404 `resource_missing`: the object does not exist (any more) for this key and account. */
 export function isMissingResource(error: unknown): boolean {
   return (
@@ -75,6 +85,10 @@ export function isMissingResource(error: unknown): boolean {
   );
 }
 
+/**
+ * Whether Stripe refused the request itself (invalid, or an idempotency key reused with another request): sending it
+ * again gets the same refusal. Network errors, 429s and 5xx are not refusals.
+ */
 export function isRefusedRequest(error: unknown): error is Stripe.errors.StripeError {
   return (
     error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeIdempotencyError

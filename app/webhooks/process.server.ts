@@ -8,6 +8,7 @@
 import type Stripe from "stripe";
 import { raiseStaffAlert } from "#app/domain/staff-alerts.server.ts";
 import { isStripeObjectGone } from "#app/domain/stripe-errors.server.ts";
+import { withStripeAccount } from "#app/stripe/client.server.ts";
 import { db } from "#app/utils/db.server.ts";
 import { handlerFor } from "./dispatch.server.ts";
 
@@ -20,7 +21,10 @@ const MAX_ERROR_LENGTH = 4000;
 export async function processStoredEvent(event: Stripe.Event): Promise<boolean> {
   const handler = handlerFor(event.type);
   try {
-    if (handler) await handler(event);
+    // A connected account's event is about its own objects (account.* excepted: the platform reads accounts).
+    if (handler && event.account && !event.type.startsWith("account."))
+      await withStripeAccount(event.account, () => handler(event));
+    else if (handler) await handler(event);
     await db().stripeEvent.update({
       where: { id: event.id },
       data: { processedAt: new Date(), processingError: null },
@@ -87,9 +91,10 @@ export async function runStoredEvent(eventId: string): Promise<void> {
 export async function markEventDead(eventId: string): Promise<void> {
   const event = await db().stripeEvent.findUnique({
     where: { id: eventId },
-    select: { type: true, processedAt: true, processingError: true, attempts: true },
+    select: { type: true, processedAt: true, dismissedAt: true, processingError: true, attempts: true },
   });
-  if (!event || event.processedAt) return;
+  // Processed meanwhile (reconciliation, the success page) or set aside by staff: nothing to give up on.
+  if (!event || event.processedAt || event.dismissedAt) return;
   await db().stripeEvent.update({ where: { id: eventId }, data: { deadAt: new Date() } });
   const firstLine = (event.processingError ?? "unknown error").split("\n")[0]!.slice(0, 300);
   await raiseStaffAlert({
