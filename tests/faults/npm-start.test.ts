@@ -206,4 +206,57 @@ describe("npm start and its embedded PostgreSQL", () => {
       }
     },
   );
+
+  it(
+    "lets npm run stripe:reconcile and npm run worker share its PostgreSQL while it runs, and keeps running",
+    { timeout: 120_000 },
+    async () => {
+      const app = await embeddedApp();
+      const postgres = postgresProcesses();
+      const env = {
+        ...process.env,
+        DATABASE_URL: "",
+        EMBEDDED_POSTGRES_DIR: dataDir,
+        EMBEDDED_POSTGRES_PORT: String(pgPort),
+        STRIPE_API_BASE: emulator.url,
+        STRIPE_SECRET_KEY: emulator.secretKey,
+        STRIPE_PUBLISHABLE_KEY: emulator.publishableKey,
+        STRIPE_WEBHOOK_SECRET: emulator.webhookSecret,
+      };
+      delete (env as Record<string, string | undefined>).DATABASE_URL;
+      const tsx = path.join(projectRoot, "node_modules/.bin/tsx");
+      // Not execFileSync: the emulator answering it runs in this process.
+      const reconcile = spawn(tsx, ["scripts/reconcile.ts"], {
+        cwd: projectRoot,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      reconcile.stdout.on("data", (chunk) => (output += chunk));
+      reconcile.stderr.on("data", (chunk) => (output += chunk));
+      expect(await new Promise((resolve) => reconcile.on("exit", resolve)), output).toBe(0);
+      expect(output).toMatch(/\[reconcile\] From .*: \d+ events, \d+ processed now, \d+ already done, 0 failed\./);
+      // A separate worker process starts on the same queue, and stops cleanly on SIGINT.
+      // As node itself runs it (the tsx CLI answers a signal with 130 whatever its child does).
+      const worker = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
+        cwd: projectRoot,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let workerOutput = "";
+      worker.stdout.on("data", (chunk) => (workerOutput += chunk));
+      worker.stderr.on("data", (chunk) => (workerOutput += chunk));
+      const deadline = Date.now() + 30_000;
+      while (!/\[worker\] Working/.test(workerOutput) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(workerOutput).toMatch(/\[worker\] Working/);
+      worker.kill("SIGINT");
+      expect(await new Promise((resolve) => worker.on("exit", resolve)), workerOutput).toBe(0);
+      expect(workerOutput).toMatch(/Stopping: finishing the jobs in hand/);
+      // npm start's PostgreSQL was shared, not stopped, and the app still serves.
+      expect(postgres.filter(processAlive)).toEqual(postgres);
+      await expectServing(app);
+      await app.stop();
+    },
+  );
 });
