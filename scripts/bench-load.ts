@@ -232,39 +232,25 @@ function signedEvents(prefix: string, count: number, duplicateEvery = 0) {
       object: "event",
       api_version: "2026-10-28.endive",
       created: timestamp,
+      // A handled type whose handler has nothing to do (an invoice of no subscription): each event takes the full
+      // path — stored and enqueued before the 200, then run by a worker — at the least cost per event.
       data: {
         object: {
-          id: `cus_bench_${prefix}_${i}`,
-          object: "customer",
-          address: null,
-          balance: 0,
-          created: timestamp,
-          currency: null,
-          default_source: null,
-          delinquent: false,
-          description: null,
-          email: `buyer${i}@bench.test`,
-          invoice_prefix: `BENCH${i}`,
-          invoice_settings: {
-            custom_fields: null,
-            default_payment_method: null,
-            footer: null,
-            rendering_options: null,
-          },
+          id: `in_bench_${prefix}_${i}`,
+          object: "invoice",
+          amount_due: 0,
+          currency: "usd",
+          customer: `cus_bench_${prefix}_${i}`,
           livemode: false,
           metadata: { bench: prefix },
-          name: `Bench Buyer ${i}`,
-          phone: null,
-          preferred_locales: [],
-          shipping: null,
-          tax_exempt: "none",
-          test_clock: null,
+          parent: null,
+          status: "draft",
         },
       },
       livemode: false,
       pending_webhooks: 1,
       request: { id: `req_bench_${i}`, idempotency_key: null },
-      type: "customer.created",
+      type: "invoice.created",
     };
     const body = JSON.stringify(event, null, 2); // Stripe (and the emulator) send pretty-printed JSON
     const signature = stripeNode.webhooks.generateTestHeaderString({ payload: body, secret: webhookSecret, timestamp });
@@ -310,6 +296,17 @@ async function webhookScenario(client: pg.Client, name: string, rate: number, du
   await runScenario(scenario, async () => {
     // In-flight requests cut off at the end of the run may still be finishing: give them a moment.
     await sleep(1500);
+    // The workers process the backlog after the burst: wait for it (so the next scenario starts on a quiet app).
+    const drainStart = performance.now();
+    for (let waited = 0; waited < 180_000; waited += 250) {
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT COUNT(*)::int AS n FROM "stripe_events" WHERE "id" LIKE $1 AND "processedAt" IS NULL AND "deadAt" IS NULL`,
+        [`evt_bench_${prefix}\\_%`],
+      );
+      if (rows[0]!.n === 0) break;
+      await sleep(250);
+    }
+    const drainSeconds = (performance.now() - drainStart) / 1000;
     const { rows: stored } = await client.query<{ id: string; deliveries: number; processed: boolean }>(
       `SELECT "id", "deliveries", "processedAt" IS NOT NULL AS processed FROM "stripe_events" WHERE "id" LIKE $1`,
       [`evt_bench_${prefix}\\_%`],
@@ -336,7 +333,9 @@ async function webhookScenario(client: pg.Client, name: string, rate: number, du
       `${sent.size} distinct ids sent (${duplicatesSent} repeats), ${stored.length} stored`,
       unacked ? `${unacked} unacknowledged` : "",
       miscounted ? `${miscounted} with deliveries ≠ sends` : "",
-      unprocessed ? `${unprocessed} acknowledged but unprocessed` : "",
+      unprocessed
+        ? `${unprocessed} acknowledged but unprocessed`
+        : `all processed ${drainSeconds.toFixed(1)} s after the run`,
       wrapped ? "ran out of pre-generated bodies" : "",
     ]
       .filter(Boolean)
@@ -527,6 +526,10 @@ try {
   for (const r of webhookGoal)
     console.log(
       `goal: ${r.name} ≥ 1,000 signed events/s, none lost or doubled, no errors: ${r.rps}/s, lost ${r.lost}, doubled ${r.doubled}, errors ${r.errors} — ${r.rps >= 1000 * 0.98 && r.lost === 0 && r.doubled === 0 && r.errors === 0 ? "met" : "MISSED"}`,
+    );
+  for (const r of webhookGoal.filter((r) => r.name === "webhook-1000/s"))
+    console.log(
+      `goal: webhook acknowledgement p99 < 50 ms at 1,000 events/s (stored and enqueued before the 200): ${r.p99_ms} ms — ${r.p99_ms < 50 && r.errors === 0 ? "met" : "MISSED"}`,
     );
   const withErrors = rows.filter((r) => r.errors > 0).map((r) => r.name);
   console.log(

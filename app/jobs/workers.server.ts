@@ -5,7 +5,7 @@
 import { purgeExpiredRecords } from "#app/domain/retention.server.ts";
 import { env } from "#app/utils/env.server.ts";
 import { queue, QUEUES, stopQueue, work } from "#app/utils/queue.server.ts";
-import { markEventDead, runStoredEvent } from "#app/webhooks/process.server.ts";
+import { markEventDead, requeueEventsWithoutJob, runStoredEvent } from "#app/webhooks/process.server.ts";
 import { reconcileEvents } from "#app/webhooks/reconcile.server.ts";
 
 /** When scheduled work runs (cron, UTC). */
@@ -25,6 +25,8 @@ export async function startWorkers(options: { log?: (line: string) => void; clea
   await work<EventJob>(QUEUES.stripeEvent, env().JOB_CONCURRENCY, ({ eventId }) => runStoredEvent(eventId));
   await work<EventJob>(QUEUES.stripeEventDead, 1, ({ eventId }) => markEventDead(eventId));
   await work(QUEUES.reconcile, 1, async () => {
+    const requeued = await requeueEventsWithoutJob();
+    if (requeued) log(`Re-queued ${requeued} stored events that had no job.`);
     const report = await reconcileEvents();
     if (report.processed || report.failed.length)
       log(

@@ -10,6 +10,7 @@ import { raiseStaffAlert } from "#app/domain/staff-alerts.server.ts";
 import { isStripeObjectGone } from "#app/domain/stripe-errors.server.ts";
 import { withStripeAccount } from "#app/stripe/client.server.ts";
 import { db } from "#app/utils/db.server.ts";
+import { notifyWorkers, queue, QUEUES } from "#app/utils/queue.server.ts";
 import { handlerFor } from "./dispatch.server.ts";
 
 const MAX_ERROR_LENGTH = 4000;
@@ -46,10 +47,7 @@ export async function processStoredEvent(event: Stripe.Event): Promise<boolean> 
 }
 
 async function settleOrphaned(event: Stripe.Event, error: Error) {
-  await db().stripeEvent.update({
-    where: { id: event.id },
-    data: { processedAt: new Date(), outcome: "orphaned", processingError: error.message.slice(0, MAX_ERROR_LENGTH) },
-  });
+  // The alert first: settled is the last step, so a crash in between runs this again (the alert is deduplicated).
   const objectId = (event.data.object as { id?: unknown }).id;
   if (typeof objectId === "string" && (await weHold(objectId)))
     await raiseStaffAlert({
@@ -60,6 +58,10 @@ async function settleOrphaned(event: Stripe.Event, error: Error) {
       dedupeKey: `orphaned:${event.id}`,
       stripeEventId: event.id,
     });
+  await db().stripeEvent.update({
+    where: { id: event.id },
+    data: { processedAt: new Date(), outcome: "orphaned", processingError: error.message.slice(0, MAX_ERROR_LENGTH) },
+  });
 }
 
 /** Whether one of our records names the Stripe object (an order's charge or session, a refund, a membership…). */
@@ -75,16 +77,36 @@ async function weHold(objectId: string): Promise<boolean> {
 
 /** The worker's job: one attempt at one stored event. Counted on the row, for staff to see. */
 export async function runStoredEvent(eventId: string): Promise<void> {
-  const row = await db()
-    .stripeEvent.update({
-      where: { id: eventId },
-      data: { attempts: { increment: 1 }, lastAttemptAt: new Date() },
-      select: { payload: true, processedAt: true, dismissedAt: true },
-    })
-    .catch(() => null);
+  // Any failure here (the database busy or away) fails the job, so the queue tries again: never a silent success.
+  const { count } = await db().stripeEvent.updateMany({
+    where: { id: eventId, processedAt: null, dismissedAt: null },
+    data: { attempts: { increment: 1 }, lastAttemptAt: new Date() },
+  });
   // Gone (purged), already done (a redelivery's job, a success-page fulfilment) or dismissed by staff: nothing to do.
-  if (!row || row.processedAt || row.dismissedAt) return;
+  if (!count) return;
+  const row = await db().stripeEvent.findUniqueOrThrow({ where: { id: eventId }, select: { payload: true } });
   await processStoredEvent(row.payload as unknown as Stripe.Event);
+}
+
+/**
+ * Stored events still waiting that have no job (a job lost to a crash between pg-boss's steps, or completed by a
+ * worker that lost its database mid-way in an older version): enqueued again. Part of the scheduled reconciliation;
+ * an event younger than `minAgeSeconds` is left to its own job.
+ */
+export async function requeueEventsWithoutJob(minAgeSeconds = 120): Promise<number> {
+  const waiting = await db().$queryRaw<{ id: string }[]>`
+    SELECT e.id FROM "stripe_events" e
+    WHERE e."processedAt" IS NULL AND e."deadAt" IS NULL AND e."dismissedAt" IS NULL
+      AND e."receivedAt" < now() - make_interval(secs => ${minAgeSeconds})
+      AND NOT EXISTS (SELECT 1 FROM pgboss.job j WHERE j.name = ${QUEUES.stripeEvent} AND j.singleton_key = e.id
+        AND j.state IN ('created', 'retry', 'active'))
+    LIMIT 1000`;
+  const boss = await queue();
+  let queued = 0;
+  for (const { id } of waiting)
+    if (await boss.send(QUEUES.stripeEvent, { eventId: id }, { singletonKey: id })) queued++;
+  if (queued) notifyWorkers(QUEUES.stripeEvent);
+  return queued;
 }
 
 /** The dead-letter job: the queue gave up on the event. Staff see it as dead and get one alert. */

@@ -159,3 +159,31 @@ describe("defect 10: refused bodies leave a trace", () => {
     expect(kept.reason.length).toBeGreaterThan(0);
   });
 });
+
+describe("a stored event whose job was lost", () => {
+  it("is queued again by the scheduled reconciliation's sweep, once, and processed", async () => {
+    const { requeueEventsWithoutJob } = await import("#app/webhooks/process.server.ts");
+    const lost = event("invoice.created", { id: "in_lost_job", object: "invoice", parent: null, status: "draft" });
+    // As if the process died after storing it and its job vanished: a row, ten minutes old, and no job.
+    await db().stripeEvent.create({
+      data: {
+        id: lost.id,
+        type: lost.type,
+        stripeCreatedAt: new Date(),
+        receivedAt: new Date(Date.now() - 600_000),
+        payload: lost,
+      },
+    });
+    const young = event("invoice.created", { id: "in_young", object: "invoice", parent: null, status: "draft" });
+    await db().stripeEvent.create({
+      data: { id: young.id, type: young.type, stripeCreatedAt: new Date(), payload: young },
+    });
+    expect(await requeueEventsWithoutJob()).toBe(1);
+    expect(await requeueEventsWithoutJob()).toBe(0); // its job is waiting or running now: not queued twice
+    // The young one is left to its own job (here it has none: the next sweep after two minutes takes it).
+    await db().stripeEvent.update({ where: { id: young.id }, data: { dismissedAt: new Date() } });
+    await stripeEnv.settle();
+    expect((await db().stripeEvent.findUniqueOrThrow({ where: { id: lost.id } })).processedAt).not.toBeNull();
+    expect((await db().stripeEvent.findUniqueOrThrow({ where: { id: young.id } })).attempts).toBe(0);
+  });
+});
