@@ -5,13 +5,12 @@
 //
 // The retry's job is enqueued in the same transaction as the change to the event and its audit row, so a retry either
 // happened completely or not at all. pg-boss speaks SQL through `txRunner`, over the Prisma transaction.
-import type PgBoss from "pg-boss";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { DomainError } from "./errors.ts";
 import { acknowledgeStaffAlert, openStaffAlerts, type StaffAlertKind } from "./staff-alerts.server.ts";
 import type { Prisma } from "#app/generated/prisma/client.ts";
 import { db, transaction, type Tx } from "#app/utils/db.server.ts";
-import { notifyWorkers, queue, QUEUES } from "#app/utils/queue.server.ts";
+import { notifyWorkers, prismaSqlRunner, queue, QUEUES } from "#app/utils/queue.server.ts";
 
 export const EVENT_PAGE_SIZE = 25;
 /** How many open alerts the console's home lists. */
@@ -108,22 +107,6 @@ export async function listTroubledEvents({ page }: { page: number }) {
   };
 }
 
-/** pg-boss's SQL over a Prisma transaction, so a job is enqueued (or cancelled) with the rows it is about. */
-function txRunner(tx: Tx): PgBoss.Db {
-  return {
-    async executeSql(text, values = []) {
-      const params = values.map((value: unknown) =>
-        value === undefined
-          ? null
-          : value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Date)
-            ? JSON.stringify(value)
-            : value,
-      );
-      return { rows: await tx.$queryRawUnsafe<unknown[]>(text, ...params) };
-    },
-  };
-}
-
 type JobState = "created" | "retry" | "active";
 
 /** The event's jobs that have not finished: waiting (`created`), waiting to be retried (`retry`) or running. */
@@ -182,7 +165,7 @@ export async function retryEvent(input: { eventId: string; actor: AuditActor }):
     const backingOff = jobs.filter((job) => job.state === "retry").map((job) => job.id);
     let jobId: string | null = null;
     if (!jobs.some((job) => job.state !== "retry")) {
-      const runner = txRunner(tx);
+      const runner = prismaSqlRunner(tx);
       if (backingOff.length) await boss.cancel(QUEUES.stripeEvent, backingOff, { db: runner });
       jobId = await boss.send(QUEUES.stripeEvent, { eventId: event.id }, { singletonKey: event.id, db: runner });
     }
@@ -213,7 +196,7 @@ export async function dismissEvent(input: { eventId: string; actor: AuditActor }
   await transaction(async (tx) => {
     const event = await lockTroubledEvent(tx, input.eventId);
     const waiting = (await liveJobs(tx, event.id)).filter((job) => job.state !== "active").map((job) => job.id);
-    if (waiting.length) await boss.cancel(QUEUES.stripeEvent, waiting, { db: txRunner(tx) });
+    if (waiting.length) await boss.cancel(QUEUES.stripeEvent, waiting, { db: prismaSqlRunner(tx) });
     await tx.stripeEvent.update({
       where: { id: event.id },
       data: { dismissedAt: new Date(), dismissedById: staffId },

@@ -6,7 +6,7 @@
 // app/jobs/), scripts only send.
 import PgBoss from "pg-boss";
 import type pg from "pg";
-import { databasePool } from "./db.server.ts";
+import { databasePool, type Tx } from "./db.server.ts";
 import { env, parseEnv, type Env } from "./env.server.ts";
 
 export const QUEUES = {
@@ -25,6 +25,22 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 /** pg-boss's SQL runner over a pool, or over one client inside a transaction. */
 export function sqlRunner(connection: pg.Pool | pg.PoolClient): PgBoss.Db {
   return { executeSql: (text, values) => connection.query(text, values) };
+}
+
+/** pg-boss's SQL over a Prisma transaction, so a job is enqueued (or cancelled) with the rows it is about. */
+export function prismaSqlRunner(tx: Tx): PgBoss.Db {
+  return {
+    async executeSql(text, values = []) {
+      const params = values.map((value: unknown) =>
+        value === undefined
+          ? null
+          : value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Date)
+            ? JSON.stringify(value)
+            : value,
+      );
+      return { rows: await tx.$queryRawUnsafe<unknown[]>(text, ...params) };
+    },
+  };
 }
 
 function queueDefinitions(config: Env): PgBoss.Queue[] {

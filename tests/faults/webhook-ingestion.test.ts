@@ -171,12 +171,12 @@ describe("a stored event whose job was lost", () => {
         type: lost.type,
         stripeCreatedAt: new Date(),
         receivedAt: new Date(Date.now() - 600_000),
-        payload: lost,
+        payload: JSON.parse(JSON.stringify(lost)),
       },
     });
     const young = event("invoice.created", { id: "in_young", object: "invoice", parent: null, status: "draft" });
     await db().stripeEvent.create({
-      data: { id: young.id, type: young.type, stripeCreatedAt: new Date(), payload: young },
+      data: { id: young.id, type: young.type, stripeCreatedAt: new Date(), payload: JSON.parse(JSON.stringify(young)) },
     });
     expect(await requeueEventsWithoutJob()).toBe(1);
     expect(await requeueEventsWithoutJob()).toBe(0); // its job is waiting or running now: not queued twice
