@@ -107,11 +107,18 @@ export async function work<Data extends object>(name: QueueName, count: number, 
   const boss = await queue();
   const ids: string[] = [];
   for (let index = 0; index < count; index++) {
-    ids.push(
-      await boss.work<Data>(name, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
-        if (job) await run(job.data);
-      }),
-    );
+    const worker: { id?: string } = {};
+    worker.id = await boss.work<Data>(name, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+      if (!job) return;
+      try {
+        await run(job.data);
+      } finally {
+        // pg-boss waits out the polling interval after every fetch unless told otherwise: one job a second per
+        // worker. A worker that just finished one looks for the next at once; an empty fetch waits the interval.
+        if (worker.id) boss.notifyWorker(worker.id);
+      }
+    });
+    ids.push(worker.id);
   }
   globalForQueue.workers ??= new Map();
   globalForQueue.workers.set(name, { boss, ids: [...(globalForQueue.workers.get(name)?.ids ?? []), ...ids] });
