@@ -386,13 +386,17 @@ function orderStatusAfterRefund(order: Order, refundedAmount: number, sign: 1 | 
  */
 async function bookRefund(tx: Tx, order: Order, refund: Refund, sign: 1 | -1) {
   const refundedAmount = Math.min(order.totalAmount, order.refundedAmount + sign * refund.amount);
+  let status = orderStatusAfterRefund(order, refundedAmount, sign);
+  // Nothing refunded any more on an order whose dispute was won: it is that again, not merely paid.
+  if (status === "PAID" && (await tx.dispute.count({ where: { orderId: order.id, outcome: "WON" } })))
+    status = "DISPUTE_WON";
   await tx.order.update({
     where: { id: order.id },
     data: {
       refundedAmount,
       transferReversedAmount: { increment: sign * refund.transferReversalAmount },
       applicationFeeRefunded: { increment: sign * refund.applicationFeeRefundAmount },
-      status: orderStatusAfterRefund(order, refundedAmount, sign),
+      status,
     },
   });
   await rollupRefund(tx, order, refund, sign);

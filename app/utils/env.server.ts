@@ -94,6 +94,10 @@ const schema = z
     STRIPE_EVENT_RETRY_LIMIT: z.coerce.number().int().min(0).max(50).default(10),
     STRIPE_EVENT_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3_600).default(5),
     JOB_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+    // How long one attempt at a webhook event may run; past it (or when the process running it died) it counts as
+    // failed and is retried. The queue checks for such attempts every JOB_MAINTENANCE_SECONDS.
+    STRIPE_EVENT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3_600).default(120),
+    JOB_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
     // "on": this process works the queue (the default, workers inside the app); "off": it only enqueues, and a
     // separate `npm run worker` does the work.
     WORKERS: z.enum(["on", "off"], { message: 'must be "on" or "off"' }).default("on"),

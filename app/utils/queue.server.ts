@@ -53,7 +53,7 @@ function queueDefinitions(config: Env): PgBoss.Queue[] {
       retryLimit: config.STRIPE_EVENT_RETRY_LIMIT,
       retryDelay: config.STRIPE_EVENT_RETRY_DELAY_SECONDS,
       retryBackoff: true,
-      expireInSeconds: 5 * 60,
+      expireInSeconds: config.STRIPE_EVENT_TIMEOUT_SECONDS,
       deadLetter: QUEUES.stripeEventDead,
     },
     { name: QUEUES.reconcile, policy: "singleton", retryLimit: 0, expireInSeconds: 30 * 60 },
@@ -88,7 +88,13 @@ export function queue(): Promise<PgBoss> {
   if (!globalForQueue.queue || globalForQueue.queueUrl !== url) {
     globalForQueue.queueUrl = url;
     globalForQueue.queue = (async () => {
-      const boss = new PgBoss({ db: sqlRunner(databasePool()), schedule: true, supervise: true, migrate: true });
+      const boss = new PgBoss({
+        db: sqlRunner(databasePool()),
+        schedule: true,
+        supervise: true,
+        migrate: true,
+        maintenanceIntervalSeconds: env().JOB_MAINTENANCE_SECONDS,
+      });
       boss.on("error", (error) => console.warn(`[queue] ${error.message}`));
       await boss.start();
       await defineQueues(boss, env());

@@ -141,4 +141,15 @@ describe("money property", () => {
     },
     (LARGE ? 40 : 4) * 60_000 + SHRINK_BUDGET_MS,
   );
+
+  // Sequences the property shrank to, kept as fixed cases once their bug was fixed.
+  it("a refund Stripe refuses on an order whose dispute was won leaves the order DISPUTE_WON", async () => {
+    await runMoneySequence(stripeEnv, [
+      op.buy("usd", 100, CARDS.pays),
+      op.openDispute(0),
+      op.closeDispute(0, "won"),
+      op.settle(),
+      op.staffRefund(0, 1, false, false),
+    ]);
+  });
 });

@@ -21,7 +21,7 @@ import { childrenOf } from "../../scripts/lib/processes.ts";
 import { startStripeEmulator, type StripeEmulator } from "../../scripts/stripe-emulator/server.ts";
 import * as controls from "../../scripts/stripe-emulator/testing.ts";
 import { startTestApp, type TestApp } from "#tests/helpers/app-server.ts";
-import { emulatorClient } from "#tests/helpers/stripe.ts";
+import { emulatorClient, eventsSettled } from "#tests/helpers/stripe.ts";
 import { expectMarketplaceInvariants } from "#tests/helpers/invariants.ts";
 import { onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
 import { createUser, sessionCookie } from "#tests/helpers/requests.ts";
@@ -69,6 +69,7 @@ beforeAll(async () => {
       STRIPE_SECRET_KEY: emulator.secretKey,
       STRIPE_PUBLISHABLE_KEY: emulator.publishableKey,
       STRIPE_WEBHOOK_SECRET: emulator.webhookSecret,
+      ...QUEUE_ENV,
     },
   });
   apps.push(appA);
@@ -99,9 +100,18 @@ async function paidSession() {
   return { user, product, sessionId: /\/(cs_[A-Za-z0-9_]+)/.exec(checkout.url)![1]! };
 }
 
+/** Every delivery answered, then every stored event processed by the apps' workers (or dead-lettered). */
 async function settle(timeoutMs = 100_000) {
   expect(await controls.waitForWebhooks(emulator.url, timeoutMs)).toBe(true);
+  await eventsSettled(timeoutMs);
 }
+
+/** The apps' queue settings: an attempt left running by a killed process is retried within seconds. */
+const QUEUE_ENV = {
+  STRIPE_EVENT_TIMEOUT_SECONDS: "5",
+  JOB_MAINTENANCE_SECONDS: "1",
+  STRIPE_EVENT_RETRY_DELAY_SECONDS: "1",
+};
 
 describe("processes and the database", () => {
   it(
@@ -151,6 +161,7 @@ describe("processes and the database", () => {
           STRIPE_SECRET_KEY: emulator.secretKey,
           STRIPE_PUBLISHABLE_KEY: emulator.publishableKey,
           STRIPE_WEBHOOK_SECRET: endpoint.secret!,
+          ...QUEUE_ENV,
         },
       });
       apps.push(appB);

@@ -546,11 +546,6 @@ async function refundSnapshot(world: World, order: ModelOrder) {
  *    taken. Shrunk: [op.buy("usd", 100, "4242424242424242"), op.staffRefund(0, "full", true, true), op.failRefund(0,
  *    "unknown"), op.settle(), op.staffRefund(0, "full", true, false, "reverse_anyway")] → the creator's balance is
  *    $0.00, our books say -$0.15.
- * 5. A staff refund of an order whose dispute was won goes to Stripe, which refuses it (the charge was charged back);
- *    booking it and giving it back moves the order from DISPUTE_WON to PAID (`orderStatusAfterRefund`: +1 makes it
- *    PARTIALLY_REFUNDED, -1 then PAID). No money moves, so the operation is kept; only the order's status is left out
- *    of "a refused refund changes nothing". Shrunk: [op.buy("usd", 100, "4242424242424242"), op.openDispute(0),
- *    op.closeDispute(0, "won"), op.settle(), op.staffRefund(0, 1, false, false)] → status PAID, was DISPUTE_WON.
  */
 const KNOWN_BUGS = Boolean(process.env.MONEY_KNOWN_BUGS);
 const KNOWN_BUG = {
@@ -558,7 +553,6 @@ const KNOWN_BUG = {
   2: "skipped: known bug 2 (a dashboard refund that fails before we record it leaves its reversal unpaid back)",
   3: "skipped: known bug 3 (a refund made in Stripe, recorded while one Stripe doesn't count is booked, is misbooked)",
   4: "skipped: known bug 4 (a reversal without fee refund after a failed fee refund takes less than it books)",
-  5: "known bug 5: the status is left out (a refund Stripe refuses on a won dispute makes the order PAID)",
 };
 
 /** The creator's balance in `currency` on Stripe, as the domain reads it before a reversal. */
@@ -667,10 +661,6 @@ async function staffRefund(world: World, operation: Extract<Op, { kind: "staffRe
   ).toEqual(error.code === "stripe" ? ["FAILED"] : []);
   if (!strict) return;
   expect(after.liveRefundIds, "a refused refund leaves no pending or succeeded refund").toEqual(before.liveRefundIds);
-  if (!KNOWN_BUGS && error.code === "stripe" && order.dispute?.outcome === "won") {
-    note(world, KNOWN_BUG[5]);
-    after.order.status = before.order.status;
-  }
   expect(after.order, "a refused refund changes nothing on the order").toEqual(before.order);
 }
 
