@@ -43,12 +43,17 @@ export async function applyChargeRefunds(chargeId: string, actor: AuditActor) {
   for await (const refund of chargeRefunds(chargeId)) await applyStripeRefund(refund, actor);
 }
 
-/** A refund made outside this app (Stripe's dashboard, say) on one of our orders: record it so our money matches. */
+/**
+ * A refund made outside this app (Stripe's dashboard, say) on one of our orders: record it so our money matches. One
+ * that already failed when we first read it is recorded and then undone as any failed refund is: its transfer
+ * reversal and fee refund stay on Stripe, so the creator is paid back (and staff learn the refund failed).
+ */
 async function recordRefundMadeElsewhere(payload: RefundInfo, actor: AuditActor) {
   // The event may predate the refund's transfer reversal: read the refund as it is now.
   const refund = await retrieveRefundWithReversal(payload.id);
   const { chargeId } = refund;
-  const status = refund.status === "succeeded" ? "SUCCEEDED" : refund.status === "pending" ? "PENDING" : null;
+  const failed = refund.status === "failed" || refund.status === "canceled";
+  const status = refund.status === "succeeded" || failed ? "SUCCEEDED" : refund.status === "pending" ? "PENDING" : null;
   if (!chargeId || !status) return;
   const order = await db().order.findUnique({ where: { stripeChargeId: chargeId } });
   if (!order) return refuseUntilOrderRecorded(chargeId);
@@ -59,5 +64,14 @@ async function recordRefundMadeElsewhere(payload: RefundInfo, actor: AuditActor)
     effects,
     actor,
   });
+  if (failed) {
+    const recorded = await db().refund.findUniqueOrThrow({ where: { stripeRefundId: refund.id } });
+    await recordRefundFailure({
+      refundId: recorded.id,
+      status: refund.status === "failed" ? "FAILED" : "CANCELED",
+      failureReason: refund.failureReason,
+      actor,
+    });
+  }
   // A pending external refund settles through the usual path on its next event.
 }

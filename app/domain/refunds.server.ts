@@ -99,7 +99,9 @@ export async function refundOrder(input: RefundRequestInput): Promise<Refund> {
     throw new DomainError("amount_invalid", "Enter an amount greater than zero.");
 
   const existing = await db().refund.findUnique({ where: { requestKey: input.requestKey } });
-  if (existing) return existing;
+  // The same form again: its refund, sent to Stripe now if the first try never got there (the process died).
+  if (existing)
+    return existing.status === "PENDING" && !existing.stripeRefundId ? submitRefundToStripe(existing.id) : existing;
 
   const preCheck = await db().order.findUnique({ where: { id: input.orderId }, include: { creator: true } });
   if (!preCheck) throw new DomainError("not_found", "That order doesn't exist.");

@@ -65,11 +65,9 @@ function queueDefinitions(config: Env): PgBoss.Queue[] {
 async function defineQueues(boss: PgBoss, config: Env) {
   const existing = new Set((await boss.getQueues()).map((queue) => queue.name));
   for (const { name, ...options } of queueDefinitions(config)) {
-    if (existing.has(name)) {
-      // pg-boss cannot change a queue's policy; its retry and retention settings it can.
-      const { policy: _policy, ...changeable } = options;
-      await boss.updateQueue(name, { name, ...changeable });
-    } else await boss.createQueue(name, { name, ...options });
+    // An update writes every setting, the policy included (left out, pg-boss resets it to "standard").
+    if (existing.has(name)) await boss.updateQueue(name, { name, ...options });
+    else await boss.createQueue(name, { name, ...options });
   }
 }
 
@@ -77,7 +75,25 @@ const globalForQueue = globalThis as unknown as {
   queue?: Promise<PgBoss>;
   queueUrl?: string;
   workers?: Map<string, { boss: PgBoss; ids: string[] }>;
+  rejectionGuard?: boolean;
 };
+
+/**
+ * pg-boss 10 completes or fails a finished job without awaiting it: with PostgreSQL gone at that moment the rejection
+ * is unhandled, and Node ends the process. Such a job is retried once it expires; the process must live on. Any other
+ * unhandled rejection still ends the process, as Node's default does.
+ */
+function surviveQueueBookkeepingFailures() {
+  if (globalForQueue.rejectionGuard || process.env.VITEST) return;
+  globalForQueue.rejectionGuard = true;
+  process.on("unhandledRejection", (reason) => {
+    if (reason instanceof Error && /[\\/]pg-boss[\\/]/.test(reason.stack ?? "")) {
+      console.warn(`[queue] a job's completion was not recorded (retried when it expires): ${reason.message}`);
+      return;
+    }
+    throw reason;
+  });
+}
 
 /**
  * This process's started queue. pg-boss installs or migrates its own schema on the first start (under an advisory
@@ -87,6 +103,7 @@ export function queue(): Promise<PgBoss> {
   const url = env().DATABASE_URL;
   if (!globalForQueue.queue || globalForQueue.queueUrl !== url) {
     globalForQueue.queueUrl = url;
+    surviveQueueBookkeepingFailures();
     globalForQueue.queue = (async () => {
       const boss = new PgBoss({
         db: sqlRunner(databasePool()),

@@ -117,7 +117,7 @@ export async function markEventDead(eventId: string): Promise<void> {
   });
   // Processed meanwhile (reconciliation, the success page) or set aside by staff: nothing to give up on.
   if (!event || event.processedAt || event.dismissedAt) return;
-  await db().stripeEvent.update({ where: { id: eventId }, data: { deadAt: new Date() } });
+  // The alert first: dead is the last step (a crash in between runs this again; the alert is deduplicated).
   const firstLine = (event.processingError ?? "unknown error").split("\n")[0]!.slice(0, 300);
   await raiseStaffAlert({
     kind: "event_dead",
@@ -125,4 +125,5 @@ export async function markEventDead(eventId: string): Promise<void> {
     dedupeKey: `dead:${eventId}:${event.attempts}`,
     stripeEventId: eventId,
   });
+  await db().stripeEvent.update({ where: { id: eventId }, data: { deadAt: new Date() } });
 }

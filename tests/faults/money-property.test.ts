@@ -152,4 +152,8 @@ describe("money property", () => {
       op.staffRefund(0, 1, false, false),
     ]);
   });
+
+  it("a dashboard refund that has failed by the time we read it is recorded, undone, and the creator paid back", async () => {
+    await runMoneySequence(stripeEnv, [op.buy("usd", 100, CARDS.refundsFail), op.dashboardRefund(0, 1, true, false)]);
+  });
 });

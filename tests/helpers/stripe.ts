@@ -66,9 +66,16 @@ export async function startTestStripe(): Promise<TestStripe> {
     url: emulator.url,
     webhookUrl,
     async settle() {
-      const idle = await controls.waitForWebhooks(emulator.url, 15_000);
-      if (!idle) throw new Error("Webhook deliveries did not settle within 15 s");
-      await eventsSettled();
+      // Processing an event can call Stripe, whose new events then arrive: settled once a round brings none.
+      for (let round = 0; round < 20; round++) {
+        const idle = await controls.waitForWebhooks(emulator.url, 15_000);
+        if (!idle) throw new Error("Webhook deliveries did not settle within 15 s");
+        const stored = await db().stripeEvent.count();
+        await eventsSettled();
+        if ((await controls.waitForWebhooks(emulator.url, 15_000)) && (await db().stripeEvent.count()) === stored)
+          return;
+      }
+      throw new Error("Webhook deliveries and their processing kept going for 20 rounds");
     },
     async stop() {
       await stopWorkers();
