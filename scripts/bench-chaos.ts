@@ -19,8 +19,9 @@
 // must live through it (if it dies, the run has failed, and the app is started again as a supervisor would so the
 // rest is still measured); "app-killed" SIGKILLs the app there and starts it again on the same port.
 // After the burst, with no further redelivery by this script (the emulator still retries its own), it waits up to
-// --settle-timeout seconds until no stored event is left with processedAt and deadAt both null, then checks the
-// books (scripts/lib/invariants.ts: the invariants of tests/helpers/invariants.ts, without vitest).
+// --settle-timeout seconds (default 240: an attempt cut off by a kill is retried after STRIPE_EVENT_TIMEOUT_SECONDS,
+// 120, plus up to JOB_MAINTENANCE_SECONDS, 60) until no stored event is left with processedAt and deadAt both null,
+// then checks the books (scripts/lib/invariants.ts: the invariants of tests/helpers/invariants.ts, without vitest).
 // Prints progress on stderr ([chaos] …) and one JSON line per run on stdout:
 // {"run","sent","acknowledged","retried","lost","doubled","stuck","dead","violations","app_survived","settle_s"} —
 // sent: deliveries by this script; acknowledged: those answered 2xx in the end; retried: those that needed more than
@@ -72,7 +73,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: RUN_KINDS.join(",") },
     "kill-at": { type: "string", default: "0.4" },
     down: { type: "string", default: "3" },
-    "settle-timeout": { type: "string", default: "120" },
+    "settle-timeout": { type: "string", default: "240" },
   },
 });
 const DELIVERIES = Number(values.deliveries);
@@ -93,7 +94,7 @@ if (
   RUNS.some((r) => !RUN_KINDS.includes(r))
 ) {
   console.error(
-    "Usage: npm run bench:chaos -- [--deliveries 2000] [--rate 500] [--dup 0.1] [--runs plain,postgres-killed,app-killed] [--kill-at 0.4] [--down 3] [--settle-timeout 120]",
+    "Usage: npm run bench:chaos -- [--deliveries 2000] [--rate 500] [--dup 0.1] [--runs plain,postgres-killed,app-killed] [--kill-at 0.4] [--down 3] [--settle-timeout 240]",
   );
   process.exit(2);
 }
