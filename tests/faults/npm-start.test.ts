@@ -224,33 +224,35 @@ describe("npm start and its embedded PostgreSQL", () => {
         STRIPE_WEBHOOK_SECRET: emulator.webhookSecret,
       };
       delete (env as Record<string, string | undefined>).DATABASE_URL;
-      // Each script as node itself runs it (the tsx CLI answers a signal with 130 whatever its child does), and not
-      // with execFileSync: the emulator answering them runs in this process.
-      const script = (file: string) => {
-        const child = spawn(process.execPath, ["--import", "tsx", file], {
-          cwd: projectRoot,
-          env,
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        const run = { child, output: "", exit: new Promise((resolve) => child.on("exit", resolve)) };
-        child.stdout.on("data", (chunk) => (run.output += chunk));
-        child.stderr.on("data", (chunk) => (run.output += chunk));
-        return run;
-      };
-      const reconcile = script("scripts/reconcile.ts");
-      expect(await reconcile.exit, reconcile.output).toBe(0);
-      expect(reconcile.output).toMatch(
-        /\[reconcile\] From .*: \d+ events, \d+ processed now, \d+ already done, 0 failed\./,
-      );
+      const tsx = path.join(projectRoot, "node_modules/.bin/tsx");
+      // Not execFileSync: the emulator answering it runs in this process.
+      const reconcile = spawn(tsx, ["scripts/reconcile.ts"], {
+        cwd: projectRoot,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      reconcile.stdout.on("data", (chunk) => (output += chunk));
+      reconcile.stderr.on("data", (chunk) => (output += chunk));
+      expect(await new Promise((resolve) => reconcile.on("exit", resolve)), output).toBe(0);
+      expect(output).toMatch(/\[reconcile\] From .*: \d+ events, \d+ processed now, \d+ already done, 0 failed\./);
       // A separate worker process starts on the same queue, and stops cleanly on SIGINT.
-      const worker = script("scripts/worker.ts");
+      // As node itself runs it (the tsx CLI answers a signal with 130 whatever its child does).
+      const worker = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
+        cwd: projectRoot,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let workerOutput = "";
+      worker.stdout.on("data", (chunk) => (workerOutput += chunk));
+      worker.stderr.on("data", (chunk) => (workerOutput += chunk));
       const deadline = Date.now() + 30_000;
-      while (!/\[worker\] Working/.test(worker.output) && Date.now() < deadline)
+      while (!/\[worker\] Working/.test(workerOutput) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 100));
-      expect(worker.output).toMatch(/\[worker\] Working/);
-      worker.child.kill("SIGINT");
-      expect(await worker.exit, worker.output).toBe(0);
-      expect(worker.output).toMatch(/Stopping: finishing the jobs in hand/);
+      expect(workerOutput).toMatch(/\[worker\] Working/);
+      worker.kill("SIGINT");
+      expect(await new Promise((resolve) => worker.on("exit", resolve)), workerOutput).toBe(0);
+      expect(workerOutput).toMatch(/Stopping: finishing the jobs in hand/);
       // npm start's PostgreSQL was shared, not stopped, and the app still serves.
       expect(postgres.filter(processAlive)).toEqual(postgres);
       await expectServing(app);
