@@ -3,7 +3,13 @@
 import type { Order, OrderStatus, Prisma, Refund } from "#app/generated/prisma/client.ts";
 import { Stripe } from "#app/stripe/client.server.ts";
 import { retrieveConnectedBalance } from "#app/stripe/connect.server.ts";
-import { createRefund, creatorShareOnStripe, payBackCreator, reverseTransfer } from "#app/stripe/refunds.server.ts";
+import {
+  createRefund,
+  creatorShareOnStripe,
+  payBackCreator,
+  reverseTransfer,
+  type ExternalRefundEffects,
+} from "#app/stripe/refunds.server.ts";
 import { db, isUniqueViolation, lockOrder, transaction, type Tx } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { restoreRefundedAccess, transitionOrderEntitlements } from "./entitlements.server.ts";
@@ -298,8 +304,12 @@ export async function settleRefund(input: {
  * Stripe reports a refund failed or canceled (`refund.failed`, `refund.updated`) — for some cards days after it
  * succeeded. The buyer did not get the money back, so the refund is undone in our books: the amounts go back on the
  * order and in the rollup, access the refund took away comes back, and staff are alerted. Stripe returns the refund to
- * the platform but leaves its transfer reversal in place, so the creator is paid back what the reversal took (net of
- * the application fee refunded with it) by a transfer, made once (idempotency key) before the books change.
+ * the platform but leaves its transfer reversal and its application fee refund in place. The reversal is undone by a
+ * transfer paying the creator back what it took (made once, idempotency key, before the books change). A fee refund
+ * can't be undone on Stripe, so it stands in our books too: the order keeps it in `applicationFeeRefunded` and the
+ * rollup in its fee refunds (a failed refund that reached Stripe still counts there with its fee refund alone). Taking
+ * it back by reversing more of the sale's transfer would leave Stripe less to reverse than our books on a later
+ * refund.
  */
 export async function recordRefundFailure(input: {
   refundId: string;
@@ -312,7 +322,7 @@ export async function recordRefundFailure(input: {
     include: { order: { include: { creator: true } } },
   });
   if (!refund || refund.status === "FAILED" || refund.status === "CANCELED") return;
-  const creatorOwed = refund.transferReversalAmount - refund.applicationFeeRefundAmount;
+  const creatorOwed = refund.transferReversalAmount;
   const destination = refund.order.creator.stripeAccountId;
   const restoreTransferId =
     refund.restoreTransferId ??
@@ -335,15 +345,22 @@ export async function recordRefundFailure(input: {
       data: { status: input.status, failureReason: input.failureReason, restoreTransferId },
     });
     const order = await tx.order.findUniqueOrThrow({ where: { id: current.orderId } });
-    const refundedAmount = await bookRefund(tx, order, current, -1);
-    if (refundedAmount < order.totalAmount) await restoreRefundedAccess(tx, order.id, "refund.failed", input.actor);
+    const feeRefundStands = current.stripeRefundId !== null;
+    await bookRefund(tx, order, current, -1, { feeRefundStands });
+    await restoreRefundedAccess(tx, order.id, "refund.failed", input.actor);
     const afterSuccess = current.status === "SUCCEEDED";
     await auditRefund(tx, current, input.actor, `refund.${input.status.toLowerCase()}`, {
       failureReason: input.failureReason,
       afterSuccess,
       creatorPaidBack: restoreTransferId ? creatorOwed : 0,
       restoreTransferId,
+      applicationFeeRefundStands: feeRefundStands ? current.applicationFeeRefundAmount : 0,
     });
+    const feeKept =
+      feeRefundStands && current.applicationFeeRefundAmount > 0
+        ? `; the ${formatMoney(current.applicationFeeRefundAmount, current.currency)} of the platform fee it gave ` +
+          `back stays with the creator (Stripe doesn't undo a fee refund)`
+        : "";
     const amount = formatMoney(current.amount, current.currency);
     await raiseStaffAlert(
       {
@@ -352,7 +369,8 @@ export async function recordRefundFailure(input: {
           `The ${amount} refund on order #${order.number} ${afterSuccess ? "failed after it had succeeded" : "failed"}` +
           `${input.failureReason ? ` (${input.failureReason.replaceAll("_", " ")})` : ""}: the buyer did not get the ` +
           `money back and the order counts it as paid again` +
-          `${restoreTransferId ? `; the creator was paid back ${formatMoney(creatorOwed, current.currency)}` : ""}. ` +
+          `${restoreTransferId ? `; the creator was paid back ${formatMoney(creatorOwed, current.currency)}` : ""}` +
+          `${feeKept}. ` +
           `Contact the buyer to refund another way.`,
         dedupeKey: `refund-failed:${current.id}`,
         orderId: order.id,
@@ -383,11 +401,19 @@ function orderStatusAfterRefund(order: Order, refundedAmount: number, sign: 1 | 
 
 /**
  * Books a refund's amounts on its order (under the order's lock) and in the daily rollup: `sign` 1 reserves a new
- * refund (ours, or one made in Stripe), -1 gives back one that failed or was canceled. The refunded total never goes
- * above what was paid. Returns the order's new refunded total.
+ * refund (ours, or one made in Stripe), -1 gives back one that failed or was canceled — all of it, or all but its
+ * application fee refund when that stands on Stripe (`feeRefundStands`, see `recordRefundFailure`). Callers keep the
+ * refunded total within what was paid (the database refuses more). Returns the order's new refunded total.
  */
-async function bookRefund(tx: Tx, order: Order, refund: Refund, sign: 1 | -1) {
-  const refundedAmount = Math.min(order.totalAmount, order.refundedAmount + sign * refund.amount);
+async function bookRefund(
+  tx: Tx,
+  order: Order,
+  refund: Refund,
+  sign: 1 | -1,
+  options: { feeRefundStands?: boolean } = {},
+) {
+  const refundedAmount = order.refundedAmount + sign * refund.amount;
+  const feeRefund = options.feeRefundStands ? 0 : refund.applicationFeeRefundAmount;
   let status = orderStatusAfterRefund(order, refundedAmount, sign);
   // Nothing refunded any more on an order whose dispute was won: it is that again, not merely paid.
   if (status === "PAID" && (await tx.dispute.count({ where: { orderId: order.id, outcome: "WON" } })))
@@ -397,11 +423,11 @@ async function bookRefund(tx: Tx, order: Order, refund: Refund, sign: 1 | -1) {
     data: {
       refundedAmount,
       transferReversedAmount: { increment: sign * refund.transferReversalAmount },
-      applicationFeeRefunded: { increment: sign * refund.applicationFeeRefundAmount },
+      applicationFeeRefunded: { increment: sign * feeRefund },
       status,
     },
   });
-  await rollupRefund(tx, order, refund, sign);
+  await rollupRefund(tx, order, { ...refund, applicationFeeRefundAmount: feeRefund }, sign);
   return refundedAmount;
 }
 
@@ -428,6 +454,12 @@ async function revokeIfFullySettled(tx: Tx, orderId: string, actor: AuditActor) 
 /**
  * Records a refund someone made outside this app (Stripe's dashboard, another tool) so that the order, the rollups,
  * access and the audit log still match Stripe to the cent. Idempotent by the Stripe refund id.
+ *
+ * Stripe doesn't tie an application fee refund to the refund that caused it, so this refund's share is what Stripe has
+ * refunded of the fee in all less the fee refunds of the order's other refunds that Stripe has (not those we reserved
+ * and haven't sent yet). When our books still count a refund Stripe doesn't (reserved and about to be refused, or
+ * failed with its failure not recorded yet), this one would take the order past what was paid: it waits
+ * (`not_recorded_yet`, retried) until that one is given back, rather than being booked short.
  */
 export async function recordExternalRefund(input: {
   orderId: string;
@@ -438,14 +470,27 @@ export async function recordExternalRefund(input: {
     reason: string | null;
     status: "PENDING" | "SUCCEEDED";
   };
-  effects: { transferReversal: number; applicationFeeRefundedTotal: number };
+  effects: ExternalRefundEffects;
   actor: AuditActor;
 }) {
   await transaction(async (tx) => {
     await lockOrder(tx, input.orderId);
     if (await tx.refund.findUnique({ where: { stripeRefundId: input.stripeRefund.id } })) return;
-    const order = await tx.order.findUniqueOrThrow({ where: { id: input.orderId } });
-    const feeRefund = Math.max(0, input.effects.applicationFeeRefundedTotal - order.applicationFeeRefunded);
+    const order = await tx.order.findUniqueOrThrow({ where: { id: input.orderId }, include: { refunds: true } });
+    if (order.refundedAmount + input.stripeRefund.amount > order.totalAmount)
+      throw new DomainError(
+        "not_recorded_yet",
+        `Refund ${input.stripeRefund.id} on order #${order.number} would take it past what was paid: our books still ` +
+          `count a refund Stripe doesn't (refused or failed, not recorded yet); retried later.`,
+      );
+    const onStripe = new Set(input.effects.refundsOnStripe.flatMap((r) => (r.refundId ? [r.id, r.refundId] : [r.id])));
+    const feeRefundsOnStripe = order.refunds
+      .filter((r) => onStripe.has(r.id) || (r.stripeRefundId !== null && onStripe.has(r.stripeRefundId)))
+      .reduce((sum, r) => sum + r.applicationFeeRefundAmount, 0);
+    const feeRefund = Math.min(
+      Math.max(0, input.effects.applicationFeeRefundedTotal - feeRefundsOnStripe),
+      order.applicationFeeAmount - order.applicationFeeRefunded,
+    );
     const refund = await tx.refund.create({
       data: {
         orderId: order.id,

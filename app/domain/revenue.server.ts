@@ -4,7 +4,8 @@
 // - sales, on the day of `order.paidAt`: orderCount +1, grossAmount += totalAmount, applicationFeeAmount +=
 //   applicationFeeAmount, stripeFeeAmount += stripeFeeAmount (0 when unknown);
 // - refunds that are PENDING or SUCCEEDED, on the day of `refund.createdAt`: refundCount +1, refundedAmount += amount,
-//   applicationFeeRefunded += applicationFeeRefundAmount (a refund that later fails is subtracted again);
+//   applicationFeeRefunded += applicationFeeRefundAmount (a refund that later fails is subtracted again, except its
+//   application fee refund when it had reached Stripe: Stripe doesn't undo that, so it stays counted);
 // - disputes, on the day of `dispute.createdAt`: disputeCount +1, disputedAmount += amount; and when a dispute is
 //   lost, on the day of `dispute.closedAt`: disputeLostAmount += amount.
 import { Prisma, type Tx } from "#app/utils/db.server.ts";
@@ -132,7 +133,8 @@ const COLUMN_LIST = Prisma.raw(COLUMNS.map((c) => `"${c}"`).join(", "));
 
 /**
  * What `daily_revenue` must hold, recomputed from raw rows: one SELECT giving (day, creatorId, currency, …columns).
- * Mirrors rollupSale / rollupRefund (PENDING and SUCCEEDED only) / rollupDisputeOpened / rollupDisputeLost; a refund
+ * Mirrors rollupSale / rollupRefund (PENDING and SUCCEEDED; a failed one that reached Stripe by its fee refund
+ * alone) / rollupDisputeOpened / rollupDisputeLost; a refund
  * or dispute counts in its order's creator and currency.
  */
 const EXPECTED_DAILY = Prisma.sql`
@@ -145,6 +147,10 @@ const EXPECTED_DAILY = Prisma.sql`
     SELECT r."createdAt"::date, o."creatorId", o."currency", 0, 0, 0, 0, 1, r."amount", r."applicationFeeRefundAmount", 0, 0, 0
     FROM "refunds" r JOIN "orders" o ON o."id" = r."orderId"
     WHERE r."status" IN ('PENDING', 'SUCCEEDED')
+    UNION ALL
+    SELECT r."createdAt"::date, o."creatorId", o."currency", 0, 0, 0, 0, 0, 0, r."applicationFeeRefundAmount", 0, 0, 0
+    FROM "refunds" r JOIN "orders" o ON o."id" = r."orderId"
+    WHERE r."status" IN ('FAILED', 'CANCELED') AND r."stripeRefundId" IS NOT NULL
     UNION ALL
     SELECT d."createdAt"::date, o."creatorId", o."currency", 0, 0, 0, 0, 0, 0, 0, 1, d."amount", 0
     FROM "disputes" d JOIN "orders" o ON o."id" = d."orderId"

@@ -139,14 +139,41 @@ export async function retrieveRefundWithReversal(refundId: string): Promise<Refu
   return { ...refundFrom(refund), transferReversal: reversal?.amount ?? 0 };
 }
 
+/** What a refund made outside this app did to the money around it (see `externalRefundEffects`). */
+export interface ExternalRefundEffects {
+  /** The transfer reversal it created (0 for none). */
+  transferReversal: number;
+  /** What Stripe has refunded of the charge's application fee so far, by every refund. */
+  applicationFeeRefundedTotal: number;
+  /** The refunds Stripe has on the charge, each with our refund row's id for the ones this app made. */
+  refundsOnStripe: { id: string; refundId: string | null }[];
+}
+
 /**
  * What a refund made outside this app (for example in Stripe's dashboard) did to the money around it: the transfer
- * reversal it created, and the application fee refunded on the charge so far (Stripe does not tie a fee refund to the
- * refund that caused it, so the charge's running total is the truth).
+ * reversal it created, the application fee refunded on the charge so far (Stripe does not tie a fee refund to the
+ * refund that caused it, so the charge's running total is the truth), and the refunds that total comes from. The
+ * refunds are listed before and after the fee is read, again until both lists agree, so that a refund made meanwhile
+ * is in both or in neither.
  */
-export async function externalRefundEffects(input: { refund: { transferReversal: number }; chargeId: string }) {
-  const charge = await stripe().charges.retrieve(input.chargeId);
-  const feeId = typeof charge.application_fee === "string" ? charge.application_fee : charge.application_fee?.id;
-  const applicationFeeRefundedTotal = feeId ? (await stripe().applicationFees.retrieve(feeId)).amount_refunded : 0;
-  return { transferReversal: input.refund.transferReversal, applicationFeeRefundedTotal };
+export async function externalRefundEffects(input: {
+  refund: { transferReversal: number };
+  chargeId: string;
+}): Promise<ExternalRefundEffects> {
+  const listRefunds = async () => {
+    const refunds = [];
+    for await (const refund of chargeRefunds(input.chargeId))
+      refunds.push({ id: refund.id, refundId: refund.refundId });
+    return refunds;
+  };
+  let refundsOnStripe = await listRefunds();
+  for (;;) {
+    const charge = await stripe().charges.retrieve(input.chargeId);
+    const feeId = typeof charge.application_fee === "string" ? charge.application_fee : charge.application_fee?.id;
+    const applicationFeeRefundedTotal = feeId ? (await stripe().applicationFees.retrieve(feeId)).amount_refunded : 0;
+    const after = await listRefunds();
+    if (after.length === refundsOnStripe.length)
+      return { transferReversal: input.refund.transferReversal, applicationFeeRefundedTotal, refundsOnStripe };
+    refundsOnStripe = after;
+  }
 }

@@ -7,8 +7,7 @@
 // real route and PostgreSQL. After each sequence the books must match the model and Stripe's balances, the platform's
 // included (tests/helpers/money-model.ts). A failing sequence is shrunk and printed as `op.…` calls, with the
 // transcript of what each did: paste it into `runMoneySequence(stripeEnv, [ … ])` to make it a fixed test. FC_SEED and
-// FC_PATH replay a run from fast-check's report; FC_NUM_RUNS overrides the number of runs. Operations that hit the
-// bugs listed in money-model.ts ("known bugs") are skipped, saying so in the transcript, unless MONEY_KNOWN_BUGS=1.
+// FC_PATH replay a run from fast-check's report; FC_NUM_RUNS overrides the number of runs.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import {
@@ -155,5 +154,44 @@ describe("money property", () => {
 
   it("a dashboard refund that has failed by the time we read it is recorded, undone, and the creator paid back", async () => {
     await runMoneySequence(stripeEnv, [op.buy("usd", 100, CARDS.refundsFail), op.dashboardRefund(0, 1, true, false)]);
+  });
+
+  it("a failed refund that gave back application fee without a reversal: the fee refund stands in our books", async () => {
+    await runMoneySequence(stripeEnv, [op.buy("jpy", 500, CARDS.refundsFail), op.staffRefund(0, 1, false, true)]);
+  });
+
+  it("a refund made in Stripe while one Stripe refused is still reserved is booked in full, once that is given back", async () => {
+    await runMoneySequence(stripeEnv, [
+      op.buy("usd", 100, CARDS.pays),
+      op.dashboardRefund(0, "full", false, false),
+      op.staffRefund(0, 1, false, false),
+    ]);
+  });
+
+  it("a refund made in Stripe while a failed one is still booked waits for the failure, then is booked", async () => {
+    await runMoneySequence(stripeEnv, [
+      op.buy("usd", 100, CARDS.pays),
+      op.staffRefund(0, "full", false, false),
+      op.failRefund(0, "unknown"),
+      op.dashboardRefund(0, 1, false, false),
+    ]);
+  });
+
+  it("a dashboard refund's fee refund is its own, whatever staff refund is reserved meanwhile", async () => {
+    await runMoneySequence(stripeEnv, [
+      op.buy("usd", 100, CARDS.pays),
+      op.dashboardRefund(0, 4, false, true),
+      op.staffRefund(0, "full", false, true),
+    ]);
+  });
+
+  it("after a failed refund that gave back fee, a reversal without fee refund takes what the books say", async () => {
+    await runMoneySequence(stripeEnv, [
+      op.buy("usd", 100, CARDS.pays),
+      op.staffRefund(0, "full", true, true),
+      op.failRefund(0, "unknown"),
+      op.settle(),
+      op.staffRefund(0, "full", true, false, "reverse_anyway"),
+    ]);
   });
 });

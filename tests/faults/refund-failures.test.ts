@@ -1,6 +1,7 @@
 // Fault suite, defect 2: a refund that fails after it succeeded (Stripe's test card 4000 0000 0000 5126 does this;
 // real cards do it days later). The buyer never got the money, so our books undo the refund, access the refund took
-// comes back, the creator is paid back what the transfer reversal took, and staff are alerted. Every scenario ends
+// comes back, the creator is paid back what the transfer reversal took (the application fee refund stands: Stripe
+// doesn't undo it), and staff are alerted. Every scenario ends
 // with the marketplace's invariants, the creator's Stripe balance against our books included.
 import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -73,25 +74,29 @@ describe("defect 2: a refund that fails after succeeding", () => {
       status: "PAID",
       refundedAmount: 0,
       transferReversedAmount: 0,
-      applicationFeeRefunded: 0,
+      // The fee refund stands on Stripe, so it does in our books.
+      applicationFeeRefunded: order.applicationFeeAmount,
       refunds: ["FAILED"],
       access: ["ACTIVE"],
     });
     const stored = await db().refund.findUniqueOrThrow({ where: { id: refund.id } });
     expect(stored.failureReason).toBe("expired_or_canceled_card");
     expect(stored.restoreTransferId).toMatch(/^tr_/);
-    // The creator lost the reversal minus the fee refunded with it, and got exactly that back.
+    // The creator lost the reversal and got exactly that back; the fee refunded with it stays theirs.
+    expect(stored.applicationFeeRefundAmount).toBe(750);
     const transfer = await stripe.transfers.retrieve(stored.restoreTransferId!);
-    expect(transfer.amount).toBe(stored.transferReversalAmount - stored.applicationFeeRefundAmount);
+    expect(transfer.amount).toBe(stored.transferReversalAmount);
     expect(transfer.destination).toBe(creator.stripeAccountId);
     const after = await stripe.balance.retrieve({}, { stripeAccount: creator.stripeAccountId! });
-    expect(after.available[0]!.amount).toBe(before.available[0]!.amount);
+    expect(after.available[0]!.amount).toBe(before.available[0]!.amount + 750);
     const alerts = await db().staffAlert.findMany({ where: { orderId: order.id } });
     expect(alerts.map((a) => a.kind)).toEqual(["refund_failed_after_success"]);
-    expect(alerts[0]!.message).toMatch(/\$50\.00 refund on order #\d+ failed.*creator was paid back \$42\.50/);
+    expect(alerts[0]!.message).toMatch(
+      /\$50\.00 refund on order #\d+ failed.*creator was paid back \$50\.00; the \$7\.50 of the platform fee it gave back stays with the creator/,
+    );
     const failures = await db().auditLog.findMany({ where: { orderId: order.id, action: "refund.failed" } });
     expect(failures).toHaveLength(1);
-    expect(failures[0]!.data).toMatchObject({ failureReason: "expired_or_canceled_card", creatorPaidBack: 4_250 });
+    expect(failures[0]!.data).toMatchObject({ failureReason: "expired_or_canceled_card", creatorPaidBack: 5_000 });
     // Whether access was revoked first depends on which of refund.updated (succeeded) and refund.failed a worker ran
     // first; either way, every revocation was given back.
     expect(await db().auditLog.count({ where: { orderId: order.id, action: "entitlement.active" } })).toBe(

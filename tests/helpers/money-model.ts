@@ -132,12 +132,6 @@ interface ModelRefund {
   by: "staff" | "dashboard";
   /** Whether the refund stands on Stripe. */
   state: "succeeded" | "failed";
-  /** It refunded (or may have refunded) application fee without reversing any of the transfer. */
-  feeWithoutReversal: boolean;
-  /** It reversed some of the transfer or refunded some of the application fee (or may have). */
-  movesCreatorMoney: boolean;
-  /** It refunded some of the application fee (or may have). */
-  feeRefunded: boolean;
 }
 
 interface ModelMembership {
@@ -512,44 +506,6 @@ async function refundSnapshot(world: World, order: ModelOrder) {
   };
 }
 
-/**
- * Bugs the property found, reported and not fixed yet. Until they are, the operations that hit them are not made (the
- * transcript says "skipped: known bug N"); MONEY_KNOWN_BUGS=1 makes them, and the property fails with them.
- *
- * 1. A refund (ours, or one made in Stripe's dashboard) that gave the creator an application fee refund without a
- *    transfer reversal (refundApplicationFee without reverseTransfer, or the platform absorbing the reversal) fails: our books take the fee refund back,
- *    nothing takes it back from the creator on Stripe (the pay-back is only for a reversal), so the creator keeps it
- *    and the platform is short by it. Shrunk: [op.buy("jpy", 500, "4000000000005126"), op.staffRefund(0, 1, false,
- *    true)] → the creator's balance is ¥426, our books say ¥425.
- * 3. `bookRefund` caps an order's refunded total at the order's total. A refund made in Stripe's dashboard recorded
- *    while our books still count a refund Stripe does not count (ours, reserved and then refused by Stripe; or one
- *    that failed, its failure not processed yet) is partly swallowed by the cap, and giving the other one back then
- *    leaves the order below what Stripe refunded (and access not revoked: ours was pending when the full refund was
- *    recorded, and nothing looks again). Shrunk: (a) [op.buy("usd", 100, "4242424242424242"), op.dashboardRefund(0,
- *    "full", false, false), op.staffRefund(0, 1, false, false)] → the order says $0.99 refunded, PARTIALLY_REFUNDED,
- *    access ACTIVE; Stripe refunded $1.00. (b) [op.buy("usd", 100, "4242424242424242"), op.staffRefund(0, "full",
- *    false, false), op.failRefund(0, "unknown"), op.dashboardRefund(0, 1, false, false)] → the order says $0.00
- *    refunded; Stripe refunded $0.01.
- *    The same race hides a dashboard refund's application fee refund: it is recorded as what Stripe has refunded of
- *    the fee less what our books have, and our books already count the fee refund of a staff refund reserved but not
- *    yet made on Stripe. Shrunk: (c) [op.buy("usd", 100, "4242424242424242"), op.dashboardRefund(0, 4, false, true),
- *    op.staffRefund(0, "full", false, true)] → the creator's balance is $1.00, our books say $0.99 (a race: the
- *    dashboard refund's event must be processed between our reservation and our call to Stripe).
- * 4. After a refund that refunded application fee fails (the creator is paid back the reversal net of that fee), a
- *    staff refund reversing the transfer without refunding the fee is booked in full, but Stripe can reverse only
- *    what is left of the transfer and the pay-back (`reverseFromPayBacks` caps at the pay-backs), so the creator keeps
- *    the difference; if that refund fails too, the creator is paid back its whole booked reversal, more than was
- *    taken. Shrunk: [op.buy("usd", 100, "4242424242424242"), op.staffRefund(0, "full", true, true), op.failRefund(0,
- *    "unknown"), op.settle(), op.staffRefund(0, "full", true, false, "reverse_anyway")] → the creator's balance is
- *    $0.00, our books say -$0.15.
- */
-const KNOWN_BUGS = Boolean(process.env.MONEY_KNOWN_BUGS);
-const KNOWN_BUG = {
-  1: "skipped: known bug 1 (a failed refund's application fee refund without a reversal stays with the creator)",
-  3: "skipped: known bug 3 (a refund made in Stripe, recorded while one Stripe doesn't count is booked, is misbooked)",
-  4: "skipped: known bug 4 (a reversal without fee refund after a failed fee refund takes less than it books)",
-};
-
 /** The creator's balance in `currency` on Stripe, as the domain reads it before a reversal. */
 async function creatorBalance(world: World, currency: string) {
   const balance = await world.stripe.balance.retrieve({}, { stripeAccount: world.creator.stripeAccountId });
@@ -561,19 +517,6 @@ async function creatorBalance(world: World, currency: string) {
 async function staffRefund(world: World, operation: Extract<Op, { kind: "staffRefund" }>, index: number) {
   const order = pick(world.orders, operation.order);
   if (!order) return note(world, "skipped: no order yet");
-  const mayReverseNothing = !operation.reverseTransfer || operation.balancePolicy === "platform_absorbs";
-  if (!KNOWN_BUGS && order.card === CARDS.refundsFail && operation.refundApplicationFee && mayReverseNothing)
-    return note(world, KNOWN_BUG[1]);
-  if (!KNOWN_BUGS) {
-    const standing = order.refunds.filter((r) => r.by === "dashboard" && r.state === "succeeded");
-    const recorded = await db().refund.count({
-      where: { stripeRefundId: { in: standing.map((r) => r.stripeRefundId) } },
-    });
-    if (recorded < standing.length) return note(world, KNOWN_BUG[3]);
-    const failedFeeRefund = order.refunds.some((r) => r.state === "failed" && r.feeRefunded);
-    if (operation.reverseTransfer && !operation.refundApplicationFee && failedFeeRefund)
-      return note(world, KNOWN_BUG[4]);
-  }
   const remainder = remainderOf(order);
   const amount = amountFor(operation.share, remainder);
   const strict = !world.dirty;
@@ -629,9 +572,6 @@ async function staffRefund(world: World, operation: Extract<Op, { kind: "staffRe
       amount,
       by: "staff",
       state: order.card === CARDS.refundsFail ? "failed" : "succeeded",
-      feeWithoutReversal: made.applicationFeeRefundAmount > made.transferReversalAmount,
-      movesCreatorMoney: made.applicationFeeRefundAmount > 0 || made.transferReversalAmount > 0,
-      feeRefunded: made.applicationFeeRefundAmount > 0,
     });
     world.dirty = true;
     return;
@@ -662,16 +602,6 @@ async function staffRefund(world: World, operation: Extract<Op, { kind: "staffRe
 async function dashboardRefund(world: World, operation: Extract<Op, { kind: "dashboardRefund" }>) {
   const order = pick(world.orders, operation.order);
   if (!order) return note(world, "skipped: no order yet");
-  const feeWithoutReversal = operation.refundApplicationFee && !operation.reverseTransfer;
-  const movesCreatorMoney = operation.refundApplicationFee || operation.reverseTransfer;
-  if (!KNOWN_BUGS && order.card === CARDS.refundsFail && feeWithoutReversal) return note(world, KNOWN_BUG[1]);
-  if (!KNOWN_BUGS) {
-    const failed = order.refunds.filter((r) => r.state === "failed").map((r) => r.stripeRefundId);
-    const stillBooked = await db().refund.count({
-      where: { stripeRefundId: { in: failed }, status: { in: ["PENDING", "SUCCEEDED"] } },
-    });
-    if (stillBooked) return note(world, KNOWN_BUG[3]);
-  }
   const remainder = remainderOf(order);
   const amount = amountFor(operation.share, remainder);
   const takes = !order.dispute && amount <= remainder;
@@ -702,9 +632,6 @@ async function dashboardRefund(world: World, operation: Extract<Op, { kind: "das
       amount,
       by: "dashboard",
       state: order.card === CARDS.refundsFail ? "failed" : "succeeded",
-      feeWithoutReversal,
-      movesCreatorMoney,
-      feeRefunded: operation.refundApplicationFee,
     });
     world.dirty = true;
   } else {
@@ -721,7 +648,6 @@ async function failRefund(world: World, operation: Extract<Op, { kind: "failRefu
   const chosen = pick(standing, operation.refund);
   if (!chosen) return note(world, "skipped: no refund standing");
   const { order, refund } = chosen;
-  if (!KNOWN_BUGS && refund.feeWithoutReversal) return note(world, KNOWN_BUG[1]);
   note(world, `order ${order.index}: the ${money(refund.amount, order.currency)} ${refund.by} refund fails`);
   const failed = await controls.failRefund(world.url, refund.stripeRefundId, operation.reason);
   expect(failed.status).toBe("failed");
@@ -848,8 +774,9 @@ async function expectOrder(world: World, model: ModelOrder) {
  * The platform's balance on the emulator moved by exactly what our books say: per sale the application fee less
  * Stripe's processing fee; per refund that stands what the platform paid out net (the refund, less the transfer
  * reversal taken back from the creator, plus the application fee given back); per dispute its amount and Stripe's
- * dispute fee, the amount coming back when won. A refund that failed costs nothing: Stripe returns it, and the
- * creator is paid back what its reversal took. Dispute fees are not in our books: they come from the emulator's
+ * dispute fee, the amount coming back when won. A refund that failed after reaching Stripe costs the application fee
+ * it refunded: Stripe returns the refund and the creator is paid back what its reversal took, but a fee refund stands.
+ * Dispute fees are not in our books: they come from the emulator's
  * table.
  */
 async function expectPlatformBalance(world: World, before: Map<string, number>) {
@@ -861,8 +788,10 @@ async function expectPlatformBalance(world: World, before: Map<string, number>) 
   const add = (currency: string, amount: number) => books.set(currency, (books.get(currency) ?? 0) + amount);
   for (const order of orders) {
     add(order.currency, order.applicationFeeAmount - (order.stripeFeeAmount ?? 0));
-    for (const refund of order.refunds.filter((r) => LIVE.has(r.status)))
-      add(order.currency, -(refund.amount - refund.transferReversalAmount + refund.applicationFeeRefundAmount));
+    for (const refund of order.refunds)
+      if (LIVE.has(refund.status))
+        add(order.currency, -(refund.amount - refund.transferReversalAmount + refund.applicationFeeRefundAmount));
+      else if (refund.stripeRefundId) add(order.currency, -refund.applicationFeeRefundAmount);
     for (const dispute of order.disputes) {
       add(order.currency, -(dispute.amount + (DISPUTE_FEE[order.currency] ?? DISPUTE_FEE.default!)));
       if (dispute.outcome === "WON") add(order.currency, dispute.amount);
