@@ -54,6 +54,7 @@ const NAV: Record<SessionUser["role"] | "ANONYMOUS", { to: string; label: string
     { to: "/staff/disputes", label: "Disputes" },
     { to: "/staff/refund-requests", label: "Refunds" },
     { to: "/staff/events", label: "Events" },
+    { to: "/staff/emails", label: "Email" },
     { to: "/staff/audit", label: "Audit log" },
   ],
 };

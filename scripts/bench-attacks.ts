@@ -139,6 +139,7 @@ try {
       STRIPE_PUBLISHABLE_KEY: "pk_test_benchmarkNeverCalled",
       STRIPE_WEBHOOK_SECRET: "whsec_benchmarkNeverCalled",
       STRIPE_API_BASE: "",
+      MAIL_DISABLED: "true",
       TRUST_PROXY: "1", // the benchmark plays the TLS proxy and names each client in X-Forwarded-For
     },
   });

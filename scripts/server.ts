@@ -71,7 +71,13 @@ export async function createAppServer(options: { port: number; host?: string; ap
         directives: {
           defaultSrc: ["'self'"],
           scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as ExpressResponse).locals.cspNonce}'`],
-          styleSrc: ["'self'"],
+          // A message of the development inbox shows its HTML in a sandboxed srcdoc frame, which inherits this
+          // policy: email HTML is styled inline, so those pages (development only) allow inline styles.
+          styleSrc: [
+            "'self'",
+            (req) =>
+              !production && (req as ExpressRequest).path.startsWith("/dev/inbox/") ? "'unsafe-inline'" : "'self'",
+          ],
           imgSrc: ["'self'", "data:"],
           fontSrc: ["'self'"],
           connectSrc: ["'self'", ...(options.dev ? ["ws:"] : [])],

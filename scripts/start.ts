@@ -1,6 +1,6 @@
 // `npm start`: builds if needed, starts the database (embedded PostgreSQL unless DATABASE_URL is set), applies
-// migrations, seeds demo data into an empty database, starts the Stripe emulator unless real Stripe keys are set,
-// and serves the app on APP_URL. Ctrl-C stops everything it started.
+// migrations, seeds demo data into an empty database, starts a local mail server unless SMTP_URL is set and the
+// Stripe emulator unless real Stripe keys are set, and serves the app on APP_URL. Ctrl-C stops everything it started.
 import fs from "node:fs";
 import path from "node:path";
 import { buildIfNeeded } from "./lib/build.ts";
@@ -33,6 +33,23 @@ try {
   const appUrl = process.env.APP_URL || "http://localhost:3000";
   process.env.APP_URL = appUrl;
   const port = Number(process.env.PORT) || Number(new URL(appUrl).port) || 3000;
+
+  // Email: unless SMTP_URL is set (a real provider) or mail is disabled, a local SMTP server in this process receives
+  // what the app sends, and /dev/inbox shows it.
+  let localInbox = false;
+  if (!process.env.SMTP_URL && process.env.MAIL_DISABLED !== "true" && process.env.NODE_ENV !== "production") {
+    const { startLocalSmtpServer } = await import("../app/utils/local-smtp.server.ts");
+    const wanted = process.env.LOCAL_SMTP_PORT ? Number(process.env.LOCAL_SMTP_PORT) : 2525;
+    const mail = await startLocalSmtpServer({ port: wanted }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EADDRINUSE") throw error;
+      log(`Port ${wanted} is taken: the local mail server takes any free port.`);
+      return startLocalSmtpServer({ port: 0 });
+    });
+    cleanups.push(mail.close);
+    process.env.SMTP_URL = mail.url;
+    localInbox = true;
+    log(`Local mail server on ${mail.url} (what it receives is at ${appUrl}/dev/inbox).`);
+  }
 
   // Real Stripe keys configured: use Stripe. Otherwise the local emulator, with its webhooks pointed at us, signed
   // with the STRIPE_WEBHOOK_SECRET the user set (if any: a value that is set is never replaced).
@@ -85,6 +102,13 @@ try {
     console.log("  Demo logins:");
     for (const login of DEMO_LOGINS)
       console.log(`    ${login.role.padEnd(8)} ${login.email.padEnd(22)} ${login.password}`);
+    console.log(
+      localInbox
+        ? `\n  Inbox (every email the app sends): ${appUrl}/dev/inbox`
+        : env().MAIL_DISABLED === "true"
+          ? "\n  Email is disabled (MAIL_DISABLED=true)."
+          : "\n  Email goes to SMTP_URL.",
+    );
   }
   console.log("\n  Press Ctrl-C to stop.\n");
 } catch (error) {

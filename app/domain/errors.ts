@@ -41,7 +41,11 @@ export type DomainErrorCode =
   | "invalid_input"
   | "bad_credentials"
   | "rate_limited"
-  | "busy";
+  | "busy"
+  // A password-reset link that is unknown, used or past its hour.
+  | "link_expired"
+  // Email: staff retried a message that is already delivered.
+  | "already_sent";
 
 export interface DomainErrorOptions {
   /** The HTTP status a route answers with (409 unless given: the request conflicts with how things are). */

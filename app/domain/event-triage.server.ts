@@ -218,6 +218,7 @@ const ALERT_KIND_WORDS: Record<StaffAlertKind, string> = {
   refund_failed_after_success: "Refund failed after succeeding",
   duplicate_payment_refunded: "Duplicate payment refunded",
   reconciliation_behind: "Reconciliation behind",
+  email_failed: "Email not delivered",
 };
 
 /** An alert's kind in words ("Stripe event gave up"); an unknown kind in its own words. */

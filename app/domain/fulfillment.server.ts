@@ -9,6 +9,7 @@ import { db, lockUser, transaction } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { syncStripeDispute } from "./disputes.server.ts";
 import { ACCESS_GRANTING } from "./entitlements.server.ts";
+import { queueReceipt } from "./email/messages.server.ts";
 import { isDomainError } from "./errors.ts";
 import { recordInvoicePayment, syncMembership } from "./memberships.server.ts";
 import { applyChargeRefunds } from "./refund-events.server.ts";
@@ -149,6 +150,9 @@ export async function fulfillCheckoutSession(
         sessionCreatedAt: sessionCreatedAt.toISOString(),
       },
     });
+    // The receipt goes with the order: written in this transaction, so it exists exactly when the order does. A
+    // duplicate payment gets no receipt for access it does not give (it is refunded).
+    if (!owned) await queueReceipt(tx, order.id);
     if (owned) {
       await audit(tx, {
         actor: options.actor,

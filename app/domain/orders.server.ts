@@ -2,6 +2,8 @@
 // fees, the creator's share, Stripe ids, staff notes and who on staff did what are never even read.
 import type { OrderStatus, Prisma } from "#app/generated/prisma/client.ts";
 import { db } from "#app/utils/db.server.ts";
+import { receiptKey } from "./email/messages.server.ts";
+import { emailStatus } from "./email/outbox.server.ts";
 
 /** Order numbers are PostgreSQL `integer`s; anything else in a URL names no order. */
 const MAX_ORDER_NUMBER = 2_147_483_647;
@@ -66,6 +68,7 @@ export async function orderForCheckoutSession(input: { buyerId: string; sessionI
   const order = await db().order.findFirst({
     where: { stripeCheckoutSessionId: input.sessionId, buyerId: input.buyerId },
     select: {
+      id: true,
       number: true,
       totalAmount: true,
       currency: true,
@@ -74,11 +77,14 @@ export async function orderForCheckoutSession(input: { buyerId: string; sessionI
     },
   });
   if (!order) return null;
+  // Only a receipt that is really in the outbox (queued or delivered) may be promised on the page.
+  const receipt = await emailStatus(receiptKey(order.id));
   return {
     number: order.number,
     totalAmount: order.totalAmount,
     currency: order.currency,
     email: order.buyerEmail,
     items: order.items.map((item) => ({ title: item.productTitle, amount: item.amount })),
+    receipt: receipt && receipt.status !== "FAILED" ? { to: receipt.to, sent: receipt.status === "SENT" } : null,
   };
 }

@@ -9,7 +9,8 @@ export type StaffAlertKind =
   | "livemode_mismatch"
   | "refund_failed_after_success"
   | "duplicate_payment_refunded"
-  | "reconciliation_behind";
+  | "reconciliation_behind"
+  | "email_failed";
 
 export interface StaffAlertInput {
   kind: StaffAlertKind;

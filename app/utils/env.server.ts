@@ -11,6 +11,9 @@ export const LOCAL_DEFAULTS = {
   STRIPE_WEBHOOK_SECRET: "whsec_emulator_local_default",
 } as const;
 
+/** The sender `npm start` uses when MAIL_FROM is unset; a deployment that sends mail must set its own. */
+export const LOCAL_MAIL_FROM = "Makers Market <no-reply@localhost>";
+
 const percent = z.coerce
   .number({ invalid_type_error: "must be a number" })
   .min(0, "must be at least 0")
@@ -101,6 +104,35 @@ const schema = z
     // "on": this process works the queue (the default, workers inside the app); "off": it only enqueues, and a
     // separate `npm run worker` does the work.
     WORKERS: z.enum(["on", "off"], { message: 'must be "on" or "off"' }).default("on"),
+    // Email: sent over SMTP by URL (smtp://user:pass@host:587, smtps://… for TLS from the start). `npm start` runs a
+    // local SMTP server and sets it when unset. MAIL_DISABLED=true sends nothing (and writes no outbox rows).
+    SMTP_URL: z
+      .string()
+      .regex(
+        /^smtps?:\/\/[^/\s]+/,
+        "must be an smtp:// or smtps:// URL such as smtp://user:password@smtp.example.com:587",
+      )
+      .optional(),
+    MAIL_FROM: z
+      .string()
+      .max(320)
+      .regex(
+        /^([^<>\r\n]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/,
+        'must be an address, or a name and one: "Makers Market <no-reply@example.com>"',
+      )
+      .default(LOCAL_MAIL_FROM),
+    MAIL_DISABLED: z.enum(["true", "false"], { message: 'must be "true" or "false"' }).default("false"),
+    // Where staff alerts are emailed (one address or a comma-separated list).
+    STAFF_ALERTS_TO: z
+      .string()
+      .refine(
+        (value) => value.split(",").every((address) => z.string().trim().email().safeParse(address).success),
+        "must be an email address or a comma-separated list of them",
+      )
+      .optional(),
+    // Delivery retries of one email (back-off doubling from the delay) before it is FAILED for staff to retry.
+    MAIL_RETRY_LIMIT: z.coerce.number().int().min(0).max(50).default(8),
+    MAIL_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== "production") return;
@@ -114,6 +146,20 @@ const schema = z
         path: ["STRIPE_API_BASE"],
         message: "points Stripe at an emulator; it must not be set in production",
       });
+    if (env.MAIL_DISABLED !== "true") {
+      if (!env.SMTP_URL)
+        ctx.addIssue({
+          code: "custom",
+          path: ["SMTP_URL"],
+          message: "is required in production (or set MAIL_DISABLED=true to send no email at all)",
+        });
+      if (env.MAIL_FROM === LOCAL_MAIL_FROM)
+        ctx.addIssue({
+          code: "custom",
+          path: ["MAIL_FROM"],
+          message: "must be set to your sending address in production",
+        });
+    }
     if (!env.APP_URL.startsWith("https://"))
       ctx.addIssue({ code: "custom", path: ["APP_URL"], message: "must be an https:// URL in production" });
   });
@@ -152,4 +198,9 @@ export function usesLocalStripe() {
 /** Whether this deployment holds a live Stripe key: live events belong to it, test events do not (and the reverse). */
 export function stripeLivemode() {
   return /^(sk|rk)_live_/.test(env().STRIPE_SECRET_KEY);
+}
+
+/** Whether email is switched off for this deployment (MAIL_DISABLED=true): nothing is queued or sent. */
+export function mailDisabled() {
+  return env().MAIL_DISABLED === "true";
 }

@@ -39,8 +39,44 @@ describe("parseEnv", () => {
       STRIPE_SECRET_KEY: "sk_live_123",
       STRIPE_PUBLISHABLE_KEY: "pk_live_123",
       STRIPE_WEBHOOK_SECRET: "whsec_real",
+      SMTP_URL: "smtp://user:pass@smtp.example.com:587",
+      MAIL_FROM: "Shop <receipts@shop.example>",
     });
     expect(env.NODE_ENV).toBe("production");
+  });
+
+  const realSecrets = {
+    NODE_ENV: "production",
+    DATABASE_URL: DB,
+    APP_URL: "https://shop.example",
+    SESSION_SECRET: "a".repeat(40),
+    STRIPE_SECRET_KEY: "sk_live_123",
+    STRIPE_PUBLISHABLE_KEY: "pk_live_123",
+    STRIPE_WEBHOOK_SECRET: "whsec_real",
+  };
+
+  it("refuses production without SMTP_URL or with the local sender, unless MAIL_DISABLED=true", () => {
+    expect(() => parseEnv(realSecrets)).toThrowError(/SMTP_URL is required in production/);
+    expect(() => parseEnv({ ...realSecrets, SMTP_URL: "smtp://smtp.example.com" })).toThrowError(
+      /MAIL_FROM must be set to your sending address/,
+    );
+    expect(parseEnv({ ...realSecrets, MAIL_DISABLED: "true" }).MAIL_DISABLED).toBe("true");
+    // Only the explicit word disables mail.
+    expect(() => parseEnv({ ...realSecrets, MAIL_DISABLED: "yes" })).toThrowError(/MAIL_DISABLED must be "true"/);
+  });
+});
+
+describe("mail settings", () => {
+  it("defaults to the local sender and refuses a URL that is not SMTP or an address that is not one", () => {
+    expect(parseEnv({ DATABASE_URL: DB }).MAIL_FROM).toBe("Makers Market <no-reply@localhost>");
+    expect(() => parseEnv({ DATABASE_URL: DB, SMTP_URL: "https://mail.example" })).toThrowError(/SMTP_URL must be/);
+    expect(() => parseEnv({ DATABASE_URL: DB, MAIL_FROM: "not an address" })).toThrowError(/MAIL_FROM must be/);
+    expect(() => parseEnv({ DATABASE_URL: DB, STAFF_ALERTS_TO: "ops@shop.example, nope" })).toThrowError(
+      /STAFF_ALERTS_TO must be/,
+    );
+    expect(parseEnv({ DATABASE_URL: DB, STAFF_ALERTS_TO: "ops@shop.example, cfo@shop.example" }).STAFF_ALERTS_TO).toBe(
+      "ops@shop.example, cfo@shop.example",
+    );
   });
 });
 

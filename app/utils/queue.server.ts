@@ -18,6 +18,10 @@ export const QUEUES = {
   reconcile: "reconcile-events",
   /** Hourly: purge records past their retention. */
   cleanUp: "clean-up",
+  /** One job per outbox email (`emails` row) waiting to be delivered over SMTP. */
+  email: "email",
+  /** Where `email` jobs go after their last retry: the email is marked FAILED for staff to retry. */
+  emailDead: "email-dead",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -55,6 +59,18 @@ function queueDefinitions(config: Env): PgBoss.Queue[] {
       retryBackoff: true,
       expireInSeconds: config.STRIPE_EVENT_TIMEOUT_SECONDS,
       deadLetter: QUEUES.stripeEventDead,
+    },
+    { name: QUEUES.emailDead, policy: "standard", retentionDays: 30 },
+    {
+      name: QUEUES.email,
+      // At most one waiting job per email (the singleton key is the email's id).
+      policy: "stately",
+      retryLimit: config.MAIL_RETRY_LIMIT,
+      retryDelay: config.MAIL_RETRY_DELAY_SECONDS,
+      retryBackoff: true,
+      // One SMTP conversation; the transport gives up well before this.
+      expireInSeconds: 5 * 60,
+      deadLetter: QUEUES.emailDead,
     },
     { name: QUEUES.reconcile, policy: "singleton", retryLimit: 0, expireInSeconds: 30 * 60 },
     { name: QUEUES.cleanUp, policy: "singleton", retryLimit: 0, expireInSeconds: 30 * 60 },

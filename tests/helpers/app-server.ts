@@ -46,6 +46,9 @@ export async function startTestApp(options: {
     STRIPE_EMULATOR_PORT: "0",
     ...options.env,
   };
+  // The app runs its own local mail server, as `npm start` does (the test file's is for its in-process mail).
+  if (!options.env?.SMTP_URL) delete env.SMTP_URL;
+  env.LOCAL_SMTP_PORT ??= "0";
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
   const command = [process.execPath, "--import", "tsx", path.join(projectRoot, "scripts/start.ts")];

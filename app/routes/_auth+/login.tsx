@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useActionData, useSearchParams } from "@remix-run/react";
+import { Link, useActionData, useSearchParams } from "@remix-run/react";
 import { AuthForm } from "#app/components/auth-form.tsx";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
-import { Field, FormError } from "#app/components/forms.tsx";
+import { Field, FormError, Notice } from "#app/components/forms.tsx";
 import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
 import { authenticator } from "#app/domain/login.server.ts";
 import { homeFor, requireAnonymous, safeRedirect } from "#app/utils/auth.server.ts";
@@ -43,6 +43,13 @@ export default function Login() {
       other={{ question: "New here?", to: "/signup", label: "Create an account" }}
     >
       <input type="hidden" name="redirectTo" value={searchParams.get("redirectTo") ?? ""} />
+      {searchParams.get("reset") === "1" && !actionData ? (
+        <div data-testid="password-reset-done">
+          <Notice tone="success">
+            Your password is changed and you are signed out everywhere. Log in with the new one.
+          </Notice>
+        </div>
+      ) : null}
       <FormError message={actionData?.formError} />
       <Field
         label="Email"
@@ -61,6 +68,11 @@ export default function Login() {
         error={actionData?.fieldErrors?.password}
         required
       />
+      <p className="-mt-2 text-right text-sm">
+        <Link to="/forgot-password" className="link">
+          Forgot password?
+        </Link>
+      </p>
     </AuthForm>
   );
 }

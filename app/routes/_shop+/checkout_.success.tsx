@@ -146,7 +146,14 @@ export default function CheckoutSuccess() {
         <Checkmark />
         <h1 className="mt-4 text-2xl font-bold">Thank you for your purchase!</h1>
         <p className="mt-2 text-slate-600">
-          Order <strong data-testid="order-number">#{order.number}</strong> · receipt sent to {order.email}
+          Order <strong data-testid="order-number">#{order.number}</strong>
+          {order.receipt ? (
+            <span data-testid="receipt-note">
+              {" "}
+              · {order.receipt.sent ? "receipt sent to" : "a receipt is on its way to"}{" "}
+              <span className="break-all">{order.receipt.to}</span>
+            </span>
+          ) : null}
         </p>
         <ul className="mt-6 divide-y divide-slate-200 rounded-lg border border-slate-200 text-left">
           {order.items.map((item, index) => (

@@ -7,6 +7,7 @@ import { FormError, Notice } from "#app/components/forms.tsx";
 import { StatusBadge } from "#app/components/staff-ui.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
+import { failedEmailCount } from "#app/domain/email/outbox.server.ts";
 import { acknowledgeAlert, staffTrouble } from "#app/domain/event-triage.server.ts";
 import { staffOverview } from "#app/domain/platform-revenue.server.ts";
 import { requireUser } from "#app/utils/auth.server.ts";
@@ -17,8 +18,8 @@ export const meta: MetaFunction = () => [{ title: "Staff console · Makers Marke
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request, { role: "STAFF" });
-  const [overview, trouble] = await Promise.all([staffOverview(), staffTrouble()]);
-  return { ...overview, ...trouble };
+  const [overview, trouble, failedEmails] = await Promise.all([staffOverview(), staffTrouble(), failedEmailCount()]);
+  return { ...overview, ...trouble, failedEmails };
 }
 
 const acknowledgeSchema = z.object({
@@ -39,7 +40,7 @@ export async function action({ request }: ActionFunctionArgs) {
   return redirect("/staff?acknowledged=1", 303);
 }
 
-const DEAD_KINDS = new Set(["event_dead", "refund_failed_after_success", "reconciliation_behind"]);
+const DEAD_KINDS = new Set(["event_dead", "refund_failed_after_success", "reconciliation_behind", "email_failed"]);
 
 function AlertsPanel() {
   const { alerts, openAlertCount } = useLoaderData<typeof loader>();
@@ -110,7 +111,7 @@ function AlertsPanel() {
 }
 
 export default function StaffConsole() {
-  const { stats, events } = useLoaderData<typeof loader>();
+  const { stats, events, failedEmails } = useLoaderData<typeof loader>();
   const eventsText =
     events.failing + events.dead === 0
       ? "All Stripe events are processed."
@@ -135,7 +136,7 @@ export default function StaffConsole() {
           </div>
         ))}
       </dl>
-      <nav aria-label="Staff tools" className="mt-8 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+      <nav aria-label="Staff tools" className="mt-8 grid gap-4 sm:grid-cols-2 lg:grid-cols-5">
         {[
           { to: "/staff/orders", label: "Orders", text: "Search orders by number, buyer, creator or Stripe id." },
           { to: "/staff/disputes", label: "Disputes", text: "Open chargebacks and their evidence deadlines." },
@@ -145,6 +146,15 @@ export default function StaffConsole() {
             label: "Webhook events",
             text: eventsText,
             warn: events.failing + events.dead > 0,
+          },
+          {
+            to: "/staff/emails",
+            label: "Email",
+            text:
+              failedEmails === 0
+                ? "Every email is delivered or on its way."
+                : `${failedEmails} failed after every retry. Retry them.`,
+            warn: failedEmails > 0,
           },
         ].map((tool) => (
           <Link

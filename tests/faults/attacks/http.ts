@@ -63,6 +63,7 @@ describe("1. demo accounts in production", () => {
     STRIPE_PUBLISHABLE_KEY: "pk_test_realLookingKey123",
     STRIPE_WEBHOOK_SECRET: "whsec_realLookingSecret123",
     STRIPE_API_BASE: "", // the suite's emulator is not for this deployment
+    MAIL_DISABLED: "true", // this deployment sends no email (a production start needs SMTP_URL or this)
   };
 
   it("a production start on an empty database creates no account, and the demo login fails; a demo account stops the next start", async () => {
