@@ -78,14 +78,14 @@ async function weHold(objectId: string): Promise<boolean> {
 /** The worker's job: one attempt at one stored event. Counted on the row, for staff to see. */
 export async function runStoredEvent(eventId: string): Promise<void> {
   // Any failure here (the database busy or away) fails the job, so the queue tries again: never a silent success.
-  const { count } = await db().stripeEvent.updateMany({
-    where: { id: eventId, processedAt: null, dismissedAt: null },
-    data: { attempts: { increment: 1 }, lastAttemptAt: new Date() },
-  });
+  // One statement counts the attempt and reads the event (this runs once per event, thousands a minute in a burst).
+  const [row] = await db().$queryRaw<{ payload: Stripe.Event }[]>`
+    UPDATE "stripe_events" SET "attempts" = "attempts" + 1, "lastAttemptAt" = now() AT TIME ZONE 'UTC'
+    WHERE "id" = ${eventId} AND "processedAt" IS NULL AND "dismissedAt" IS NULL
+    RETURNING "payload"`;
   // Gone (purged), already done (a redelivery's job, a success-page fulfilment) or dismissed by staff: nothing to do.
-  if (!count) return;
-  const row = await db().stripeEvent.findUniqueOrThrow({ where: { id: eventId }, select: { payload: true } });
-  await processStoredEvent(row.payload as unknown as Stripe.Event);
+  if (!row) return;
+  await processStoredEvent(row.payload);
 }
 
 /**
@@ -97,7 +97,7 @@ export async function requeueEventsWithoutJob(minAgeSeconds = 120): Promise<numb
   const waiting = await db().$queryRaw<{ id: string }[]>`
     SELECT e.id FROM "stripe_events" e
     WHERE e."processedAt" IS NULL AND e."deadAt" IS NULL AND e."dismissedAt" IS NULL
-      AND e."receivedAt" < now() - make_interval(secs => ${minAgeSeconds})
+      AND e."receivedAt" < (now() AT TIME ZONE 'UTC') - make_interval(secs => ${minAgeSeconds})
       AND NOT EXISTS (SELECT 1 FROM pgboss.job j WHERE j.name = ${QUEUES.stripeEvent} AND j.singleton_key = e.id
         AND j.state IN ('created', 'retry', 'active'))
     LIMIT 1000`;
