@@ -9,6 +9,9 @@ import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { NonceContext } from "#app/components/nonce.tsx";
 
+// The HTTP server answers Stripe's webhook with this, without Remix's routing (scripts/server.ts, production builds).
+export { receiveWebhook } from "#app/webhooks/receive.server.ts";
+
 const ABORT_DELAY = 5_000;
 
 export default function handleRequest(

@@ -72,11 +72,12 @@ export async function createAppServer(options: { port: number; host?: string; ap
           defaultSrc: ["'self'"],
           scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as ExpressResponse).locals.cspNonce}'`],
           // A message of the development inbox shows its HTML in a sandboxed srcdoc frame, which inherits this
-          // policy: email HTML is styled inline, so those pages (development only) allow inline styles.
+          // policy: email HTML is styled inline, so the inbox's pages (development only) allow inline styles. The list
+          // too: Remix moves from it to a message without loading a new document (and policy).
           styleSrc: [
             "'self'",
             (req) =>
-              !production && (req as ExpressRequest).path.startsWith("/dev/inbox/") ? "'unsafe-inline'" : "'self'",
+              !production && /^\/dev\/inbox(\/|$)/.test((req as ExpressRequest).path) ? "'unsafe-inline'" : "'self'",
           ],
           imgSrc: ["'self'", "data:"],
           fontSrc: ["'self'"],
@@ -147,6 +148,7 @@ export async function createAppServer(options: { port: number; host?: string; ap
   app.use(express.static(path.join(projectRoot, "public"), { maxAge: "1h" }));
 
   const handle = createRequestHandler(build, options.dev ? "development" : "production");
+  if (typeof build !== "function") answerWebhookDirectly(app, build, config.REQUEST_TIMEOUT_MS);
   app.all("*", async (req, res, next) => {
     try {
       const request = await remixRequest(req, res, publicUrl, config.REQUEST_TIMEOUT_MS);
@@ -187,6 +189,39 @@ export async function createAppServer(options: { port: number; host?: string; ap
     server,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+type ReceiveWebhook = (
+  rawBody: string,
+  signature: string | null,
+  from: { address: string },
+) => Promise<{ status: number; body: unknown }>;
+
+/**
+ * Stripe's webhook, answered without Remix: it is the one route that takes bursts (thousands of events a second), and
+ * it needs only the raw body, the signature and the client's address, where Remix would match routes and build Fetch
+ * objects for each request. The build's entry exports the handler, so it runs on the app's own modules (its database
+ * pool and queue). The Remix route (app/routes/api+/webhooks.stripe.ts) stays for development, where the build reloads.
+ */
+function answerWebhookDirectly(app: express.Express, build: ServerBuild, bodyTimeoutMs: number) {
+  const receiveWebhook = (build.entry.module as { receiveWebhook?: ReceiveWebhook }).receiveWebhook;
+  if (!receiveWebhook) throw new Error("The server build's entry does not export receiveWebhook.");
+  const limit = BODY_LIMITS.webhook;
+  app.post(WEBHOOK_PATH, async (req, res) => {
+    if (declaredTooLarge(req, limit)) return refuseBody(req, res, new PayloadTooLarge(limit));
+    try {
+      const body = await readBody(req, limit, bodyTimeoutMs);
+      const outcome = await receiveWebhook(body.toString("utf8"), req.get("stripe-signature") ?? null, {
+        address: String(req.headers["x-client-ip"] ?? "unknown"),
+      });
+      res.status(outcome.status).json(outcome.body);
+    } catch (error) {
+      if (error instanceof PayloadTooLarge || error instanceof RequestTooSlow) return refuseBody(req, res, error);
+      // The event was not stored (the database away, say): Stripe delivers it again.
+      console.error(`[webhook] ${(error as Error)?.stack ?? error}`);
+      if (!res.headersSent) res.status(500).json({ error: "Unexpected Server Error" });
+    }
+  });
 }
 
 /**

@@ -4,8 +4,8 @@ import { createElement } from "react";
 import type { Tx } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
 import { queueEmail, renderEmail } from "./outbox.server.ts";
-import { PASSWORD_RESET_SUBJECT, PasswordResetEmail } from "./password-reset.tsx";
-import { ReceiptEmail, receiptSubject } from "./receipt.tsx";
+import { PASSWORD_RESET_SUBJECT, PasswordResetEmail, passwordResetText } from "./password-reset.tsx";
+import { ReceiptEmail, receiptSubject, receiptText, type ReceiptData } from "./receipt.tsx";
 
 /** The receipt's outbox key: one receipt per order, however often fulfillment runs. */
 export function receiptKey(orderId: string) {
@@ -29,22 +29,23 @@ export async function queueReceipt(tx: Tx, orderId: string) {
       items: { select: { productTitle: true, amount: true }, orderBy: { id: "asc" } },
     },
   });
-  const appUrl = env().APP_URL;
+  const data: ReceiptData = {
+    appUrl: env().APP_URL,
+    buyerName: order.buyer.name,
+    orderNumber: order.number,
+    paidAt: order.paidAt,
+    currency: order.currency,
+    totalAmount: order.totalAmount,
+    items: order.items.map((item) => ({
+      title: item.productTitle,
+      creator: order.creator.displayName,
+      amount: item.amount,
+    })),
+  };
   const content = await renderEmail(
     receiptSubject({ orderNumber: order.number }),
-    createElement(ReceiptEmail, {
-      appUrl,
-      buyerName: order.buyer.name,
-      orderNumber: order.number,
-      paidAt: order.paidAt,
-      currency: order.currency,
-      totalAmount: order.totalAmount,
-      items: order.items.map((item) => ({
-        title: item.productTitle,
-        creator: order.creator.displayName,
-        amount: item.amount,
-      })),
-    }),
+    createElement(ReceiptEmail, data),
+    receiptText(data),
   );
   return queueEmail(tx, {
     key: receiptKey(order.id),
@@ -62,13 +63,11 @@ export async function queuePasswordResetEmail(
   input: { resetId: string; user: { id: string; email: string; name: string }; token: string },
 ) {
   const appUrl = env().APP_URL;
+  const data = { appUrl, name: input.user.name, resetUrl: `${appUrl}/reset-password/${input.token}` };
   const content = await renderEmail(
     PASSWORD_RESET_SUBJECT,
-    createElement(PasswordResetEmail, {
-      appUrl,
-      name: input.user.name,
-      resetUrl: `${appUrl}/reset-password/${input.token}`,
-    }),
+    createElement(PasswordResetEmail, data),
+    passwordResetText(data),
   );
   return queueEmail(tx, {
     key: `password-reset:${input.resetId}`,

@@ -7,7 +7,7 @@
 // never writes two; delivery locks the row and skips one already SENT, so a retried or duplicated job sends nothing
 // twice. The Message-ID is made from the key: should a crash between the server's acceptance and our commit make us
 // send again, the copy carries the same Message-ID and mail clients recognise it.
-import { render, toPlainText } from "@react-email/components";
+import { render } from "@react-email/components";
 import type { ReactElement } from "react";
 import type { Prisma } from "#app/generated/prisma/client.ts";
 import { db, transaction, type Tx } from "#app/utils/db.server.ts";
@@ -24,10 +24,9 @@ export interface EmailContent {
   text: string;
 }
 
-/** Renders a message (a React Email component) to its HTML and its plain-text part. */
-export async function renderEmail(subject: string, message: ReactElement): Promise<EmailContent> {
-  const html = await render(message);
-  return { subject, html, text: toPlainText(html) };
+/** Renders a message (a React Email component) to HTML, beside its plain-text part (written for text readers). */
+export async function renderEmail(subject: string, message: ReactElement, text: string): Promise<EmailContent> {
+  return { subject, html: await render(message), text };
 }
 
 export interface QueuedEmail {

@@ -10,6 +10,22 @@ export interface PasswordResetData {
 
 export const PASSWORD_RESET_SUBJECT = "Reset your Makers Market password";
 
+/** The plain-text part. */
+export function passwordResetText(data: PasswordResetData) {
+  return [
+    "Reset your password",
+    "",
+    `Hi ${data.name}, someone (we hope you) asked to reset the password of your Makers Market account. Choose a new one at this link. It works once and expires in 1 hour:`,
+    "",
+    data.resetUrl,
+    "",
+    "If you did not ask for this, ignore this email: your password stays as it is. Resetting it signs you out everywhere.",
+    "",
+    "-- ",
+    "Makers Market · Security emails are always sent.",
+  ].join("\n");
+}
+
 export function PasswordResetEmail(data: PasswordResetData) {
   return (
     <EmailLayout

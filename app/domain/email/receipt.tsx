@@ -20,11 +20,39 @@ export function receiptSubject(data: Pick<ReceiptData, "orderNumber">) {
   return `Your receipt for order #${data.orderNumber}`;
 }
 
+const paidOn = (data: ReceiptData) => data.paidAt.toLocaleDateString("en-US", { dateStyle: "long", timeZone: "UTC" });
+
+/** The plain-text part: the same receipt, laid out for a fixed-width reader. */
+export function receiptText(data: ReceiptData) {
+  const width = 48;
+  const line = (left: string, right: string) =>
+    `${left}${" ".repeat(Math.max(2, width - left.length - right.length))}${right}`;
+  return [
+    "Thank you for your purchase!",
+    "",
+    `Hi ${data.buyerName}, your payment went through. Your purchase is waiting in your library, ready to download.`,
+    "",
+    `Order #${data.orderNumber} · paid ${paidOn(data)} · ${data.currency.toUpperCase()}`,
+    "",
+    ...data.items.flatMap((item) => [
+      line(item.title, formatMoney(item.amount, data.currency)),
+      `  by ${item.creator}`,
+    ]),
+    "-".repeat(width),
+    line("Total paid", formatMoney(data.totalAmount, data.currency)),
+    "",
+    `Your library: ${data.appUrl}/library`,
+    `The full receipt, and a way to ask for a refund: ${data.appUrl}/library/orders/${data.orderNumber}`,
+    "",
+    "-- ",
+    "Makers Market · You get this email because you bought something on Makers Market. Receipts are always sent.",
+  ].join("\n");
+}
+
 export function ReceiptEmail(data: ReceiptData) {
   const libraryUrl = `${data.appUrl}/library`;
   const receiptUrl = `${data.appUrl}/library/orders/${data.orderNumber}`;
   const total = formatMoney(data.totalAmount, data.currency);
-  const paidOn = data.paidAt.toLocaleDateString("en-US", { dateStyle: "long", timeZone: "UTC" });
   return (
     <EmailLayout
       preview={`Order #${data.orderNumber} · ${total} paid. Your purchase is in your library.`}
@@ -36,7 +64,7 @@ export function ReceiptEmail(data: ReceiptData) {
         Hi {data.buyerName}, your payment went through. Your purchase is waiting in your library, ready to download.
       </Text>
       <Text style={{ ...paragraph, margin: "0 0 4px", fontSize: "13px", color: COLORS.muted }}>
-        Order #{data.orderNumber} · paid {paidOn} · {data.currency.toUpperCase()}
+        Order #{data.orderNumber} · paid {paidOn(data)} · {data.currency.toUpperCase()}
       </Text>
       <table width="100%" cellPadding={0} cellSpacing={0} role="presentation" style={{ margin: "0 0 20px" }}>
         <tbody>

@@ -59,7 +59,7 @@ export default function InboxMessage() {
             title="The message's HTML part"
             sandbox=""
             srcDoc={message.html}
-            className="h-[40rem] w-full rounded-xl border border-slate-200 bg-white shadow-sm"
+            className="h-[48rem] w-full rounded-xl sm:h-[40rem] border border-slate-200 bg-white shadow-sm"
             data-testid="message-html"
           />
         ) : (

@@ -58,6 +58,8 @@ export async function action({ request }: ActionFunctionArgs) {
   return redirect(`/staff/emails?${params}`, 303);
 }
 
+const EMAIL_TONES = { SENT: "green", QUEUED: "blue", FAILED: "red" } as const;
+
 type Email = Awaited<ReturnType<typeof listEmails>>["emails"][number];
 
 function RetryButton({ email, busy }: { email: Email; busy: boolean }) {
@@ -152,7 +154,7 @@ export default function StaffEmails() {
                     <Message email={email} />
                   </td>
                   <td className={td}>
-                    <StatusBadge status={email.status} tone={email.status === "QUEUED" ? "blue" : undefined} />
+                    <StatusBadge status={email.status} tone={EMAIL_TONES[email.status]} />
                   </td>
                   <td className={`${td} text-right tabular-nums`}>{email.attempts}</td>
                   <td className={td}>
@@ -172,7 +174,7 @@ export default function StaffEmails() {
                   <div className="min-w-0">
                     <Message email={email} />
                   </div>
-                  <StatusBadge status={email.status} tone={email.status === "QUEUED" ? "blue" : undefined} />
+                  <StatusBadge status={email.status} tone={EMAIL_TONES[email.status]} />
                 </div>
                 <p className="text-slate-700">
                   {email.attempts} {email.attempts === 1 ? "attempt" : "attempts"}

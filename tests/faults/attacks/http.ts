@@ -84,6 +84,12 @@ describe("1. demo accounts in production", () => {
       expect(login.status).toBe(401);
       // HSTS in production.
       expect(login.headers["strict-transport-security"]).toMatch(/max-age=31536000/);
+      // No development inbox in production, and no local mail server was started.
+      for (const path of ["/dev/inbox", "/dev/inbox/anything"]) {
+        const inbox = await send(app.port, { method: "GET", path, headers: { Host: "market.example" } });
+        expect(inbox.status).toBe(404);
+      }
+      expect(app.output()).not.toContain("Local mail server");
       const { Client } = await import("pg");
       const client = new Client({ connectionString: database.url });
       await client.connect();
