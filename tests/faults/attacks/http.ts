@@ -334,7 +334,30 @@ describe("11. slow clients and old data", () => {
         receivedAt: new Date(Date.now() - 31 * 86_400_000),
       },
     });
+    const oldReset = await db().passwordReset.create({
+      data: { userId: user.id, tokenHash: "old-reset", expiresAt: new Date(Date.now() - 31 * 86_400_000) },
+    });
+    const recentReset = await db().passwordReset.create({
+      data: { userId: user.id, tokenHash: "recent-reset", expiresAt: new Date(Date.now() - 86_400_000) },
+    });
+    await db().devInboxMessage.create({
+      data: {
+        mailFrom: "a@example.com",
+        rcptTo: ["b@example.com"],
+        from: "a@example.com",
+        to: "b@example.com",
+        subject: "old",
+        headers: [],
+        size: 1,
+        receivedAt: new Date(Date.now() - 31 * 86_400_000),
+      },
+    });
     const purged = await purgeExpiredRecords();
+    expect(purged.resets).toBeGreaterThanOrEqual(1);
+    expect(purged.inbox).toBeGreaterThanOrEqual(1);
+    const resetsLeft = (await db().passwordReset.findMany({ where: { userId: user.id } })).map((r) => r.id);
+    expect(resetsLeft).toContain(recentReset.id);
+    expect(resetsLeft).not.toContain(oldReset.id);
     expect(purged.sessions).toBeGreaterThanOrEqual(1);
     expect(purged.attempts).toBeGreaterThanOrEqual(1);
     expect(purged.limits).toBeGreaterThanOrEqual(1);
