@@ -29,6 +29,18 @@ export async function renderEmail(subject: string, message: ReactElement, text: 
   return { subject, html: await render(message), text };
 }
 
+/**
+ * The emails a person may turn off in their notification settings (each non-essential email names its topic);
+ * receipts, security and payment-problem emails name none and always go.
+ */
+export const OPTIONAL_EMAIL_TOPICS = {
+  creator_sales: "New sales of your products",
+  creator_members: "New members of your memberships",
+  creator_payouts: "Payouts sent to your bank",
+} as const;
+
+export type OptionalEmailTopic = keyof typeof OPTIONAL_EMAIL_TOPICS;
+
 export interface QueuedEmail {
   /** Names the message once: the same key queued again (a retried cause) is the same email. */
   key: string;
@@ -37,6 +49,8 @@ export interface QueuedEmail {
   to: string;
   content: EmailContent;
   headers?: Record<string, string>;
+  /** Set on a non-essential email: the recipient (`userId`) may have turned it off, and it carries unsubscribe links. */
+  topic?: OptionalEmailTopic;
   userId?: string | null;
   orderId?: string | null;
 }
