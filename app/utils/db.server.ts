@@ -76,7 +76,7 @@ class ReusingPool extends pg.Pool {
 }
 
 function createClient(url: string) {
-  const pool = new ReusingPool({ connectionString: url, max: 10, Client: NulSafeClient });
+  const pool = new ReusingPool({ connectionString: url, max: env().DATABASE_POOL_SIZE, Client: NulSafeClient });
   // An idle connection that dies (PostgreSQL crashed, restarted or was killed) emits "error" on the pool; unheard, Node
   // ends the process. The pool has already thrown that connection away, and the next query opens a new one.
   pool.on("error", (error) => console.warn(`[db] an idle database connection failed: ${error.message}`));

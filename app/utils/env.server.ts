@@ -62,6 +62,8 @@ const schema = z
     DATABASE_URL: z
       .string({ required_error: "is required (or run `npm start`, which starts an embedded PostgreSQL)" })
       .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// connection string"),
+    /** Connections each process keeps to PostgreSQL (requests, workers and the queue share them). */
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
     SESSION_SECRET: z.string().min(32, "must be at least 32 characters").default(LOCAL_DEFAULTS.SESSION_SECRET),
     APP_URL: z.string().url("must be a full URL such as http://localhost:3000").default("http://localhost:3000"),
     PORT: z.coerce.number().int().min(1).max(65535).optional(),
