@@ -28,7 +28,10 @@ export function getRequest(path: string, options: { cookie?: string } = {}) {
 }
 
 let counter = 0;
-export async function createUser(options: { role?: Role; email?: string; password?: string; name?: string } = {}) {
+/** A user made directly (not through sign-up); its email counts as verified unless `verified: false`. */
+export async function createUser(
+  options: { role?: Role; email?: string; password?: string; name?: string; verified?: boolean } = {},
+) {
   counter += 1;
   const password = options.password ?? "correct horse battery";
   const user = await db().user.create({
@@ -37,6 +40,7 @@ export async function createUser(options: { role?: Role; email?: string; passwor
       name: options.name ?? `Test User ${counter}`,
       role: options.role ?? "BUYER",
       passwordHash: await hashPassword(password),
+      emailVerifiedAt: options.verified === false ? null : new Date(),
     },
   });
   return { user, password };
