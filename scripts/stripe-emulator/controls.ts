@@ -14,6 +14,7 @@ import { setOnboarding } from "./resources/accounts.js";
 import { openDispute, closeDispute } from "./resources/disputes.js";
 import { balanceOf } from "./resources/balance.js";
 import { failRefund } from "./resources/refunds.js";
+import { failPayout } from "./resources/balance.js";
 import { sweepExpired } from "./resources/checkout.js";
 import { advanceSubscriptionsFor } from "./resources/subscription-renewals.js";
 import { advanceClock, resetClock, now } from "./ids.js";
@@ -230,6 +231,10 @@ export async function handleControl(
     if (method === "POST" && (m = /^\/_emulator\/refunds\/([^/]+)\/fail$/.exec(path))) {
       const reason = body.failure_reason === undefined ? undefined : String(body.failure_reason);
       return send(res, 200, failRefund(em, m[1], reason));
+    }
+    if (method === "POST" && (m = /^\/_emulator\/payouts\/([^/]+)\/fail$/.exec(path))) {
+      const code = body.failure_code === undefined ? undefined : String(body.failure_code);
+      return send(res, 200, failPayout(em, m[1], code));
     }
     if (method === "POST" && (m = /^\/_emulator\/payment_intents\/([^/]+)\/settle$/.exec(path))) {
       return send(res, 200, settleSessionPayment(em, m[1]));

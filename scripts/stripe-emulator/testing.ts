@@ -75,6 +75,15 @@ export function failRefund(baseUrl: string, refundId: string, failureReason?: st
     ...(failureReason ? { failure_reason: failureReason } : {}),
   });
 }
+/**
+ * Fail a payout as its bank reporting it days later would (even one already `paid`): `failure_code` (Stripe's codes;
+ * could_not_process by default) and its message, the amount back on the balance, `payout.failed`.
+ */
+export function failPayout(baseUrl: string, payoutId: string, failureCode?: string): Promise<Stripe.Payout> {
+  return call(baseUrl, "POST", `/_emulator/payouts/${encodeURIComponent(payoutId)}/fail`, {
+    ...(failureCode ? { failure_code: failureCode } : {}),
+  });
+}
 /** The payment method types Checkout offers when a session names none (as the Dashboard's settings would). */
 export async function setPaymentMethods(baseUrl: string, enabled: string[]): Promise<string[]> {
   return (await call<{ enabled: string[] }>(baseUrl, "POST", "/_emulator/payment_methods", { enabled })).enabled;

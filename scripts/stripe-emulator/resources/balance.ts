@@ -182,4 +182,61 @@ function createPayout(ctx: Ctx): Stripe.Payout {
   return publicView(payout);
 }
 
+/** Stripe's payout failure codes and the messages it puts beside them. */
+export const PAYOUT_FAILURES: Record<string, string> = {
+  account_closed: "The bank account has been closed.",
+  account_frozen: "The bank account has been frozen.",
+  bank_account_restricted: "The bank account has restrictions on either the type, or the number, of payouts allowed.",
+  bank_ownership_changed: "The destination bank account is no longer valid because its branch has changed ownership.",
+  could_not_process: "The bank could not process this payout.",
+  debit_not_authorized: "Debit transactions are not approved on the bank account.",
+  declined: "The bank has declined this transfer.",
+  incorrect_account_holder_name: "Your bank notified us that the bank account holder name on file is incorrect.",
+  insufficient_funds: "Your Stripe account has insufficient funds to cover the payout.",
+  invalid_account_number: "The routing number seems correct, but the account number is invalid.",
+  invalid_currency: "The bank was unable to process this payout because of its currency.",
+  no_account:
+    "The bank account details on file are probably incorrect. No bank account could be located with those details.",
+};
+
+/**
+ * A bank reports a payout failed (days later, even after `paid`, as Stripe allows): `failure_code` and
+ * `failure_message`, the amount back on the account's balance (a `payout_failure` balance transaction), `payout.failed`.
+ */
+export function failPayout(em: Emu, payoutId: string, code = "could_not_process"): Stripe.Payout {
+  const payout = em.store.raw<Stripe.Payout>(payoutId);
+  if (!payout || payout.object !== "payout")
+    throw new ApiError(404, {
+      type: "invalid_request_error",
+      code: "resource_missing",
+      message: `No such payout: '${payoutId}'`,
+    });
+  if (payout.status !== "paid" && payout.status !== "pending" && payout.status !== "in_transit")
+    throw new ApiError(400, {
+      type: "invalid_request_error",
+      code: "payout_unexpected_state",
+      message: `Only a pending, in transit or paid payout can fail; this payout's status is ${payout.status}.`,
+    });
+  const message = PAYOUT_FAILURES[code];
+  if (!message) throw invalidParam("failure_code", `Invalid failure_code: ${code}`);
+  const owner = em.store.ownerOf(payout.id) ?? PLATFORM;
+  const bt = createBt(em, owner, {
+    amount: payout.amount,
+    currency: payout.currency,
+    type: "payout_failure",
+    source: payout.id,
+    description: "STRIPE PAYOUT FAILURE",
+  });
+  const previous = payout.status;
+  payout.status = "failed";
+  payout.failure_code = code;
+  payout.failure_message = message;
+  payout.failure_balance_transaction = bt.id;
+  em.store.put(payout, owner);
+  em.emit("payout.failed", payout, owner, { status: previous });
+  em.emit("balance.available", balanceOf(em, owner), owner);
+  em.store.scheduleSave();
+  return publicView(payout);
+}
+
 export { PLATFORM };
