@@ -26,9 +26,26 @@ export const QUEUES = {
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
-/** pg-boss's SQL runner over a pool, or over one client inside a transaction. */
+const statementNames = new Map<string, string>();
+
+/**
+ * A name for a statement the app runs over and over (the queue's send, fetch and complete; storing a webhook event):
+ * PostgreSQL parses and plans a named statement once per connection, where an unnamed one is planned on every run.
+ */
+export function preparedStatementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) statementNames.set(text, (name = `app_${statementNames.size + 1}`));
+  return name;
+}
+
+/** pg-boss's SQL runner over a pool, or over one client inside a transaction; its parametrised statements prepared. */
 export function sqlRunner(connection: pg.Pool | pg.PoolClient): PgBoss.Db {
-  return { executeSql: (text, values) => connection.query(text, values) };
+  return {
+    executeSql: (text, values) =>
+      values?.length
+        ? connection.query({ name: preparedStatementName(text), text, values })
+        : connection.query(text, values),
+  };
 }
 
 /** pg-boss's SQL over a Prisma transaction, so a job is enqueued (or cancelled) with the rows it is about. */

@@ -13,7 +13,7 @@ import { raiseStaffAlert } from "#app/domain/staff-alerts.server.ts";
 import { verifyEvent } from "#app/stripe/events.server.ts";
 import { databasePool, db } from "#app/utils/db.server.ts";
 import { stripeLivemode } from "#app/utils/env.server.ts";
-import { notifyWorkers, queue, QUEUES, sqlRunner } from "#app/utils/queue.server.ts";
+import { notifyWorkers, preparedStatementName, queue, QUEUES, sqlRunner } from "#app/utils/queue.server.ts";
 import { handlerFor } from "./dispatch.server.ts";
 
 /** Keeps a signed body we could not read, exactly as it came, with the reason and the signature header. */
@@ -60,6 +60,13 @@ export interface StoredEvent {
   queued: boolean;
 }
 
+const INSERT_EVENT = `
+  INSERT INTO "stripe_events"
+    ("id", "type", "account", "apiVersion", "stripeCreatedAt", "payload", "livemode", "processedAt", "outcome")
+  VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)
+  ON CONFLICT ("id") DO UPDATE SET "deliveries" = "stripe_events"."deliveries" + 1
+  RETURNING (xmax = 0) AS inserted, ("processedAt" IS NULL AND "deadAt" IS NULL AND "dismissedAt" IS NULL) AS pending`;
+
 /**
  * Inserts the event by its unique id (a redelivery only bumps the delivery count) and, while it still needs
  * processing, enqueues its job in the same transaction: a stored event always has a job, a job always its event.
@@ -74,14 +81,10 @@ export async function storeEvent(event: Stripe.Event): Promise<StoredEvent> {
   let row: { inserted: boolean; pending: boolean };
   try {
     await client.query("BEGIN");
-    const result = await client.query<{ inserted: boolean; pending: boolean }>(
-      `INSERT INTO "stripe_events"
-         ("id", "type", "account", "apiVersion", "stripeCreatedAt", "payload", "livemode", "processedAt", "outcome")
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)
-       ON CONFLICT ("id") DO UPDATE SET "deliveries" = "stripe_events"."deliveries" + 1
-       RETURNING (xmax = 0) AS inserted,
-         ("processedAt" IS NULL AND "deadAt" IS NULL AND "dismissedAt" IS NULL) AS pending`,
-      [
+    const result = await client.query<{ inserted: boolean; pending: boolean }>({
+      name: preparedStatementName(INSERT_EVENT),
+      text: INSERT_EVENT,
+      values: [
         event.id,
         event.type,
         event.account ?? null,
@@ -92,7 +95,7 @@ export async function storeEvent(event: Stripe.Event): Promise<StoredEvent> {
         settledOutcome ? new Date() : null,
         settledOutcome === "livemode_mismatch" ? settledOutcome : null,
       ],
-    );
+    });
     row = result.rows[0]!;
     if (row.pending)
       await boss.send(QUEUES.stripeEvent, { eventId: event.id }, { singletonKey: event.id, db: sqlRunner(client) });
