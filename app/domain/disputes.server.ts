@@ -6,6 +6,7 @@ import type { DisputeInfo } from "#app/stripe/disputes.server.ts";
 import { reverseTransfer } from "#app/stripe/refunds.server.ts";
 import { db, lockOrder, transaction, type Tx } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
+import { queueDisputeClosedEmails, queueDisputeOpenedEmails } from "./email/money-messages.server.ts";
 import { transitionOrderEntitlements } from "./entitlements.server.ts";
 import { DomainError } from "./errors.ts";
 import { refuseUntilOrderRecorded } from "./pending-orders.server.ts";
@@ -61,6 +62,7 @@ export async function applyStripeDispute(
         evidenceDueBy: row.evidenceDueBy?.toISOString() ?? null,
       },
     });
+    await queueDisputeOpenedEmails(tx, row.id);
   }
   if (row.outcome !== "OPEN") return true; // closed already: older events change nothing
 
@@ -91,6 +93,7 @@ export async function applyStripeDispute(
     await rollupDisputeLost(tx, order, { closedAt, amount: row.amount });
     await recordDisputeEvent(tx, row, "lost", { access: "REVOKED", actor: options.actor });
   }
+  await queueDisputeClosedEmails(tx, row.id, { accessRestored: outcome === "WON" && !otherOpen });
   return true;
 }
 

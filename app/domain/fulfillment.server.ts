@@ -10,6 +10,7 @@ import { audit, type AuditActor } from "./audit.server.ts";
 import { syncStripeDispute } from "./disputes.server.ts";
 import { ACCESS_GRANTING } from "./entitlements.server.ts";
 import { queueReceipt } from "./email/messages.server.ts";
+import { duplicatePaymentRefundKey, queueNewSaleEmail } from "./email/money-messages.server.ts";
 import { isDomainError } from "./errors.ts";
 import { recordInvoicePayment, syncMembership } from "./memberships.server.ts";
 import { applyChargeRefunds } from "./refund-events.server.ts";
@@ -153,6 +154,9 @@ export async function fulfillCheckoutSession(
     // The receipt goes with the order: written in this transaction, so it exists exactly when the order does. A
     // duplicate payment gets no receipt for access it does not give (it is refunded).
     if (!owned) await queueReceipt(tx, order.id);
+    // The creator's new-sale notice likewise (optional; a duplicate payment is no sale: it is refunded). The buyer of a
+    // duplicate payment hears of it when its refund succeeds ("we refunded your second payment", refunds.server.ts).
+    if (!owned) await queueNewSaleEmail(tx, order.id);
     if (owned) {
       await audit(tx, {
         actor: options.actor,
@@ -215,7 +219,7 @@ async function applyChargeState(chargeId: string, actor: AuditActor) {
 
 /** The whole remaining amount back to the buyer, reversing the creator's transfer and the platform's fee. */
 async function refundDuplicatePayment(orderId: string, actor: AuditActor) {
-  const requestKey = `duplicate-payment-${orderId}`;
+  const requestKey = duplicatePaymentRefundKey(orderId);
   const existing = await db().refund.findUnique({ where: { requestKey } });
   if (existing) {
     // Recorded but never answered by Stripe: send it again (same idempotency key, same refund).

@@ -63,6 +63,7 @@ async function recordRefundMadeElsewhere(payload: RefundInfo, actor: AuditActor)
     stripeRefund: { id: refund.id, amount: refund.amount, currency: refund.currency, reason: refund.reason, status },
     effects,
     actor,
+    queueEmails: !failed,
   });
   if (failed) {
     const recorded = await db().refund.findUniqueOrThrow({ where: { stripeRefundId: refund.id } });

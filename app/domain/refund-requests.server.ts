@@ -1,6 +1,7 @@
 // Buyers ask for refunds; staff approve (which runs the refund) or decline with a message.
 import { db, isUniqueViolation, lockOrder, transaction } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
+import { queueRefundRequestDecision } from "./email/money-messages.server.ts";
 import { DomainError } from "./errors.ts";
 import { refundOrder } from "./refunds.server.ts";
 
@@ -90,17 +91,18 @@ export async function approveRefundRequest(input: { requestId: string; actor: Au
       where: { id: request.id, status: "OPEN" },
       data: { status: "APPROVED", decidedById: input.actor.id ?? null, decidedAt: new Date(), refundId: refund.id },
     });
-    if (count)
-      await audit(tx, {
-        actor: input.actor,
-        action: "refund_request.approved",
-        entityType: "refund_request",
-        entityId: request.id,
-        orderId: request.orderId,
-        amount: refund.amount,
-        currency: refund.currency,
-        data: { refundId: refund.id },
-      });
+    if (!count) return;
+    await audit(tx, {
+      actor: input.actor,
+      action: "refund_request.approved",
+      entityType: "refund_request",
+      entityId: request.id,
+      orderId: request.orderId,
+      amount: refund.amount,
+      currency: refund.currency,
+      data: { refundId: refund.id },
+    });
+    await queueRefundRequestDecision(tx, request.id);
   }).catch((error) => {
     if (!isUniqueViolation(error)) throw error;
   });
@@ -128,5 +130,6 @@ export async function declineRefundRequest(input: { requestId: string; message: 
       orderId: request.orderId,
       data: { message: input.message },
     });
+    await queueRefundRequestDecision(tx, request.id);
   });
 }

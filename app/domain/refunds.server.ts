@@ -13,6 +13,7 @@ import {
 import { db, isUniqueViolation, lockOrder, transaction, type Tx } from "#app/utils/db.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { restoreRefundedAccess, transitionOrderEntitlements } from "./entitlements.server.ts";
+import { queueRefundSucceededEmails } from "./email/money-messages.server.ts";
 import { DomainError } from "./errors.ts";
 import { formatMoney } from "./money.ts";
 import { isRefundReason, REFUND_REASONS, type RefundReason } from "./refund-reasons.ts";
@@ -297,6 +298,8 @@ export async function settleRefund(input: {
       `refund.${input.status.toLowerCase()}`,
       input.failureReason ? { failureReason: input.failureReason } : undefined,
     );
+    // The buyer hears of a refund once it succeeded (not while it is only reserved), the creator of what it took back.
+    if (input.status === "SUCCEEDED") await queueRefundSucceededEmails(tx, refund.id);
   });
 }
 
@@ -472,6 +475,8 @@ export async function recordExternalRefund(input: {
   };
   effects: ExternalRefundEffects;
   actor: AuditActor;
+  /** False for a refund that already failed on Stripe (recorded only to be undone): no "refund issued" email. */
+  queueEmails?: boolean;
 }) {
   await transaction(async (tx) => {
     await lockOrder(tx, input.orderId);
@@ -514,5 +519,7 @@ export async function recordExternalRefund(input: {
     });
     if (refund.status === "SUCCEEDED" && refundedAmount >= order.totalAmount)
       await revokeIfFullySettled(tx, order.id, input.actor);
+    // A pending one is emailed when it settles (settleRefund).
+    if (refund.status === "SUCCEEDED" && input.queueEmails !== false) await queueRefundSucceededEmails(tx, refund.id);
   });
 }
