@@ -134,8 +134,7 @@ const COLUMN_LIST = Prisma.raw(COLUMNS.map((c) => `"${c}"`).join(", "));
 /**
  * What `daily_revenue` must hold, recomputed from raw rows: one SELECT giving (day, creatorId, currency, …columns).
  * Mirrors rollupSale / rollupRefund (PENDING and SUCCEEDED; a failed one that reached Stripe by its fee refund
- * alone) / rollupDisputeOpened / rollupDisputeLost; a refund
- * or dispute counts in its order's creator and currency.
+ * alone) / rollupDisputeOpened / rollupDisputeLost; a refund or dispute counts in its order's creator and currency.
  */
 const EXPECTED_DAILY = Prisma.sql`
   SELECT "day", "creatorId", "currency", ${SUMS} FROM (

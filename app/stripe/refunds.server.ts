@@ -167,13 +167,14 @@ export async function externalRefundEffects(input: {
     return refunds;
   };
   let refundsOnStripe = await listRefunds();
-  for (;;) {
+  // Refunds made faster than this reads (more than a few times over) are settled by whichever read came last.
+  for (let reads = 1; ; reads++) {
     const charge = await stripe().charges.retrieve(input.chargeId);
     const feeId = typeof charge.application_fee === "string" ? charge.application_fee : charge.application_fee?.id;
     const applicationFeeRefundedTotal = feeId ? (await stripe().applicationFees.retrieve(feeId)).amount_refunded : 0;
     const after = await listRefunds();
-    if (after.length === refundsOnStripe.length)
-      return { transferReversal: input.refund.transferReversal, applicationFeeRefundedTotal, refundsOnStripe };
+    if (after.length === refundsOnStripe.length || reads === 5)
+      return { transferReversal: input.refund.transferReversal, applicationFeeRefundedTotal, refundsOnStripe: after };
     refundsOnStripe = after;
   }
 }
