@@ -9,6 +9,12 @@ import {
 import { db, transaction, type Tx } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
+import {
+  queueDetailsNeeded,
+  queuePayoutFailed,
+  queuePayoutPaid,
+  type PayoutInfo,
+} from "./email/creator-account-messages.server.ts";
 import { feeRateFor } from "./fees.ts";
 
 /** Plain-words status from what Stripe says about the account. */
@@ -29,6 +35,8 @@ export async function syncConnectedAccount(
   account: ConnectedAccountInfo,
   options: { actor: AuditActor; observedAt: Date },
 ) {
+  // Locked: two events' syncs compare with what the other stored, so a new set of requirements is emailed once.
+  await tx.$executeRaw`SELECT 1 FROM "creator_accounts" WHERE "stripeAccountId" = ${account.id} FOR UPDATE`;
   const creator = await tx.creatorAccount.findUnique({ where: { stripeAccountId: account.id } });
   if (!creator) return null;
   if (creator.stripeStatusAt && creator.stripeStatusAt > options.observedAt) return creator;
@@ -59,7 +67,40 @@ export async function syncConnectedAccount(
       data: { from: creator.onboardingStatus, to: status, chargesEnabled: updated.chargesEnabled, requirementsDue },
     });
   }
+  // Stripe asks for more once the creator has been through onboarding: one email per new set of requirements, not one
+  // per event. Before the first submission (a new account lists everything as past due) the onboarding page says it.
+  const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((item) => b.includes(item));
+  if (
+    requirementsDue.length > 0 &&
+    account.detailsSubmitted &&
+    !sameSet(requirementsDue, [...new Set(creator.requirementsDue)])
+  )
+    await queueDetailsNeeded(tx, {
+      creatorId: creator.id,
+      requirements: requirementsDue,
+      pastDue: account.pastDue.length > 0,
+      chargesEnabled: account.chargesEnabled,
+      payoutsEnabled: account.payoutsEnabled,
+      observedAt: options.observedAt,
+    });
   return updated;
+}
+
+/**
+ * Stripe reported a payout on a creator's connected account (`payout.paid`, `payout.failed`): the creator is told,
+ * once per payout and outcome. A payout that failed after it was reported paid gets no "paid" email any more if the
+ * failure came first. Accounts that are not our creators' are ignored.
+ */
+export async function notePayout(input: { accountId: string; outcome: "paid" | "failed"; payout: PayoutInfo }) {
+  return transaction(async (tx) => {
+    const creator = await tx.creatorAccount.findUnique({
+      where: { stripeAccountId: input.accountId },
+      select: { id: true },
+    });
+    if (!creator) return null;
+    const queue = input.outcome === "paid" ? queuePayoutPaid : queuePayoutFailed;
+    return queue(tx, { creatorId: creator.id, payout: input.payout });
+  });
 }
 
 /**

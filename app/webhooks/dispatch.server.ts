@@ -4,6 +4,7 @@ import type { HandlerMap } from "./handler-map.ts";
 import { checkoutHandlers } from "./handlers/checkout.server.ts";
 import { connectHandlers } from "./handlers/connect.server.ts";
 import { membershipHandlers } from "./handlers/memberships.server.ts";
+import { payoutHandlers } from "./handlers/payouts.server.ts";
 import { refundHandlers } from "./handlers/refunds.server.ts";
 
 const handlers: HandlerMap = {
@@ -11,6 +12,7 @@ const handlers: HandlerMap = {
   ...connectHandlers,
   ...refundHandlers,
   ...membershipHandlers,
+  ...payoutHandlers,
 };
 
 export type EventHandler = (event: Stripe.Event) => Promise<void>;
