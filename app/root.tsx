@@ -8,11 +8,13 @@ import {
   Outlet,
   Scripts,
   ScrollRestoration,
+  useLocation,
   useNavigation,
   useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
+import { VerifyEmailNotice } from "#app/components/verify-email-notice.tsx";
 import { useNonce } from "#app/components/nonce.tsx";
 import { getUser, type SessionUser } from "#app/utils/auth.server.ts";
 import { usesLocalStripe } from "#app/utils/env.server.ts";
@@ -31,7 +33,12 @@ export const meta: MetaFunction = () => [
 /** On every page's data: only what the header shows of the signed-in person. */
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await getUser(request);
-  return { user: user ? { name: user.name, role: user.role } : null, testMode: usesLocalStripe() };
+  return {
+    user: user ? { name: user.name, role: user.role } : null,
+    // An account whose address is not proven yet sees a reminder with "send the link again" on every page.
+    unverifiedEmail: user && !user.emailVerifiedAt ? user.email : null,
+    testMode: usesLocalStripe(),
+  };
 }
 
 const NAV: Record<SessionUser["role"] | "ANONYMOUS", { to: string; label: string }[]> = {
@@ -94,6 +101,14 @@ function Header({ user }: { user: Pick<SessionUser, "name" | "role"> | null }) {
               <span className="hidden text-slate-600 sm:inline" data-testid="signed-in-as">
                 {user.name} <span className="text-slate-400">· {user.role.toLowerCase()}</span>
               </span>
+              <NavLink
+                to="/settings"
+                className={({ isActive }) =>
+                  `font-medium ${isActive ? "text-brand-700" : "text-slate-700 hover:text-slate-900"}`
+                }
+              >
+                Settings
+              </NavLink>
               <Form method="post" action="/logout">
                 <button type="submit" className="btn-secondary py-1.5">
                   Log out
@@ -131,6 +146,9 @@ function ProgressBar() {
 export function Layout({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("root");
   const nonce = useNonce();
+  const { pathname } = useLocation();
+  // Pages with their own "confirm your email" notice (or about the link itself) skip the reminder.
+  const ownNotice = /^\/(settings|verify-email|creator\/products\/)/.test(pathname);
   return (
     <html lang="en" className="h-full">
       <head>
@@ -147,7 +165,16 @@ export function Layout({ children }: { children: ReactNode }) {
           </div>
         ) : null}
         <Header user={data?.user ?? null} />
-        <main className="mx-auto w-full max-w-6xl flex-1 px-4 py-8">{children}</main>
+        <main className="mx-auto w-full max-w-6xl flex-1 px-4 py-8">
+          {data?.unverifiedEmail && !ownNotice ? (
+            <div className="mb-6">
+              <VerifyEmailNotice email={data.unverifiedEmail}>
+                Confirm your email address to finish setting up your account.
+              </VerifyEmailNotice>
+            </div>
+          ) : null}
+          {children}
+        </main>
         <footer className="border-t border-slate-200 bg-white py-6 text-center text-xs text-slate-500">
           Makers Market · payments by Stripe Connect · creators keep what they earn, minus a clear platform fee
         </footer>

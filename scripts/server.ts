@@ -34,7 +34,8 @@ import {
 
 const WEBHOOK_PATH = "/api/webhooks/stripe";
 /** Stripe calls the webhook from its own servers: it is authenticated by its signature, not by origin. */
-const ORIGIN_CHECK_EXEMPT = [WEBHOOK_PATH];
+// Unsubscribe links prove themselves too (a signed token): mail clients POST to them from nowhere (RFC 8058).
+const ORIGIN_CHECK_EXEMPT = [WEBHOOK_PATH, "/unsubscribe"];
 /** The product form (new and edit, and Remix's `.data` submissions of them) is the one multipart upload. */
 const PRODUCT_FORM_PATH = /^\/creator\/products\/[^/]+(\.data)?$/;
 /** Where forms may lead the browser: our pages, and Stripe's hosted Checkout, billing portal and Connect pages. */

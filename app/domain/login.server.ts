@@ -57,7 +57,7 @@ authenticator.use(
     if (!user)
       throw new DomainError("bad_credentials", "That email and password don't match an account.", { status: 401 });
     await loginSucceeded(email, ip);
-    return { id: user.id, email: user.email, name: user.name, role: user.role };
+    return { id: user.id, email: user.email, name: user.name, role: user.role, emailVerifiedAt: user.emailVerifiedAt };
   }),
   "form",
 );

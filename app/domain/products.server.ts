@@ -9,6 +9,7 @@
 // retries the same step (product-prices.server.ts).
 import type { BillingInterval } from "#app/generated/prisma/client.ts";
 import { isUniqueViolation, transaction, type Tx } from "#app/utils/db.server.ts";
+import { emailVerified, UNVERIFIED_CANNOT_PUBLISH } from "./account-email.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { DomainError } from "./errors.ts";
 import { creatorFor, ownedProduct } from "./own-products.server.ts";
@@ -200,13 +201,15 @@ export async function updateProduct(input: {
 }
 
 /**
- * Publishing needs charges enabled on the creator's Stripe account and a current price; a download also needs a file
- * to deliver (a membership's file is optional).
+ * Publishing needs a confirmed email address, charges enabled on the creator's Stripe account and a current price; a
+ * download also needs a file to deliver (a membership's file is optional).
  */
 export async function publishProduct(input: { userId: string; productId: string; actor: AuditActor }) {
   const result = await transaction(async (tx) => {
     const creator = await creatorFor(tx, input.userId);
     const product = await ownedProduct(tx, input.userId, input.productId);
+    if (!product.published && !(await emailVerified(tx, input.userId)))
+      throw new DomainError("not_publishable", UNVERIFIED_CANNOT_PUBLISH, { status: 403 });
     if (!creator.chargesEnabled) throw new DomainError("not_publishable", CHARGES_DISABLED);
     if (product.kind === "DOWNLOAD" && !product.deliverablePath)
       throw new DomainError("not_publishable", "Upload the file buyers will download before publishing.", {

@@ -10,6 +10,7 @@ import os from "node:os";
 import pLimit from "p-limit";
 import { db, isUniqueViolation, transaction } from "#app/utils/db.server.ts";
 import { block, consume, forget, refund, type RateLimit } from "#app/utils/rate-limit.server.ts";
+import { startEmailVerification } from "./account-email.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { DomainError } from "./errors.ts";
 import type { Role } from "#app/generated/prisma/client.ts";
@@ -56,7 +57,10 @@ export function emailTaken() {
   });
 }
 
-/** Self-registration creates buyers and creators only; staff accounts are made by `npm run staff:create`. */
+/**
+ * Self-registration creates buyers and creators only; staff accounts are made by `npm run staff:create`. The new
+ * account's address is unproven until the link emailed with it (in the same transaction) is followed.
+ */
 export async function signUp(input: {
   email: string;
   name: string;
@@ -73,6 +77,7 @@ export async function signUp(input: {
       const user = await tx.user.create({
         data: { email: input.email.toLowerCase(), name: input.name, passwordHash, role: input.role },
       });
+      await startEmailVerification(tx, user);
       if (user.role === "CREATOR")
         await tx.creatorAccount.create({
           data: { userId: user.id, displayName: input.name, slug: creatorSlug(input.name, user.id) },

@@ -6,14 +6,17 @@ import { db } from "./db.server.ts";
 import { env } from "./env.server.ts";
 import { getSessionId } from "./session.server.ts";
 
-export type SessionUser = Pick<User, "id" | "email" | "name" | "role">;
+export type SessionUser = Pick<User, "id" | "email" | "name" | "role" | "emailVerifiedAt">;
 
 export async function getUser(request: Request): Promise<SessionUser | null> {
   const sessionId = await getSessionId(request);
   if (!sessionId) return null;
   const session = await db().session.findUnique({
     where: { id: sessionId },
-    select: { expiresAt: true, user: { select: { id: true, email: true, name: true, role: true } } },
+    select: {
+      expiresAt: true,
+      user: { select: { id: true, email: true, name: true, role: true, emailVerifiedAt: true } },
+    },
   });
   if (!session || session.expiresAt < new Date()) return null;
   return session.user;

@@ -7,11 +7,12 @@
 // never writes two; delivery locks the row and skips one already SENT, so a retried or duplicated job sends nothing
 // twice. The Message-ID is made from the key: should a crash between the server's acceptance and our commit make us
 // send again, the copy carries the same Message-ID and mail clients recognise it.
+import crypto from "node:crypto";
 import { render } from "@react-email/components";
 import type { ReactElement } from "react";
 import type { Prisma } from "#app/generated/prisma/client.ts";
 import { db, transaction, type Tx } from "#app/utils/db.server.ts";
-import { mailDisabled } from "#app/utils/env.server.ts";
+import { env, mailDisabled } from "#app/utils/env.server.ts";
 import { messageIdDomain, sendMail } from "#app/utils/mailer.server.ts";
 import { prismaSqlRunner, queue, QUEUES } from "#app/utils/queue.server.ts";
 import { audit, type AuditActor } from "#app/domain/audit.server.ts";
@@ -41,6 +42,75 @@ export const OPTIONAL_EMAIL_TOPICS = {
 
 export type OptionalEmailTopic = keyof typeof OPTIONAL_EMAIL_TOPICS;
 
+export function isOptionalEmailTopic(value: string): value is OptionalEmailTopic {
+  return Object.hasOwn(OPTIONAL_EMAIL_TOPICS, value);
+}
+
+// Unsubscribe links: `<userId>.<topic>.<signature>`, an HMAC-SHA256 of the pair under SESSION_SECRET. It needs no login
+// and does not expire (a link in an old email must still work); it can only turn that one topic off for that person.
+function unsubscribeSignature(userId: string, topic: string) {
+  return crypto.createHmac("sha256", env().SESSION_SECRET).update(`unsubscribe:${userId}:${topic}`).digest("base64url");
+}
+
+export function unsubscribeToken(userId: string, topic: OptionalEmailTopic) {
+  return `${userId}.${topic}.${unsubscribeSignature(userId, topic)}`;
+}
+
+/** The person and topic an unsubscribe token names, or null when it is malformed or its signature is wrong. */
+export function readUnsubscribeToken(token: string): { userId: string; topic: OptionalEmailTopic } | null {
+  const parts = token.split(".");
+  if (parts.length !== 3) return null;
+  const [userId, topic, signature] = parts as [string, string, string];
+  if (!/^[a-z0-9]{1,40}$/i.test(userId) || !isOptionalEmailTopic(topic)) return null;
+  const expected = Buffer.from(unsubscribeSignature(userId, topic));
+  const given = Buffer.from(signature);
+  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return null;
+  return { userId, topic };
+}
+
+export function unsubscribeUrl(userId: string, topic: OptionalEmailTopic) {
+  return `${env().APP_URL}/unsubscribe/${unsubscribeToken(userId, topic)}`;
+}
+
+/** Whether `userId` turned `topic` off (notification settings or an unsubscribe link). */
+export async function optedOut(tx: Tx, userId: string, topic: OptionalEmailTopic) {
+  return (await tx.emailOptOut.count({ where: { userId, topic } })) > 0;
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/**
+ * A non-essential email's content with its unsubscribe lines added (HTML before `</body>`, text at the end), and the
+ * RFC 8058 headers: a mail client's "Unsubscribe" button POSTs `List-Unsubscribe=One-Click` to the same link.
+ */
+function withUnsubscribe(
+  content: EmailContent,
+  headers: Record<string, string>,
+  userId: string,
+  topic: OptionalEmailTopic,
+) {
+  const url = unsubscribeUrl(userId, topic);
+  const settings = `${env().APP_URL}/settings`;
+  const what = OPTIONAL_EMAIL_TOPICS[topic].toLowerCase();
+  const block =
+    `<table role="presentation" width="100%" style="max-width:560px;margin:0 auto" data-unsubscribe>` +
+    `<tr><td style="padding:0 16px 32px;font-family:Inter,ui-sans-serif,system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;` +
+    `font-size:12px;line-height:18px;color:#64748b">` +
+    `You can turn off emails about ${escapeHtml(what)}: ` +
+    `<a href="${escapeHtml(url)}" style="color:#4f46e5">Unsubscribe</a> · ` +
+    `<a href="${escapeHtml(settings)}" style="color:#4f46e5">Notification settings</a>` +
+    `</td></tr></table>`;
+  const closing = content.html.lastIndexOf("</body>");
+  const html =
+    closing === -1 ? content.html + block : content.html.slice(0, closing) + block + content.html.slice(closing);
+  const text = `${content.text}\n\nTurn off emails about ${what}: ${url}\nNotification settings: ${settings}`;
+  return {
+    content: { ...content, html, text },
+    headers: { ...headers, "List-Unsubscribe": `<${url}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
+  };
+}
+
 export interface QueuedEmail {
   /** Names the message once: the same key queued again (a retried cause) is the same email. */
   key: string;
@@ -62,20 +132,36 @@ export function messageIdFor(key: string) {
 
 /**
  * Writes `email` to the outbox and enqueues its delivery, both inside `tx` (the transaction of the change that causes
- * it). Returns the email's id, or null when nothing new was queued: its key was queued before, or mail is disabled.
+ * it). Returns the email's id, or null when nothing new was queued: its key was queued before, mail is disabled, or the
+ * email names a `topic` its recipient turned off.
+ *
+ * An email with a `topic` is about its recipient's account (`userId`, or else the account of `to`): it is skipped when
+ * that account turned the topic off, and otherwise carries an unsubscribe link and the List-Unsubscribe headers.
  */
 export async function queueEmail(tx: Tx, email: QueuedEmail): Promise<string | null> {
   if (mailDisabled()) return null;
+  let content = email.content;
+  let headers = email.headers ?? {};
+  if (email.topic) {
+    const userId =
+      email.userId ??
+      (await tx.user.findUnique({ where: { email: email.to.toLowerCase() }, select: { id: true } }))?.id ??
+      null;
+    if (userId) {
+      if (await optedOut(tx, userId, email.topic)) return null;
+      ({ content, headers } = withUnsubscribe(content, headers, userId, email.topic));
+    }
+  }
   const [row] = await tx.email.createManyAndReturn({
     data: [
       {
         key: email.key,
         kind: email.kind,
         to: email.to,
-        subject: email.content.subject,
-        html: email.content.html,
-        text: email.content.text,
-        headers: email.headers ?? {},
+        subject: content.subject,
+        html: content.html,
+        text: content.text,
+        headers,
         messageId: messageIdFor(email.key),
         userId: email.userId ?? null,
         orderId: email.orderId ?? null,

@@ -6,6 +6,7 @@ import { PageHeading } from "#app/components/dashboard.tsx";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { FormError, Notice } from "#app/components/forms.tsx";
 import { ProductForm } from "#app/components/product-form.tsx";
+import { VerifyEmailNotice } from "#app/components/verify-email-notice.tsx";
 import { actorFromRequest } from "#app/domain/audit.server.ts";
 import { coverUrl } from "#app/domain/catalog.server.ts";
 import { domainErrorResponse } from "#app/domain/error-responses.server.ts";
@@ -38,6 +39,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   ]);
   return {
     chargesEnabled: creator.chargesEnabled,
+    // Publishing needs a confirmed address: the status panel says so, with "send the link again".
+    unverifiedEmail: user.emailVerifiedAt ? null : user.email,
     accept: uploadHints(),
     // After a membership save that couldn't reach Stripe (see `savedUrl`).
     stripeWarning: new URL(request.url).searchParams.get("stripe") === "unreachable" ? STRIPE_UNREACHABLE : null,
@@ -140,7 +143,7 @@ const KEEP_ACCESS = {
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function StatusPanel() {
-  const { product, chargesEnabled } = useLoaderData<typeof loader>();
+  const { product, chargesEnabled, unverifiedEmail } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const pending = navigation.state === "submitting" ? navigation.formData?.get("intent") : null;
@@ -208,6 +211,9 @@ function StatusPanel() {
               </Link>{" "}
               so you can accept payments.
             </Notice>
+          ) : null}
+          {unverifiedEmail ? (
+            <VerifyEmailNotice email={unverifiedEmail}>To publish, confirm your email address.</VerifyEmailNotice>
           ) : null}
           <Form method="post">
             <input type="hidden" name="intent" value="publish" />
