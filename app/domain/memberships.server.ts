@@ -23,6 +23,15 @@ import { db, Prisma, transaction, type Tx } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
 import { audit, type AuditActor } from "./audit.server.ts";
 import { DAY_MS } from "./day-range.ts";
+import {
+  queueMembershipCanceled,
+  queueMembershipEnded,
+  queueMembershipReceipt,
+  queueMembershipStarted,
+  queuePaymentActionRequired,
+  queuePaymentFailed,
+  queueTrialEnding,
+} from "./email/membership-messages.server.ts";
 import { rollupSale } from "./revenue.server.ts";
 
 export const MEMBERSHIP_STATUS_WORDS: Record<MembershipStatus, string> = {
@@ -201,9 +210,72 @@ export async function syncMembership(subscriptionId: string, actor: AuditActor):
       });
     }
     await writeMembershipEntitlement(tx, membership, actor);
+    await queueLifecycleEmails(tx, existing, membership);
     const latestInvoiceId = sub.latestInvoiceId;
     return { status: "synced", membershipId: membership.id, latestInvoiceId } as const;
   });
+}
+
+const STARTED: MembershipStatus[] = ["TRIALING", "ACTIVE"];
+const ENDED: MembershipStatus[] = ["CANCELED", "UNPAID", "INCOMPLETE_EXPIRED"];
+
+/**
+ * The emails a change of the membership causes, in the sync's transaction: the start (welcome, new member) when it
+ * first becomes a trial or a paid membership, the cancellation when it is first set to end, the end when it first
+ * ends after it had started. Each key names its cause, so a sync that sees the same change again queues nothing.
+ */
+async function queueLifecycleEmails(
+  tx: Tx,
+  before: { status: MembershipStatus; cancelAtPeriodEnd: boolean; cancelAt: Date | null; endedAt: Date | null } | null,
+  after: { id: string; status: MembershipStatus; cancelAtPeriodEnd: boolean; cancelAt: Date | null },
+) {
+  if (STARTED.includes(after.status) && (!before || before.status === "INCOMPLETE"))
+    await queueMembershipStarted(tx, after.id);
+  if (!before) return;
+  const ending = (m: { cancelAtPeriodEnd: boolean; cancelAt: Date | null }) =>
+    m.cancelAtPeriodEnd || m.cancelAt !== null;
+  if (!ENDED.includes(after.status) && ending(after) && !ending(before)) await queueMembershipCanceled(tx, after.id);
+  if (
+    ENDED.includes(after.status) &&
+    before.endedAt === null &&
+    !ENDED.includes(before.status) &&
+    before.status !== "INCOMPLETE"
+  )
+    await queueMembershipEnded(tx, after.id, { unpaid: after.status === "UNPAID" || before.status === "PAST_DUE" });
+}
+
+/**
+ * Stripe says a trial ends soon (`customer.subscription.trial_will_end`): the membership is synced and, while it is
+ * still a trial that will convert, the buyer is told when and for how much.
+ */
+export async function noticeTrialEnding(subscriptionId: string, actor: AuditActor) {
+  const synced = await syncMembership(subscriptionId, actor);
+  if (synced.status !== "synced") return null;
+  return transaction((tx) => queueTrialEnding(tx, synced.membershipId));
+}
+
+/**
+ * A renewal payment failed (`invoice.payment_failed`) or waits for the buyer's bank (`invoice.payment_action_required`).
+ * The invoice is read from Stripe: once paid or voided (a late event) nobody is asked anything; a failure that only
+ * needs the buyer's confirmation gets the confirmation email, not a second one about the card.
+ */
+export async function noticeInvoicePaymentProblem(
+  input: { invoiceId: string; kind: "failed" | "action_required"; amountDue: number },
+  actor: AuditActor,
+) {
+  const invoice = await retrieveInvoice(input.invoiceId);
+  if (!invoice.subscriptionId) return null;
+  const synced = await syncMembership(invoice.subscriptionId, actor);
+  if (synced.status !== "synced" || invoice.status !== "open") return null;
+  const intentStatus = invoice.paymentIntentId ? await paymentIntentStatus(invoice.paymentIntentId) : null;
+  const base = { membershipId: synced.membershipId, invoiceId: invoice.id, amountDue: input.amountDue };
+  if (input.kind === "failed") {
+    if (intentStatus === "requires_action") return null;
+    return transaction((tx) => queuePaymentFailed(tx, { ...base, currency: invoice.currency }));
+  }
+  if (!invoice.hostedInvoiceUrl) return null;
+  const confirmUrl = invoice.hostedInvoiceUrl;
+  return transaction((tx) => queuePaymentActionRequired(tx, { ...base, currency: invoice.currency, confirmUrl }));
 }
 
 /** A failed or unauthenticated renewal, for the buyer's banner: from the latest invoice, while it is still open. */
@@ -289,6 +361,8 @@ export async function recordInvoicePayment(
   actor: AuditActor,
   /** A sync of the invoice's subscription the caller just did (so it isn't read from Stripe twice). */
   alreadySynced?: SyncResult,
+  /** The period the invoice pays for (its subscription line's), for the buyer's receipt. */
+  period: { start: Date; end: Date } | null = null,
 ): Promise<InvoiceResult> {
   const invoice = await retrieveInvoice(invoiceId);
   const { subscriptionId } = invoice;
@@ -366,6 +440,9 @@ export async function recordInvoicePayment(
         chargeId: payment.chargeId,
       },
     });
+    // The first invoice's payment is in the welcome email; every later one gets its receipt.
+    if (invoice.billingReason !== "subscription_create")
+      await queueMembershipReceipt(tx, { orderId: order.id, period });
     return { status: "recorded", orderId: order.id, membershipId: membership.id } as const;
   });
 }
