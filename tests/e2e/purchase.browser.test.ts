@@ -31,6 +31,8 @@ describe("the purchase path", () => {
     async () => {
       const creatorPage = await context.browser.newPage();
       await signUp(creatorPage, { name: "Rosa Maker", email: "rosa@example.com", sell: true });
+      // Publishing needs a confirmed address (the emailed link is followed in accounts.browser.test.ts); here it is.
+      await db().user.update({ where: { email: "rosa@example.com" }, data: { emailVerifiedAt: new Date() } });
       expect(await creatorPage.getByTestId("onboarding-status").textContent()).toBe("Not started");
 
       // Express onboarding on the emulator's hosted page.
