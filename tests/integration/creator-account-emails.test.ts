@@ -8,7 +8,7 @@ const { refreshFromStripe } = await import("#app/domain/creators.server.ts");
 const { db } = await import("#app/utils/db.server.ts");
 const { env } = await import("#app/utils/env.server.ts");
 const { onboardedCreator, buyThroughCheckout, publishedProduct } = await import("#tests/helpers/marketplace.ts");
-const { deliveries, links, waitForDeliveries } = await import("#tests/helpers/mail.ts");
+const { deliveries, header, links, waitForDeliveries } = await import("#tests/helpers/mail.ts");
 const { createUser } = await import("#tests/helpers/requests.ts");
 const { controls, startTestStripe } = await import("#tests/helpers/stripe.ts");
 
@@ -123,6 +123,7 @@ describe("payouts", () => {
     expect(links(message!)).toContain(`${env().APP_URL}/creator/stripe-dashboard`);
     const row = await db().email.findUniqueOrThrow({ where: { key: `payout-paid:${payoutId}` } });
     expect(row).toMatchObject({ kind: "creator_payout_paid", userId: user.id });
+    expect(header(message!, "List-Unsubscribe")).toMatch(/\/unsubscribe\//);
     await quiet();
     expect(await payoutMail(user.email)).toHaveLength(1);
   });
@@ -155,6 +156,24 @@ describe("payouts", () => {
     await stripeEnv.settle();
     await quiet();
     expect(await payoutMail(user.email)).toHaveLength(2);
+  });
+
+  it("a creator who turned off payout emails hears only of a failed payout (essential)", async () => {
+    const { user, creator } = await creatorWithBalance();
+    await db().emailOptOut.create({ data: { userId: user.id, topic: "creator_payouts" } });
+    const payout = await stripeEnv.stripe.payouts.create(
+      { amount: 2_000, currency: "usd" },
+      { stripeAccount: creator.stripeAccountId! },
+    );
+    await stripeEnv.settle();
+    await controls.failPayout(stripeEnv.url, payout.id, "invalid_account_number");
+    await stripeEnv.settle();
+    const [failed] = await waitForPayoutMail(user.email);
+    expect(failed!.subject).toBe("Your payout of $20.00 failed");
+    expect(failed!.text).toContain("The routing number seems correct, but the account number is invalid.");
+    expect(header(failed!, "List-Unsubscribe")).toBeUndefined();
+    await quiet();
+    expect((await payoutMail(user.email)).map((m) => m.subject)).toEqual(["Your payout of $20.00 failed"]);
   });
 
   it("a payout whose failure is reported before its 'paid' event sends only the failure", async () => {

@@ -10,7 +10,7 @@ const { startCheckout } = await import("#app/domain/checkout.server.ts");
 const { db } = await import("#app/utils/db.server.ts");
 const { env } = await import("#app/utils/env.server.ts");
 const { buyerOnTestClock, onboardedCreator, publishedMembership } = await import("#tests/helpers/marketplace.ts");
-const { deliveries, links } = await import("#tests/helpers/mail.ts");
+const { deliveries, header, links } = await import("#tests/helpers/mail.ts");
 const { controls, startTestStripe } = await import("#tests/helpers/stripe.ts");
 
 type TestStripe = Awaited<ReturnType<typeof startTestStripe>>;
@@ -116,6 +116,9 @@ describe("a membership with a trial, every webhook delivered twice", () => {
         where: { kind: "creator_new_member", to: creatorUser.email },
       });
       expect(memberRow.userId).toBe(creatorUser.id);
+      // Non-essential: it carries the one-click unsubscribe; the buyer's welcome (billing) does not.
+      expect(header(member!, "List-Unsubscribe")).toMatch(/\/unsubscribe\//);
+      expect(header(welcome!, "List-Unsubscribe")).toBeUndefined();
       expect(await mail(to, RECEIPT)).toHaveLength(0); // the trial's $0 invoice is no receipt
 
       await advance(buyer, START + 5 * DAY); // Stripe: the trial ends in 3 days
@@ -249,5 +252,24 @@ describe("payment problems", () => {
     await quiet();
     expect(await mail(to, CONFIRM)).toHaveLength(1);
     expect(await mail(to, FAILED)).toHaveLength(0);
+  });
+});
+
+describe("settings and currencies", () => {
+  it("a creator who turned off new-member emails gets none; the buyer's welcome still goes; yen shows no decimals", async () => {
+    const { user: creatorUser, creator } = await onboardedCreator(stripeEnv.url);
+    await db().emailOptOut.create({ data: { userId: creatorUser.id, topic: "creator_members" } });
+    const product = await publishedMembership(creator.id, { monthly: 1_500, currency: "jpy" });
+    const buyer = await buyerOnTestClock(stripe, START);
+    await subscribe(buyer, product.id);
+    const [welcome] = await waitForMail(buyer.user.email, WELCOME);
+    for (const part of parts(welcome!)) {
+      expect(part).toContain("¥1,500 per month");
+      expect(part).not.toContain("¥15.00");
+      expect(part).toContain("JPY");
+    }
+    await quiet();
+    expect(await mail(creatorUser.email, NEW_MEMBER)).toHaveLength(0);
+    expect(await db().email.count({ where: { kind: "creator_new_member", to: creatorUser.email } })).toBe(0);
   });
 });
