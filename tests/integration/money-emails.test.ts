@@ -104,7 +104,7 @@ describe("the creator's new-sale email", () => {
     );
     expect(links(message)).toContain(`${env().APP_URL}/creator/dashboard`);
     const row = await db().email.findUniqueOrThrow({ where: { key: `new-sale:${order.id}` } });
-    expect(row).toMatchObject({ kind: "new_sale", userId: creatorUser.id, orderId: order.id });
+    expect(row).toMatchObject({ kind: "new_sale", to: creatorUser.email, userId: creatorUser.id });
     // The buyer gets their receipt, not the creator's notice.
     expect(await received(buyer.email, /^New sale/)).toHaveLength(0);
     await expectOnly(creatorUser.email, /^New sale/);

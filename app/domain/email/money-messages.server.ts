@@ -432,6 +432,6 @@ export async function queueNewSaleEmail(tx: Tx, orderId: string) {
     to: order.creator.user.email,
     topic: "creator_sales",
     userId: order.creator.userId,
-    orderId: order.id,
+    // The key names the order; `orderId` stays the buyer's emails' (a paid order's outbox rows are its receipt).
   });
 }
