@@ -2,6 +2,7 @@
 // and which non-essential emails they get. Receipts, security and payment-problem emails always go.
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { useEffect, useRef } from "react";
 import { z } from "zod";
 import { GeneralErrorBoundary } from "#app/components/error-boundary.tsx";
 import { Field, FormError, Notice } from "#app/components/forms.tsx";
@@ -106,6 +107,11 @@ function EmailSection() {
   const busy = navigation.state === "submitting" && navigation.formData?.get("intent") === "change-email";
   const mine = actionData?.intent === "change-email" ? actionData : null;
   const resent = actionData?.intent === "resend-verification" ? actionData : null;
+  // Once the link is on its way, the form is emptied (the password above all).
+  const changeForm = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (mine?.message) changeForm.current?.reset();
+  }, [mine]);
   return (
     <section className="card space-y-5" aria-labelledby="email-heading">
       <div>
@@ -139,7 +145,7 @@ function EmailSection() {
         </VerifyEmailNotice>
       ) : null}
       {resent?.message && verified ? <Notice tone="success">{resent.message}</Notice> : null}
-      <Form method="post" className="space-y-4 border-t border-slate-200 pt-5" noValidate>
+      <Form ref={changeForm} method="post" className="space-y-4 border-t border-slate-200 pt-5" noValidate>
         <input type="hidden" name="intent" value="change-email" />
         <div>
           <h3 className="font-semibold">Change your email</h3>
@@ -224,7 +230,7 @@ function NotificationsSection() {
                   name="topic"
                   value={topic.topic}
                   defaultChecked={topic.enabled}
-                  className="mt-0.5 h-4 w-4 rounded border-slate-300 text-brand-600 focus:ring-brand-500"
+                  className="mt-0.5 h-4 w-4 shrink-0 accent-brand-600"
                 />
                 <span className="font-medium text-slate-900">{topic.label}</span>
               </label>
@@ -241,7 +247,9 @@ function NotificationsSection() {
 
 export default function Settings() {
   const [searchParams] = useSearchParams();
-  const done = DONE[searchParams.get("done") ?? ""];
+  const actionData = useActionData<typeof action>();
+  // The confirmation a followed link brought here; gone once something else is done on the page.
+  const done = actionData ? undefined : DONE[searchParams.get("done") ?? ""];
   return (
     <div className="mx-auto max-w-2xl space-y-6">
       <div>
