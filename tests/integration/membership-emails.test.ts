@@ -12,6 +12,8 @@ const { env } = await import("#app/utils/env.server.ts");
 const { buyerOnTestClock, onboardedCreator, publishedMembership } = await import("#tests/helpers/marketplace.ts");
 const { deliveries, header, links } = await import("#tests/helpers/mail.ts");
 const { controls, startTestStripe } = await import("#tests/helpers/stripe.ts");
+const { callRoute, formRequest, getRequest, sessionCookie } = await import("#tests/helpers/requests.ts");
+const library = await import("#app/routes/_library+/library.tsx");
 
 type TestStripe = Awaited<ReturnType<typeof startTestStripe>>;
 let stripeEnv: TestStripe;
@@ -196,6 +198,20 @@ describe("payment problems", () => {
     }
     expect(links(failed!)).toContain(`${env().APP_URL}/library#memberships-heading`);
     expect(await mail(to, RECEIPT)).toHaveLength(0);
+    // The link's page shows the failed payment with the button that opens Stripe's billing portal to change the card.
+    const cookie = await sessionCookie(buyer.user.id);
+    const page = await callRoute(library.loader, getRequest("/library", { cookie }));
+    const shown = (await page.json()) as { memberships: { id: string; problem: { kind: string } | null }[] };
+    expect(shown.memberships[0]!.problem?.kind).toBe("failed");
+    const portal = await callRoute(
+      library.action,
+      formRequest("/library", { intent: "manage-billing", membershipId: shown.memberships[0]!.id }, { cookie }),
+    );
+    expect(portal.status).toBe(303);
+    expect(portal.headers.get("location")).toMatch(/\/p\/session\//); // the emulator's billing portal page
+    const portalPage = await fetch(portal.headers.get("location")!);
+    expect(portalPage.status).toBe(200);
+    expect(await portalPage.text()).toMatch(/card/i);
 
     await advance(buyer, START + 16 * DAY); // Stripe's retries fail too, then it cancels
     const [ended] = await waitForMail(to, ENDED);

@@ -39,6 +39,9 @@ async function membershipFacts(tx: Tx, membershipId: string) {
   return { m, facts };
 }
 
+/** Ended memberships are asked nothing more about payments (their ending has its own email). */
+const ENDED = new Set(["CANCELED", "UNPAID", "INCOMPLETE_EXPIRED"]);
+
 /** A new membership's start (trial or paid): the buyer's welcome and the creator's new-member email. */
 export async function queueMembershipStarted(tx: Tx, membershipId: string) {
   const { m, facts } = await membershipFacts(tx, membershipId);
@@ -134,6 +137,7 @@ export async function queuePaymentFailed(
   input: { membershipId: string; invoiceId: string; amountDue: number; currency: string },
 ) {
   const { m, facts } = await membershipFacts(tx, input.membershipId);
+  if (ENDED.has(m.status)) return null;
   const notice = paymentFailedNotice({
     ...facts,
     currency: input.currency,
@@ -155,6 +159,7 @@ export async function queuePaymentActionRequired(
   input: { membershipId: string; invoiceId: string; amountDue: number; currency: string; confirmUrl: string },
 ) {
   const { m, facts } = await membershipFacts(tx, input.membershipId);
+  if (ENDED.has(m.status)) return null;
   const notice = paymentActionNotice({
     ...facts,
     currency: input.currency,
