@@ -67,14 +67,11 @@ export async function syncConnectedAccount(
       data: { from: creator.onboardingStatus, to: status, chargesEnabled: updated.chargesEnabled, requirementsDue },
     });
   }
-  // Stripe asks for more once the creator has been through onboarding: one email per new set of requirements, not one
-  // per event. Before the first submission (a new account lists everything as past due) the onboarding page says it.
-  const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((item) => b.includes(item));
-  if (
-    requirementsDue.length > 0 &&
-    account.detailsSubmitted &&
-    !sameSet(requirementsDue, [...new Set(creator.requirementsDue)])
-  )
+  // Stripe asks for more once the creator has been through onboarding: one email when something new is asked for, not
+  // one per event, nor when the creator has sent part of it. Before the first submission (a new account lists
+  // everything as past due) the onboarding page says what is missing, so nothing asked then counts as asked by email.
+  const askedBefore = creator.detailsSubmitted ? creator.requirementsDue : [];
+  if (account.detailsSubmitted && requirementsDue.some((item) => !askedBefore.includes(item)))
     await queueDetailsNeeded(tx, {
       creatorId: creator.id,
       requirements: requirementsDue,

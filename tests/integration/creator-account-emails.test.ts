@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const { SYSTEM_ACTOR } = await import("#app/domain/audit.server.ts");
-const { refreshFromStripe } = await import("#app/domain/creators.server.ts");
-const { db } = await import("#app/utils/db.server.ts");
+const { refreshFromStripe, syncConnectedAccount } = await import("#app/domain/creators.server.ts");
+const { db, transaction } = await import("#app/utils/db.server.ts");
 const { env } = await import("#app/utils/env.server.ts");
 const { onboardedCreator, buyThroughCheckout, publishedProduct } = await import("#tests/helpers/marketplace.ts");
 const { deliveries, header, links, waitForDeliveries } = await import("#tests/helpers/mail.ts");
@@ -41,7 +41,7 @@ async function waitForPayoutMail(to: string, count = 1) {
 const quiet = () => new Promise((resolve) => setTimeout(resolve, 1500));
 
 describe("Stripe needs more details", () => {
-  it("is emailed once per new set of requirements, with the requirements in words and the way back to onboarding", async () => {
+  it("is emailed once per new request — not per event, nor when part was sent — in words, with the way back to onboarding", async () => {
     const { user, creator } = await onboardedCreator(stripeEnv.url, { mode: "incomplete" });
     await stripeEnv.settle();
     const [message, ...more] = await waitForDeliveries(user.email);
@@ -68,17 +68,39 @@ describe("Stripe needs more details", () => {
     await quiet();
     expect(await deliveries(user.email)).toHaveLength(1);
 
+    // What Stripe says next, as the domain reads it: part of it sent (nothing new asked) is no email; something new is.
+    const account = {
+      id: creator.stripeAccountId!,
+      chargesEnabled: false,
+      payoutsEnabled: false,
+      detailsSubmitted: true,
+      pastDue: [] as string[],
+      disabledReason: "requirements.past_due",
+    };
+    const sync = (currentlyDue: string[]) =>
+      transaction((tx) =>
+        syncConnectedAccount(tx, { ...account, currentlyDue }, { actor: SYSTEM_ACTOR, observedAt: new Date() }),
+      );
+    await sync(["external_account"]);
+    await quiet();
+    expect(await deliveries(user.email)).toHaveLength(1);
+    await sync(["external_account", "individual.verification.document"]);
+    const [, asked] = await waitForDeliveries(user.email, 2);
+    expect(asked!.subject).toBe("Stripe needs a few more details from you"); // due, not yet past due
+    expect(asked!.text).toContain("Identity document");
+    expect(asked!.text).toContain("Bank account for payouts");
+
     // Finished: nothing to ask. Asked again later: a new request, a new email.
     await controls.completeOnboarding(stripeEnv.url, creator.stripeAccountId!, "complete");
     await stripeEnv.settle();
     await quiet();
-    expect(await deliveries(user.email)).toHaveLength(1);
+    expect(await deliveries(user.email)).toHaveLength(2);
     await controls.completeOnboarding(stripeEnv.url, creator.stripeAccountId!, "incomplete");
     await stripeEnv.settle();
-    const both = await waitForDeliveries(user.email, 2);
-    expect(both[1]!.subject).toBe("Action needed: Stripe needs more details now");
+    const all = await waitForDeliveries(user.email, 3);
+    expect(all[2]!.subject).toBe("Action needed: Stripe needs more details now");
     await quiet();
-    expect(await deliveries(user.email)).toHaveLength(2);
+    expect(await deliveries(user.email)).toHaveLength(3);
   });
 
   it("is not sent when onboarding completes without anything due, nor while the creator has not yet submitted", async () => {
