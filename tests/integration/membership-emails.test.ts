@@ -14,6 +14,7 @@ const { deliveries, header, links } = await import("#tests/helpers/mail.ts");
 const { controls, startTestStripe } = await import("#tests/helpers/stripe.ts");
 const { callRoute, formRequest, getRequest, sessionCookie } = await import("#tests/helpers/requests.ts");
 const library = await import("#app/routes/_library+/library.tsx");
+const receiptPage = await import("#app/routes/_library+/library_.orders.$number.tsx");
 
 type TestStripe = Awaited<ReturnType<typeof startTestStripe>>;
 let stripeEnv: TestStripe;
@@ -139,6 +140,14 @@ describe("a membership with a trial, every webhook delivered twice", () => {
         expect(part).toContain("June 4, 2026 – July 4, 2026");
       }
       expect(links(first!)).toContain(`${env().APP_URL}/library/orders/${orders[0]!.number}`);
+      // The link opens that order's receipt for the buyer.
+      const opened = await callRoute(
+        receiptPage.loader,
+        getRequest(`/library/orders/${orders[0]!.number}`, { cookie: await sessionCookie(buyer.user.id) }),
+        { number: String(orders[0]!.number) },
+      );
+      expect(opened.status).toBe(200);
+      expect(((await opened.json()) as { order: { totalAmount: number } }).order.totalAmount).toBe(1_500);
 
       await advance(buyer, START + 8 * DAY + 31 * DAY); // a renewal
       const receipts = await waitForMail(to, RECEIPT, 2);
