@@ -7,11 +7,12 @@ import { SYSTEM_ACTOR, type AuditActor } from "#app/domain/audit.server.ts";
 import { startCheckout } from "#app/domain/checkout.server.ts";
 import { formatDeadline } from "#app/domain/email/money-messages.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
+import { updateNotificationSettings } from "#app/domain/notification-settings.server.ts";
 import { approveRefundRequest, declineRefundRequest, requestRefund } from "#app/domain/refund-requests.server.ts";
 import { refundOrder } from "#app/domain/refunds.server.ts";
 import { db } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
-import { deliveries, links, type Delivery } from "#tests/helpers/mail.ts";
+import { deliveries, header, links, type Delivery } from "#tests/helpers/mail.ts";
 import { onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
 import { createUser } from "#tests/helpers/requests.ts";
 import { controls, startTestStripe, type TestStripe } from "#tests/helpers/stripe.ts";
@@ -105,9 +106,34 @@ describe("the creator's new-sale email", () => {
     expect(links(message)).toContain(`${env().APP_URL}/creator/dashboard`);
     const row = await db().email.findUniqueOrThrow({ where: { key: `new-sale:${order.id}` } });
     expect(row).toMatchObject({ kind: "new_sale", to: creatorUser.email, userId: creatorUser.id });
+    // Optional: it carries the one-click unsubscribe of its topic.
+    expect(header(message, "List-Unsubscribe")).toMatch(/\/unsubscribe\//);
     // The buyer gets their receipt, not the creator's notice.
     expect(await received(buyer.email, /^New sale/)).toHaveLength(0);
     await expectOnly(creatorUser.email, /^New sale/);
+  });
+
+  it("is not sent to a creator who turned new-sale emails off; the email about a refund taken from their balance still goes", async () => {
+    const { creator, user: creatorUser } = await onboardedCreator(stripeEnv.url);
+    await updateNotificationSettings({ userId: creatorUser.id, enabled: [], actor: SYSTEM_ACTOR });
+    const product = await publishedProduct(creator.id, { amount: 2_000, currency: "usd" });
+    const { user: buyer } = await createUser();
+    const { url } = await startCheckout({
+      buyer,
+      productId: product.id,
+      appUrl: "http://localhost:3000",
+      actor: SYSTEM_ACTOR,
+    });
+    await controls.payCheckoutSession(stripeEnv.url, /\/(cs_[A-Za-z0-9_]+)/.exec(url)![1]!);
+    await stripeEnv.settle();
+    const order = await db().order.findFirstOrThrow({ where: { buyerId: buyer.id } });
+    await mail(buyer.email, /^Your receipt/);
+    await refund(order.id, 500);
+    await stripeEnv.settle();
+    const reversal = await mail(creatorUser.email, /taken back from your balance/);
+    expect(header(reversal, "List-Unsubscribe")).toBeUndefined();
+    expect(await received(creatorUser.email, /^New sale/)).toHaveLength(0);
+    expect(await db().email.count({ where: { key: `new-sale:${order.id}` } })).toBe(0);
   });
 });
 
