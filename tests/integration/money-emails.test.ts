@@ -8,21 +8,24 @@ import { startCheckout } from "#app/domain/checkout.server.ts";
 import { formatDeadline } from "#app/domain/email/money-messages.server.ts";
 import { formatMoney } from "#app/domain/money.ts";
 import { updateNotificationSettings } from "#app/domain/notification-settings.server.ts";
-import { approveRefundRequest, declineRefundRequest, requestRefund } from "#app/domain/refund-requests.server.ts";
+import { approveRefundRequest, requestRefund } from "#app/domain/refund-requests.server.ts";
 import { refundOrder } from "#app/domain/refunds.server.ts";
+import { action as refundRequestsAction } from "#app/routes/staff+/refund-requests.tsx";
 import { db } from "#app/utils/db.server.ts";
 import { env } from "#app/utils/env.server.ts";
 import { deliveries, header, links, type Delivery } from "#tests/helpers/mail.ts";
 import { onboardedCreator, publishedProduct } from "#tests/helpers/marketplace.ts";
-import { createUser } from "#tests/helpers/requests.ts";
+import { callRoute, createUser, formRequest, sessionCookie } from "#tests/helpers/requests.ts";
 import { controls, startTestStripe, type TestStripe } from "#tests/helpers/stripe.ts";
 
 let stripeEnv: TestStripe;
 let staff: AuditActor;
+let staffCookie: string;
 beforeAll(async () => {
   stripeEnv = await startTestStripe();
   const { user } = await createUser({ role: "STAFF" });
   staff = { type: "USER", id: user.id };
+  staffCookie = await sessionCookie(user.id);
 });
 afterAll(async () => stripeEnv?.stop());
 
@@ -254,7 +257,7 @@ describe("refund request emails", () => {
     await expectOnly(buyer.email, /was approved$/);
   });
 
-  it("declined: the buyer gets staff's message, once", async () => {
+  it("declined from the staff page: the buyer gets staff's message, once; a second decision is a 4xx", async () => {
     const { buyer, order } = await paidOrder(1_800);
     const request = await requestRefund({
       buyerId: buyer.id,
@@ -263,10 +266,15 @@ describe("refund request emails", () => {
       actor: { type: "USER", id: buyer.id },
     });
     const staffMessage = "You downloaded the files 14 times, so we can't refund this order.\nSorry!";
-    await declineRefundRequest({ requestId: request.id, message: staffMessage, actor: staff });
-    await expect(declineRefundRequest({ requestId: request.id, message: "again", actor: staff })).rejects.toMatchObject(
-      { code: "already_handled" },
-    );
+    const decide = (fields: Record<string, string>) =>
+      callRoute(refundRequestsAction, formRequest("/staff/refund-requests", fields, { cookie: staffCookie }));
+    const empty = await decide({ intent: "decline", requestId: request.id, message: " " });
+    expect(empty.status).toBe(400);
+    const done = await decide({ intent: "decline", requestId: request.id, message: staffMessage });
+    expect(done.status).toBe(303);
+    const again = await decide({ intent: "decline", requestId: request.id, message: "again" });
+    expect(again.status).toBeGreaterThanOrEqual(400);
+    expect(again.status).toBeLessThan(500);
     const declined = await mail(buyer.email, /was declined$/);
     expect(declined.subject).toBe(`Your refund request for order #${order.number} was declined`);
     expectBothParts(declined, "You downloaded the files 14 times", "$18.00", `#${order.number}`);
