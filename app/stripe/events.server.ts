@@ -99,11 +99,19 @@ export function verifyEvent(rawBody: string, signature: string | null): Verified
   return read.ok ? read : { ok: false, signed: true, reason: read.reason };
 }
 
-/** Every event of these types created since `sinceSeconds`, newest first (Stripe's order); at most 20 types. */
-export function listEvents(input: { sinceSeconds: number; types: string[] }): AsyncIterable<Stripe.Event> {
-  return stripe().events.list({
-    created: { gte: input.sinceSeconds },
-    types: input.types,
-    limit: 100,
-  });
+/**
+ * Every event of these types created since `sinceSeconds`, newest first (Stripe's order); at most 20 types. The
+ * platform's own events, or with `account` a connected account's (its `account.updated`, its payouts), which Stripe
+ * lists only under that account; each carries `account`, as its webhook does.
+ */
+export async function* listEvents(input: {
+  sinceSeconds: number;
+  types: string[];
+  account?: string;
+}): AsyncIterable<Stripe.Event> {
+  const events = stripe().events.list(
+    { created: { gte: input.sinceSeconds }, types: input.types, limit: 100 },
+    input.account ? { stripeAccount: input.account } : undefined,
+  );
+  for await (const event of events) yield input.account ? { ...event, account: input.account } : event;
 }

@@ -1,5 +1,5 @@
 // Recovery for webhooks that never arrived or never succeeded: list events from Stripe since our cursor (minus an
-// overlap) and run the ones we are missing or have not processed through the same store → process path as the
+// overlap), the platform's and each connected account's own (account.updated, payouts), and run the ones we are missing or have not processed through the same store → process path as the
 // webhook. Scheduled every few minutes (app/jobs/) and runnable by hand (`npm run stripe:reconcile`), beside a running
 // app too: handlers are idempotent and the event's unique id makes storing it twice a no-op.
 //
@@ -47,15 +47,36 @@ async function startingPoint(nowSeconds: number): Promise<number> {
     : nowSeconds - MAX_LOOKBACK_SECONDS;
 }
 
-/** Stripe lists newest first and filters by at most 20 types per list: collect every group, oldest first. */
+/** What happens on a creator's own Stripe account (destination charges keep the money events on the platform's). */
+const isConnectedAccountType = (type: string) => type.startsWith("account.") || type.startsWith("payout.");
+
+/**
+ * Stripe lists newest first and filters by at most 20 types per list: collect every group, oldest first. The
+ * platform's events, then each connected account's own (Stripe lists those only under the account).
+ */
 async function listSince(sinceSeconds: number, onProgress?: (line: string) => void): Promise<Stripe.Event[]> {
   const events: Stripe.Event[] = [];
+  const collect = async (types: string[], account?: string) => {
+    for (let start = 0; start < types.length; start += MAX_TYPES_PER_LIST)
+      for await (const event of listEvents({
+        sinceSeconds,
+        types: types.slice(start, start + MAX_TYPES_PER_LIST),
+        account,
+      })) {
+        events.push(event);
+        if (events.length % 500 === 0) onProgress?.(`listed ${events.length} events…`);
+      }
+  };
   const types = handledEventTypes();
-  for (let start = 0; start < types.length; start += MAX_TYPES_PER_LIST) {
-    for await (const event of listEvents({ sinceSeconds, types: types.slice(start, start + MAX_TYPES_PER_LIST) })) {
-      events.push(event);
-      if (events.length % 500 === 0) onProgress?.(`listed ${events.length} events…`);
-    }
+  await collect(types);
+  const accounts = await db().creatorAccount.findMany({
+    where: { stripeAccountId: { not: null } },
+    select: { stripeAccountId: true },
+    orderBy: { createdAt: "asc" },
+  });
+  for (const [index, { stripeAccountId }] of accounts.entries()) {
+    await collect(types.filter(isConnectedAccountType), stripeAccountId!);
+    if ((index + 1) % 100 === 0) onProgress?.(`${index + 1}/${accounts.length} connected accounts listed…`);
   }
   return events.sort((a, b) => a.created - b.created);
 }

@@ -87,6 +87,28 @@ describe("webhook deliveries", () => {
     expect(await db().order.count({ where: { buyerId: b.user.id } })).toBe(1);
   });
 
+  it("recovers a connected account's own events (account.updated) with reconciliation", async () => {
+    const { reconcileEvents } = await import("#app/webhooks/reconcile.server.ts");
+    const { creator } = await onboardedCreator(stripeEnv.url, { mode: "incomplete" });
+    expect(creator.chargesEnabled).toBe(false);
+    await controls.setWebhookControls(stripeEnv.url, { drop: 1000 });
+    await controls.completeOnboarding(stripeEnv.url, creator.stripeAccountId!, "complete");
+    await stripeEnv.settle();
+    const missed = await stripe.events.list(
+      { type: "account.updated", limit: 1 },
+      { stripeAccount: creator.stripeAccountId! },
+    );
+    expect(missed.data[0]!.account).toBe(creator.stripeAccountId);
+    expect(await db().stripeEvent.count({ where: { id: missed.data[0]!.id } })).toBe(0);
+    expect((await db().creatorAccount.findUniqueOrThrow({ where: { id: creator.id } })).chargesEnabled).toBe(false);
+    const report = await reconcileEvents({ since: new Date(Date.now() - 600_000) });
+    expect(report.failed).toEqual([]);
+    const stored = await db().stripeEvent.findUniqueOrThrow({ where: { id: missed.data[0]!.id } });
+    expect(stored.account).toBe(creator.stripeAccountId);
+    expect(stored.processedAt).not.toBeNull();
+    expect((await db().creatorAccount.findUniqueOrThrow({ where: { id: creator.id } })).chargesEnabled).toBe(true);
+  });
+
   it("acknowledges at once while processing fails; the worker retries with back-off and completes the order once", async () => {
     const { creator } = await onboardedCreator(stripeEnv.url);
     // Fulfillment reads the payment from Stripe; make those reads fail past stripe-node's own retries.
