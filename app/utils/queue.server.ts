@@ -4,6 +4,7 @@
 // pg-boss speaks SQL through the app's own pool (`databasePool`), whose connections survive PostgreSQL dying, strip NUL
 // bytes and are counted once. Each process holds one started instance; app processes also run workers on it (see
 // app/jobs/), scripts only send.
+import crypto from "node:crypto";
 import PgBoss from "pg-boss";
 import type pg from "pg";
 import { databasePool, type Tx } from "./db.server.ts";
@@ -31,10 +32,13 @@ const statementNames = new Map<string, string>();
 /**
  * A name for a statement the app runs over and over (the queue's send, fetch and complete; storing a webhook event):
  * PostgreSQL parses and plans a named statement once per connection, where an unnamed one is planned on every run.
+ * The name is the text's hash, not a counter: two copies of this module (the server build's and a script's) share
+ * the pool's connections, and one name must never stand for two statements on a connection.
  */
 export function preparedStatementName(text: string): string {
   let name = statementNames.get(text);
-  if (!name) statementNames.set(text, (name = `app_${statementNames.size + 1}`));
+  if (!name)
+    statementNames.set(text, (name = `app_${crypto.createHash("sha256").update(text).digest("hex").slice(0, 32)}`));
   return name;
 }
 
