@@ -3,7 +3,8 @@
 // emulator in this process and the app as a child process (scripts/start.ts --no-build, as `npm start` runs it, with
 // BENCH_ROUTES=1 so GET /bench/hello answers), then runs each scenario for --duration seconds after a short warm-up:
 // a plain Remix "hello" route (the ceiling), the storefront, a product page, checkout creation by many buyers,
-// webhook ingestion of validly signed events at increasing rates (and with 10% exact duplicates), and the creator
+// webhook ingestion of validly signed events at increasing rates (and with 10% exact duplicates; sent open-loop at
+// evenly spaced times, as independent senders would, by scripts/lib/paced-load.ts, not autocannon), and the creator
 // and staff dashboards. Per scenario: requests/s, p50/p99 latency, errors (connection errors, timeouts and any
 // status other than the expected one), lost/doubled events, the app process's peak RSS, and the ratio to the ceiling.
 // Ends with one JSON line: {"scenarios":[{name,rps,p50_ms,p99_ms,errors,lost,doubled,peak_rss_mb,ratio_to_ceiling}]}.
@@ -16,6 +17,7 @@ import autocannon, { type RequestSpec, type Result } from "autocannon";
 import pg from "pg";
 import Stripe from "stripe";
 import { memoryProbe, sessionCookies, startAppProcess } from "./lib/bench-app.ts";
+import { pacedLoad } from "./lib/paced-load.ts";
 import { buildIfNeeded } from "./lib/build.ts";
 import { ensureDatabase, freePort, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
 import { applyMigrations } from "./lib/migrate.ts";
@@ -122,13 +124,45 @@ interface Scenario {
   expect: number;
   connections: number;
   overallRate?: number;
+  /** Send at `overallRate` open-loop and evenly spaced (scripts/lib/paced-load.ts) instead of through autocannon. */
+  paced?: boolean;
   request: RequestSpec;
   /** Warm-up run before the measured one (same request builder); default true. */
   warmup?: boolean;
   note?: string;
 }
 
-async function cannon(s: Scenario, duration: number, onStatus?: (status: number) => void): Promise<Result> {
+/** What a scenario's run reports, from autocannon or from the paced sender. */
+type LoadResult = Pick<Result, "errors" | "timeouts" | "duration" | "statusCodeStats"> & {
+  latency: { p50: number; p99: number };
+};
+
+async function cannon(s: Scenario, duration: number, onStatus?: (status: number) => void): Promise<LoadResult> {
+  if (s.paced)
+    return pacedLoad({
+      url: appUrl,
+      rate: s.overallRate!,
+      durationSeconds: duration,
+      maxSockets: s.connections,
+      timeoutMs: 10_000,
+      next: () => {
+        const context: Record<string, unknown> = {};
+        const built = s.request.setupRequest!({ ...s.request }, context) as {
+          headers: Record<string, string>;
+          body: string;
+        };
+        return {
+          method: s.request.method!,
+          path: s.request.path!,
+          headers: built.headers,
+          body: built.body,
+          onResponse: (status) => {
+            onStatus?.(status);
+            s.request.onResponse?.(status, "", context, {});
+          },
+        };
+      },
+    });
   const instance = autocannon({
     url: appUrl,
     connections: s.connections,
@@ -148,7 +182,7 @@ async function cannon(s: Scenario, duration: number, onStatus?: (status: number)
   return await instance;
 }
 
-function statusErrors(result: Result, expect: number) {
+function statusErrors(result: LoadResult, expect: number) {
   let unexpected = 0;
   for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {}))
     if (Number(code) !== expect) unexpected += count;
@@ -272,6 +306,7 @@ async function webhookScenario(client: pg.Client, name: string, rate: number, du
     expect: 200,
     connections: Math.max(10, Math.min(100, Math.round(rate / 10))),
     overallRate: rate,
+    paced: true,
     note: duplicateEvery ? `${Math.round(100 / duplicateEvery)}% exact duplicates` : undefined,
     request: {
       method: "POST",
