@@ -12,7 +12,7 @@ import { freePort } from "../../scripts/lib/embedded-postgres.ts";
 import { childrenOf, commandLine, processAlive, waitForExit } from "../../scripts/lib/processes.ts";
 import { startStripeEmulator, type StripeEmulator } from "../../scripts/stripe-emulator/server.ts";
 import * as controls from "../../scripts/stripe-emulator/testing.ts";
-import { startTestApp, type TestApp } from "#tests/helpers/app-server.ts";
+import { startTestApp, withoutVitestVariables, type TestApp } from "#tests/helpers/app-server.ts";
 import { emulatorClient } from "#tests/helpers/stripe.ts";
 
 const STRIPE_VARIABLES = ["STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE"];
@@ -213,7 +213,7 @@ describe("npm start and its embedded PostgreSQL", () => {
     async () => {
       const app = await embeddedApp();
       const postgres = postgresProcesses();
-      const env = {
+      const env = withoutVitestVariables({
         ...process.env,
         DATABASE_URL: "",
         EMBEDDED_POSTGRES_DIR: dataDir,
@@ -222,7 +222,7 @@ describe("npm start and its embedded PostgreSQL", () => {
         STRIPE_SECRET_KEY: emulator.secretKey,
         STRIPE_PUBLISHABLE_KEY: emulator.publishableKey,
         STRIPE_WEBHOOK_SECRET: emulator.webhookSecret,
-      };
+      });
       delete (env as Record<string, string | undefined>).DATABASE_URL;
       const tsx = path.join(projectRoot, "node_modules/.bin/tsx");
       // Not execFileSync: the emulator answering it runs in this process.

@@ -26,6 +26,16 @@ export interface TestApp {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/**
+ * Removes vitest's variables from a child process's environment: the app (or a script) is a process of its own, not
+ * part of the test run, and VITEST would switch off the queue's guard that keeps it alive when PostgreSQL dies while
+ * pg-boss records a job (app/utils/queue.server.ts).
+ */
+export function withoutVitestVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  for (const key of Object.keys(env)) if (key.startsWith("VITEST")) delete env[key];
+  return env;
+}
+
 export async function startTestApp(options: {
   /** The app's database; without one, `npm start` runs its embedded PostgreSQL (set EMBEDDED_POSTGRES_DIR in `env`). */
   databaseUrl?: string;
@@ -46,6 +56,7 @@ export async function startTestApp(options: {
     STRIPE_EMULATOR_PORT: "0",
     ...options.env,
   };
+  withoutVitestVariables(env);
   // The app runs its own local mail server, as `npm start` does (the test file's is for its in-process mail).
   if (!options.env?.SMTP_URL) delete env.SMTP_URL;
   env.LOCAL_SMTP_PORT ??= "0";
