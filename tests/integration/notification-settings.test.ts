@@ -247,7 +247,7 @@ describe("the unsubscribe link", () => {
     const [, , signature] = good.split(".");
     const bad = [
       "nonsense",
-      `${user.id}.creator_sales.${signature!.slice(0, -1)}A`,
+      `${user.id}.creator_sales.${signature!.slice(0, -1)}${signature!.endsWith("A") ? "B" : "A"}`, // its last character changed
       `${victim.id}.creator_sales.${signature}`, // someone else's id under this signature
       `${user.id}.creator_members.${signature}`, // another topic under this signature
       `${user.id}.receipts.${signature}`,
